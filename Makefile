@@ -1,0 +1,45 @@
+# gridtui: `make demo` and `make test` are all a fresh machine needs (Python 3.11).
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO_DB ?= var/demo.sqlite
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: demo test test-pg bench lint clean venv
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed-test
+
+demo: $(VENV)/.installed-test
+	@mkdir -p var
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) db upgrade
+	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) load fixtures
+	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) seed --scale demo --seed 1
+	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+test-pg: $(VENV)/.installed-test
+	GRIDTUI_TEST_PG=$(PG_URL) $(BIN)/python -m pytest -q -m postgres
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/seed_city.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check gridtui tests bench
+	$(BIN)/ruff check gridtui tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""gridtui: a terminal command centre for grid-based community governance."""

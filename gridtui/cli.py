@@ -1,0 +1,199 @@
+"""The ``gridtui`` command: parses arguments and delegates; no logic of its own.
+
+Exit codes: 0 success, 1 a problem with the input or the data (the message says
+which file, line and field), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gridtui.config import Settings
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def _aware(value: str) -> datetime:
+    """An ISO 8601 moment; a naive one is read as UTC."""
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 time (e.g. 2026-11-24T08:00:00+08:00)"
+        ) from exc
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _factory(url: str, *, migrate: bool):  # type: ignore[no-untyped-def]
+    from gridtui.data.db import is_current, make_engine, session_factory, upgrade
+
+    if migrate:
+        upgrade(url)
+    engine = make_engine(url)
+    if not migrate and not is_current(engine):
+        raise CliError(f"the database {url} has no gridtui schema: run `gridtui db upgrade`")
+    return session_factory(engine)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """``gridtui db upgrade``."""
+    from gridtui.data.db import upgrade
+
+    upgrade(args.db_url)
+    print(f"database at newest schema: {args.db_url}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """``gridtui load DIR``: validate and load a fixtures folder atomically."""
+    from gridtui.data.fixtures import FixtureLoadError, load_fixtures
+
+    factory = _factory(args.db_url, migrate=True)
+    try:
+        report = load_fixtures(factory, Path(args.dir), now=_now())
+    except FixtureLoadError as exc:
+        raise CliError(f"cannot load {args.dir}: {exc}") from exc
+    for table, (ins, upd) in report.counts.items():
+        print(f"{table:14} {ins:7} new {upd:7} updated")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """``gridtui seed``: a deterministic history."""
+    from gridtui.data.seed import seed
+
+    factory = _factory(args.db_url, migrate=True)
+    result = seed(
+        factory,
+        scale=args.scale,
+        seed=args.seed,
+        now=args.now or _now(),
+        fixtures=Path(args.fixtures),
+        progress=None if args.quiet else lambda msg: print(msg, file=sys.stderr, flush=True),
+    )
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """``gridtui import FILE --map MAP.toml``."""
+    from gridtui.data.importer import ImportMapError, import_file, load_map
+
+    factory = _factory(args.db_url, migrate=True)
+    try:
+        mapping = load_map(Path(args.map))
+    except ImportMapError as exc:
+        raise CliError(str(exc)) from exc
+    report = import_file(
+        factory,
+        Path(args.file),
+        mapping,
+        rejects=Path(args.rejects) if args.rejects else None,
+        now=_now(),
+    )
+    print(
+        f"read {report.read}: {report.inserted} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.rejected} rejected"
+    )
+    for rej in report.rejects[:20]:
+        print(f"  line {rej.line}: {rej.field or '-'}: {rej.reason}", file=sys.stderr)
+    if report.rejected > 20:
+        print(f"  … {report.rejected - 20} more", file=sys.stderr)
+    if report.rejected and args.rejects:
+        print(f"rejected rows written to {args.rejects}", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """``gridtui stats [--json] [--at ISO]``."""
+    from gridtui.data.stats import compute_stats
+
+    factory = _factory(args.db_url, migrate=False)
+    with factory() as session:
+        stats = compute_stats(session, args.at or _now())
+    data = stats.as_json()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for key, value in data.items():
+            print(f"{key:22} {value}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``gridtui demo``: the app on the demo city (the KPIs until the UI lands)."""
+    args.json = False
+    args.at = None
+    return cmd_stats(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation)."""
+    settings = Settings()
+    p = argparse.ArgumentParser(prog="gridtui", description="网格化服务管理 command centre")
+    p.add_argument(
+        "--db",
+        dest="db_url",
+        default=settings.db,
+        help="database URL (env GRIDTUI_DB; default %(default)s)",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+
+    load = sub.add_parser("load", help="validate and load a fixtures folder atomically")
+    load.add_argument("dir")
+    load.set_defaults(func=cmd_load)
+
+    seed = sub.add_parser("seed", help="generate a deterministic history")
+    seed.add_argument("--scale", choices=["demo", "city"], default="demo")
+    seed.add_argument("--seed", type=int, default=1)
+    seed.add_argument("--now", type=_aware, default=None, help="end of the history (ISO 8601)")
+    seed.add_argument("--fixtures", default=str(settings.fixtures))
+    seed.add_argument("--quiet", action="store_true")
+    seed.set_defaults(func=cmd_seed)
+
+    imp = sub.add_parser("import", help="import a 311-style CSV or JSONL export")
+    imp.add_argument("file")
+    imp.add_argument("--map", required=True, help="TOML column/value map")
+    imp.add_argument("--rejects", help="write rejected rows (with reasons) to this CSV")
+    imp.set_defaults(func=cmd_import)
+
+    st = sub.add_parser("stats", help="KPIs as of a moment")
+    st.add_argument("--json", action="store_true")
+    st.add_argument("--at", type=_aware, default=None, help="ISO 8601 moment (default now)")
+    st.set_defaults(func=cmd_stats)
+
+    demo = sub.add_parser("demo", help="open the demo")
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gridtui`` console script."""
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except CliError as exc:
+        print(f"gridtui: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

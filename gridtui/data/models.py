@@ -1,0 +1,312 @@
+"""SQLAlchemy 2.x typed models: the city's hierarchy, people, tickets and their ledger.
+
+Every stored time is timezone-aware UTC (:class:`UtcDateTime`). Tickets carry their
+whole hierarchy path (district, street, community, grid) so that board aggregates at
+any level are one indexed ``GROUP BY``, and ``next_deadline`` (the earliest running
+SLA clock) so that the queue can sort by time remaining from an index.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike.
+
+    Raises:
+        ValueError: on a naive datetime (a time without a zone is a bug upstream).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware UTC times only")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every gridtui table."""
+
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+
+
+class Node(Base):
+    """One node of the hierarchy: city → district → street → community → grid."""
+
+    __tablename__ = "nodes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"), index=True)
+    level: Mapped[str] = mapped_column(String(12))  # city|district|street|community|grid
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[str | None] = mapped_column(String(16))  # grid kind: urban|rural|dedicated|…
+    households: Mapped[int | None] = mapped_column(Integer)
+    # Denormalised ancestors, so a subtree is an equality filter.
+    district_id: Mapped[int | None] = mapped_column(BigId)
+    street_id: Mapped[int | None] = mapped_column(BigId)
+    community_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class Department(Base):
+    """A functional department that takes escalations (吹哨报到)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+
+
+class Worker(Base):
+    """A grid worker (网格员) or grid leader, attached to one grid."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16))  # leader|full_time|part_time
+    grid_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Category(Base):
+    """An item of the service catalogue."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    function: Mapped[str] = mapped_column(String(32))
+    default_colour: Mapped[str] = mapped_column(String(8), default="blue")
+    is_dispute: Mapped[bool] = mapped_column(Boolean, default=False)
+    department_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class Entity(Base):
+    """A registered person, event, place, thing or organisation (人、事、地、物、组织)."""
+
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))  # person|event|place|thing|org
+    name: Mapped[str] = mapped_column(String(200))
+    grid_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"))
+    district_id: Mapped[int | None] = mapped_column(BigId)
+    street_id: Mapped[int | None] = mapped_column(BigId)
+    community_id: Mapped[int | None] = mapped_column(BigId)
+    colour: Mapped[str] = mapped_column(String(8))
+    patrol_point: Mapped[bool] = mapped_column(Boolean, default=False)  # 日巡查必到点
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_entities_grid_colour", "grid_id", "colour"),)
+
+
+class Ticket(Base):
+    """A ticket (事件 / 工单) and its current state."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32), default="gridtui")
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(64))
+    colour: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))
+    district_id: Mapped[int | None] = mapped_column(BigId)
+    street_id: Mapped[int | None] = mapped_column(BigId)
+    community_id: Mapped[int | None] = mapped_column(BigId)
+    grid_id: Mapped[int | None] = mapped_column(BigId)
+    department_id: Mapped[int | None] = mapped_column(BigId)
+    worker_id: Mapped[int | None] = mapped_column(BigId)
+    opened_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]  # the resolution deadline
+    next_deadline: Mapped[datetime | None]  # earliest running SLA clock
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    sla_policy: Mapped[str] = mapped_column(String(64), default="")
+    mediation_failures: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into: Mapped[int | None] = mapped_column(BigId)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_tickets_source_external"),
+        # Queue: open tickets by time remaining / by age, with keyset tie-break on id.
+        Index("ix_tickets_status_deadline", "status", "next_deadline", "id"),
+        Index("ix_tickets_status_opened", "status", "opened_at", "id"),
+        Index("ix_tickets_deadline", "next_deadline", "id"),
+        Index("ix_tickets_opened", "opened_at", "id"),
+        Index("ix_tickets_closed", "closed_at"),
+        Index("ix_tickets_due", "due_at"),
+        # Board: colour counts under any node.
+        Index("ix_tickets_grid_status_colour", "grid_id", "status", "colour"),
+        Index("ix_tickets_street_status_colour", "street_id", "status", "colour"),
+        Index("ix_tickets_colour_status", "colour", "status"),
+        Index("ix_tickets_worker", "worker_id", "status"),
+        Index("ix_tickets_department", "department_id", "status"),
+    )
+
+
+class TicketEvent(Base):
+    """One transition or note on a ticket's timeline (the audit trail)."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(80))
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(Text, default="")
+    target: Mapped[str | None] = mapped_column(String(80))
+
+    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at"),)
+
+
+class ScoreEntry(Base):
+    """One line of the append-only points ledger."""
+
+    __tablename__ = "score_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(12))  # worker|department
+    subject_id: Mapped[int] = mapped_column(BigId)
+    at: Mapped[datetime]
+    code: Mapped[str] = mapped_column(String(40))
+    raw_points: Mapped[float] = mapped_column(Float)
+    points: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(80), default="system")
+    ticket_id: Mapped[int | None] = mapped_column(BigId)
+
+    __table_args__ = (
+        Index("ix_score_subject_at", "subject_kind", "subject_id", "at"),
+        Index("ix_score_at", "at"),
+    )
+
+
+class DailyReportRow(Base):
+    """A worker's daily report (日报告、零报告)."""
+
+    __tablename__ = "daily_reports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"))
+    day: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(12))  # all_safe|events
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("worker_id", "day", name="uq_daily_reports_worker_day"),
+        Index("ix_daily_reports_day", "day"),
+    )
+
+
+class Change(Base):
+    """The change feed: one row per write, in commit order (``seq`` is monotonic)."""
+
+    __tablename__ = "changes"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))  # ticket|score|report|config|bulk
+    entity_id: Mapped[int | None] = mapped_column(BigId)
+    op: Mapped[str] = mapped_column(String(24))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class ConfigDoc(Base):
+    """The text of a rules file (``sla.toml``, ``scoring.toml``) as last loaded."""
+
+    __tablename__ = "config_docs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token for the API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Category",
+    "Change",
+    "ConfigDoc",
+    "DailyReportRow",
+    "Department",
+    "Entity",
+    "Node",
+    "ScoreEntry",
+    "Ticket",
+    "TicketEvent",
+    "UtcDateTime",
+    "Worker",
+]

@@ -1,0 +1,91 @@
+"""Risk colours (五色管控): red > orange > yellow > blue > green."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RiskColour(StrEnum):
+    """A risk level. Compare by :attr:`rank`: higher is more urgent."""
+
+    RED = "red"
+    ORANGE = "orange"
+    YELLOW = "yellow"
+    BLUE = "blue"
+    GREEN = "green"
+
+    @property
+    def rank(self) -> int:
+        """5 for red down to 1 for green."""
+        return _RANK[self]
+
+    @property
+    def zh(self) -> str:
+        """The Chinese name, e.g. 红."""
+        return _ZH[self]
+
+    @property
+    def en(self) -> str:
+        """The English name in capitals, e.g. RED (readable without colour)."""
+        return self.value.upper()
+
+    def label(self, lang: str) -> str:
+        """The name in ``lang`` ("zh" or "en")."""
+        return self.zh if lang.startswith("zh") else self.en
+
+    @classmethod
+    def by_severity(cls) -> list[RiskColour]:
+        """All colours, most urgent first."""
+        return sorted(cls, key=lambda c: -c.rank)
+
+    @classmethod
+    def parse(cls, value: str) -> RiskColour:
+        """Read a colour from its English or Chinese name (``red``, ``RED``, ``红``, ``红色``).
+
+        Raises:
+            ValueError: naming the value and the accepted names.
+        """
+        v = value.strip()
+        key = v.lower()
+        for colour in cls:
+            if key == colour.value or v in (colour.zh, colour.zh + "色"):
+                return colour
+        names = ", ".join(f"{c.value}/{c.zh}" for c in cls)
+        raise ValueError(f"unknown risk colour {value!r}; expected one of {names}")
+
+    # Severity order, not alphabetical (str's comparisons would say blue < green < red).
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, RiskColour):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, RiskColour):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, RiskColour):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, RiskColour):
+            return NotImplemented
+        return self.rank >= other.rank
+
+
+_RANK = {
+    RiskColour.RED: 5,
+    RiskColour.ORANGE: 4,
+    RiskColour.YELLOW: 3,
+    RiskColour.BLUE: 2,
+    RiskColour.GREEN: 1,
+}
+_ZH = {
+    RiskColour.RED: "红",
+    RiskColour.ORANGE: "橙",
+    RiskColour.YELLOW: "黄",
+    RiskColour.BLUE: "蓝",
+    RiskColour.GREEN: "绿",
+}

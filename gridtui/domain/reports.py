@@ -1,0 +1,138 @@
+"""Daily report, zero report (日报告、零报告): 有事报事件，无事报平安.
+
+Every grid worker files one report per day: "events" with the number of matters
+found, or "all safe" when nothing happened. A missing daily report is itself an
+alert (and a scoring penalty, ``missing_daily_report``). Days are local days in the
+centre's time zone. Nothing here reads a clock: ``now`` is always passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class ReportError(ValueError):
+    """A daily report that cannot be accepted."""
+
+
+class ReportKind(StrEnum):
+    """What a daily report says."""
+
+    ALL_SAFE = "all_safe"  # 无事报平安 (零报告)
+    EVENTS = "events"  # 有事报事件
+
+    @property
+    def zh(self) -> str:
+        """The Chinese name."""
+        return "平安" if self is ReportKind.ALL_SAFE else "有事"
+
+    @property
+    def en(self) -> str:
+        """The English name."""
+        return "All safe" if self is ReportKind.ALL_SAFE else "Events"
+
+    def label(self, lang: str) -> str:
+        """The name in ``lang`` ("zh" or "en")."""
+        return self.zh if lang.startswith("zh") else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReport:
+    """One worker's report for one local day, filed at ``at``."""
+
+    worker_id: int
+    day: date
+    at: datetime
+    kind: ReportKind
+    events: int = 0
+    note: str = ""
+
+
+def _zone(tz: tzinfo | str) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def report_day(at: datetime, tz: tzinfo | str) -> date:
+    """The local day (in ``tz``, e.g. "Asia/Shanghai") that the instant ``at`` falls on.
+
+    Raises:
+        ReportError: ``at`` is naive.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ReportError(f"datetime {at.isoformat()} has no time zone")
+    return at.astimezone(_zone(tz)).date()
+
+
+def file_report(
+    worker_id: int, at: datetime, tz: tzinfo | str, events: int = 0, note: str = ""
+) -> DailyReport:
+    """A report for the local day of ``at``: "events" when ``events > 0``, else "all safe"."""
+    if events < 0:
+        raise ReportError(f"events cannot be negative, got {events}")
+    kind = ReportKind.EVENTS if events else ReportKind.ALL_SAFE
+    return DailyReport(worker_id, report_day(at, tz), at, kind, events, note.strip())
+
+
+def validate_report(
+    report: DailyReport, existing: Iterable[DailyReport], now: datetime, tz: tzinfo | str
+) -> None:
+    """Check a new report against the rules and the reports already filed.
+
+    Refused: a negative count; ``events > 0`` with kind all_safe, or ``events == 0``
+    with kind events; a report filed after ``now`` or for a day after today (local);
+    a report filed before its day began; a second report by the same worker for the
+    same day. A report for a past day (filed late) is accepted.
+
+    Raises:
+        ReportError: naming the worker, the day and the rule broken.
+    """
+    who = f"worker {report.worker_id}, {report.day.isoformat()}"
+    if report.events < 0:
+        raise ReportError(f"{who}: events cannot be negative, got {report.events}")
+    if report.kind is ReportKind.ALL_SAFE and report.events > 0:
+        raise ReportError(
+            f"{who}: an all-safe report (无事报平安) cannot list {report.events} events; "
+            "file it as kind 'events'"
+        )
+    if report.kind is ReportKind.EVENTS and report.events == 0:
+        raise ReportError(
+            f"{who}: an events report (有事报事件) needs at least one event; "
+            "file a zero report as kind 'all_safe'"
+        )
+    today = report_day(now, tz)
+    if report.day > today:
+        raise ReportError(f"{who}: the day is in the future (today is {today.isoformat()})")
+    if report.at > now:
+        raise ReportError(f"{who}: filed at {report.at.isoformat()}, after now")
+    if report.day > report_day(report.at, tz):
+        raise ReportError(f"{who}: filed at {report.at.isoformat()}, before the day began")
+    for other in existing:
+        if other.worker_id == report.worker_id and other.day == report.day:
+            raise ReportError(
+                f"{who}: already reported at {other.at.isoformat()}; one report per day"
+            )
+
+
+def missing_reports(
+    worker_ids: Iterable[int], reports: Iterable[DailyReport], day: date
+) -> list[int]:
+    """The workers (sorted, without duplicates) who filed no report for ``day``."""
+    filed = {r.worker_id for r in reports if r.day == day}
+    return sorted(set(worker_ids) - filed)
+
+
+def compliance(worker_id: int, reports: Iterable[DailyReport], start: date, end: date) -> float:
+    """The share of days in ``[start, end]`` (both inclusive) with a report by the worker.
+
+    Raises:
+        ReportError: ``end`` is before ``start``.
+    """
+    if end < start:
+        raise ReportError(f"empty range: {end.isoformat()} is before {start.isoformat()}")
+    days = (end - start).days + 1
+    covered = {r.day for r in reports if r.worker_id == worker_id and start <= r.day <= end}
+    return len(covered) / days

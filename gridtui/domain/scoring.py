@@ -1,0 +1,640 @@
+"""Points-based assessment (积分、加减分考核): rules, the append-only ledger, rankings.
+
+Every task the platform records generates points automatically, and an item stops
+accumulating once it reaches its maximum (达到最高分值后不再累加). The rules come from
+a TOML file (see ``fixtures/scoring.toml`` and :func:`parse_scoring_config`):
+
+* ``[[rule]]`` earns points (positive) when an event is recorded, capped per period;
+* ``[[penalty]]`` deducts points (negative); uncapped unless it names a ``cap``, in
+  which case ``cap`` bounds the total *deducted* by that penalty per period;
+* ``[adjustment]`` bounds the manual additions/deductions after spot checks (抽查、督查).
+
+Events are :class:`~gridtui.domain.lifecycle.Action` values (``open``, ``accept``,
+``arrive``, ``resolve``, ``verify``, ``reject``, ``reopen`` …) plus the :class:`Event`
+values (``daily_report`` and the system-detected triggers ``late_arrival``,
+``sla_breach`` — emitted once per breached clock — and ``missing_daily_report``).
+
+Points are kept to hundredths and all cap arithmetic is done in integer hundredths,
+so totals are exact. Periods (day, week, month, year) are computed in the config's
+time zone. Nothing here reads a clock or does I/O: time is always passed in.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gridtui.domain.channels import Channel
+from gridtui.domain.lifecycle import Action
+
+ADJUSTMENT = "adjustment"  #: the ledger code of a manual adjustment
+SYSTEM = "system"  #: the author of automatic entries
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class SubjectKind(StrEnum):
+    """Who is scored: a grid worker or a department."""
+
+    WORKER = "worker"
+    DEPARTMENT = "department"
+
+
+class Period(StrEnum):
+    """A scoring period (周督查、月通报、年总评), in the centre's time zone."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class Event(StrEnum):
+    """Scorable events that are not ticket actions."""
+
+    DAILY_REPORT = "daily_report"  # 日报告 / 零报告 filed
+    LATE_ARRIVAL = "late_arrival"  # the arrival clock was breached
+    SLA_BREACH = "sla_breach"  # a clock was breached (once per clock)
+    MISSING_DAILY_REPORT = "missing_daily_report"  # no daily report for a day
+
+
+#: triggers only penalties may listen to
+PENALTY_TRIGGERS = frozenset({Event.LATE_ARRIVAL, Event.SLA_BREACH, Event.MISSING_DAILY_REPORT})
+#: every event name a rule may listen to and :meth:`ScoringEngine.award` accepts
+EVENTS: frozenset[str] = frozenset({a.value for a in Action} | {e.value for e in Event})
+
+
+class ScoringError(ValueError):
+    """A scoring request that the rules refuse (bad adjustment, unknown event …)."""
+
+
+class ScoringConfigError(ScoringError):
+    """A broken scoring config, naming the file, line, table path and expectation."""
+
+    def __init__(
+        self, message: str, *, source: str, line: int | None = None, path: str | None = None
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.path = path
+        self.detail = message
+        where = source if line is None else f"{source}:{line}"
+        super().__init__(f"{where}: {path}: {message}" if path else f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One scoring rule (``points > 0``) or penalty (``points < 0``)."""
+
+    code: str
+    label_zh: str
+    label_en: str
+    subject: SubjectKind
+    on: frozenset[str]
+    points: float
+    channels: frozenset[Channel] | None = None
+    on_time: bool | None = None
+    cap: float | None = None
+    cap_period: Period | None = None
+
+    @property
+    def is_penalty(self) -> bool:
+        """True for a deduction."""
+        return self.points < 0
+
+    def label(self, lang: str) -> str:
+        """The name in ``lang`` ("zh" or "en")."""
+        return self.label_zh if lang.startswith("zh") else self.label_en
+
+    def matches(
+        self, kind: SubjectKind, event: str, channel: Channel | None, on_time: bool | None
+    ) -> bool:
+        """Whether ``event`` for a subject of ``kind`` earns this rule.
+
+        A channel filter needs a matching channel; an ``on_time`` filter needs the
+        caller to state the clock's outcome (``None`` matches no filtered rule).
+        """
+        if kind is not self.subject or event not in self.on:
+            return False
+        if self.channels is not None and channel not in self.channels:
+            return False
+        return self.on_time is None or on_time is self.on_time
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentPolicy:
+    """Bounds of one manual adjustment (抽查、专项督查)."""
+
+    min: float = -20.0
+    max: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringConfig:
+    """The parsed scoring config."""
+
+    timezone: str = "Asia/Shanghai"
+    week_starts: str = "monday"
+    rules: tuple[Rule, ...] = ()
+    penalties: tuple[Rule, ...] = ()
+    adjustment: AdjustmentPolicy = AdjustmentPolicy()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The centre's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        """Rules then penalties, in file order."""
+        return self.rules + self.penalties
+
+    def rule(self, code: str) -> Rule:
+        """The rule or penalty called ``code`` (KeyError if none)."""
+        for rule in self.all_rules:
+            if rule.code == code:
+                return rule
+        raise KeyError(code)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One line of the append-only points ledger.
+
+    ``raw_points`` is what the rule gives; ``points`` what was credited after the
+    cap (0 or partial once the cap is reached, so the audit shows the capped award).
+    """
+
+    subject_kind: SubjectKind
+    subject_id: int
+    at: datetime
+    code: str
+    raw_points: float
+    points: float
+    reason: str
+    author: str
+    ticket_id: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "subject_kind", _subject_kind(self.subject_kind))
+        _require_aware(self.at)
+
+    @property
+    def is_capped(self) -> bool:
+        """True when the cap cut the award (fully or partly)."""
+        return _cents(self.points) != _cents(self.raw_points)
+
+
+@dataclass(frozen=True, slots=True)
+class RankRow:
+    """One row of a ranking: competition rank ("1224"), ties share a rank."""
+
+    subject_id: int
+    points: float
+    rank: int
+    entries: int
+
+
+class ScoringEngine:
+    """Applies a :class:`ScoringConfig`: awards, adjustments, periods, totals, rankings."""
+
+    def __init__(self, config: ScoringConfig) -> None:
+        self.config = config
+        self._tz = config.tz
+        self._week_start = WEEKDAYS.index(config.week_starts)
+
+    # -- periods ---------------------------------------------------------------
+
+    def period_of(self, at: datetime, period: Period | str) -> tuple[datetime, datetime]:
+        """The period containing ``at``: (start inclusive, end exclusive), local midnights."""
+        start, end = self._dates(self._local_date(at), _period(period))
+        return self._midnight(start), self._midnight(end)
+
+    def period_key(self, at: datetime, period: Period | str) -> str:
+        """A label for the period: ``2026-11-24``, ``2026-W48``, ``2026-11``, ``2026``.
+
+        Weeks are ISO weeks when they start on Monday; otherwise the week is named
+        after the ISO week its days fall in once shifted to start on Monday.
+        """
+        p = _period(period)
+        day = self._local_date(at)
+        if p is Period.DAY:
+            return day.isoformat()
+        if p is Period.MONTH:
+            return f"{day.year:04d}-{day.month:02d}"
+        if p is Period.YEAR:
+            return f"{day.year:04d}"
+        start, _ = self._dates(day, p)
+        iso = (start + timedelta(days=(7 - self._week_start) % 7)).isocalendar()
+        return f"{iso.year:04d}-W{iso.week:02d}"
+
+    # -- awards ----------------------------------------------------------------
+
+    def award(
+        self,
+        history: Sequence[LedgerEntry],
+        subject_kind: SubjectKind | str,
+        subject_id: int,
+        action_or_trigger: str,
+        at: datetime,
+        ticket_id: int | None = None,
+        channel: Channel | str | None = None,
+        *,
+        on_time: bool | None = None,
+    ) -> list[LedgerEntry]:
+        """The entries to append for one recorded event (zero or more rules match).
+
+        ``history`` holds the subject's existing entries, at least those of the cap
+        periods containing ``at``. Each capped rule credits
+        ``min(points, cap - already credited in the period)`` and never less than 0;
+        a capped award is still returned (``points`` 0, ``raw_points`` intact).
+
+        Raises:
+            ScoringError: unknown event or channel, or a naive ``at``.
+        """
+        kind = _subject_kind(subject_kind)
+        event = str(action_or_trigger)
+        if event not in EVENTS:
+            raise ScoringError(
+                f"unknown event {event!r}; expected a ticket action or one of "
+                + ", ".join(e.value for e in Event)
+            )
+        try:
+            chan = None if channel is None else Channel(channel)
+        except ValueError:
+            raise ScoringError(f"unknown channel {channel!r}") from None
+        _require_aware(at)
+        return [
+            self._credit(rule, history, kind, subject_id, at, ticket_id)
+            for rule in self.config.all_rules
+            if rule.matches(kind, event, chan, on_time)
+        ]
+
+    def _credit(
+        self,
+        rule: Rule,
+        history: Sequence[LedgerEntry],
+        kind: SubjectKind,
+        subject_id: int,
+        at: datetime,
+        ticket_id: int | None,
+    ) -> LedgerEntry:
+        raw = _cents(rule.points)
+        credited = raw
+        reason = f"{rule.label_zh} / {rule.label_en}"
+        if rule.cap is not None and rule.cap_period is not None:
+            window = self._window(at, rule.cap_period)
+            used = sum(
+                abs(_cents(e.points))
+                for e in history
+                if e.code == rule.code
+                and e.subject_kind is kind
+                and e.subject_id == subject_id
+                and _within(e.at, window)
+            )
+            room = max(0, _cents(rule.cap) - used)
+            credited = int(math.copysign(min(abs(raw), room), raw))
+            if credited != raw:
+                key = self.period_key(at, rule.cap_period)
+                reason += f" (cap {rule.cap:g} per {rule.cap_period.value} reached, {key})"
+        return LedgerEntry(
+            kind, subject_id, at, rule.code, raw / 100, credited / 100, reason, SYSTEM, ticket_id
+        )
+
+    def adjust(
+        self,
+        subject_kind: SubjectKind | str,
+        subject_id: int,
+        points: float,
+        reason: str,
+        author: str,
+        at: datetime,
+        ticket_id: int | None = None,
+    ) -> LedgerEntry:
+        """A manual addition or deduction after a spot check (抽查、专项督查).
+
+        Raises:
+            ScoringError: empty reason or author, author "system", points zero, not in
+                hundredths, or outside the config's ``[adjustment]`` bounds.
+        """
+        kind = _subject_kind(subject_kind)
+        why, who = reason.strip(), author.strip()
+        if not why:
+            raise ScoringError("an adjustment needs a reason (the spot-check finding)")
+        if not who:
+            raise ScoringError("an adjustment needs an author (who made the spot check)")
+        if who == SYSTEM:
+            raise ScoringError(f"author {SYSTEM!r} is reserved for automatic entries")
+        policy = self.config.adjustment
+        if isinstance(points, bool) or not math.isfinite(points) or points == 0:
+            raise ScoringError(f"adjustment points must be a non-zero number, got {points!r}")
+        if not policy.min <= points <= policy.max:
+            raise ScoringError(f"adjustment {points:g} is outside [{policy.min:g}, {policy.max:g}]")
+        if not _is_hundredths(points):
+            raise ScoringError(f"adjustment {points!r} has more than two decimals")
+        _require_aware(at)
+        value = _cents(points) / 100
+        return LedgerEntry(kind, subject_id, at, ADJUSTMENT, value, value, why, who, ticket_id)
+
+    # -- totals and rankings -----------------------------------------------------
+
+    def totals(
+        self, entries: Iterable[LedgerEntry], period: Period | str, at: datetime
+    ) -> dict[tuple[SubjectKind, int], float]:
+        """Credited points per (kind, id) over the period containing ``at``."""
+        window = self._window(at, _period(period))
+        sums: dict[tuple[SubjectKind, int], int] = {}
+        for e in entries:
+            if _within(e.at, window):
+                key = (e.subject_kind, e.subject_id)
+                sums[key] = sums.get(key, 0) + _cents(e.points)
+        return {key: value / 100 for key, value in sums.items()}
+
+    def rank(
+        self,
+        entries: Iterable[LedgerEntry],
+        period: Period | str,
+        at: datetime,
+        subject_kind: SubjectKind | str,
+        subjects: Iterable[int] = (),
+    ) -> list[RankRow]:
+        """Subjects of one kind by points in the period: desc, then subject_id asc.
+
+        ``subjects`` adds subjects without entries (ranked with 0 points).
+        """
+        kind = _subject_kind(subject_kind)
+        window = self._window(at, _period(period))
+        sums = dict.fromkeys(subjects, 0)
+        counts = dict.fromkeys(sums, 0)
+        for e in entries:
+            if e.subject_kind is kind and _within(e.at, window):
+                sums[e.subject_id] = sums.get(e.subject_id, 0) + _cents(e.points)
+                counts[e.subject_id] = counts.get(e.subject_id, 0) + 1
+        rows: list[RankRow] = []
+        for position, sid in enumerate(sorted(sums, key=lambda s: (-sums[s], s)), start=1):
+            tied = bool(rows) and _cents(rows[-1].points) == sums[sid]
+            rank = rows[-1].rank if tied else position
+            rows.append(RankRow(sid, sums[sid] / 100, rank, counts[sid]))
+        return rows
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _local_date(self, at: datetime) -> date:
+        _require_aware(at)
+        return at.astimezone(self._tz).date()
+
+    def _midnight(self, day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=self._tz)
+
+    def _dates(self, day: date, period: Period) -> tuple[date, date]:
+        if period is Period.DAY:
+            return day, day + timedelta(days=1)
+        if period is Period.WEEK:
+            start = day - timedelta(days=(day.weekday() - self._week_start) % 7)
+            return start, start + timedelta(days=7)
+        if period is Period.MONTH:
+            start = day.replace(day=1)
+            return start, (start + timedelta(days=32)).replace(day=1)
+        return date(day.year, 1, 1), date(day.year + 1, 1, 1)
+
+    def _window(self, at: datetime, period: Period) -> tuple[datetime, datetime]:
+        start, end = self.period_of(at, period)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _within(at: datetime, window: tuple[datetime, datetime]) -> bool:
+    # Compare in UTC: aware datetimes sharing a tzinfo compare by wall clock.
+    return window[0] <= at.astimezone(UTC) < window[1]
+
+
+def _require_aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ScoringError(f"datetime {at.isoformat()} has no time zone")
+
+
+def _subject_kind(value: SubjectKind | str) -> SubjectKind:
+    try:
+        return SubjectKind(value)
+    except ValueError:
+        raise ScoringError(f"unknown subject {value!r}; expected worker or department") from None
+
+
+def _period(value: Period | str) -> Period:
+    try:
+        return Period(value)
+    except ValueError:
+        raise ScoringError(f"unknown period {value!r}; expected day, week, month or year") from None
+
+
+def _cents(points: float) -> int:
+    return round(points * 100)
+
+
+def _is_hundredths(value: float) -> bool:
+    return abs(value * 100 - round(value * 100)) < 1e-6
+
+
+# -- config parsing -----------------------------------------------------------------
+
+_RULE_KEYS: tuple[str, ...] = ("code", "label_zh", "label_en", "subject", "on", "channel")
+_RULE_KEYS += ("on_time", "points", "cap", "cap_period")
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]")
+_KEY = re.compile(r"^\s*\"?([A-Za-z0-9_-]+)\"?\s*=")
+_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def parse_scoring_config(text: str, source: str = "scoring.toml") -> ScoringConfig:
+    """Read a scoring config from TOML text.
+
+    Raises:
+        ScoringConfigError: naming ``source``, the line where possible, the table
+            path (``rule[3].cap``, 0-based) and what was expected.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_AT.search(str(exc))
+        line = int(found.group(1)) if found else None
+        raise ScoringConfigError(f"invalid TOML: {exc}", source=source, line=line) from exc
+    top = _Table(text, source, data)
+    top.only("timezone", "week_starts", "adjustment", "rule", "penalty")
+    timezone = top.text("timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        top.fail(
+            f"expected an IANA time zone such as 'Asia/Shanghai', got {timezone!r}", "timezone"
+        )
+    week_starts = top.choice("week_starts", WEEKDAYS, "monday")
+    adjustment = top.sub("adjustment")
+    adjustment.only("min", "max")
+    low, high = adjustment.number("min", -20.0), adjustment.number("max", 20.0)
+    if low >= 0:
+        adjustment.fail(f"expected a negative number (min < 0 < max), got {low:g}", "min")
+    if high <= 0:
+        adjustment.fail(f"expected a positive number (min < 0 < max), got {high:g}", "max")
+    groups: dict[str, list[Rule]] = {"rule": [], "penalty": []}
+    seen: set[str] = set()
+    for name, group in groups.items():
+        for table in top.array(name):
+            group.append(rule := _rule(table))
+            if rule.code in seen:
+                table.fail(f"duplicate code {rule.code!r}", "code")
+            seen.add(rule.code)
+    rules, penalties = tuple(groups["rule"]), tuple(groups["penalty"])
+    return ScoringConfig(timezone, week_starts, rules, penalties, AdjustmentPolicy(low, high))
+
+
+def _rule(t: _Table) -> Rule:
+    penalty = t.name == "penalty"
+    t.only(*_RULE_KEYS)
+    code = t.text("code")
+    if not _CODE.match(code) or code == ADJUSTMENT:
+        t.fail(f"expected a lower_snake_case code other than {ADJUSTMENT!r}, got {code!r}", "code")
+    subject = SubjectKind(t.choice("subject", [k.value for k in SubjectKind]))
+    on = t.texts("on")
+    for event in on:
+        if event not in EVENTS:
+            t.fail(f"expected a ticket action or one of {', '.join(Event)}, got {event!r}", "on")
+        if not penalty and event in PENALTY_TRIGGERS:
+            t.fail(f"{event!r} is a penalty trigger: use it in a [[penalty]]", "on")
+    channels = None
+    if "channel" in t.data:
+        names = t.texts("channel")
+        if bad := [n for n in names if n not in {c.value for c in Channel}]:
+            t.fail(f"expected one of {', '.join(Channel)}, got {bad[0]!r}", "channel")
+        channels = frozenset(Channel(n) for n in names)
+    on_time = t.data.get("on_time")
+    if on_time is not None and not isinstance(on_time, bool):
+        t.fail(f"expected true or false, got {on_time!r}", "on_time")
+    points = t.number("points")
+    if (points < 0) != penalty or points == 0:
+        sign = "negative" if penalty else "positive"
+        t.fail(f"expected a {sign} number, got {points:g}", "points")
+    cap = t.number("cap") if "cap" in t.data else None
+    if cap is not None and cap <= 0:
+        t.fail(f"expected a positive number (the most points per period), got {cap:g}", "cap")
+    period = None
+    if "cap_period" in t.data:
+        period = Period(t.choice("cap_period", [p.value for p in Period]))
+    if cap is not None and period is None:
+        t.fail("expected a cap_period (day, week, month or year) alongside cap", "cap")
+    if cap is None and period is not None:
+        t.fail("expected a cap (the most points per period) alongside cap_period", "cap_period")
+    labels = t.text("label_zh"), t.text("label_en")
+    return Rule(code, *labels, subject, frozenset(on), points, channels, on_time, cap, period)
+
+
+class _Table:
+    """One table of the config being read, and where it sits, for error messages."""
+
+    def __init__(
+        self,
+        source_text: str,
+        source: str,
+        data: Mapping[str, Any],
+        name: str | None = None,
+        index: int | None = None,
+    ) -> None:
+        self.source_text, self.source, self.data = source_text, source, data
+        self.name, self.index = name, index
+        code = data.get("code")
+        self.code = code if isinstance(code, str) else None
+
+    def fail(self, message: str, key: str | None = None) -> NoReturn:
+        """Raise a ScoringConfigError for ``key`` of this table."""
+        head = self.name if self.index is None else f"{self.name}[{self.index}]"
+        path = ".".join(p for p in (head, key) if p) or None
+        raise ScoringConfigError(message, source=self.source, line=self.line(key), path=path)
+
+    def line(self, key: str | None) -> int | None:
+        """The line of ``key`` in this table's block, else its header, else its code."""
+        where: tuple[str | None, int | None] = (None, None)
+        counts: dict[str, int] = {}
+        header_line: int | None = None
+        lines = self.source_text.splitlines()
+        for number, line in enumerate(lines, start=1):
+            if header := _HEADER.match(line):
+                name = header.group(2).strip().strip("\"'")
+                if header.group(1) == "[[":
+                    counts[name] = counts.get(name, 0) + 1
+                    where = (name, counts[name] - 1)
+                else:
+                    where = (name, None)
+                if where == (self.name, self.index) and header_line is None:
+                    header_line = number
+                if self.name is None and name == key:
+                    return number
+            elif (
+                where == (self.name, self.index) and (found := _KEY.match(line)) and found[1] == key
+            ):
+                return number
+        if header_line is not None:
+            return header_line
+        quoted = (f'"{self.code}"', f"'{self.code}'")
+        hits = [
+            n for n, line in enumerate(lines, 1) if self.code and any(q in line for q in quoted)
+        ]
+        return hits[0] if hits else None
+
+    def only(self, *keys: str) -> None:
+        """Refuse keys outside ``keys`` (catches typos such as ``cap_peroid``)."""
+        for key in self.data:
+            if key not in keys:
+                self.fail(f"unknown key; expected one of {', '.join(keys)}", key)
+
+    def sub(self, key: str) -> _Table:
+        """The sub-table ``[key]`` (empty when absent)."""
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(f"expected a table [{key}]", key)
+        return _Table(self.source_text, self.source, value, key)
+
+    def array(self, key: str) -> list[_Table]:
+        """The array of tables ``[[key]]`` (empty when absent)."""
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.fail(f"expected an array of tables [[{key}]]", key)
+        return [_Table(self.source_text, self.source, v, key, i) for i, v in enumerate(value)]
+
+    def text(self, key: str, default: str | None = None) -> str:
+        """A required (unless defaulted) non-empty string."""
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"expected a non-empty string, got {value!r}", key)
+        return value.strip()
+
+    def texts(self, key: str) -> list[str]:
+        """A string or a non-empty list of strings."""
+        value = self.data.get(key)
+        values = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+        ):
+            self.fail(f"expected a string or a non-empty list of strings, got {value!r}", key)
+        return [v.strip() for v in values]
+
+    def choice(self, key: str, options: Sequence[str], default: str | None = None) -> str:
+        """One of ``options``."""
+        value = self.text(key, default)
+        if value not in options:
+            self.fail(f"expected one of {', '.join(options)}, got {value!r}", key)
+        return value
+
+    def number(self, key: str, default: float | None = None) -> float:
+        """A finite number with at most two decimals."""
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(f"expected a number, got {value!r}", key)
+        if not math.isfinite(value) or not _is_hundredths(value):
+            self.fail(f"expected a finite number with at most two decimals, got {value!r}", key)
+        return float(value)

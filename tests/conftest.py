@@ -1,0 +1,63 @@
+"""Shared fixtures: real databases built in tmp_path from fixtures/ (SQLite always,
+PostgreSQL when GRIDTUI_TEST_PG names a server, e.g. via `make test-pg`)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data.db import make_engine, session_factory, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+PG_URL = os.environ.get("GRIDTUI_TEST_PG", "")
+#: A fixed "now" for seeded histories: a Tuesday morning in Shanghai.
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+def _pg_database() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need GRIDTUI_TEST_PG (run `make test-pg`)")
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"gridtui_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database at the newest schema, on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/gridtui.sqlite"
+        upgrade(url)
+        yield url
+        return
+    gen = _pg_database()
+    url = next(gen)
+    upgrade(url)
+    yield url
+    for _ in gen:
+        pass
+
+
+@pytest.fixture
+def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on ``db_url``."""
+    engine = make_engine(db_url)
+    yield session_factory(engine)
+    engine.dispose()
