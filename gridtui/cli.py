@@ -31,6 +31,16 @@ def _aware(value: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def _safe(url: str) -> str:
+    """``url`` with any password hidden."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -191,6 +201,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"gridtui: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # bad rules, bad input: the message names what and where
+        print(f"gridtui: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(exc, SQLAlchemyError):
+            raise
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"gridtui: cannot use the database {_safe(args.db_url)}: {reason}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -115,7 +115,9 @@ def generate_city(base: CityFixtures, seed: int) -> tuple[CityFixtures, CityShap
                 code=f"TW{i:05d}",
                 name=_word(rng, "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗", 1)
                 + _word(rng, "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚"),
-                role="leader" if i % 25 == 0 else ("full_time" if rng.random() < 0.8 else "part_time"),
+                role="leader"
+                if i % 25 == 0
+                else ("full_time" if rng.random() < 0.8 else "part_time"),
                 grid=grid_codes[i % GRIDS],
             ),
         )

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.changefeed import record_change
 from gridtui.data.models import Category, ConfigDoc, Department, Entity, Node, Worker
-from gridtui.domain.text import clean_text
 from gridtui.domain.colours import RiskColour
+from gridtui.domain.text import clean_text
 
 LEVELS = ("city", "district", "street", "community", "grid")
 GRID_KINDS = ("urban", "rural", "dedicated", "comprehensive")
@@ -183,9 +183,7 @@ def _read_csv(
                 code = str(getattr(row, "code", ""))
                 if code in seen:
                     errors.append(
-                        FixtureError(
-                            name, line, code, "code", f"duplicate of line {seen[code]}"
-                        )
+                        FixtureError(name, line, code, "code", f"duplicate of line {seen[code]}")
                     )
                     continue
                 seen[code] = line
@@ -252,7 +250,9 @@ def read_fixtures(folder: Path) -> CityFixtures:
         depth = LEVELS.index(row.level)
         if depth == 0:
             if row.parent:
-                errors.append(FixtureError("nodes.csv", line, row.code, "parent", "a city has none"))
+                errors.append(
+                    FixtureError("nodes.csv", line, row.code, "parent", "a city has none")
+                )
         elif row.parent not in levels:
             errors.append(
                 FixtureError("nodes.csv", line, row.code, "parent", f"unknown node {row.parent!r}")
@@ -288,11 +288,9 @@ def read_fixtures(folder: Path) -> CityFixtures:
             )
     for fname, rows in (("workers.csv", workers), ("entities.csv", entities)):
         for line, r in rows:
-            grid = r.grid  # type: ignore[attr-defined]
+            grid = r.grid
             if levels.get(grid) != "grid":
-                errors.append(
-                    FixtureError(fname, line, r.code, "grid", f"unknown grid {grid!r}")  # type: ignore[attr-defined]
-                )
+                errors.append(FixtureError(fname, line, r.code, "grid", f"unknown grid {grid!r}"))
     if errors:
         raise FixtureLoadError(errors)
     return CityFixtures(nodes, departments, categories, workers, entities, rules)
@@ -329,9 +327,13 @@ def write_fixtures(session: Session, city: CityFixtures, *, now: datetime) -> Lo
     for depth, level in enumerate(LEVELS):
         ids = {n.code: n for n in session.scalars(select(Node))}
 
-        def node_values(row: NodeRow) -> dict[str, object]:
+        def node_values(row: NodeRow, ids: dict[str, Node] = ids) -> dict[str, object]:
             parent = ids.get(row.parent)
-            anc = {"district_id": None, "street_id": None, "community_id": None}
+            anc: dict[str, int | None] = {
+                "district_id": None,
+                "street_id": None,
+                "community_id": None,
+            }
             if parent is not None:
                 anc = {
                     "district_id": parent.district_id,

@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridtui.data.changefeed import record_change
 from gridtui.data.fixtures import read_fixtures, write_fixtures
 from gridtui.data.models import Category, ConfigDoc, Department, Node, Ticket, Worker
-from gridtui.data.seedgen import DAY, CategoryInfo, GenTicket, GridInfo, HistoryGenerator
-from gridtui.data.seedwrite import BulkWriter
-from gridtui.data.sla_runtime import SlaRuntime
 from gridtui.data.scoring_runtime import ScoreAccumulator
+from gridtui.data.seedgen import CategoryInfo, GenTicket, GridInfo, HistoryGenerator
+from gridtui.data.seedwrite import BulkWriter
+from gridtui.data.sla_runtime import SlaRuntime, Step, deadlines
+from gridtui.domain.credits import SubjectOf, actor_subject, ticket_credits
 from gridtui.domain.reports import ReportKind
 
 Progress = Callable[[str], None] | None
@@ -165,6 +166,7 @@ def seed(
     sla = SlaRuntime.from_text(sla_text)
     scores = ScoreAccumulator.from_text(scoring_doc.text if scoring_doc else None)
     ledger_from = int((now - timedelta(days=plan.ledger_days)).timestamp())
+    subject_of = actor_subject({code: wid for wid, code in workers})
 
     today = now.astimezone(zone).date()
     days = [today - timedelta(days=i) for i in range(plan.days - 1, -1, -1)]
@@ -194,10 +196,10 @@ def seed(
             made += 1
             batch.append(t)
         if len(batch) >= 20_000:
-            _flush(writer, batch, sla, scores, now, ledger_from)
+            _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
             batch = []
             _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
-    _flush(writer, batch, sla, scores, now, ledger_from)
+    _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
     _say(progress, f"{made:,} tickets; daily reports …")
     report_days = [today - timedelta(days=i) for i in range(plan.report_days, 0, -1)]
     n_reports, n_missing = _daily_reports(writer, rng, workers, report_days, zone, scores)
@@ -228,6 +230,7 @@ def _flush(
     batch: list[GenTicket],
     sla: SlaRuntime,
     scores: ScoreAccumulator,
+    subject_of: SubjectOf,
     now: datetime,
     ledger_from: int,
 ) -> None:
@@ -235,12 +238,33 @@ def _flush(
         return
     rows = []
     for t in batch:
-        due, next_deadline, policy = sla.deadlines(t, now)
-        rows.append((t, due, next_deadline, policy))
+        assignee = "department" if t.department_id else "worker"
+        policy = sla.policy(t.colour, t.category.code, t.channel, assignee)
+        steps = [Step(a, _dt(at), actor) for a, at, actor, *_ in t.events]
+        statuses = sla.clocks(policy, steps, now)
+        due, next_deadline = deadlines(statuses)
+        rows.append((t, _epoch(due), _epoch(next_deadline), policy.name))
         if t.opened >= ledger_from:
-            scores.ticket(t, due)
+            credits = ticket_credits(
+                steps,
+                statuses,
+                sla.stops(policy),
+                subject_of=subject_of,
+                worker_id=t.grid.worker_id,
+                department_id=t.department_id,
+                now=now,
+            )
+            scores.add_all(credits, t.id, t.channel)
     writer.write_tickets(rows, now)
     writer.write_scores(scores.drain())
+
+
+def _dt(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _epoch(at: datetime | None) -> int | None:
+    return None if at is None else int(at.timestamp())
 
 
 def _daily_reports(

@@ -200,7 +200,9 @@ class HistoryGenerator:
         }[t.channel]
         clock = t.opened
 
-        def step(action: Action, delay: int, actor: str, note: str = "", target: str | None = None) -> bool:
+        def step(
+            action: Action, delay: int, actor: str, note: str = "", target: str | None = None
+        ) -> bool:
             nonlocal clock
             at = clock + delay
             if at > now:
@@ -214,20 +216,22 @@ class HistoryGenerator:
 
         t.events.append(("open", t.opened, reporter, None, "new", "", None))
         r = rng.random()
-        if r < 0.003:
+        if r < 0.001:
             step(Action.CANCEL, rng.randint(5 * MINUTE, 2 * HOUR), "centre", "重复或无效上报")
             self._finish(t)
             return
-        if r < 0.007 and t.id > 1:
+        if r < 0.0035 and t.id > 1:
             target = rng.randint(max(1, t.id - 500), t.id - 1)
             if step(Action.MERGE, rng.randint(5 * MINUTE, HOUR), "centre", "", str(target)):
                 t.merged_into = target
             self._finish(t)
             return
-        stuck_at = rng.randrange(1, 7) if rng.random() < 0.0035 else None
+        stuck_at = rng.randrange(1, 7) if rng.random() < 0.0015 else None
         stage = 0
 
-        def go(action: Action, delay: int, actor: str, note: str = "", target: str | None = None) -> bool:
+        def go(
+            action: Action, delay: int, actor: str, note: str = "", target: str | None = None
+        ) -> bool:
             nonlocal stage
             stage += 1
             if stuck_at is not None and stage >= stuck_at:
@@ -254,7 +258,9 @@ class HistoryGenerator:
         escalate_p = 0.35 if t.category.department_id and t.colour in COLOURS[:3] else 0.08
         if t.category.department_id and rng.random() < escalate_p:
             dept = str(t.category.department_id)
-            if not go(Action.ESCALATE, rng.randint(10 * MINUTE, 2 * HOUR), worker, "网格吹哨", dept):
+            if not go(
+                Action.ESCALATE, rng.randint(10 * MINUTE, 2 * HOUR), worker, "网格吹哨", dept
+            ):
                 return
             t.escalated = True
             t.department_id = t.category.department_id

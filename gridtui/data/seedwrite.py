@@ -59,7 +59,7 @@ class BulkWriter:
                 marks = ", ".join("?" * len(rows[0]))
                 cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
             else:
-                with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
             raw.commit()
@@ -106,11 +106,11 @@ class BulkWriter:
     def write_reports(self, rows: Sequence[tuple[int, date, int, str, int, str]]) -> None:
         """Daily reports (worker, day, at, kind, events, note)."""
         ts = self.ts
-        day = (lambda d: d.isoformat()) if self.sqlite else (lambda d: d)
+        sqlite = self.sqlite
         self._send(
             "daily_reports",
             REPORT_COLS,
-            [(w, day(d), ts(at), k, e, n) for w, d, at, k, e, n in rows],
+            [(w, d.isoformat() if sqlite else d, ts(at), k, e, n) for w, d, at, k, e, n in rows],
         )
 
     def finish(self) -> None:

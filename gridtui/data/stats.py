@@ -58,9 +58,7 @@ def _ratio(num: int, den: int) -> float:
 
 def open_at(at: datetime) -> ColumnElement[bool]:
     """Tickets in the queue at ``at``."""
-    return and_(
-        Ticket.opened_at <= at, or_(Ticket.closed_at.is_(None), Ticket.closed_at > at)
-    )
+    return and_(Ticket.opened_at <= at, or_(Ticket.closed_at.is_(None), Ticket.closed_at > at))
 
 
 def compute_stats(session: Session, at: datetime) -> Stats:

@@ -54,22 +54,22 @@ class RiskColour(StrEnum):
         raise ValueError(f"unknown risk colour {value!r}; expected one of {names}")
 
     # Severity order, not alphabetical (str's comparisons would say blue < green < red).
-    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+    def __lt__(self, other: object) -> bool:
         if not isinstance(other, RiskColour):
             return NotImplemented
         return self.rank < other.rank
 
-    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+    def __gt__(self, other: object) -> bool:
         if not isinstance(other, RiskColour):
             return NotImplemented
         return self.rank > other.rank
 
-    def __le__(self, other: object) -> bool:  # type: ignore[override]
+    def __le__(self, other: object) -> bool:
         if not isinstance(other, RiskColour):
             return NotImplemented
         return self.rank <= other.rank
 
-    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+    def __ge__(self, other: object) -> bool:
         if not isinstance(other, RiskColour):
             return NotImplemented
         return self.rank >= other.rank

@@ -25,13 +25,15 @@ def test_names_in_both_languages() -> None:
     assert C.YELLOW.label("zh") == "黄"
 
 
-@pytest.mark.parametrize(("text", "colour"), [("red", C.RED), ("RED", C.RED), ("黄", C.YELLOW), ("蓝色", C.BLUE)])
+@pytest.mark.parametrize(
+    ("text", "colour"), [("red", C.RED), ("RED", C.RED), ("黄", C.YELLOW), ("蓝色", C.BLUE)]
+)
 def test_parse(text: str, colour: RiskColour) -> None:
     assert C.parse(text) is colour
 
 
 def test_parse_unknown_names_the_choices() -> None:
-    with pytest.raises(ValueError, match="purple.*red/红"):
+    with pytest.raises(ValueError, match=r"purple.*red/红"):
         C.parse("purple")
 
 

@@ -1,0 +1,725 @@
+"""Ticket operations: every write a person (or the clock) makes, one transaction each.
+
+:class:`TicketService` is the only code that changes a ticket. One call applies the
+lifecycle rule, records the transition on the timeline (actor, time, note), applies
+the three-colour dispute rule, recomputes the SLA clocks (``due_at``,
+``next_deadline``), credits points by the scoring rules and appends to the change
+feed, all in one transaction: either all of it happens or none of it.
+
+Actors are strings: a worker's code (``W0001``), a department (``dept:<id>``), or a
+person at the centre (``duty:王敏``); ``system`` is the rules themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data.changefeed import record_change
+from gridtui.data.models import (
+    Category,
+    ConfigDoc,
+    DailyReportRow,
+    Department,
+    Node,
+    ScoreEntry,
+    Ticket,
+    TicketEvent,
+    Worker,
+)
+from gridtui.data.sla_runtime import SlaRuntime, Step, deadlines
+from gridtui.domain.channels import Channel
+from gridtui.domain.colours import RiskColour
+from gridtui.domain.credits import Credit, actor_subject, breach_credits, step_credits
+from gridtui.domain.disputes import Recolour, after_failed_mediation
+from gridtui.domain.lifecycle import Action, Status, allowed_actions, transition
+from gridtui.domain.reports import DailyReport, ReportKind, report_day, validate_report
+from gridtui.domain.scoring import (
+    LedgerEntry,
+    Period,
+    ScoringConfig,
+    ScoringEngine,
+    SubjectKind,
+    parse_scoring_config,
+)
+from gridtui.domain.sla import ClockStatus, Policy
+from gridtui.domain.text import clean_text
+
+SYSTEM = "system"
+#: the timeline ``target`` that marks a clock's breach as already handled
+BREACH_MARK = "breach:"
+
+
+class ServiceError(ValueError):
+    """A request the rules or the data refuse; the message says which and why."""
+
+
+class TicketNotFound(ServiceError):
+    """No ticket with that id."""
+
+
+class StaleTicket(ServiceError):
+    """The ticket changed since the caller read it (another officer acted first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """What a report needs to become a ticket."""
+
+    title: str
+    category: str
+    channel: str
+    grid: str  # the grid's node code
+    reporter: str
+    description: str = ""
+    address: str = ""
+    colour: str | None = None  # default: the category's colour
+
+
+@dataclass(frozen=True, slots=True)
+class ActResult:
+    """The ticket after an action."""
+
+    ticket_id: int
+    status: str
+    colour: str
+    version: int
+    due_at: datetime | None
+    next_deadline: datetime | None
+    recoloured: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    """What one pass of the SLA sweeper did."""
+
+    checked: int
+    breaches: int
+    escalated: int
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@lru_cache(maxsize=8)
+def _sla(text_hash: str, text: str) -> SlaRuntime:
+    return SlaRuntime.from_text(text)
+
+
+@lru_cache(maxsize=8)
+def _scoring(text_hash: str, text: str) -> ScoringConfig:
+    return parse_scoring_config(text)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class TicketService:
+    """Writes to tickets, the points ledger and daily reports."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
+        self.factory = factory
+        self.clock = clock
+        self.timezone = timezone
+
+    # -- rules -------------------------------------------------------------------
+
+    def _rules(self, session: Session) -> tuple[SlaRuntime, ScoringEngine | None]:
+        sla_doc = session.get(ConfigDoc, "sla.toml")
+        if sla_doc is None:
+            raise ServiceError("no sla.toml loaded: run `gridtui load fixtures` first")
+        scoring_doc = session.get(ConfigDoc, "scoring.toml")
+        sla = _sla(_digest(sla_doc.text), sla_doc.text)
+        if scoring_doc is None:
+            return sla, None
+        return sla, ScoringEngine(_scoring(_digest(scoring_doc.text), scoring_doc.text))
+
+    # -- opening -------------------------------------------------------------------
+
+    def open(self, new: NewTicket, *, at: datetime | None = None) -> ActResult:
+        """Create a ticket in status ``new`` from a report.
+
+        Raises:
+            ServiceError: unknown grid, category or channel, or an empty title.
+        """
+        at = _aware(at or self.clock())
+        title = clean_text(new.title, one_line=True).strip()
+        if not title:
+            raise ServiceError("a ticket needs a title")
+        try:
+            channel = Channel(new.channel)
+        except ValueError:
+            raise ServiceError(f"unknown channel {new.channel!r}") from None
+        with self.factory.begin() as session:
+            grid = session.scalar(select(Node).where(Node.code == new.grid))
+            if grid is None or grid.level != "grid":
+                raise ServiceError(f"unknown grid {new.grid!r}")
+            category = session.get(Category, new.category)
+            if category is None:
+                raise ServiceError(f"unknown category {new.category!r}")
+            colour = RiskColour.parse(new.colour or category.default_colour)
+            worker = session.scalar(
+                select(Worker)
+                .where(Worker.grid_id == grid.id, Worker.active.is_(True))
+                .order_by(Worker.role == "leader", Worker.id)
+                .limit(1)
+            )
+            ticket = Ticket(
+                title=title[:200],
+                description=clean_text(new.description),
+                address=clean_text(new.address, one_line=True)[:200],
+                channel=channel.value,
+                category=category.code,
+                colour=colour.value,
+                status=Status.NEW.value,
+                district_id=grid.district_id,
+                street_id=grid.street_id,
+                community_id=grid.community_id,
+                grid_id=grid.id,
+                worker_id=worker.id if worker else None,
+                opened_at=at,
+                updated_at=at,
+            )
+            session.add(ticket)
+            session.flush()
+            step = TicketEvent(
+                ticket_id=ticket.id,
+                at=at,
+                action=Action.OPEN.value,
+                actor=clean_text(new.reporter, one_line=True)[:80],
+                from_status=None,
+                to_status=Status.NEW.value,
+                note="",
+            )
+            session.add(step)
+            self._settle(session, ticket, [step], at)
+            record_change(
+                session,
+                at=at,
+                kind="ticket",
+                op="open",
+                entity_id=ticket.id,
+                data={"status": ticket.status, "version": ticket.version},
+            )
+            return _result(ticket)
+
+    # -- acting ------------------------------------------------------------------------
+
+    def act(
+        self,
+        ticket_id: int,
+        action: Action | str,
+        actor: str,
+        *,
+        note: str = "",
+        target: str | None = None,
+        at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> ActResult:
+        """Apply one action to a ticket.
+
+        ``target`` names what the action points at: for ``dispatch`` a worker code or
+        ``dept:<code>``; for ``escalate`` a department code (default: the category's
+        department, else one level up); for ``merge`` the surviving ticket's id; for
+        ``recolour`` the new colour.
+
+        Raises:
+            TicketNotFound: no such ticket.
+            StaleTicket: ``expected_version`` is not the ticket's version.
+            IllegalTransition: the action is not allowed from the ticket's status.
+            ServiceError: a bad target or a missing note where one is required.
+        """
+        at = _aware(at or self.clock())
+        act = Action(action)
+        if act in (Action.OPEN, Action.IMPORT):
+            raise ServiceError(f"{act.value} is not an action on an existing ticket")
+        with self.factory.begin() as session:
+            ticket = self._lock(session, ticket_id)
+            if expected_version is not None and ticket.version != expected_version:
+                raise StaleTicket(
+                    f"ticket {ticket_id} is at version {ticket.version}, not "
+                    f"{expected_version}: someone else acted first; reload it"
+                )
+            before = Status(ticket.status)
+            after = transition(before, act)
+            note = clean_text(note).strip()
+            tgt = self._apply(session, ticket, act, target, note)
+            steps = [self._event(session, ticket, act, actor, at, before, after, note, tgt)]
+            ticket.status = after.value
+            recoloured = False
+            if act is Action.MEDIATION_FAILED:
+                recolour = self._dispute_rule(session, ticket)
+                if recolour is not None:
+                    steps.append(
+                        self._event(
+                            session, ticket, Action.RECOLOUR, SYSTEM, at, after, after,
+                            f"{recolour.reason_zh} / {recolour.reason_en}", recolour.to.value,
+                        )
+                    )  # fmt: skip
+                    ticket.colour = recolour.to.value
+                    recoloured = True
+            if after.is_terminal and not before.is_terminal:
+                ticket.closed_at = at
+            elif before.is_terminal and not after.is_terminal:
+                ticket.closed_at = None
+            ticket.version += 1
+            ticket.updated_at = at
+            self._settle(session, ticket, steps, at)
+            record_change(
+                session,
+                at=at,
+                kind="ticket",
+                op=act.value,
+                entity_id=ticket.id,
+                data={"status": ticket.status, "version": ticket.version, "actor": actor},
+            )
+            return _result(ticket, recoloured)
+
+    def _lock(self, session: Session, ticket_id: int) -> Ticket:
+        ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+        if ticket is None:
+            raise TicketNotFound(f"no ticket {ticket_id}")
+        return ticket
+
+    def _apply(
+        self, session: Session, ticket: Ticket, act: Action, target: str | None, note: str
+    ) -> str | None:
+        """Side effects of an action on the ticket's fields; returns the target to record."""
+        if act is Action.DISPATCH:
+            return self._assign(session, ticket, target)
+        if act is Action.ESCALATE:
+            return self._escalate_to(session, ticket, target)
+        if act is Action.MERGE:
+            if target is None or not target.isdigit():
+                raise ServiceError("merge needs the id of the ticket this one duplicates")
+            other = session.get(Ticket, int(target))
+            if other is None or other.id == ticket.id:
+                raise ServiceError(f"cannot merge into ticket {target}: no such other ticket")
+            ticket.merged_into = other.id
+            return str(other.id)
+        if act is Action.RECOLOUR:
+            try:
+                colour = RiskColour.parse(target or "")
+            except ValueError:
+                raise ServiceError(f"recolour needs a colour, got {target!r}") from None
+            if not note:
+                raise ServiceError("a colour change needs a reason in the note")
+            ticket.colour = colour.value
+            return colour.value
+        if act is Action.MEDIATION_FAILED:
+            ticket.mediation_failures += 1
+        elif act in (Action.REJECT, Action.REOPEN):
+            ticket.reopen_count += 1
+        if act in (Action.REJECT, Action.REOPEN, Action.CANCEL) and not note:
+            raise ServiceError(f"{act.value} needs a reason in the note")
+        return None
+
+    def _assign(self, session: Session, ticket: Ticket, target: str | None) -> str | None:
+        if target is None:
+            return None if ticket.worker_id is None else self._worker_code(session, ticket)
+        if target.startswith("dept:"):
+            dept = session.scalar(select(Department).where(Department.code == target[5:]))
+            if dept is None:
+                raise ServiceError(f"unknown department {target[5:]!r}")
+            ticket.department_id = dept.id
+            return f"dept:{dept.code}"
+        worker = session.scalar(select(Worker).where(Worker.code == target))
+        if worker is None:
+            raise ServiceError(f"unknown worker {target!r}")
+        ticket.worker_id = worker.id
+        return worker.code
+
+    def _worker_code(self, session: Session, ticket: Ticket) -> str | None:
+        worker = session.get(Worker, ticket.worker_id)
+        return worker.code if worker else None
+
+    def _escalate_to(self, session: Session, ticket: Ticket, target: str | None) -> str:
+        code = target
+        if code is None:
+            category = session.get(Category, ticket.category)
+            code = category.department_code if category else None
+        if code is None or code == "up":
+            return "up"  # one level up the hierarchy (the street's centre)
+        code = code.removeprefix("dept:")
+        dept = session.scalar(select(Department).where(Department.code == code))
+        if dept is None:
+            raise ServiceError(f"unknown department {code!r}")
+        ticket.department_id = dept.id
+        return f"dept:{dept.code}"
+
+    def _dispute_rule(self, session: Session, ticket: Ticket) -> Recolour | None:
+        category = session.get(Category, ticket.category)
+        return after_failed_mediation(
+            RiskColour(ticket.colour),
+            ticket.mediation_failures,
+            is_dispute=bool(category and category.is_dispute),
+        )
+
+    def _event(
+        self,
+        session: Session,
+        ticket: Ticket,
+        act: Action,
+        actor: str,
+        at: datetime,
+        before: Status | None,
+        after: Status,
+        note: str,
+        target: str | None,
+    ) -> TicketEvent:
+        row = TicketEvent(
+            ticket_id=ticket.id,
+            at=at,
+            action=act.value,
+            actor=clean_text(actor, one_line=True)[:80],
+            from_status=before.value if before else None,
+            to_status=after.value,
+            note=note,
+            target=target,
+        )
+        session.add(row)
+        return row
+
+    # -- SLA and points ------------------------------------------------------------------
+
+    def timeline(self, session: Session, ticket_id: int) -> list[TicketEvent]:
+        """The ticket's timeline, oldest first."""
+        return list(
+            session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id)
+                .order_by(TicketEvent.at, TicketEvent.id)
+            )
+        )
+
+    def clocks(
+        self, session: Session, ticket: Ticket, now: datetime
+    ) -> tuple[Policy, list[ClockStatus]]:
+        """The ticket's policy and its clocks as of ``now``."""
+        sla, _ = self._rules(session)
+        policy = sla.policy(
+            ticket.colour,
+            ticket.category,
+            ticket.channel,
+            "department" if ticket.department_id else "worker",
+        )
+        steps = [Step(e.action, e.at, e.actor) for e in self.timeline(session, ticket.id)]
+        return policy, sla.clocks(policy, steps, now)
+
+    def _settle(
+        self, session: Session, ticket: Ticket, new_steps: Sequence[TicketEvent], at: datetime
+    ) -> None:
+        """Recompute the SLA columns and credit the new steps' points."""
+        session.flush()
+        sla, engine = self._rules(session)
+        policy, statuses = self.clocks(session, ticket, at)
+        ticket.sla_policy = policy.name
+        ticket.due_at, ticket.next_deadline = deadlines(statuses)
+        if engine is None:
+            return
+        subject_of = self._subject_of(session)
+        credits: list[Credit] = []
+        for step in new_steps:
+            credits += step_credits(
+                Step(step.action, step.at, step.actor),
+                statuses,
+                sla.stops(policy),
+                subject_of=subject_of,
+                worker_id=ticket.worker_id,
+                department_id=ticket.department_id,
+            )
+        self._award(session, engine, credits, ticket)
+
+    def _subject_of(self, session: Session) -> Callable[[str], tuple[SubjectKind, int] | None]:
+        def subject_of(actor: str) -> tuple[SubjectKind, int] | None:
+            if actor.startswith("dept:"):
+                code = actor[5:]
+                dept_id = session.scalar(select(Department.id).where(Department.code == code))
+                if dept_id is not None:
+                    return SubjectKind.DEPARTMENT, dept_id
+                return actor_subject({})(actor)
+            wid = session.scalar(select(Worker.id).where(Worker.code == actor))
+            return None if wid is None else (SubjectKind.WORKER, wid)
+
+        return subject_of
+
+    def _award(
+        self, session: Session, engine: ScoringEngine, credits: list[Credit], ticket: Ticket | None
+    ) -> None:
+        for credit in credits:
+            start, _ = engine.period_of(credit.at, Period.YEAR)
+            history = [
+                _entry(e)
+                for e in session.scalars(
+                    select(ScoreEntry).where(
+                        ScoreEntry.subject_kind == credit.subject_kind.value,
+                        ScoreEntry.subject_id == credit.subject_id,
+                        ScoreEntry.at >= start,
+                    )
+                )
+            ]
+            for entry in engine.award(
+                history,
+                credit.subject_kind,
+                credit.subject_id,
+                credit.event,
+                credit.at,
+                ticket.id if ticket else None,
+                ticket.channel if ticket else None,
+                on_time=credit.on_time,
+            ):
+                session.add(_row(entry))
+            session.flush()
+
+    # -- the sweeper ---------------------------------------------------------------------
+
+    def sweep(self, *, at: datetime | None = None, limit: int = 5000) -> SweepResult:
+        """Handle clocks that breached by ``at``: penalty, note, and escalation.
+
+        Each breached clock is handled once (a ``breach:<clock>`` note marks it): the
+        responsible worker or department loses the breach points, and a clock that
+        escalates on breach sends the ticket one level up (吹哨) when its status
+        allows. Safe to run as often as wanted, from any number of processes.
+        """
+        at = _aware(at or self.clock())
+        with self.factory() as session:
+            ids = list(
+                session.scalars(
+                    select(Ticket.id)
+                    .where(Ticket.status.in_([s.value for s in Status if s.is_open]))
+                    .where(Ticket.next_deadline <= at)
+                    .order_by(Ticket.next_deadline, Ticket.id)
+                    .limit(limit)
+                )
+            )
+        breaches = escalated = 0
+        for ticket_id in ids:
+            b, e = self._sweep_one(ticket_id, at)
+            breaches += b
+            escalated += e
+        return SweepResult(len(ids), breaches, escalated)
+
+    def _sweep_one(self, ticket_id: int, at: datetime) -> tuple[int, int]:
+        with self.factory.begin() as session:
+            ticket = self._lock(session, ticket_id)
+            status = Status(ticket.status)
+            if not status.is_open:
+                return 0, 0
+            sla, engine = self._rules(session)
+            policy, statuses = self.clocks(session, ticket, at)
+            done = {
+                e.target.removeprefix(BREACH_MARK)
+                for e in self.timeline(session, ticket.id)
+                if e.target and e.target.startswith(BREACH_MARK)
+            }
+            fresh = [
+                s
+                for s in statuses
+                if s.state == "breached" and s.stopped_at is None and s.name not in done
+            ]
+            if not fresh:
+                return 0, 0
+            steps: list[TicketEvent] = []
+            escalate = False
+            for clock in fresh:
+                note = f"超时: {clock.label_zh} / breached: {clock.label_en}"
+                steps.append(
+                    self._event(
+                        session, ticket, Action.NOTE, SYSTEM, at, status, status, note,
+                        BREACH_MARK + clock.name,
+                    )
+                )  # fmt: skip
+                escalate = escalate or clock.escalate
+            if engine is not None:
+                credits = breach_credits(
+                    fresh,
+                    sla.stops(policy),
+                    worker_id=ticket.worker_id,
+                    department_id=ticket.department_id,
+                    now=at,
+                )
+                self._award(session, engine, credits, ticket)
+            escalated = 0
+            if escalate and Action.ESCALATE in allowed_actions(status):
+                tgt = self._escalate_to(session, ticket, None)
+                steps.append(
+                    self._event(
+                        session, ticket, Action.ESCALATE, SYSTEM, at, status,
+                        Status.ESCALATED, "超时自动升级 / escalated on breach", tgt,
+                    )
+                )  # fmt: skip
+                ticket.status = Status.ESCALATED.value
+                escalated = 1
+            ticket.version += 1
+            ticket.updated_at = at
+            session.flush()
+            _, statuses = self.clocks(session, ticket, at)
+            ticket.due_at, ticket.next_deadline = deadlines(statuses)
+            record_change(
+                session,
+                at=at,
+                kind="ticket",
+                op="breach",
+                entity_id=ticket.id,
+                data={"status": ticket.status, "version": ticket.version},
+            )
+            return len(fresh), escalated
+
+    # -- points and reports ------------------------------------------------------------
+
+    def adjust(
+        self,
+        subject_kind: SubjectKind | str,
+        subject_id: int,
+        points: float,
+        reason: str,
+        author: str,
+        *,
+        at: datetime | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
+        """A manual spot-check addition or deduction, with its reason and author.
+
+        Raises:
+            ScoringError: the rules refuse it (bounds, empty reason or author …).
+            ServiceError: no such worker or department.
+        """
+        at = _aware(at or self.clock())
+        kind = SubjectKind(subject_kind)
+        with self.factory.begin() as session:
+            _, engine = self._rules(session)
+            if engine is None:
+                raise ServiceError("no scoring.toml loaded")
+            model = Worker if kind is SubjectKind.WORKER else Department
+            if session.get(model, subject_id) is None:
+                raise ServiceError(f"no {kind.value} {subject_id}")
+            entry = engine.adjust(
+                kind, subject_id, points, clean_text(reason), clean_text(author, one_line=True),
+                at, ticket_id,
+            )  # fmt: skip
+            session.add(_row(entry))
+            record_change(
+                session,
+                at=at,
+                kind="score",
+                op="adjust",
+                entity_id=subject_id,
+                data={"subject": kind.value, "points": entry.points},
+            )
+
+    def file_report(
+        self, worker_id: int, *, events: int = 0, note: str = "", at: datetime | None = None
+    ) -> DailyReport:
+        """File a worker's daily report (日报告; 零报告 when ``events`` is 0).
+
+        Raises:
+            ReportError: the reporting rules refuse it (one per day, not in the future …).
+            ServiceError: no such worker.
+        """
+        at = _aware(at or self.clock())
+        kind = ReportKind.EVENTS if events else ReportKind.ALL_SAFE
+        report = DailyReport(
+            worker_id, report_day(at, self.timezone), at, kind, events, clean_text(note).strip()
+        )
+        with self.factory.begin() as session:
+            if session.get(Worker, worker_id) is None:
+                raise ServiceError(f"no worker {worker_id}")
+            existing = [
+                DailyReport(r.worker_id, r.day, r.at, ReportKind(r.kind), r.events, r.note)
+                for r in session.scalars(
+                    select(DailyReportRow).where(
+                        DailyReportRow.worker_id == worker_id, DailyReportRow.day == report.day
+                    )
+                )
+            ]
+            validate_report(report, existing, self.clock(), self.timezone)
+            session.add(
+                DailyReportRow(
+                    worker_id=worker_id,
+                    day=report.day,
+                    at=at,
+                    kind=kind.value,
+                    events=events,
+                    note=report.note,
+                )
+            )
+            _, engine = self._rules(session)
+            if engine is not None:
+                credit = Credit(SubjectKind.WORKER, worker_id, "daily_report", at)
+                self._award(session, engine, [credit], None)
+            record_change(
+                session, at=at, kind="report", op="file", entity_id=worker_id,
+                data={"day": report.day.isoformat(), "kind": kind.value},
+            )  # fmt: skip
+        return report
+
+    def missing_reports(self, day: date) -> list[tuple[int, str, str]]:
+        """Active workers with no daily report for ``day``: (id, code, name), by code."""
+        with self.factory() as session:
+            filed = select(DailyReportRow.worker_id).where(DailyReportRow.day == day)
+            rows = session.execute(
+                select(Worker.id, Worker.code, Worker.name)
+                .where(Worker.active.is_(True), Worker.id.not_in(filed))
+                .order_by(Worker.code)
+            )
+            return [(r.id, r.code, r.name) for r in rows]
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ServiceError(f"datetime {at.isoformat()} has no time zone")
+    return at.astimezone(UTC)
+
+
+def _result(ticket: Ticket, recoloured: bool = False) -> ActResult:
+    return ActResult(
+        ticket.id,
+        ticket.status,
+        ticket.colour,
+        ticket.version,
+        ticket.due_at,
+        ticket.next_deadline,
+        recoloured,
+    )
+
+
+def _entry(row: ScoreEntry) -> LedgerEntry:
+    return LedgerEntry(
+        SubjectKind(row.subject_kind),
+        row.subject_id,
+        row.at,
+        row.code,
+        row.raw_points,
+        row.points,
+        row.reason,
+        row.author,
+        row.ticket_id,
+    )
+
+
+def _row(entry: LedgerEntry) -> ScoreEntry:
+    return ScoreEntry(
+        subject_kind=entry.subject_kind.value,
+        subject_id=entry.subject_id,
+        at=entry.at,
+        code=entry.code,
+        raw_points=entry.raw_points,
+        points=entry.points,
+        reason=entry.reason,
+        author=entry.author,
+        ticket_id=entry.ticket_id,
+    )
