@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridtui.domain.channels import Channel
 from gridtui.domain.lifecycle import Action
+from gridtui.domain.tomlconf import ConfigError, ConfTable
 
 ADJUSTMENT = "adjustment"  #: the ledger code of a manual adjustment
 SYSTEM = "system"  #: the author of automatic entries
@@ -74,18 +73,8 @@ class ScoringError(ValueError):
     """A scoring request that the rules refuse (bad adjustment, unknown event …)."""
 
 
-class ScoringConfigError(ScoringError):
+class ScoringConfigError(ConfigError, ScoringError):
     """A broken scoring config, naming the file, line, table path and expectation."""
-
-    def __init__(
-        self, message: str, *, source: str, line: int | None = None, path: str | None = None
-    ) -> None:
-        self.source = source
-        self.line = line
-        self.path = path
-        self.detail = message
-        where = source if line is None else f"{source}:{line}"
-        super().__init__(f"{where}: {path}: {message}" if path else f"{where}: {message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,9 +434,6 @@ def _is_hundredths(value: float) -> bool:
 _RULE_KEYS: tuple[str, ...] = ("code", "label_zh", "label_en", "subject", "on", "channel")
 _RULE_KEYS += ("on_time", "points", "cap", "cap_period")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]")
-_KEY = re.compile(r"^\s*\"?([A-Za-z0-9_-]+)\"?\s*=")
-_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def parse_scoring_config(text: str, source: str = "scoring.toml") -> ScoringConfig:
@@ -457,13 +443,7 @@ def parse_scoring_config(text: str, source: str = "scoring.toml") -> ScoringConf
         ScoringConfigError: naming ``source``, the line where possible, the table
             path (``rule[3].cap``, 0-based) and what was expected.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = _TOML_AT.search(str(exc))
-        line = int(found.group(1)) if found else None
-        raise ScoringConfigError(f"invalid TOML: {exc}", source=source, line=line) from exc
-    top = _Table(text, source, data)
+    top = ConfTable.parse(text, source, ScoringConfigError)
     top.only("timezone", "week_starts", "adjustment", "rule", "penalty")
     timezone = top.text("timezone", "Asia/Shanghai")
     try:
@@ -492,7 +472,7 @@ def parse_scoring_config(text: str, source: str = "scoring.toml") -> ScoringConf
     return ScoringConfig(timezone, week_starts, rules, penalties, AdjustmentPolicy(low, high))
 
 
-def _rule(t: _Table) -> Rule:
+def _rule(t: ConfTable) -> Rule:
     penalty = t.name == "penalty"
     t.only(*_RULE_KEYS)
     code = t.text("code")
@@ -530,111 +510,3 @@ def _rule(t: _Table) -> Rule:
         t.fail("expected a cap (the most points per period) alongside cap_period", "cap_period")
     labels = t.text("label_zh"), t.text("label_en")
     return Rule(code, *labels, subject, frozenset(on), points, channels, on_time, cap, period)
-
-
-class _Table:
-    """One table of the config being read, and where it sits, for error messages."""
-
-    def __init__(
-        self,
-        source_text: str,
-        source: str,
-        data: Mapping[str, Any],
-        name: str | None = None,
-        index: int | None = None,
-    ) -> None:
-        self.source_text, self.source, self.data = source_text, source, data
-        self.name, self.index = name, index
-        code = data.get("code")
-        self.code = code if isinstance(code, str) else None
-
-    def fail(self, message: str, key: str | None = None) -> NoReturn:
-        """Raise a ScoringConfigError for ``key`` of this table."""
-        head = self.name if self.index is None else f"{self.name}[{self.index}]"
-        path = ".".join(p for p in (head, key) if p) or None
-        raise ScoringConfigError(message, source=self.source, line=self.line(key), path=path)
-
-    def line(self, key: str | None) -> int | None:
-        """The line of ``key`` in this table's block, else its header, else its code."""
-        where: tuple[str | None, int | None] = (None, None)
-        counts: dict[str, int] = {}
-        header_line: int | None = None
-        lines = self.source_text.splitlines()
-        for number, line in enumerate(lines, start=1):
-            if header := _HEADER.match(line):
-                name = header.group(2).strip().strip("\"'")
-                if header.group(1) == "[[":
-                    counts[name] = counts.get(name, 0) + 1
-                    where = (name, counts[name] - 1)
-                else:
-                    where = (name, None)
-                if where == (self.name, self.index) and header_line is None:
-                    header_line = number
-                if self.name is None and name == key:
-                    return number
-            elif (
-                where == (self.name, self.index) and (found := _KEY.match(line)) and found[1] == key
-            ):
-                return number
-        if header_line is not None:
-            return header_line
-        quoted = (f'"{self.code}"', f"'{self.code}'")
-        hits = [
-            n for n, line in enumerate(lines, 1) if self.code and any(q in line for q in quoted)
-        ]
-        return hits[0] if hits else None
-
-    def only(self, *keys: str) -> None:
-        """Refuse keys outside ``keys`` (catches typos such as ``cap_peroid``)."""
-        for key in self.data:
-            if key not in keys:
-                self.fail(f"unknown key; expected one of {', '.join(keys)}", key)
-
-    def sub(self, key: str) -> _Table:
-        """The sub-table ``[key]`` (empty when absent)."""
-        value = self.data.get(key, {})
-        if not isinstance(value, dict):
-            self.fail(f"expected a table [{key}]", key)
-        return _Table(self.source_text, self.source, value, key)
-
-    def array(self, key: str) -> list[_Table]:
-        """The array of tables ``[[key]]`` (empty when absent)."""
-        value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.fail(f"expected an array of tables [[{key}]]", key)
-        return [_Table(self.source_text, self.source, v, key, i) for i, v in enumerate(value)]
-
-    def text(self, key: str, default: str | None = None) -> str:
-        """A required (unless defaulted) non-empty string."""
-        value = self.data.get(key, default)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(f"expected a non-empty string, got {value!r}", key)
-        return value.strip()
-
-    def texts(self, key: str) -> list[str]:
-        """A string or a non-empty list of strings."""
-        value = self.data.get(key)
-        values = [value] if isinstance(value, str) else value
-        if (
-            not isinstance(values, list)
-            or not values
-            or not all(isinstance(v, str) for v in values)
-        ):
-            self.fail(f"expected a string or a non-empty list of strings, got {value!r}", key)
-        return [v.strip() for v in values]
-
-    def choice(self, key: str, options: Sequence[str], default: str | None = None) -> str:
-        """One of ``options``."""
-        value = self.text(key, default)
-        if value not in options:
-            self.fail(f"expected one of {', '.join(options)}, got {value!r}", key)
-        return value
-
-    def number(self, key: str, default: float | None = None) -> float:
-        """A finite number with at most two decimals."""
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(f"expected a number, got {value!r}", key)
-        if not math.isfinite(value) or not _is_hundredths(value):
-            self.fail(f"expected a finite number with at most two decimals, got {value!r}", key)
-        return float(value)

@@ -1,0 +1,139 @@
+"""`gridtui seed`: deterministic, realistic histories that obey the domain rules."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data.db import make_engine, session_factory, upgrade
+from gridtui.data.models import (
+    Change,
+    DailyReportRow,
+    ScoreEntry,
+    Ticket,
+    TicketEvent,
+    Worker,
+)
+from gridtui.data.seed import seed
+from gridtui.data.stats import compute_stats
+from gridtui.domain.lifecycle import Action, Status, transition
+from tests.conftest import FIXTURES, NOW
+
+
+def seeded(path: Path, n: int = 1) -> sessionmaker[Session]:
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    factory = session_factory(make_engine(url))
+    seed(factory, scale="demo", seed=n, now=NOW, fixtures=FIXTURES)
+    return factory
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> sessionmaker[Session]:
+    return seeded(tmp_path_factory.mktemp("seed") / "demo.sqlite")
+
+
+def fingerprint(factory: sessionmaker[Session]) -> str:
+    h = hashlib.sha256()
+    with factory() as s:
+        for row in s.execute(
+            select(
+                Ticket.id, Ticket.status, Ticket.colour, Ticket.category, Ticket.opened_at,
+                Ticket.due_at, Ticket.closed_at,
+            ).order_by(Ticket.id)
+        ):  # fmt: skip
+            h.update(repr(tuple(row)).encode())
+        for row in s.execute(select(ScoreEntry.subject_id, ScoreEntry.code, ScoreEntry.points)):
+            h.update(repr(tuple(row)).encode())
+    return h.hexdigest()
+
+
+def test_same_seed_same_history(demo: sessionmaker[Session], tmp_path: Path) -> None:
+    again = seeded(tmp_path / "again.sqlite")
+    assert fingerprint(again) == fingerprint(demo)
+    other = seeded(tmp_path / "other.sqlite", n=2)
+    assert fingerprint(other) != fingerprint(demo)
+
+
+def test_history_is_realistic(demo: sessionmaker[Session]) -> None:
+    with demo() as s:
+        stats = compute_stats(s, NOW)
+        grids = 60
+        # about one event per grid per day for 90 days (Liyang's rate)
+        assert 0.8 * grids * 90 <= stats.tickets_total <= 1.2 * grids * 90
+        # the last day is still in flight; tickets older than two days are 99.3-99.9 % closed
+        assert 0.97 <= stats.closure_rate <= 0.995
+        settled = s.execute(
+            select(func.count(), func.sum(case((Ticket.status == "closed", 1), else_=0))).where(
+                Ticket.opened_at < NOW - timedelta(days=2)
+            )
+        ).one()
+        assert 0.993 <= settled[1] / settled[0] <= 0.999
+        assert stats.overdue > 0
+        reopened = s.scalar(select(func.count()).select_from(Ticket).where(Ticket.reopen_count > 0))
+        assert reopened and reopened > 0
+        ch = stats.by_channel
+        assert max(ch, key=lambda k: ch[k]) == "patrol"
+        assert set(ch) == {"patrol", "hotline", "citizen_app", "department", "leader"}
+        assert all(stats.by_colour[c] > 0 for c in ("red", "orange", "yellow", "blue", "green"))
+        # the seed run ends with one bulk change so live clients reload
+        last = s.scalars(select(Change).order_by(Change.seq.desc())).first()
+        assert last is not None and last.kind == "bulk" and last.op == "seed"
+
+
+def test_every_timeline_is_a_legal_walk(demo: sessionmaker[Session]) -> None:
+    with demo() as s:
+        events = s.execute(
+            select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.from_status,
+                   TicketEvent.to_status)
+            .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
+        ).all()  # fmt: skip
+        final = dict(s.execute(select(Ticket.id, Ticket.status)).all())
+    current: dict[int, Status] = {}
+    for tid, action, before, after in events:
+        if action == "open":
+            current[tid] = Status(after)
+            continue
+        assert before == current[tid].value
+        assert transition(current[tid], Action(action)).value == after
+        current[tid] = Status(after)
+    assert {tid: st.value for tid, st in current.items()} == final
+
+
+def test_blue_disputes_with_three_failures_are_yellow(demo: sessionmaker[Session]) -> None:
+    with demo() as s:
+        rows = s.execute(
+            select(Ticket.colour, Ticket.mediation_failures).where(Ticket.mediation_failures >= 3)
+        ).all()
+        recolours = s.scalar(
+            select(func.count()).select_from(TicketEvent).where(TicketEvent.action == "recolour")
+        )
+    assert rows, "the demo should contain failed mediations"
+    assert all(colour == "yellow" for colour, _ in rows)
+    assert recolours == len(rows)
+
+
+def test_sla_columns_and_ledger(demo: sessionmaker[Session]) -> None:
+    with demo() as s:
+        no_due = s.scalar(select(func.count()).select_from(Ticket).where(Ticket.due_at.is_(None)))
+        running = s.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.closed_at.is_(None), Ticket.next_deadline.is_(None))
+        )
+        codes = Counter(
+            dict(s.execute(select(ScoreEntry.code, func.count()).group_by(ScoreEntry.code)).all())
+        )
+        workers = s.scalar(select(func.count()).select_from(Worker))
+        reports = s.scalar(select(func.count()).select_from(DailyReportRow))
+    assert no_due == 0
+    assert running == 0  # every open ticket has a running clock to sort the queue by
+    assert codes["arrive_on_time"] > codes["late_arrival"] > 0
+    assert codes["missing_daily_report"] > 0 and codes["daily_report"] > 0
+    assert workers and reports and reports < workers * 90
