@@ -172,9 +172,7 @@ class SlaConfig:
     calendars: dict[str, Calendar]
     policies: tuple[Policy, ...]
 
-    def policy_for(
-        self, colour: str, category: str, channel: str, assignee: str | None
-    ) -> Policy:
+    def policy_for(self, colour: str, category: str, channel: str, assignee: str | None) -> Policy:
         """The most specific matching policy (ties: the first in the file)."""
         best: Policy | None = None
         for policy in self.policies:
@@ -375,7 +373,9 @@ def parse_sla_config(text: str, source: str = "sla.toml") -> SlaConfig:
     """
     top = ConfTable.parse(text, source, SlaConfigError)
     top.only("thresholds", "calendars", "policy")
-    thresholds = _thresholds(top.sub("thresholds"), Thresholds())
+    th = top.sub("thresholds")
+    th.only("warning", "critical")
+    thresholds = _thresholds(th, Thresholds())
     calendars: dict[str, Calendar] = {"realtime": RealTimeCalendar()}
     cal_tables = top.sub("calendars")
     for name in cal_tables.data:
@@ -427,9 +427,7 @@ def _calendar(t: ConfTable, name: str) -> Calendar:
         if day in hours_t.data:
             hours[i] = tuple(_interval(hours_t, day, v) for v in _strings(hours_t, day))
     try:
-        return BusinessCalendar(
-            name, zone, hours, _dates(t, "holidays"), _dates(t, "workdays")
-        )
+        return BusinessCalendar(name, zone, hours, _dates(t, "holidays"), _dates(t, "workdays"))
     except CalendarError as exc:
         t.fail(str(exc), "hours")
 
@@ -470,9 +468,7 @@ def _actions(t: ConfTable, key: str) -> frozenset[str]:
     return frozenset(values)
 
 
-def _policy(
-    t: ConfTable, base: Thresholds, calendars: dict[str, Calendar], offset: int
-) -> Policy:
+def _policy(t: ConfTable, base: Thresholds, calendars: dict[str, Calendar], offset: int) -> Policy:
     t.only("name", "colours", "categories", "channels", "assignee", "clocks")
     name = t.text("name")
     colours = channels = None
