@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.changefeed import record_change
@@ -303,6 +303,11 @@ def _upsert(
     rows: Iterator[dict[str, object]],
 ) -> tuple[int, int]:
     existing = {getattr(o, key): o for o in session.scalars(select(model))}
+    if not existing:  # an empty table: one bulk INSERT, no ORM objects
+        values = list(rows)
+        if values:
+            session.execute(insert(model), values)
+        return len(values), 0
     inserted = updated = 0
     for values in rows:
         obj = existing.get(values[key])

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -148,6 +149,11 @@ class Entity(Base):
     __table_args__ = (Index("ix_entities_grid_colour", "grid_id", "colour"),)
 
 
+def _open_index(name: str, *cols: str) -> Index:
+    where = text("closed_at IS NULL")
+    return Index(name, *cols, sqlite_where=where, postgresql_where=where)
+
+
 class Ticket(Base):
     """A ticket (事件 / 工单) and its current state."""
 
@@ -184,19 +190,19 @@ class Ticket(Base):
 
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_tickets_source_external"),
-        # Queue: open tickets by time remaining / by age, with keyset tie-break on id.
-        Index("ix_tickets_status_deadline", "status", "next_deadline", "id"),
-        Index("ix_tickets_status_opened", "status", "opened_at", "id"),
-        Index("ix_tickets_deadline", "next_deadline", "id"),
+        # History: age order, intake and closure trends.
         Index("ix_tickets_opened", "opened_at", "id"),
         Index("ix_tickets_closed", "closed_at"),
-        Index("ix_tickets_due", "due_at"),
-        # Board: colour counts under any node.
-        Index("ix_tickets_grid_status_colour", "grid_id", "status", "colour"),
-        Index("ix_tickets_street_status_colour", "street_id", "status", "colour"),
-        Index("ix_tickets_colour_status", "colour", "status"),
-        Index("ix_tickets_worker", "worker_id", "status"),
-        Index("ix_tickets_department", "department_id", "status"),
+        # The live queue, board and assignee lists read open tickets only: partial
+        # indexes over ``closed_at IS NULL`` stay tiny at a million tickets.
+        _open_index("ix_tickets_open_deadline", "next_deadline", "id"),
+        _open_index("ix_tickets_open_status", "status", "next_deadline", "id"),
+        _open_index("ix_tickets_open_grid", "grid_id", "colour"),
+        _open_index("ix_tickets_open_community", "community_id", "colour"),
+        _open_index("ix_tickets_open_street", "street_id", "colour"),
+        _open_index("ix_tickets_open_district", "district_id", "colour"),
+        _open_index("ix_tickets_open_worker", "worker_id", "status"),
+        _open_index("ix_tickets_open_department", "department_id", "status"),
     )
 
 
@@ -215,7 +221,8 @@ class TicketEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     target: Mapped[str | None] = mapped_column(String(80))
 
-    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at"),)
+    # A timeline is a handful of rows: found by ticket, sorted in memory.
+    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id"),)
 
 
 class ScoreEntry(Base):

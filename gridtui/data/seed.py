@@ -29,7 +29,7 @@ from gridtui.data.changefeed import record_change
 from gridtui.data.fixtures import read_fixtures, write_fixtures
 from gridtui.data.models import Category, ConfigDoc, Department, Node, Ticket, Worker
 from gridtui.data.scoring_runtime import ScoreAccumulator
-from gridtui.data.seedgen import CategoryInfo, GenTicket, GridInfo, HistoryGenerator
+from gridtui.data.seedgen import HOURLY, CategoryInfo, GenTicket, GridInfo, HistoryGenerator
 from gridtui.data.seedwrite import BulkWriter
 from gridtui.data.sla_runtime import SlaRuntime, Step, deadlines
 from gridtui.domain.credits import SubjectOf, actor_subject, ticket_credits
@@ -171,41 +171,45 @@ def seed(
     today = now.astimezone(zone).date()
     days = [today - timedelta(days=i) for i in range(plan.days - 1, -1, -1)]
     weights = _day_weights(days)
+    weights[-1] *= _day_share(now.astimezone(zone))  # today is not over yet
     total = plan.tickets or int(len(grids) * plan.days * plan.per_grid_day)
     wsum = sum(weights)
     now_s = int(now.timestamp())
 
     engine: Engine = factory.kw["bind"]
-    writer = BulkWriter(engine)
-    next_id = first_id
-    made = 0
-    carry = 0.0
-    batch: list[GenTicket] = []
-    for d, w in zip(days, weights, strict=True):
-        exact = total * w / wsum + carry
-        n = int(exact)
-        carry = exact - n
-        day_start = int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp())
-        opened = sorted(gen.opening_time(day_start) for _ in range(n))
-        for t_open in opened:
-            if t_open > now_s:
-                continue
-            t = gen.new_ticket(next_id, t_open)
-            gen.live(t, now_s)
-            next_id += 1
-            made += 1
-            batch.append(t)
-        if len(batch) >= 20_000:
-            _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
-            batch = []
-            _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
-    _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
-    _say(progress, f"{made:,} tickets; daily reports …")
-    report_days = [today - timedelta(days=i) for i in range(plan.report_days, 0, -1)]
-    n_reports, n_missing = _daily_reports(writer, rng, workers, report_days, zone, scores)
-    writer.write_scores(scores.drain())
-    _say(progress, "indexes and statistics …")
-    writer.finish()
+    writer = BulkWriter(engine, defer_indexes=first_id == 1)
+    try:
+        next_id = first_id
+        made = 0
+        carry = 0.0
+        planned = 0
+        batch: list[GenTicket] = []
+        for d, w in zip(days, weights, strict=True):
+            exact = total * w / wsum + carry
+            n = int(exact) if d != today else total - planned  # rounding ends on today
+            carry = exact - n
+            planned += n
+            day_start = int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp())
+            opened = sorted(_opening(gen, day_start, now_s) for _ in range(n))
+            for t_open in opened:
+                t = gen.new_ticket(next_id, t_open)
+                gen.live(t, now_s)
+                next_id += 1
+                made += 1
+                batch.append(t)
+            if len(batch) >= 20_000:
+                _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
+                batch = []
+                _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
+        _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
+        _say(progress, f"{made:,} tickets; daily reports …")
+        report_days = [today - timedelta(days=i) for i in range(plan.report_days, 0, -1)]
+        n_reports, n_missing = _daily_reports(writer, rng, workers, report_days, zone, scores)
+        writer.write_scores(scores.drain())
+        _say(progress, "indexes and statistics …")
+    finally:
+        # indexes come back even when the run fails half-way
+        writer.finish()
     with factory.begin() as session:
         record_change(
             session,
@@ -241,10 +245,14 @@ def _flush(
         assignee = "department" if t.department_id else "worker"
         policy = sla.policy(t.colour, t.category.code, t.channel, assignee)
         steps = [Step(a, _dt(at), actor) for a, at, actor, *_ in t.events]
-        statuses = sla.clocks(policy, steps, now)
+        scored = t.opened >= ledger_from
+        if t.closed is not None and not scored:
+            statuses = sla.clocks(sla.resolution_only(policy), steps, now)
+        else:
+            statuses = sla.clocks(policy, steps, now)
         due, next_deadline = deadlines(statuses)
         rows.append((t, _epoch(due), _epoch(next_deadline), policy.name))
-        if t.opened >= ledger_from:
+        if scored:
             credits = ticket_credits(
                 steps,
                 statuses,
@@ -257,6 +265,22 @@ def _flush(
             scores.add_all(credits, t.id, t.channel)
     writer.write_tickets(rows, now)
     writer.write_scores(scores.drain())
+
+
+def _day_share(local_now: datetime) -> float:
+    """The share of a day's intake that arrives before ``local_now`` (by :data:`HOURLY`)."""
+    hour = local_now.hour
+    part = sum(HOURLY[:hour]) + HOURLY[hour] * local_now.minute / 60
+    return max(part / sum(HOURLY), 0.01)
+
+
+def _opening(gen: HistoryGenerator, day_start: int, now_s: int) -> int:
+    """An opening time on the day, drawn again while it falls after ``now`` (today)."""
+    for _ in range(1000):
+        t_open = gen.opening_time(day_start)
+        if t_open <= now_s:
+            return t_open
+    return min(t_open, now_s)
 
 
 def _dt(epoch: int) -> datetime:

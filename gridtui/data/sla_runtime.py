@@ -9,7 +9,7 @@ clock). Policies are looked up once per combination.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -32,6 +32,7 @@ class SlaRuntime:
         self.config = config
         self._policy = lru_cache(maxsize=4096)(self._lookup)
         self._stops: dict[str, dict[str, frozenset[str]]] = {}
+        self._resolution: dict[str, Policy] = {}
 
     @classmethod
     def from_text(cls, text: str, source: str = "sla.toml") -> SlaRuntime:
@@ -56,6 +57,19 @@ class SlaRuntime:
     def clocks(self, policy: Policy, steps: Sequence[Step], now: datetime) -> list[ClockStatus]:
         """Every clock of ``policy`` over ``steps`` as of ``now``."""
         return evaluate(policy, steps, now, self.config)
+
+    def resolution_only(self, policy: Policy) -> Policy:
+        """``policy`` with its resolution clock alone (for settled tickets in bulk).
+
+        Every clock of a closed, merged or cancelled ticket has stopped, so its SLA
+        columns depend on the resolution clock only.
+        """
+        cached = self._resolution.get(policy.name)
+        if cached is None:
+            clock = policy.resolution_clock
+            cached = replace(policy, clocks=(clock,) if clock else ())
+            self._resolution[policy.name] = cached
+        return cached
 
 
 def deadlines(statuses: Sequence[ClockStatus]) -> tuple[datetime | None, datetime | None]:

@@ -44,6 +44,8 @@ class CalendarError(ValueError):
 
 
 def _utc(at: datetime) -> datetime:
+    if at.tzinfo is UTC:
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise CalendarError(f"datetime {at.isoformat()} has no time zone")
     return at.astimezone(UTC)
