@@ -201,6 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"gridtui: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `gridtui stats --json | head`: the reader left, not an error
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except ValueError as exc:  # bad rules, bad input: the message names what and where
         print(f"gridtui: {exc}", file=sys.stderr)
         return 1

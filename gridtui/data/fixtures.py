@@ -304,10 +304,10 @@ def _upsert(
 ) -> tuple[int, int]:
     existing = {getattr(o, key): o for o in session.scalars(select(model))}
     if not existing:  # an empty table: one bulk INSERT, no ORM objects
-        values = list(rows)
-        if values:
-            session.execute(insert(model), values)
-        return len(values), 0
+        batch = list(rows)
+        if batch:
+            session.execute(insert(model), batch)
+        return len(batch), 0
     inserted = updated = 0
     for values in rows:
         obj = existing.get(values[key])

@@ -64,11 +64,11 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.changefeed import record_change
-from gridtui.data.models import Category, Department, Node, Ticket, TicketEvent
+from gridtui.data.models import Base, Category, Department, Node, Ticket
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.lifecycle import Action, Status
@@ -88,6 +88,7 @@ MAX_BATCH = 10_000  # one IN query per batch stays under every backend's paramet
 _SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9_-]{0,15}")
 _C1 = re.compile(r"[\x80-\x9f]")
+_SECTION = re.compile(r"\[+([^\]]+)\]")
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -169,12 +170,14 @@ def _line_of(text: str, section: str, key: str | None) -> int | None:
     current = ""
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
-        if line.startswith("["):
-            current = line.strip("[] ").replace('"', "")
+        header = _SECTION.match(line)
+        if header:
+            current = header[1].replace('"', "").replace(" ", "")
             if key is None and current == section:
                 return no
         elif current == section and key is not None and "=" in line:
-            if line.split("=", 1)[0].strip().strip("\"'") == key:
+            name = line.split("=", 1)[0].strip().strip("\"'")
+            if name == key:
                 return no
     return None
 
@@ -210,10 +213,13 @@ class _MapReader:
             raise self.fail("", "source", "expected 1-32 letters, digits, '.', '_' or '-'")
         prefix = self.string(doc, "code_prefix") or source.lower()
         if not _PREFIX.fullmatch(prefix):
-            raise self.fail("", "code_prefix", "expected 1-16 of a-z, 0-9, '_' or '-'")
+            why = "expected 1-16 of a-z, 0-9, '_' or '-' (the default is the source)"
+            raise self.fail("", "code_prefix", why)
         fmt = self.string(doc, "format")
         if fmt not in (None, "csv", "jsonl"):
             raise self.fail("", "format", f"{fmt!r}: expected 'csv' or 'jsonl'")
+        zone = self.zone(self.string(doc, "timezone", required=True) or "")
+        time_format = self.time_format(self.string(doc, "datetime_format"))
         columns = self.columns(self.table(doc, "columns"))
         values = self.table(doc, "values")
         for key in values:
@@ -224,11 +230,11 @@ class _MapReader:
         return ImportMap(
             path=self.path,
             source=source,
-            timezone=self.zone(self.string(doc, "timezone", required=True) or ""),
+            timezone=zone,
             columns=columns,
             status_values=status,
             channel_values=channel,
-            datetime_format=self.time_format(self.string(doc, "datetime_format")),
+            datetime_format=time_format,
             format="csv" if fmt == "csv" else "jsonl" if fmt == "jsonl" else None,
             code_prefix=prefix,
         )
@@ -242,13 +248,13 @@ class _MapReader:
     def time_format(self, fmt: str | None) -> str | None:
         if fmt is None:
             return None
+        if "%" not in fmt:
+            raise self.fail("", "datetime_format", f"{fmt!r} has no % directive")
         sample = datetime(2024, 11, 22, 13, 4, 5, tzinfo=UTC)
         try:
             datetime.strptime(sample.strftime(fmt), fmt)
         except ValueError as exc:
             raise self.fail("", "datetime_format", f"{fmt!r} does not parse: {exc}") from None
-        if "%" not in fmt:
-            raise self.fail("", "datetime_format", f"{fmt!r} has no % directive")
         return fmt
 
     def columns(self, table: dict[str, Any]) -> dict[str, tuple[str, ...]]:
@@ -311,9 +317,9 @@ def load_map(path: Path) -> ImportMap:
 @dataclass(frozen=True, slots=True)
 class _Record:
     line: int
-    cells: Mapping[str, str] | None  # None: the row itself is unreadable (see problem)
+    cells: Mapping[str, str]
     raw: list[str] | str  # CSV fields, or the JSON line
-    problem: str = ""
+    problem: str = ""  # why the row as a whole is unreadable (cells then hold what was read)
 
 
 def _file_format(path: Path, mapping: ImportMap) -> Literal["csv", "jsonl"]:
@@ -352,11 +358,9 @@ def _csv_records(path: Path, mapping: ImportMap) -> Iterator[_Record]:
             line, end = end + 1, reader.line_num
             if not any(f.strip() for f in fields):
                 continue
-            if len(fields) != len(header):
-                bad = f"{len(fields)} fields where the header has {len(header)}"
-                yield _Record(line, None, fields, bad)
-            else:
-                yield _Record(line, dict(zip(header, fields, strict=True)), fields)
+            cells = dict(zip(header, fields, strict=False))
+            bad = f"{len(fields)} fields where the header has {len(header)}"
+            yield _Record(line, cells, fields, "" if len(fields) == len(header) else bad)
 
 
 def _cell(value: object) -> str:
@@ -381,10 +385,10 @@ def _jsonl_records(path: Path) -> Iterator[_Record]:
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield _Record(line, None, text, f"not JSON: {exc.msg} at column {exc.colno}")
+                yield _Record(line, {}, text, f"not JSON: {exc.msg} at column {exc.colno}")
                 continue
             if not isinstance(obj, dict):
-                yield _Record(line, None, text, "expected a JSON object")
+                yield _Record(line, {}, text, "expected a JSON object")
                 continue
             yield _Record(line, {str(k): _cell(v) for k, v in obj.items()}, text)
 
@@ -502,26 +506,29 @@ def _text(cells: Mapping[str, str], mapping: ImportMap, name: str, *, one_line: 
 
 
 def _key(rec: _Record, mapping: ImportMap) -> str | None:
-    if rec.cells is None:
-        return None
     return _clean(rec.cells.get(mapping.columns["external_id"][0], "")) or None
 
 
 def _time(cells: Mapping[str, str], mapping: ImportMap, name: str) -> datetime | None:
     value = _raw(cells, mapping, name)
     if not value:
-        if name in REQUIRED:
-            raise _Bad(name, f"column {mapping.columns[name][0]!r} is blank")
         return None
     fmt = mapping.datetime_format
     try:
         parsed = datetime.strptime(value, fmt) if fmt else datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=mapping.timezone)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         expected = f"the format {fmt!r}" if fmt else "ISO-8601"
         raise _Bad(name, f"{_show(value)} is not a time in {expected}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=mapping.timezone)
-    return parsed.astimezone(UTC)
+
+
+def _opened(cells: Mapping[str, str], mapping: ImportMap) -> datetime:
+    opened = _time(cells, mapping, "opened_at")
+    if opened is None:
+        raise _Bad("opened_at", f"column {mapping.columns['opened_at'][0]!r} is blank")
+    return opened
 
 
 def _coord(cells: Mapping[str, str], mapping: ImportMap, name: str, limit: int) -> float | None:
@@ -550,8 +557,7 @@ def _pick(table: Mapping[str, E], value: str, kind: type[E], name: str) -> E:
 def _row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMap) -> _Row:
     if len(key) > 64:
         raise _Bad("external_id", f"{_show(key)} is longer than 64 characters")
-    opened = _time(cells, mapping, "opened_at")
-    assert opened is not None  # required: _time rejects a blank one
+    opened = _opened(cells, mapping)
     due, closed = _time(cells, mapping, "due_at"), _time(cells, mapping, "closed_at")
     if closed is not None and closed < opened:
         raise _Bad("closed_at", f"{closed.isoformat()} is before opened_at {opened.isoformat()}")
@@ -585,7 +591,7 @@ def _row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMap) -> _
 
 def _parse(rec: _Record, mapping: ImportMap) -> _Row | Reject:
     key = _key(rec, mapping)
-    if rec.cells is None:
+    if rec.problem:
         return Reject(rec.line, key, "row", rec.problem)
     if key is None:
         col = mapping.columns["external_id"][0]
@@ -622,6 +628,8 @@ def _place(node: Node) -> dict[str, int | None]:
     return ids
 
 
+TICKETS = Base.metadata.tables["tickets"]
+EVENTS = Base.metadata.tables["ticket_events"]
 NO_PLACE: dict[str, int | None] = dict.fromkeys(
     ("district_id", "street_id", "community_id", "grid_id")
 )
@@ -633,14 +641,27 @@ class _Store:
     def __init__(self, mapping: ImportMap, report: ImportReport, file: str, now: datetime) -> None:
         self.mapping, self.report, self.file, self.now = mapping, report, file, now
         self.actor = f"import:{mapping.source}"
-        self.colours: dict[str, str] | None = None  # category code -> default colour
-        self.departments: dict[str, int] | None = None  # department code -> id
+        self.loaded = False
+        self.colours: dict[str, str] = {}  # category code -> default colour
+        self.departments: dict[str, int] = {}  # department code -> id
         self.places: dict[str, dict[str, int | None]] = {}  # node code -> hierarchy ids
 
+    def load(self, session: Session, grids: set[str]) -> None:
+        """Fill the caches: the catalogue and departments once, nodes as named."""
+        if not self.loaded:
+            cats = session.execute(select(Category.code, Category.default_colour))
+            self.colours = {code: colour for code, colour in cats}
+            depts = session.execute(select(Department.code, Department.id))
+            self.departments = {code: id_ for code, id_ in depts}
+            self.loaded = True
+        missing = grids - self.places.keys()
+        if missing:
+            for node in session.scalars(select(Node).where(Node.code.in_(missing))):
+                self.places[node.code] = _place(node)
+            for code in missing - self.places.keys():
+                self.places[code] = NO_PLACE
+
     def category(self, session: Session, value: str) -> str:
-        if self.colours is None:
-            rows = session.execute(select(Category.code, Category.default_colour))
-            self.colours = {code: colour for code, colour in rows}
         code = value
         if code not in self.colours:
             code = _code(f"{self.mapping.code_prefix}.", _slug(value), 64)
@@ -659,9 +680,6 @@ class _Store:
     def department(self, session: Session, value: str) -> int | None:
         if not value:
             return None
-        if self.departments is None:
-            rows = session.execute(select(Department.code, Department.id))
-            self.departments = {code: id_ for code, id_ in rows}
         code = value
         if code not in self.departments:
             code = _code(f"{self.mapping.code_prefix.upper()}-", _slug(value).upper(), 32)
@@ -672,14 +690,6 @@ class _Store:
             self.departments[code] = dept.id
             self.report.departments_created += 1
         return self.departments[code]
-
-    def load_places(self, session: Session, codes: set[str]) -> None:
-        missing = codes - self.places.keys()
-        if missing:
-            for node in session.scalars(select(Node).where(Node.code.in_(missing))):
-                self.places[node.code] = _place(node)
-            for code in missing - self.places.keys():
-                self.places[code] = NO_PLACE
 
     def values(self, session: Session, row: _Row) -> dict[str, Any]:
         """The imported columns of ``row``'s ticket."""
@@ -700,33 +710,56 @@ class _Store:
             **(self.places[row.grid] if row.grid else NO_PLACE),
         }
 
-    def event(self, ticket: Ticket, before: str | None, note: str) -> TicketEvent:
-        return TicketEvent(
-            ticket_id=ticket.id,
-            at=self.now,
-            action=Action.IMPORT.value,
-            actor=self.actor,
-            from_status=before,
-            to_status=ticket.status,
-            note=note,
-        )
+    def event(self, ticket_id: int, before: str | None, after: str, note: str) -> dict[str, Any]:
+        """A timeline row for ``insert(TicketEvent)``."""
+        return {
+            "ticket_id": ticket_id,
+            "at": self.now,
+            "action": Action.IMPORT.value,
+            "actor": self.actor,
+            "from_status": before,
+            "to_status": after,
+            "note": note,
+        }
 
-    def update(self, session: Session, ticket: Ticket, row: _Row) -> bool:
+    def update(self, session: Session, ticket: Ticket, row: _Row) -> dict[str, Any] | None:
+        """Overwrite what changed; the event to record, or None when nothing did."""
         values = self.values(session, row)
         changed = [k for k, v in values.items() if getattr(ticket, k) != v]
         if not changed:
-            return False
+            return None
         before = ticket.status
         for k in changed:
             setattr(ticket, k, values[k])
         if "category" in changed:
-            assert self.colours is not None
             ticket.colour = self.colours[ticket.category]
         ticket.version += 1
         ticket.updated_at = self.now
         note = f"updated from {self.file} line {row.line}: {', '.join(changed)}"
-        session.add(self.event(ticket, before, note))
-        return True
+        return self.event(ticket.id, before, ticket.status, note)
+
+    def insert(self, session: Session, new: list[tuple[_Row, dict[str, Any]]]) -> list[Any]:
+        """Insert new tickets as one Core executemany; their events, by ids looked up after.
+
+        Core, because the ORM inserts one row at a time on SQLite to read ids back, and
+        its bulk mode splits batches wherever the set of non-null columns changes.
+        """
+        if not new:
+            return []
+        source = self.mapping.source
+        session.execute(insert(TICKETS), [values for _, values in new])
+        keys = [row.external_id for row, _ in new]
+        found = session.execute(
+            select(Ticket.external_id, Ticket.id).where(
+                Ticket.source == source, Ticket.external_id.in_(keys)
+            )
+        )
+        ids = {key: id_ for key, id_ in found}
+        note = f"imported from {self.file} line "
+        return [
+            self.event(ids[row.external_id], None, row.status.value, f"{note}{row.line}")
+            for row, _ in new
+        ]
 
     def write(self, session: Session, rows: list[_Row]) -> None:
         """Insert or update ``rows`` (distinct keys) inside the caller's transaction."""
@@ -737,31 +770,29 @@ class _Store:
             .with_for_update()
         )
         existing = {t.external_id: t for t in found}
-        self.load_places(session, {r.grid for r in rows if r.grid})
+        self.load(session, {r.grid for r in rows if r.grid})
         created = (self.report.categories_created, self.report.departments_created)
-        new: list[tuple[_Row, Ticket]] = []
-        updated = 0
+        new: list[tuple[_Row, dict[str, Any]]] = []
+        events: list[dict[str, Any]] = []
         for row in rows:
             ticket = existing.get(row.external_id)
-            if ticket is not None:
-                updated += self.update(session, ticket, row)
-                continue
-            values = self.values(session, row)
-            assert self.colours is not None
-            colour = self.colours[values["category"]]
-            ticket = Ticket(
-                source=source,
-                external_id=row.external_id,
-                colour=colour,
-                updated_at=self.now,
-                version=1,
-                **values,
-            )
-            new.append((row, ticket))
-        session.add_all(t for _, t in new)
-        session.flush()
-        for row, ticket in new:
-            session.add(self.event(ticket, None, f"imported from {self.file} line {row.line}"))
+            if ticket is None:
+                values = self.values(session, row)
+                colour = self.colours[values["category"]]
+                values |= {
+                    "source": source,
+                    "external_id": row.external_id,
+                    "colour": colour,
+                    "updated_at": self.now,
+                    "version": 1,
+                }
+                new.append((row, values))
+            elif (event := self.update(session, ticket, row)) is not None:
+                events.append(event)
+        updated = len(events)
+        events += self.insert(session, new)
+        if events:
+            session.execute(insert(EVENTS), events)
         self.report.inserted += len(new)
         self.report.updated += updated
         self.report.unchanged += len(rows) - len(new) - updated
