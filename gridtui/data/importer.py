@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.changefeed import record_change
@@ -739,22 +739,15 @@ class _Store:
         return self.event(ticket.id, before, ticket.status, note)
 
     def insert(self, session: Session, new: list[tuple[_Row, dict[str, Any]]]) -> list[Any]:
-        """Insert new tickets as one Core executemany; their events, by ids looked up after.
+        """Insert new tickets in one executemany; the events recording it.
 
-        Core, because the ORM inserts one row at a time on SQLite to read ids back, and
-        its bulk mode splits batches wherever the set of non-null columns changes.
+        Core rather than the ORM: the ORM inserts row by row on SQLite to read ids
+        back, and its bulk mode splits a batch wherever the non-null columns change.
         """
         if not new:
             return []
-        source = self.mapping.source
-        session.execute(insert(TICKETS), [values for _, values in new])
-        keys = [row.external_id for row, _ in new]
-        found = session.execute(
-            select(Ticket.external_id, Ticket.id).where(
-                Ticket.source == source, Ticket.external_id.in_(keys)
-            )
-        )
-        ids = {key: id_ for key, id_ in found}
+        stmt = insert(TICKETS).returning(TICKETS.c.external_id, TICKETS.c.id)
+        ids = {key: id_ for key, id_ in session.execute(stmt, [v for _, v in new])}
         note = f"imported from {self.file} line "
         return [
             self.event(ids[row.external_id], None, row.status.value, f"{note}{row.line}")
@@ -764,9 +757,14 @@ class _Store:
     def write(self, session: Session, rows: list[_Row]) -> None:
         """Insert or update ``rows`` (distinct keys) inside the caller's transaction."""
         source = self.mapping.source
+        # Keys inline as literals: a prepared statement's generic plan on PostgreSQL
+        # would test every row of the source against the whole list.
+        keys = bindparam(
+            "keys", [r.external_id for r in rows], expanding=True, literal_execute=True
+        )
         found = session.scalars(
             select(Ticket)
-            .where(Ticket.source == source, Ticket.external_id.in_([r.external_id for r in rows]))
+            .where(Ticket.source == source, Ticket.external_id.in_(keys))
             .with_for_update()
         )
         existing = {t.external_id: t for t in found}

@@ -175,8 +175,17 @@ def test_sweep_penalises_a_late_arrival_once_and_escalates(svc: TicketService) -
             )
         ).all()
     assert notes and len(notes) == len(set(notes))
-    if late.escalated:
-        assert ticket(svc, tid).status == "escalated"
+    # the on-scene clock escalates on breach: the ticket goes one level up (吹哨)
+    assert late.escalated == 1
+    t = ticket(svc, tid)
+    assert t.status == "escalated"
+    with svc.factory() as s:
+        step = s.scalars(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == tid, TicketEvent.action == "escalate"
+            )
+        ).one()
+    assert step.actor == "system" and "escalated on breach" in step.note
 
 
 def test_adjustment_needs_reason_author_and_bounds(svc: TicketService) -> None:
