@@ -8,11 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.db import make_engine, session_factory, upgrade
 from gridtui.data.models import (
+    Base,
     Change,
     DailyReportRow,
     ScoreEntry,
@@ -137,3 +138,19 @@ def test_sla_columns_and_ledger(demo: sessionmaker[Session]) -> None:
     assert codes["arrive_on_time"] > codes["late_arrival"] > 0
     assert codes["missing_daily_report"] > 0 and codes["daily_report"] > 0
     assert workers and reports and reports < workers * 90
+
+
+def test_each_backend_gets_the_same_history(
+    factory: sessionmaker[Session], demo: sessionmaker[Session]
+) -> None:
+    """The bulk writers (executemany on SQLite, COPY on PostgreSQL) store the same city."""
+    seed(factory, scale="demo", seed=1, now=NOW, fixtures=FIXTURES)
+    with factory() as s, demo() as ref:
+        got, want = compute_stats(s, NOW).as_json(), compute_stats(ref, NOW).as_json()
+        assert got == want
+        for model in (TicketEvent, ScoreEntry, DailyReportRow):
+            n = s.scalar(select(func.count()).select_from(model))
+            assert n == ref.scalar(select(func.count()).select_from(model))
+    # the indexes deferred during the bulk load are back
+    names = {ix["name"] for ix in inspect(factory.kw["bind"]).get_indexes("tickets")}
+    assert {ix.name for ix in Base.metadata.tables["tickets"].indexes} <= names
