@@ -50,8 +50,8 @@ def fingerprint(factory: sessionmaker[Session]) -> str:
             ).order_by(Ticket.id)
         ):  # fmt: skip
             h.update(repr(tuple(row)).encode())
-        for row in s.execute(select(ScoreEntry.subject_id, ScoreEntry.code, ScoreEntry.points)):
-            h.update(repr(tuple(row)).encode())
+        for entry in s.execute(select(ScoreEntry.subject_id, ScoreEntry.code, ScoreEntry.points)):
+            h.update(repr(tuple(entry)).encode())
     return h.hexdigest()
 
 
