@@ -141,11 +141,70 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from gridtui.data.local import LocalSource
+
+    _factory(args.db_url, migrate=False)  # a clear error when the schema is missing
+    return LocalSource(args.db_url, timezone=Settings().timezone)
+
+
+def _app_options(args: argparse.Namespace) -> dict[str, object]:
+    from gridtui.i18n import default_lang
+
+    return {
+        "lang": args.lang or default_lang(),
+        "role": args.role,
+        "theme": args.theme,
+        "actor": args.actor,
+        "ticket_id": args.ticket,
+    }
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    """``gridtui tui``: the command centre."""
+    from gridtui.app import build_app
+
+    source = _source(args)
+    try:
+        build_app(source, screen=args.screen, **_app_options(args)).run()
+    finally:
+        source.close()
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """``gridtui snapshot``: one screen, headless, to SVG."""
+    from gridtui.snapshot import snapshot
+
+    source = _source(args)
+    try:
+        svg = snapshot(source, args.screen, args.size, **_app_options(args))
+    finally:
+        source.close()
+    Path(args.out).write_text(svg, encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """``gridtui demo``: the app on the demo city (the KPIs until the UI lands)."""
-    args.json = False
-    args.at = None
-    return cmd_stats(args)
+    """``gridtui demo``: the app on the demo city, as an officer."""
+    return cmd_tui(args)
+
+
+def _ui_options(p: argparse.ArgumentParser, *, screen_default: str | None) -> None:
+    import getpass
+
+    from gridtui.screens import SCREEN_NAMES, THEME_NAMES
+
+    p.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
+    p.add_argument("--lang", choices=["zh", "en"], default=None, help="default: LANG, else zh")
+    p.add_argument("--theme", choices=THEME_NAMES, default="dark")
+    p.add_argument("--role", choices=["viewer", "officer", "supervisor"], default="viewer")
+    p.add_argument("--actor", default=f"duty:{getpass.getuser()}", help="name in the audit trail")
+    p.add_argument(
+        "--screen", choices=SCREEN_NAMES, default=screen_default, required=screen_default is None
+    )
+    p.add_argument("--ticket", type=int, default=None, help="ticket id for the ticket screen")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,8 +246,19 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--at", type=_aware, default=None, help="ISO 8601 moment (default now)")
     st.set_defaults(func=cmd_stats)
 
-    demo = sub.add_parser("demo", help="open the demo")
-    demo.set_defaults(func=cmd_demo)
+    tui = sub.add_parser("tui", help="open the command centre")
+    _ui_options(tui, screen_default="overview")
+    tui.set_defaults(func=cmd_tui)
+
+    snap = sub.add_parser("snapshot", help="render a screen headless to SVG")
+    _ui_options(snap, screen_default=None)
+    snap.add_argument("--size", default="120x40", help="WIDTHxHEIGHT (default %(default)s)")
+    snap.add_argument("--out", required=True, help="SVG file to write")
+    snap.set_defaults(func=cmd_snapshot)
+
+    demo = sub.add_parser("demo", help="open the command centre on the demo city")
+    _ui_options(demo, screen_default="overview")
+    demo.set_defaults(func=cmd_demo, role="officer")
     return p
 
 

@@ -759,7 +759,7 @@ class _Store:
         source = self.mapping.source
         # Keys inline as literals: a prepared statement's generic plan on PostgreSQL
         # would test every row of the source against the whole list.
-        keys = bindparam(
+        keys: Any = bindparam(
             "keys", [r.external_id for r in rows], expanding=True, literal_execute=True
         )
         found = session.scalars(

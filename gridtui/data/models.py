@@ -196,6 +196,7 @@ class Ticket(Base):
         # The live queue, board and assignee lists read open tickets only: partial
         # indexes over ``closed_at IS NULL`` stay tiny at a million tickets.
         _open_index("ix_tickets_open_deadline", "next_deadline", "id"),
+        _open_index("ix_tickets_open_opened", "opened_at", "id"),
         _open_index("ix_tickets_open_status", "status", "next_deadline", "id"),
         _open_index("ix_tickets_open_grid", "grid_id", "colour"),
         _open_index("ix_tickets_open_community", "community_id", "colour"),

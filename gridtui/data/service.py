@@ -138,7 +138,7 @@ class TicketService:
 
     # -- rules -------------------------------------------------------------------
 
-    def _rules(self, session: Session) -> tuple[SlaRuntime, ScoringEngine | None]:
+    def rules(self, session: Session) -> tuple[SlaRuntime, ScoringEngine | None]:
         sla_doc = session.get(ConfigDoc, "sla.toml")
         if sla_doc is None:
             raise ServiceError("no sla.toml loaded: run `gridtui load fixtures` first")
@@ -410,7 +410,7 @@ class TicketService:
         self, session: Session, ticket: Ticket, now: datetime
     ) -> tuple[Policy, list[ClockStatus]]:
         """The ticket's policy and its clocks as of ``now``."""
-        sla, _ = self._rules(session)
+        sla, _ = self.rules(session)
         policy = sla.policy(
             ticket.colour,
             ticket.category,
@@ -425,7 +425,7 @@ class TicketService:
     ) -> None:
         """Recompute the SLA columns and credit the new steps' points."""
         session.flush()
-        sla, engine = self._rules(session)
+        sla, engine = self.rules(session)
         policy, statuses = self.clocks(session, ticket, at)
         ticket.sla_policy = policy.name
         ticket.due_at, ticket.next_deadline = deadlines(statuses)
@@ -519,7 +519,7 @@ class TicketService:
             status = Status(ticket.status)
             if not status.is_open:
                 return 0, 0
-            sla, engine = self._rules(session)
+            sla, engine = self.rules(session)
             policy, statuses = self.clocks(session, ticket, at)
             done = {
                 e.target.removeprefix(BREACH_MARK)
@@ -601,7 +601,7 @@ class TicketService:
         at = _aware(at or self.clock())
         kind = SubjectKind(subject_kind)
         with self.factory.begin() as session:
-            _, engine = self._rules(session)
+            _, engine = self.rules(session)
             if engine is None:
                 raise ServiceError("no scoring.toml loaded")
             model = Worker if kind is SubjectKind.WORKER else Department
@@ -657,7 +657,7 @@ class TicketService:
                     note=report.note,
                 )
             )
-            _, engine = self._rules(session)
+            _, engine = self.rules(session)
             if engine is not None:
                 credit = Credit(SubjectKind.WORKER, worker_id, "daily_report", at)
                 self._award(session, engine, [credit], None)

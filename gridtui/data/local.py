@@ -1,0 +1,515 @@
+"""The data source over a database: SQLite (default) or PostgreSQL.
+
+Each call is one short session; every write goes through
+:class:`~gridtui.data.service.TicketService` (one transaction, audited, change feed).
+Reads are shaped for a million tickets: the queue pages by key (:mod:`gridtui.data.queue`),
+live figures read the partial indexes over open tickets, and rates cover a rolling
+window instead of the whole history.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data import queue as queue_pages
+from gridtui.data.boards import board as build_board
+from gridtui.data.changefeed import changes_since
+from gridtui.data.changefeed import last_seq as feed_last_seq
+from gridtui.data.db import make_engine, session_factory
+from gridtui.data.models import (
+    Category,
+    Department,
+    Node,
+    Ticket,
+    Worker,
+)
+from gridtui.data.records import (
+    ActionOutcome,
+    Anchor,
+    Board,
+    ChangeBatch,
+    ClockView,
+    Cursor,
+    Named,
+    NodeRef,
+    Overview,
+    Page,
+    Period,
+    QueueQuery,
+    Reference,
+    Scorecards,
+    SlaRow,
+    TicketDetail,
+    TimelineEntry,
+    TrendPoint,
+    TrendSpan,
+)
+from gridtui.data.scorecards import scorecards as build_scorecards
+from gridtui.data.service import ServiceError, StaleTicket, TicketService
+from gridtui.data.sla_runtime import Step
+from gridtui.data.source import (
+    ActionRefused,
+    NotPermitted,
+    SourceError,
+    SourceUnavailable,
+    StaleData,
+)
+from gridtui.domain.lifecycle import IllegalTransition, Status, allowed_actions
+from gridtui.domain.reports import report_day
+from gridtui.domain.roles import ADJUST_POINTS, PermissionDenied, check
+from gridtui.domain.scoring import ScoringError
+from gridtui.domain.sla import ClockStatus, Policy, SlaConfig
+
+T = TypeVar("T")
+
+#: rates on the overview cover tickets opened in this many days
+RATE_WINDOW_DAYS = 30
+AT_RISK = 10
+MISSING_SHOWN = 50
+
+
+class LocalSource:
+    """A :class:`~gridtui.data.source.DataSource` over the database at ``url``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timezone: str = "Asia/Shanghai",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.url = url
+        self.timezone = timezone
+        self.tz = ZoneInfo(timezone)
+        parsed = make_url(url)
+        self.description = (
+            f"sqlite {parsed.database}"
+            if parsed.get_backend_name() == "sqlite"
+            else parsed.render_as_string(hide_password=True)
+        )
+        self.engine = make_engine(url)
+        self.factory: sessionmaker[Session] = session_factory(self.engine)
+        self.service = TicketService(
+            self.factory, timezone=timezone, **({"clock": clock} if clock else {})
+        )
+        self._ref: Reference | None = None
+        self._ref_lock = threading.Lock()
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with self.factory() as session:
+                yield session
+        except OperationalError as exc:
+            raise SourceUnavailable(f"database unavailable: {_reason(exc)}") from exc
+        except DBAPIError as exc:
+            raise SourceError(f"database error: {_reason(exc)}") from exc
+
+    def _write(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except PermissionDenied as exc:
+            raise NotPermitted(str(exc)) from exc
+        except StaleTicket as exc:
+            raise StaleData(str(exc)) from exc
+        except (IllegalTransition, ServiceError, ScoringError, ValueError) as exc:
+            raise ActionRefused(str(exc)) from exc
+        except OperationalError as exc:
+            raise SourceUnavailable(f"database unavailable: {_reason(exc)}") from exc
+
+    def close(self) -> None:
+        """Dispose of the connection pool."""
+        self.engine.dispose()
+
+    # -- reference ---------------------------------------------------------------------
+
+    def reference(self) -> Reference:
+        """See :meth:`DataSource.reference`; cached after the first call."""
+        with self._ref_lock:
+            if self._ref is None:
+                self._ref = self._load_reference()
+            return self._ref
+
+    def _load_reference(self) -> Reference:
+        with self._session() as s:
+            nodes = {
+                r.id: NodeRef(r.id, r.parent_id, r.level, r.code, r.name, r.name_en)
+                for r in s.execute(
+                    select(Node.id, Node.parent_id, Node.level, Node.code, Node.name, Node.name_en)
+                )
+            }
+            departments = {
+                r.id: Named(r.code, r.name, r.name_en)
+                for r in s.execute(
+                    select(Department.id, Department.code, Department.name, Department.name_en)
+                )
+            }
+            categories = {
+                r.code: Named(r.code, r.name, r.name_en)
+                for r in s.execute(select(Category.code, Category.name, Category.name_en))
+            }
+            workers = {
+                r.id: Named(r.code, r.name)
+                for r in s.execute(select(Worker.id, Worker.code, Worker.name))
+            }
+        root = next((n.id for n in nodes.values() if n.parent_id is None), None)
+        return Reference(nodes, departments, categories, workers, root)
+
+    # -- overview ----------------------------------------------------------------------
+
+    def overview(self, at: datetime) -> Overview:
+        """See :meth:`DataSource.overview`."""
+        at = at.astimezone(UTC)
+        local_midnight = datetime.combine(
+            at.astimezone(self.tz).date(), datetime.min.time(), self.tz
+        )
+        since = at - timedelta(days=RATE_WINDOW_DAYS)
+        is_open = Ticket.closed_at.is_(None)
+        with self._session() as s:
+            intake_today = int(
+                s.scalar(
+                    select(func.count()).where(Ticket.opened_at >= local_midnight.astimezone(UTC))
+                )
+                or 0
+            )
+            open_by_colour = {
+                str(c): int(n)
+                for c, n in s.execute(
+                    select(Ticket.colour, func.count()).where(is_open).group_by(Ticket.colour)
+                )
+            }
+            overdue = int(s.scalar(select(func.count()).where(is_open, Ticket.due_at < at)) or 0)
+            closed = and_(Ticket.status == "closed", Ticket.closed_at.is_not(None))
+            with_deadline = and_(closed, Ticket.due_at.is_not(None))
+            on_time = and_(with_deadline, Ticket.closed_at <= Ticket.due_at)
+            window = s.execute(
+                select(
+                    func.count(), _count_if(closed), _count_if(with_deadline), _count_if(on_time)
+                ).where(Ticket.opened_at >= since, Ticket.opened_at <= at)
+            ).one()
+            total, n_closed, n_dl, n_on_time = (int(v) for v in window)
+            mix = {
+                str(c): int(n)
+                for c, n in s.execute(
+                    select(Ticket.channel, func.count())
+                    .where(Ticket.opened_at >= since, Ticket.opened_at <= at)
+                    .group_by(Ticket.channel)
+                )
+            }
+            at_risk = [
+                queue_pages.to_row(r)
+                for r in s.execute(
+                    select(*queue_pages.ROW_COLUMNS)
+                    .where(is_open, Ticket.next_deadline.is_not(None))
+                    .order_by(Ticket.next_deadline, Ticket.id)
+                    .limit(AT_RISK)
+                )
+            ]
+            day = report_day(at, self.tz)
+            active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
+        missing = self.service.missing_reports(day)
+        order = ["red", "orange", "yellow", "blue", "green"]
+        return Overview(
+            at=at,
+            intake_today=intake_today,
+            open=sum(open_by_colour.values()),
+            overdue=overdue,
+            window_days=RATE_WINDOW_DAYS,
+            closure_rate=n_closed / total if total else 0.0,
+            on_time_rate=n_on_time / n_dl if n_dl else 0.0,
+            open_by_colour={c: open_by_colour.get(c, 0) for c in order},
+            at_risk=at_risk,
+            channel_mix=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
+            missing_reports=[Named(code, name) for _, code, name in missing[:MISSING_SHOWN]],
+            missing_count=len(missing),
+            workers_active=active,
+            report_day=day,
+        )
+
+    def trend(self, span: TrendSpan, at: datetime) -> list[TrendPoint]:
+        """See :meth:`DataSource.trend`; buckets are local hours or local days."""
+        at = at.astimezone(UTC)
+        local = at.astimezone(self.tz)
+        if span == "24h":
+            first = local.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
+            starts = [first + timedelta(hours=i) for i in range(24)]
+        else:
+            days = 7 if span == "7d" else 30
+            today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            starts = [
+                datetime.combine(
+                    (today - timedelta(days=days - 1 - i)).date(), datetime.min.time(), self.tz
+                )
+                for i in range(days)
+            ]
+        lo = starts[0].astimezone(UTC)
+        with self._session() as s:
+            opened = s.scalars(
+                select(Ticket.opened_at).where(Ticket.opened_at >= lo, Ticket.opened_at <= at)
+            ).all()
+            closed = s.scalars(
+                select(Ticket.closed_at).where(
+                    Ticket.closed_at >= lo, Ticket.closed_at <= at, Ticket.status == "closed"
+                )
+            ).all()
+        bounds = [b.astimezone(UTC) for b in starts]
+        intake = _bucket(bounds, opened)
+        closures = _bucket(bounds, [c for c in closed if c is not None])
+        return [TrendPoint(b, i, c) for b, i, c in zip(bounds, intake, closures, strict=True)]
+
+    # -- queue and tickets ----------------------------------------------------------------
+
+    def queue(self, query: QueueQuery, anchor: Anchor, cursor: Cursor | None, limit: int) -> Page:
+        """See :meth:`DataSource.queue`."""
+        ref = self.reference()
+        with self._session() as s:
+            return queue_pages.fetch(s, query, ref, anchor, cursor, limit)
+
+    def queue_count(self, query: QueueQuery, cap: int) -> int:
+        """See :meth:`DataSource.queue_count`."""
+        ref = self.reference()
+        with self._session() as s:
+            return queue_pages.count(s, query, ref, cap)
+
+    def most_urgent(self) -> int | None:
+        """See :meth:`DataSource.most_urgent`."""
+        with self._session() as s:
+            return s.scalar(
+                select(Ticket.id)
+                .where(Ticket.closed_at.is_(None), Ticket.next_deadline.is_not(None))
+                .order_by(Ticket.next_deadline, Ticket.id)
+                .limit(1)
+            )
+
+    def ticket(self, ticket_id: int, at: datetime) -> TicketDetail:
+        """See :meth:`DataSource.ticket`."""
+        with self._session() as s:
+            t = s.get(Ticket, ticket_id)
+            if t is None:
+                raise SourceError(f"no ticket {ticket_id}")
+            events = self.service.timeline(s, ticket_id)
+            policy, statuses = self.service.clocks(s, t, at)
+            config = self.service.rules(s)[0].config
+            row = queue_pages.to_row(
+                s.execute(select(*queue_pages.ROW_COLUMNS).where(Ticket.id == ticket_id)).one()
+            )
+            return TicketDetail(
+                row=row,
+                description=t.description,
+                address=t.address,
+                source=t.source,
+                external_id=t.external_id,
+                sla_policy=t.sla_policy,
+                mediation_failures=t.mediation_failures,
+                reopen_count=t.reopen_count,
+                merged_into=t.merged_into,
+                timeline=[
+                    TimelineEntry(
+                        e.at, e.action, e.actor, e.from_status, e.to_status, e.note, e.target
+                    )
+                    for e in events
+                ],
+                clocks=[clock_view(ticket_id, c, policy, config, at) for c in statuses],
+                actions=sorted(a.value for a in allowed_actions(Status(t.status))),
+            )
+
+    def sla_board(self, at: datetime, limit: int) -> list[SlaRow]:
+        """See :meth:`DataSource.sla_board`."""
+        at = at.astimezone(UTC)
+        with self._session() as s:
+            rows = [
+                queue_pages.to_row(r)
+                for r in s.execute(
+                    select(*queue_pages.ROW_COLUMNS)
+                    .where(Ticket.closed_at.is_(None), Ticket.next_deadline.is_not(None))
+                    .order_by(Ticket.next_deadline, Ticket.id)
+                    .limit(limit)
+                )
+            ]
+            runtime = self.service.rules(s)[0]
+            steps = _steps_of(s, [r.id for r in rows])
+        out: list[SlaRow] = []
+        for row in rows:
+            policy = runtime.policy(
+                row.colour,
+                row.category,
+                row.channel,
+                "department" if row.department_id else "worker",
+            )
+            for status in runtime.clocks(policy, steps.get(row.id, []), at):
+                if status.running:
+                    out.append(SlaRow(row, clock_view(row.id, status, policy, runtime.config, at)))
+        out.sort(
+            key=lambda r: (r.clock.state_at(at) != "breached", r.clock.deadline or at, r.ticket.id)
+        )
+        return out
+
+    # -- board and scorecards -----------------------------------------------------------
+
+    def board(self, node_id: int | None) -> Board:
+        """See :meth:`DataSource.board`."""
+        ref = self.reference()
+        with self._session() as s:
+            return build_board(s, ref, node_id if node_id is not None else ref.root_id)
+
+    def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
+        """See :meth:`DataSource.scorecards`."""
+        with self._session() as s:
+            engine = self.service.rules(s)[1]
+            return build_scorecards(s, engine, self.tz, period, at.astimezone(UTC), limit)
+
+    # -- writes --------------------------------------------------------------------------
+
+    def act(
+        self,
+        ticket_id: int,
+        action: str,
+        *,
+        role: str,
+        actor: str,
+        note: str = "",
+        target: str | None = None,
+        expected_version: int | None = None,
+    ) -> ActionOutcome:
+        """See :meth:`DataSource.act`."""
+
+        def run() -> ActionOutcome:
+            check(role, action)
+            r = self.service.act(
+                ticket_id,
+                action,
+                actor,
+                note=note,
+                target=target,
+                expected_version=expected_version,
+            )
+            return ActionOutcome(r.ticket_id, r.status, r.colour, r.version, r.recoloured)
+
+        return self._write(run)
+
+    def adjust(
+        self,
+        subject_kind: str,
+        subject_id: int,
+        points: float,
+        reason: str,
+        *,
+        role: str,
+        actor: str,
+        ticket_id: int | None = None,
+    ) -> None:
+        """See :meth:`DataSource.adjust`."""
+
+        def run() -> None:
+            check(role, ADJUST_POINTS)
+            self.service.adjust(
+                subject_kind, subject_id, points, reason, actor, ticket_id=ticket_id
+            )
+
+        self._write(run)
+
+    # -- change feed ------------------------------------------------------------------------
+
+    def last_seq(self) -> int:
+        """See :meth:`DataSource.last_seq`."""
+        with self._session() as s:
+            return feed_last_seq(s)
+
+    def changes(self, since: int) -> ChangeBatch:
+        """See :meth:`DataSource.changes`."""
+        with self._session() as s:
+            batch = changes_since(s, since, limit=1000)
+        if any(c.kind in ("bulk", "config") for c in batch):
+            with self._ref_lock:
+                self._ref = None  # fixtures reloaded: names and nodes may have changed
+        return ChangeBatch(
+            seq=batch[-1].seq if batch else since,
+            ticket_ids=frozenset(c.entity_id for c in batch if c.kind == "ticket" and c.entity_id),
+            kinds=frozenset(c.kind for c in batch),
+            count=len(batch),
+        )
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc).splitlines()[0]
+
+
+def _count_if(cond: Any) -> Any:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def _bucket(bounds: list[datetime], values: Sequence[datetime]) -> list[int]:
+    from bisect import bisect_right
+
+    counts = [0] * len(bounds)
+    for v in values:
+        i = bisect_right(bounds, v) - 1
+        if i >= 0:
+            counts[i] += 1
+    return counts
+
+
+def _steps_of(s: Session, ids: list[int]) -> dict[int, list[Step]]:
+    from gridtui.data.models import TicketEvent
+
+    out: dict[int, list[Step]] = {}
+    if not ids:
+        return out
+    for e in s.execute(
+        select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.at, TicketEvent.actor)
+        .where(TicketEvent.ticket_id.in_(ids))
+        .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
+    ):
+        out.setdefault(e.ticket_id, []).append(Step(e.action, e.at, e.actor))
+    return out
+
+
+def clock_view(
+    ticket_id: int, c: ClockStatus, policy: Policy, config: SlaConfig, at: datetime
+) -> ClockView:
+    """A :class:`ClockView` with the instants the clock turns warning and critical.
+
+    They follow from the working time left: the clock turns warning when
+    ``(1 - warning share) × budget`` remains, measured on the clock's calendar.
+    """
+    warning_at = critical_at = None
+    spec = next((k for k in policy.clocks if k.name == c.name), None)
+    calendar = config.calendars.get(c.calendar)
+    if c.running and not c.paused and c.remaining is not None and spec and calendar:
+        for share, which in ((spec.thresholds.warning, "w"), (spec.thresholds.critical, "c")):
+            left = c.remaining - c.duration * (1 - share)
+            when = calendar.add(at, left) if left > timedelta(0) else None
+            if which == "w":
+                warning_at = when
+            else:
+                critical_at = when
+    return ClockView(
+        ticket_id=ticket_id,
+        name=c.name,
+        label_zh=c.label_zh,
+        label_en=c.label_en,
+        state=c.state.value,
+        started_at=c.started_at,
+        deadline=c.deadline,
+        stopped_at=c.stopped_at,
+        warning_at=warning_at,
+        critical_at=critical_at,
+        paused=c.paused,
+        remaining=c.remaining,
+        resolution=c.resolution,
+    )

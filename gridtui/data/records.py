@@ -1,0 +1,370 @@
+"""Plain typed records the screens read: what crosses the data-source boundary.
+
+Every record is a frozen dataclass of plain values (no ORM objects, no sessions), so
+the same screens run on a local database (:class:`~gridtui.data.local.LocalSource`)
+and over HTTP (the API client of issue 4). Times are timezone-aware UTC; text fields
+were cleaned of control characters when they entered and are still shown as data
+(never as markup) by the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+SortKey = Literal["deadline", "colour", "age"]
+Period = Literal["week", "month", "year"]
+TrendSpan = Literal["24h", "7d", "30d"]
+
+
+# -- reference data -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRef:
+    """One place in the hierarchy: city, district, street, community or grid."""
+
+    id: int
+    parent_id: int | None
+    level: str
+    code: str
+    name: str
+    name_en: str
+
+    def label(self, lang: str) -> str:
+        """The name in ``lang`` (the Chinese name when no English one exists)."""
+        return self.name if lang.startswith("zh") or not self.name_en else self.name_en
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A department, category or worker: code and names."""
+
+    code: str
+    name: str
+    name_en: str = ""
+
+    def label(self, lang: str) -> str:
+        """The name in ``lang``."""
+        return self.name if lang.startswith("zh") or not self.name_en else self.name_en
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The slowly changing catalogue screens resolve ids and codes against."""
+
+    nodes: dict[int, NodeRef]
+    departments: dict[int, Named]
+    categories: dict[str, Named]
+    workers: dict[int, Named]
+    root_id: int | None
+
+    def node_label(self, node_id: int | None, lang: str) -> str:
+        """A node's name, or ``—``."""
+        node = self.nodes.get(node_id) if node_id is not None else None
+        return node.label(lang) if node else "—"
+
+    def path(self, node_id: int | None) -> list[NodeRef]:
+        """The chain from the root down to ``node_id`` (inclusive)."""
+        out: list[NodeRef] = []
+        node = self.nodes.get(node_id) if node_id is not None else None
+        while node is not None:
+            out.append(node)
+            node = self.nodes.get(node.parent_id) if node.parent_id is not None else None
+        return out[::-1]
+
+
+# -- tickets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    """A ticket as the queue and lists show it."""
+
+    id: int
+    title: str
+    status: str
+    colour: str
+    channel: str
+    category: str
+    grid_id: int | None
+    worker_id: int | None
+    department_id: int | None
+    opened_at: datetime
+    due_at: datetime | None
+    next_deadline: datetime | None
+    closed_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the queue shows: filters and order. Empty sets mean "any".
+
+    ``statuses`` empty means every open ticket; name ``closed`` (or any terminal
+    status) to see settled ones. ``node_id`` is any hierarchy node: the ticket's
+    district, street, community or grid must be it.
+    """
+
+    sort: SortKey = "deadline"
+    statuses: frozenset[str] = frozenset()
+    colours: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    department_id: int | None = None
+    node_id: int | None = None
+    worker_id: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position in a sorted queue: the sort key of one row (opaque to screens)."""
+
+    key: tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the queue and where its neighbours start."""
+
+    rows: list[TicketRow]
+    first: Cursor | None
+    last: Cursor | None
+    has_before: bool
+    has_after: bool
+
+
+class Anchor(StrEnum):
+    """Where a page starts."""
+
+    FIRST = "first"
+    LAST = "last"
+    AFTER = "after"
+    BEFORE = "before"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of a ticket's audit trail."""
+
+    at: datetime
+    action: str
+    actor: str
+    from_status: str | None
+    to_status: str
+    note: str
+    target: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    """One SLA clock of one ticket, with the instants its state changes.
+
+    ``warning_at`` and ``critical_at`` let a countdown change colour between reloads
+    without asking the database again.
+    """
+
+    ticket_id: int
+    name: str
+    label_zh: str
+    label_en: str
+    state: str
+    started_at: datetime | None
+    deadline: datetime | None
+    stopped_at: datetime | None
+    warning_at: datetime | None
+    critical_at: datetime | None
+    paused: bool
+    remaining: timedelta | None
+    resolution: bool
+
+    def label(self, lang: str) -> str:
+        """The clock's name in ``lang``."""
+        return self.label_zh if lang.startswith("zh") else self.label_en
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopped."""
+        return self.started_at is not None and self.stopped_at is None
+
+    def state_at(self, now: datetime) -> str:
+        """The state as of ``now``, moving ok → warning → critical → breached in time."""
+        if self.state in ("pending", "met") or self.paused or self.stopped_at is not None:
+            return self.state
+        if self.deadline is not None and now >= self.deadline:
+            return "breached"
+        if self.critical_at is not None and now >= self.critical_at:
+            return "critical"
+        if self.warning_at is not None and now >= self.warning_at:
+            return "warning" if self.state == "ok" else self.state
+        return self.state
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRow:
+    """A running clock on the SLA board: the clock and the ticket it belongs to."""
+
+    ticket: TicketRow
+    clock: ClockView
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetail:
+    """Everything about one ticket."""
+
+    row: TicketRow
+    description: str
+    address: str
+    source: str
+    external_id: str | None
+    sla_policy: str
+    mediation_failures: int
+    reopen_count: int
+    merged_into: int | None
+    timeline: list[TimelineEntry]
+    clocks: list[ClockView]
+    actions: list[str]  # lifecycle actions the status allows (before role checks)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    """The ticket after an action."""
+
+    ticket_id: int
+    status: str
+    colour: str
+    version: int
+    recoloured: bool
+
+
+# -- overview, board, tree ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """Intake and closures in one bucket of a trend."""
+
+    start: datetime
+    intake: int
+    closed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The wall screen's figures as of ``at``.
+
+    Rates are over tickets opened in the last ``window_days`` days (a rolling window,
+    so the wall reads the current month, not three years of history):
+    ``closure_rate`` = closed / opened, ``on_time_rate`` = closed on or before the
+    resolution deadline / closed with a deadline.
+    """
+
+    at: datetime
+    intake_today: int
+    open: int
+    overdue: int
+    window_days: int
+    closure_rate: float
+    on_time_rate: float
+    open_by_colour: dict[str, int]
+    at_risk: list[TicketRow]
+    channel_mix: dict[str, int]
+    missing_reports: list[Named]  # the first few, by code
+    missing_count: int
+    workers_active: int
+    report_day: date
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCell:
+    """Open tickets and registered entities of one hierarchy node, by colour."""
+
+    node: NodeRef
+    tickets: dict[str, int]
+    entities: dict[str, int]
+    entities_by_kind: dict[str, int]
+    patrol_points: int
+    children: int
+
+    @property
+    def worst(self) -> str | None:
+        """The most urgent colour present among open tickets and entities."""
+        for colour in ("red", "orange", "yellow", "blue", "green"):
+            if self.tickets.get(colour) or self.entities.get(colour):
+                return colour
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolPoint:
+    """A mandatory daily patrol point (日巡查必到点) under a node."""
+
+    entity_code: str
+    name: str
+    kind: str
+    colour: str
+    grid_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A node, its children's cells, and the patrol points under it."""
+
+    node: BoardCell
+    cells: list[BoardCell]
+    patrol: list[PatrolPoint]
+
+
+# -- scorecards --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """One worker's or department's card for a period."""
+
+    subject_kind: str
+    subject_id: int
+    rank: int
+    code: str
+    name: str
+    name_en: str
+    points: float
+    closures: int
+    on_time_rate: float | None
+    avg_arrival: timedelta | None
+    report_compliance: float | None
+    trend: list[float] = field(default_factory=list)
+
+    def label(self, lang: str) -> str:
+        """The name in ``lang``."""
+        return self.name if lang.startswith("zh") or not self.name_en else self.name_en
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecards:
+    """The leaderboards of one period."""
+
+    period: Period
+    period_key: str
+    start: datetime
+    end: datetime
+    workers: list[ScoreRow]
+    departments: list[ScoreRow]
+    workers_total: int
+
+
+# -- the change feed ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeBatch:
+    """Changes since a sequence number: the newest number and the tickets touched."""
+
+    seq: int
+    ticket_ids: frozenset[int]
+    kinds: frozenset[str]
+    count: int

@@ -1,0 +1,135 @@
+"""What every data screen shares: loading in a worker, live reloads, relabelling.
+
+A screen implements :meth:`DataScreen.fetch` (runs in a thread: may block on the data
+source) and :meth:`DataScreen.show` (runs on the UI thread with the result). Loads
+never overlap (``exclusive``), a failed load keeps what is on screen and marks the
+data stale in the header, and a change on the feed reloads the visible screen (the
+others reload when they come back into view).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from gridtui.data.records import ChangeBatch
+from gridtui.data.source import SourceError
+from gridtui.i18n import action_label, tr
+
+if TYPE_CHECKING:
+    from gridtui.app import GridApp
+
+
+def binding_label(binding: Binding, lang: str) -> str:
+    """A binding's description in ``lang``: its ``id`` is a catalog key, or
+    ``action.<name>`` for a lifecycle action."""
+    if binding.action == "app.command_palette" or binding.action == "command_palette":
+        return tr("key.palette", lang)
+    if not binding.id:
+        return binding.description
+    if binding.id.startswith("action."):
+        return action_label(binding.id.removeprefix("action."), lang)
+    return tr(binding.id, lang)
+
+
+def relabel_bindings(node: Any, lang: str) -> None:
+    """Give ``node``'s bindings the descriptions of ``lang``."""
+    from dataclasses import replace
+
+    for key, bindings in list(node._bindings.key_to_bindings.items()):
+        node._bindings.key_to_bindings[key] = [
+            replace(b, description=binding_label(b, lang)) for b in bindings
+        ]
+
+
+class DataScreen(Screen[None]):
+    """A top-level screen fed by the app's data source."""
+
+    #: the mode name (``overview``, ``queue`` …) and catalog key of the title
+    NAME: ClassVar[str] = ""
+    #: reload this often even without changes (time-based figures), seconds; 0: never
+    PERIODIC: ClassVar[float] = 0.0
+    BINDINGS: ClassVar[list[Binding]] = []  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._dirty = True
+        self._data: Any = None
+        self.loaded = 0  # completed loads, for tests and the status line
+
+    @property
+    def gapp(self) -> GridApp:
+        """The app, typed."""
+        return cast("GridApp", self.app)
+
+    @property
+    def lang(self) -> str:
+        """The current language."""
+        return self.gapp.lang
+
+    def on_mount(self) -> None:
+        """Label the keys and load."""
+        relabel_bindings(self, self.lang)
+        if self.PERIODIC:
+            self.set_interval(self.PERIODIC, self.reload)
+
+    def on_screen_resume(self) -> None:
+        """Reload on return if something changed while hidden."""
+        self.gapp.screen_changed(self)
+        if self._dirty:
+            self.reload()
+
+    def data_changed(self, batch: ChangeBatch) -> None:
+        """The change feed moved: reload now if visible, else on return."""
+        self._dirty = True
+        if self.is_current:
+            self.reload()
+
+    def reload(self) -> None:
+        """Fetch again in a worker; results arrive in :meth:`show`."""
+        if not self.is_attached:
+            return
+        self._dirty = False
+        self.run_worker(self._fetch, thread=True, exclusive=True, group="load", exit_on_error=False)
+
+    def _fetch(self) -> Any:
+        return self.fetch()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Deliver a load's result, or report its failure (keeping the old data)."""
+        if event.worker.group != "load":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self._data = event.worker.result
+            self.show(self._data)
+            self.loaded += 1
+            self.gapp.data_loaded()
+        elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self._dirty = True
+            if isinstance(error, SourceError):
+                self.gapp.source_failed(error)
+            else:
+                self.gapp.source_failed(error or RuntimeError("load failed"))
+
+    def relabel(self) -> None:
+        """The language changed: label the keys again and redraw the last data."""
+        relabel_bindings(self, self.lang)
+        self.refresh_bindings()
+        self.retitle()
+        if self._data is not None:
+            self.show(self._data)
+
+    def retitle(self) -> None:
+        """Set static labels in the current language (override for a screen's own)."""
+
+    def fetch(self) -> Any:
+        """Read the screen's data (in a worker thread)."""
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:
+        """Put ``data`` on screen (UI thread)."""
+        raise NotImplementedError

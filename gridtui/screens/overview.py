@@ -1,0 +1,226 @@
+"""1 · Overview, the wall screen: KPIs, the five colours, what is about to breach, trends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Static
+from textual_plotext import PlotextPlot
+
+from gridtui.data.records import Overview, Reference, TrendPoint, TrendSpan
+from gridtui.i18n import channel_label, tr
+from gridtui.screens.base import DataScreen
+from gridtui.widgets.kpi import KpiTile
+from gridtui.widgets.render import COLOUR_STYLE, SWATCH, colour_chip, remaining_text, safe
+from gridtui.widgets.status_bar import StatusBar
+
+SPANS: tuple[TrendSpan, ...] = ("24h", "7d", "30d")
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewData:
+    """What one load brings."""
+
+    overview: Overview
+    trend: list[TrendPoint]
+    span: TrendSpan
+    ref: Reference
+
+
+class OverviewScreen(DataScreen):
+    """KPI tiles, colour counts, at-risk list, trend chart, channel mix, missing reports."""
+
+    NAME = "overview"
+    PERIODIC = 30.0
+    DEFAULT_CSS = """
+    OverviewScreen #kpis { height: 4; }
+    OverviewScreen #colours { height: 1; padding: 0 1; }
+    OverviewScreen #middle { height: 1fr; }
+    OverviewScreen #at-risk-box { width: 1fr; }
+    OverviewScreen #trend-box { width: 1fr; }
+    OverviewScreen #at-risk { height: 1fr; }
+    OverviewScreen .section { height: 1; padding: 0 1; text-style: bold; background: $boost; }
+    OverviewScreen #trend { height: 1fr; min-height: 5; }
+    OverviewScreen #bottom { height: auto; max-height: 8; }
+    OverviewScreen #mix, OverviewScreen #missing { width: 1fr; height: auto; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("s", "span", "span", id="key.span"),
+        Binding("enter", "open_ticket", "open", id="key.open"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.span: TrendSpan = "24h"
+
+    def compose(self) -> ComposeResult:
+        """The wall layout."""
+        yield StatusBar()
+        with Horizontal(id="kpis"):
+            for key in ("intake_today", "open", "overdue", "closure_rate", "on_time_rate"):
+                yield KpiTile(id=f"kpi-{key}")
+        yield Static(id="colours")
+        with Horizontal(id="middle"):
+            with Vertical(id="at-risk-box"):
+                yield Static(classes="section", id="at-risk-title")
+                yield DataTable(id="at-risk", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="trend-box"):
+                yield Static(classes="section", id="trend-title")
+                yield PlotextPlot(id="trend")
+        with Horizontal(id="bottom"):
+            yield Static(id="mix")
+            yield Static(id="missing")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Label and load."""
+        super().on_mount()
+        self.retitle()
+        self.reload()
+
+    def retitle(self) -> None:
+        """Section titles in the current language."""
+        self.query_one("#at-risk-title", Static).update(tr("overview.at_risk", self.lang))
+        self.query_one("#trend-title", Static).update(
+            f"{tr('overview.trend', self.lang)} · {self.span}  [s]"
+        )
+
+    def fetch(self) -> OverviewData:
+        """Overview, trend and names (worker thread)."""
+        src = self.gapp.source
+        now = self.gapp.now()
+        return OverviewData(
+            src.overview(now), src.trend(self.span, now), self.span, src.reference()
+        )
+
+    def show(self, data: OverviewData) -> None:
+        """Fill every panel."""
+        lang = self.lang
+        o = data.overview
+        window = tr("kpi.window", lang, days=o.window_days)
+        tiles = {
+            "intake_today": (f"{o.intake_today:,}", "", False),
+            "open": (f"{o.open:,}", "", False),
+            "overdue": (f"{o.overdue:,}", "", o.overdue > 0),
+            "closure_rate": (f"{o.closure_rate:.1%}", window, False),
+            "on_time_rate": (f"{o.on_time_rate:.1%}", window, o.on_time_rate < 0.8),
+        }
+        for key, (value, note, alert) in tiles.items():
+            self.query_one(f"#kpi-{key}", KpiTile).set_value(
+                tr(f"kpi.{key}", lang), value, note, alert=alert
+            )
+        colours = Text(tr("overview.colours", lang) + ":  ", style="bold")
+        for colour, n in o.open_by_colour.items():
+            colours.append_text(colour_chip(colour, lang, count=n))
+            colours.append("   ")
+        self.query_one("#colours", Static).update(colours)
+        self._fill_at_risk(data)
+        self._draw_trend(data)
+        self._fill_bottom(data)
+        self.retitle()
+
+    def _fill_at_risk(self, data: OverviewData) -> None:
+        lang, ref, now = self.lang, data.ref, self.gapp.now()
+        table = self.query_one("#at-risk", DataTable)
+        wide = self.app.size.width >= 160
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        cols = ["col.id", "col.colour", "col.remaining", "col.title"]
+        if wide:
+            cols += ["col.category", "col.grid"]
+        for key in cols:
+            table.add_column(tr(key, lang), key=key)
+        for row in data.overview.at_risk:
+            cells: list[Text] = [
+                Text(str(row.id)),
+                colour_chip(row.colour, lang),
+                remaining_text(row.next_deadline, now, lang),
+                safe(row.title),
+            ]
+            if wide:
+                cat = ref.categories.get(row.category)
+                cells += [
+                    safe(cat.label(lang) if cat else row.category),
+                    safe(ref.node_label(row.grid_id, lang)),
+                ]
+            table.add_row(*cells, key=str(row.id))
+        if data.overview.at_risk:
+            table.move_cursor(row=min(cursor, len(data.overview.at_risk) - 1))
+
+    def _draw_trend(self, data: OverviewData) -> None:
+        plot = self.query_one("#trend", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        xs: list[float] = [float(i) for i in range(len(data.trend))]
+        fmt = "%H" if data.span == "24h" else "%m-%d"
+        labels = [p.start.astimezone(self.gapp.tz).strftime(fmt) for p in data.trend]
+        step = max(1, len(xs) // 8)
+        plt.plot(
+            xs, [p.intake for p in data.trend], label=tr("overview.intake", "en"), marker="braille"
+        )
+        plt.plot(
+            xs, [p.closed for p in data.trend], label=tr("overview.closed", "en"), marker="dot"
+        )
+        plt.xticks(xs[::step], labels[::step])
+        plot.refresh()
+
+    def _fill_bottom(self, data: OverviewData) -> None:
+        lang, o = self.lang, data.overview
+        mix = Text(
+            tr("overview.mix", lang) + f" ({tr('kpi.window', lang, days=o.window_days)})\n",
+            style="bold",
+        )
+        total = sum(o.channel_mix.values()) or 1
+        for channel, n in o.channel_mix.items():
+            share = n / total
+            mix.append(f"{channel_label(channel, lang)} ")
+            mix.append("█" * max(1, round(share * 20)), style="bold")
+            mix.append(f" {share:.0%}  ")
+        self.query_one("#mix", Static).update(mix)
+        missing = Text(tr("overview.missing", lang) + "  ", style="bold")
+        if o.missing_count:
+            missing.append(
+                tr(
+                    "overview.missing_count",
+                    lang,
+                    n=o.missing_count,
+                    total=o.workers_active,
+                    day=o.report_day.isoformat(),
+                ),
+                style=COLOUR_STYLE["orange"],
+            )
+            missing.append("\n")
+            names = [f"{w.name}({w.code})" for w in o.missing_reports]
+            shown = 30 if self.app.size.width >= 160 else 8
+            missing.append_text(
+                safe("、".join(names[:shown]) + ("…" if o.missing_count > shown else ""))
+            )
+        else:
+            missing.append(
+                f"{SWATCH} " + tr("overview.none_missing", lang), style=COLOUR_STYLE["green"]
+            )
+        self.query_one("#missing", Static).update(missing)
+
+    def action_span(self) -> None:
+        """Cycle the trend between 24 h, 7 days and 30 days."""
+        self.span = SPANS[(SPANS.index(self.span) + 1) % len(SPANS)]
+        self.reload()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row opens that ticket."""
+        if event.row_key.value:
+            self.gapp.open_ticket(int(event.row_key.value))
+
+    def action_open_ticket(self) -> None:
+        """Open the selected at-risk ticket."""
+        table = self.query_one("#at-risk", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key:
+                self.gapp.open_ticket(int(key))

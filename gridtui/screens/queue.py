@@ -1,0 +1,348 @@
+"""2 · Queue: every ticket, live, one page at a time straight from the database.
+
+The table holds exactly one page (as many rows as fit). Paging is by key
+(:mod:`gridtui.data.queue`), so the last page of a million tickets costs what the
+first does. A reload (the change feed, a timer) fetches the same page again and
+updates it in place: unchanged rows stay, changed cells are rewritten, the cursor
+stays on its ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from gridtui.data.records import Anchor, Cursor, Page, QueueQuery, Reference, SortKey, TicketRow
+from gridtui.i18n import channel_label, colour_label, status_label, tr
+from gridtui.screens.acting import open_menu
+from gridtui.screens.base import DataScreen
+from gridtui.widgets.filters import FilterForm
+from gridtui.widgets.render import colour_chip, remaining_text, safe, status_text
+from gridtui.widgets.status_bar import StatusBar
+
+SORTS: tuple[SortKey, ...] = ("deadline", "colour", "age")
+COUNT_CAP = 100_000
+
+
+class QueueTable(DataTable[Text], inherit_bindings=False):
+    """A DataTable whose page keys belong to the screen (they page the database)."""
+
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("enter", "select_cursor", show=False),
+        Binding("up", "cursor_up", show=False),
+        Binding("down", "cursor_down", show=False),
+        Binding("left", "cursor_left", show=False),
+        Binding("right", "cursor_right", show=False),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueData:
+    """One load: the page and how it was asked for."""
+
+    page: Page
+    query: QueueQuery
+    anchor: Anchor
+    cursor: Cursor | None
+    ref: Reference
+    size: int
+
+
+class QueueScreen(DataScreen):
+    """The live queue: sort, filter, search, page, open, act."""
+
+    NAME = "queue"
+    AUTO_FOCUS = "#queue"
+    PERIODIC = 30.0
+    DEFAULT_CSS = """
+    QueueScreen #info { height: 1; padding: 0 1; background: $boost; }
+    QueueScreen #search { dock: top; display: none; }
+    QueueScreen #search.-shown { display: block; }
+    QueueScreen QueueTable { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("slash", "search", "/", id="key.search", key_display="/"),
+        Binding("s", "sort", "sort", id="key.sort"),
+        Binding("f", "filter", "filter", id="key.filter"),
+        Binding("c", "clear", "clear", id="key.clear"),
+        Binding("x", "act", "act", id="key.act"),
+        Binding("pagedown", "page('next')", "next", id="key.next", priority=True),
+        Binding("pageup", "page('prev')", "prev", id="key.prev", priority=True),
+        Binding("n", "page('next')", "next", id="key.next", show=False),
+        Binding("p", "page('prev')", "prev", id="key.prev", show=False),
+        Binding("home,g", "page('first')", "first", id="key.first", show=False),
+        Binding("end,G", "page('last')", "last", id="key.last", show=False),
+        Binding("escape", "close_search", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_spec = QueueQuery()
+        self.page_anchor = Anchor.FIRST
+        self.cursor: Cursor | None = None
+        self.count: int | None = None
+        self._count_for: QueueQuery | None = None
+
+    def compose(self) -> ComposeResult:
+        """Info line, (hidden) search, the page."""
+        yield StatusBar()
+        yield Input(id="search")
+        yield Static(id="info")
+        yield QueueTable(id="queue")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Label and load."""
+        super().on_mount()
+        self.query_one("#search", Input).placeholder = tr("queue.search", self.lang)
+        self.reload()
+
+    def retitle(self) -> None:
+        """Search placeholder and info line."""
+        self.query_one("#search", Input).placeholder = tr("queue.search", self.lang)
+        self._info()
+
+    @property
+    def page_size(self) -> int:
+        """Rows that fit in the table (its header takes one)."""
+        height = self.query_one(QueueTable).size.height or (self.app.size.height - 5)
+        return max(5, height - 1)
+
+    @property
+    def table(self) -> QueueTable:
+        """The page table."""
+        return self.query_one(QueueTable)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def fetch(self) -> QueueData:
+        """The current page (worker thread)."""
+        src = self.gapp.source
+        query, anchor, cursor = self.query_spec, self.page_anchor, self.cursor
+        size = self.page_size
+        page = src.queue(query, anchor, cursor, size)
+        return QueueData(page, query, anchor, cursor, src.reference(), size)
+
+    def reload(self) -> None:
+        """Reload the page, and the count when the query changed."""
+        super().reload()
+        if self.is_attached and self._count_for != self.query_spec:
+            query = self.query_spec
+            self._count_for = query
+            self.count = None
+            self.run_worker(
+                lambda: (query, self.gapp.source.queue_count(query, COUNT_CAP)),
+                thread=True, exclusive=True, group="count", exit_on_error=False,
+            )  # fmt: skip
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Counts arrive separately from pages."""
+        if event.worker.group == "count" and event.state is WorkerState.SUCCESS:
+            query, n = cast("tuple[QueueQuery, int]", event.worker.result)
+            if query == self.query_spec:
+                self.count = n
+                self._info()
+            return
+        super().on_worker_state_changed(event)
+
+    def show(self, data: QueueData) -> None:
+        """Put the page on screen, in place when only cells changed."""
+        table = self.table
+        lang, now = self.lang, self.gapp.now()
+        wide = self.app.size.width >= 160
+        columns = [
+            "col.id",
+            "col.colour",
+            "col.remaining",
+            "col.status",
+            "col.title",
+            "col.category",
+        ]
+        if wide:
+            columns += ["col.channel", "col.grid", "col.assignee", "col.opened"]
+        headers = [tr(k, lang) for k in columns]
+        if [str(c.label) for c in table.columns.values()] != headers:
+            table.clear(columns=True)
+            for key, header in zip(columns, headers, strict=True):
+                table.add_column(header, key=key)
+        rows = {str(r.id): self._cells(r, data.ref, columns, now) for r in data.page.rows}
+        selected = self._selected_key()
+        if list(rows) == [k.value for k in table.rows]:
+            for key, cells in rows.items():
+                for col, cell in zip(columns, cells, strict=True):
+                    if table.get_cell(key, col) != cell:
+                        table.update_cell(key, col, cell)
+        else:
+            row_index = table.cursor_row
+            table.clear()
+            for key, cells in rows.items():
+                table.add_row(*cells, key=key)
+            if selected in rows:
+                table.move_cursor(row=list(rows).index(selected))
+            elif rows:
+                table.move_cursor(row=min(row_index, len(rows) - 1))
+        self._info()
+        if data.size != self.page_size:  # laid out (or resized) since: fill the table
+            self.set_timer(0.05, self.reload)
+
+    def on_resize(self) -> None:
+        """A new size changes how many rows a page holds."""
+        data = self._data if isinstance(self._data, QueueData) else None
+        if data is not None and data.size != self.page_size:
+            self.set_timer(0.2, self.reload)
+
+    def _cells(self, r: TicketRow, ref: Reference, columns: list[str], now: object) -> list[Text]:
+        lang = self.lang
+        cat = ref.categories.get(r.category)
+        values: dict[str, Text] = {
+            "col.id": Text(str(r.id)),
+            "col.colour": colour_chip(r.colour, lang),
+            "col.remaining": remaining_text(r.next_deadline, now, lang),  # type: ignore[arg-type]
+            "col.status": status_text(r.status, lang),
+            "col.title": safe(r.title),
+            "col.category": safe(cat.label(lang) if cat else r.category),
+        }
+        if "col.channel" in columns:
+            worker = ref.workers.get(r.worker_id) if r.worker_id is not None else None
+            values |= {
+                "col.channel": Text(channel_label(r.channel, lang)),
+                "col.grid": safe(ref.node_label(r.grid_id, lang)),
+                "col.assignee": safe(worker.name if worker else "—"),
+                "col.opened": Text(f"{r.opened_at.astimezone(self.gapp.tz):%m-%d %H:%M}"),
+            }
+        return [values[c] for c in columns]
+
+    def _selected_key(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _info(self) -> None:
+        lang, q = self.lang, self.query_spec
+        line = Text()
+        line.append(f"{tr('queue.sort', lang)}: {tr(f'sort.{q.sort}', lang)}  ", style="bold")
+        parts = [status_label(s, lang) for s in sorted(q.statuses)]
+        parts += [colour_label(c, lang) for c in sorted(q.colours)]
+        parts += [channel_label(c, lang) for c in sorted(q.channels)]
+        data = self._data if isinstance(self._data, QueueData) else None
+        if data is not None:
+            parts += [
+                data.ref.categories[c].label(lang)
+                for c in sorted(q.categories)
+                if c in data.ref.categories
+            ]
+            if q.department_id is not None:
+                parts.append(data.ref.departments[q.department_id].label(lang))
+            if q.node_id is not None:
+                parts.append(data.ref.node_label(q.node_id, lang))
+        if q.text:
+            parts.append(f"“{q.text}”")
+        line.append(f"{tr('queue.filters', lang)}: ")
+        line.append_text(safe(", ".join(parts) or tr("queue.no_filter", lang)))
+        if self.count is not None:
+            key = "queue.count_capped" if self.count >= COUNT_CAP else "queue.count"
+            line.append("  │ " + tr(key, lang, n=f"{self.count:,}"))
+        if data is not None:
+            if not data.page.rows:
+                line.append("  │ " + tr("queue.empty", lang), style="bold")
+            line.append(
+                "  "
+                + ("◀" if data.page.has_before else "·")
+                + ("▶" if data.page.has_after else "·")
+            )
+        self.query_one("#info", Static).update(line)
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def set_query(self, query: QueueQuery) -> None:
+        """Show ``query`` from its first page."""
+        self.query_spec = query
+        self.page_anchor, self.cursor = Anchor.FIRST, None
+        self.reload()
+
+    def action_page(self, where: str) -> None:
+        """Next / previous / first / last page."""
+        data = self._data if isinstance(self._data, QueueData) else None
+        if where == "first":
+            self.page_anchor, self.cursor = Anchor.FIRST, None
+        elif where == "last":
+            self.page_anchor, self.cursor = Anchor.LAST, None
+        elif data is None:
+            return
+        elif where == "next" and data.page.has_after:
+            self.page_anchor, self.cursor = Anchor.AFTER, data.page.last
+        elif where == "prev" and data.page.has_before:
+            self.page_anchor, self.cursor = Anchor.BEFORE, data.page.first
+        else:
+            return
+        self.reload()
+
+    def action_sort(self) -> None:
+        """Cycle SLA remaining → colour → age."""
+        q = self.query_spec
+        self.set_query(replace(q, sort=SORTS[(SORTS.index(q.sort) + 1) % len(SORTS)]))
+
+    def action_search(self) -> None:
+        """Show the search box."""
+        box = self.query_one("#search", Input)
+        box.add_class("-shown")
+        box.value = self.query_spec.text
+        box.focus()
+
+    @on(Input.Submitted, "#search")
+    def _searched(self, event: Input.Submitted) -> None:
+        self.query_one("#search", Input).remove_class("-shown")
+        self.table.focus()
+        self.set_query(replace(self.query_spec, text=event.value.strip()))
+
+    def action_close_search(self) -> None:
+        """Hide the search box, keeping the current results."""
+        box = self.query_one("#search", Input)
+        if box.has_class("-shown"):
+            box.remove_class("-shown")
+            self.table.focus()
+
+    def action_filter(self) -> None:
+        """The filter form."""
+        data = self._data if isinstance(self._data, QueueData) else None
+        if data is None:
+            return
+
+        def chosen(query: QueueQuery | None) -> None:
+            if query is not None:
+                self.set_query(query)
+
+        self.app.push_screen(FilterForm(self.query_spec, data.ref, self.lang), chosen)
+
+    def action_clear(self) -> None:
+        """Drop every filter and the search, keep the sort."""
+        self.set_query(QueueQuery(sort=self.query_spec.sort))
+
+    def _selected_row(self) -> TicketRow | None:
+        key = self._selected_key()
+        data = self._data if isinstance(self._data, QueueData) else None
+        if key is None or data is None:
+            return None
+        return next((r for r in data.page.rows if str(r.id) == key), None)
+
+    def action_act(self) -> None:
+        """Act on the selected ticket."""
+        row = self._selected_row()
+        if row is not None:
+            open_menu(self, row.id, row.version, row.status)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter opens the ticket."""
+        if event.row_key.value:
+            self.gapp.open_ticket(int(event.row_key.value))

@@ -1,0 +1,238 @@
+"""6 · Ticket detail: every field, the audit trail, each SLA clock, the actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from gridtui.data.records import Reference, TicketDetail
+from gridtui.domain.roles import may
+from gridtui.i18n import action_label, channel_label, duration, status_label, tr
+from gridtui.screens.acting import open_menu, start_action
+from gridtui.screens.base import DataScreen
+from gridtui.widgets.render import colour_chip, remaining_text, safe, state_text, status_text
+from gridtui.widgets.status_bar import StatusBar
+
+#: direct keys for the common actions (the rest are in the `x` menu)
+ACTION_KEYS = {
+    "d": "dispatch",
+    "a": "accept",
+    "e": "escalate",
+    "n": "note",
+    "v": "verify",
+    "j": "reject",
+    "o": "reopen",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketData:
+    """One load: the ticket (or None when there is none) and the names."""
+
+    detail: TicketDetail | None
+    ref: Reference
+
+
+class TicketScreen(DataScreen):
+    """All of one ticket. Which ticket: ``app.ticket_id`` (default: the most urgent)."""
+
+    NAME = "ticket"
+    AUTO_FOCUS = "#timeline"
+    PERIODIC = 30.0
+    DEFAULT_CSS = """
+    TicketScreen #top { height: auto; max-height: 50%; }
+    TicketScreen #fields { width: 1fr; height: auto; }
+    TicketScreen #clocks-box { width: 1fr; height: auto; }
+    TicketScreen #clocks { height: auto; max-height: 8; }
+    TicketScreen .section { height: 1; padding: 0 1; text-style: bold; background: $boost; }
+    TicketScreen #timeline { height: 1fr; }
+    TicketScreen #actions { height: auto; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("x", "menu", "act", id="key.act"),
+        *(
+            Binding(key, f"act('{action}')", action, id=f"action.{action}", show=False)
+            for key, action in ACTION_KEYS.items()
+        ),
+        Binding("backspace", "back", "back", id="key.back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Fields beside the clocks, the timeline, the actions."""
+        yield StatusBar()
+        with Horizontal(id="top"):
+            with VerticalScroll(id="fields-box"):
+                yield Static(id="fields")
+            with Vertical(id="clocks-box"):
+                yield Static(classes="section", id="clocks-title")
+                yield DataTable(id="clocks", cursor_type="none", zebra_stripes=True)
+        yield Static(classes="section", id="timeline-title")
+        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Static(id="actions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Label and load."""
+        super().on_mount()
+        self.retitle()
+        self.reload()
+
+    def retitle(self) -> None:
+        """Section titles."""
+        self.query_one("#clocks-title", Static).update(tr("ticket.clocks", self.lang))
+        self.query_one("#timeline-title", Static).update(tr("ticket.timeline", self.lang))
+
+    def fetch(self) -> TicketData:
+        """The ticket (worker thread)."""
+        src = self.gapp.source
+        tid = self.gapp.ticket_id
+        if tid is None:
+            tid = src.most_urgent()
+            self.gapp.ticket_id = tid
+        detail = src.ticket(tid, self.gapp.now()) if tid is not None else None
+        return TicketData(detail, src.reference())
+
+    @property
+    def detail(self) -> TicketDetail | None:
+        """The ticket on screen."""
+        return self._data.detail if isinstance(self._data, TicketData) else None
+
+    def show(self, data: TicketData) -> None:
+        """Fill fields, clocks, timeline and actions."""
+        lang = self.lang
+        d = data.detail
+        if d is None:
+            self.query_one("#fields", Static).update(tr("ticket.none", lang))
+            return
+        self.query_one("#fields", Static).update(self._fields(d, data.ref))
+        self._fill_clocks(d)
+        self._fill_timeline(d)
+        self._fill_actions(d)
+        self.retitle()
+
+    def _fields(self, d: TicketDetail, ref: Reference) -> Table:
+        lang, r = self.lang, d.row
+        tz = self.gapp.tz
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        cat = ref.categories.get(r.category)
+        worker = ref.workers.get(r.worker_id) if r.worker_id is not None else None
+        dept = ref.departments.get(r.department_id) if r.department_id is not None else None
+        path = " › ".join(n.label(lang) for n in ref.path(r.grid_id)[1:])
+        rows: list[tuple[str, Text]] = [
+            (tr("col.id", lang), Text(f"#{r.id}  v{r.version}")),
+            (tr("col.title", lang), safe(r.title, style="bold")),
+            (tr("col.status", lang), status_text(r.status, lang)),
+            (tr("col.colour", lang), colour_chip(r.colour, lang)),
+            (tr("col.category", lang), safe(cat.label(lang) if cat else r.category)),
+            (tr("col.channel", lang), Text(channel_label(r.channel, lang))),
+            (tr("col.grid", lang), safe(path or "—")),
+            (tr("col.assignee", lang), safe(worker.name + f" ({worker.code})" if worker else "—")),
+            (tr("col.department", lang), safe(dept.label(lang) if dept else "—")),
+            (tr("col.opened", lang), Text(f"{r.opened_at.astimezone(tz):%Y-%m-%d %H:%M}")),
+            (
+                tr("col.deadline", lang),
+                Text(f"{r.due_at.astimezone(tz):%Y-%m-%d %H:%M}" if r.due_at else "—"),
+            ),
+            (tr("ticket.address", lang), safe(d.address or "—")),
+            (tr("ticket.description", lang), safe(d.description or "—", one_line=False)),
+            (tr("ticket.policy", lang), safe(d.sla_policy or "—")),
+            (tr("ticket.source", lang), safe(f"{d.source} {d.external_id or ''}".strip())),
+        ]
+        if d.mediation_failures:
+            rows.append((tr("ticket.mediation", lang), Text(str(d.mediation_failures))))
+        if d.reopen_count:
+            rows.append((tr("ticket.reopens", lang), Text(str(d.reopen_count))))
+        if d.merged_into:
+            rows.append((tr("ticket.merged", lang), Text(f"#{d.merged_into}")))
+        for label, value in rows:
+            grid.add_row(label, value)
+        return grid
+
+    def _fill_clocks(self, d: TicketDetail) -> None:
+        lang, now, tz = self.lang, self.gapp.now(), self.gapp.tz
+        table = self.query_one("#clocks", DataTable)
+        table.clear(columns=True)
+        for key in ("col.clock", "col.state", "col.remaining", "col.deadline"):
+            table.add_column(tr(key, lang), key=key)
+        for c in d.clocks:
+            state = c.state_at(now)
+            left = (
+                remaining_text(c.deadline, now, lang, state)
+                if c.running
+                else Text(
+                    duration(c.remaining, lang) if c.remaining is not None else "—", style="dim"
+                )
+            )
+            table.add_row(
+                Text(c.label(lang)),
+                state_text(state, lang),
+                left,
+                Text(f"{c.deadline.astimezone(tz):%m-%d %H:%M}" if c.deadline else "—"),
+                key=c.name,
+            )
+
+    def _fill_timeline(self, d: TicketDetail) -> None:
+        lang, tz = self.lang, self.gapp.tz
+        table = self.query_one("#timeline", DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        for key in ("col.when", "col.action", "col.actor", "col.status", "col.note"):
+            table.add_column(tr(key, lang), key=key)
+        for i, e in enumerate(d.timeline):
+            moved = (
+                f"{status_label(e.from_status, lang)} → {status_label(e.to_status, lang)}"
+                if e.from_status and e.from_status != e.to_status
+                else status_label(e.to_status, lang)
+            )
+            note = e.note + (f" [{e.target}]" if e.target else "")
+            table.add_row(
+                Text(f"{e.at.astimezone(tz):%m-%d %H:%M}"),
+                Text(action_label(e.action, lang)),
+                safe(e.actor),
+                Text(moved),
+                safe(note),
+                key=str(i),
+            )
+        if d.timeline:
+            table.move_cursor(row=min(keep, len(d.timeline) - 1))
+
+    def _fill_actions(self, d: TicketDetail) -> None:
+        lang = self.lang
+        keys = {v: k for k, v in ACTION_KEYS.items()}
+        line = Text(tr("ticket.actions", lang) + ": ", style="bold")
+        for action in d.actions:
+            key = keys.get(action)
+            label = action_label(action, lang) + (f"[{key}]" if key else "")
+            if may(self.gapp.role, action):
+                line.append(label + "  ")
+            else:
+                line.append(label + "✗  ", style="dim strike")
+        line.append("  x: " + tr("key.act", lang), style="dim")
+        self.query_one("#actions", Static).update(line)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_menu(self) -> None:
+        """Every action the status allows; locked ones refused with the reason."""
+        d = self.detail
+        if d is not None:
+            open_menu(self, d.row.id, d.row.version, d.row.status)
+
+    def action_act(self, action: str) -> None:
+        """One action by its key."""
+        d = self.detail
+        if d is not None:
+            start_action(self, d.row.id, d.row.version, d.row.status, action)
+
+    def action_back(self) -> None:
+        """Back to the queue."""
+        self.gapp.action_show("queue")

@@ -1,0 +1,58 @@
+"""Render any screen headless to SVG (``gridtui snapshot``), for reports and checks."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from gridtui.app import SCREENS, build_app
+from gridtui.data.source import DataSource
+from gridtui.screens.base import DataScreen
+
+
+class SnapshotError(ValueError):
+    """The snapshot cannot be made (unknown screen, bad size, no ticket)."""
+
+
+def parse_size(value: str) -> tuple[int, int]:
+    """``120x40`` → (120, 40).
+
+    Raises:
+        SnapshotError: not WIDTHxHEIGHT with sensible numbers.
+    """
+    try:
+        w, h = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise SnapshotError(f"size {value!r} is not WIDTHxHEIGHT, e.g. 120x40") from None
+    if not (20 <= w <= 1000 and 5 <= h <= 500):
+        raise SnapshotError(f"size {value!r} is out of range (20x5 to 1000x500)")
+    return w, h
+
+
+async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
+    """Wait until the current screen has loaded and every worker is done."""
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        ready = not isinstance(screen, DataScreen) or (screen.loaded and not screen._dirty)
+        if ready and all(w.is_finished for w in app.workers):
+            break
+    await pilot.pause()
+
+
+async def render_svg(source: DataSource, screen: str, size: tuple[int, int], **options: Any) -> str:
+    """The SVG of ``screen`` at ``size`` with the app options (lang, role, theme …)."""
+    if screen not in SCREENS:
+        raise SnapshotError(f"unknown screen {screen!r}; one of {', '.join(SCREENS)}")
+    if screen == "ticket" and options.get("ticket_id") is None:
+        options["ticket_id"] = await asyncio.to_thread(source.most_urgent)
+    app = build_app(source, screen=screen, poll_seconds=0, **options)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        return str(app.export_screenshot(title=f"gridtui {screen}"))
+
+
+def snapshot(source: DataSource, screen: str, size: str, **options: Any) -> str:
+    """Synchronous wrapper of :func:`render_svg` for the CLI."""
+    return asyncio.run(render_svg(source, screen, parse_size(size), **options))

@@ -1,0 +1,153 @@
+"""Modal forms for ticket actions: pick an action, then fill note and target.
+
+The form runs the write itself (in a worker) so that a refusal keeps it open with
+what was typed and the reason shown; it closes only on success, returning the
+outcome. Escape cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from gridtui.data.source import SourceError
+
+#: actions whose form asks for a target, and the catalog key of its hint
+TARGETS = {
+    "dispatch": "act.target_hint.dispatch",
+    "escalate": "act.target_hint.escalate",
+    "merge": "act.target_hint.merge",
+    "recolour": "act.target_hint.recolour",
+}
+
+FORM_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 70; max-width: 95%; height: auto; max-height: 95%;
+    border: round $primary; background: $surface; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; margin-bottom: 1; }}
+{name} .error {{ color: $error; text-style: bold; height: auto; }}
+{name} Input {{ margin-bottom: 1; }}
+{name} Horizontal {{ height: auto; align-horizontal: right; }}
+{name} Button {{ margin-left: 1; }}
+"""
+
+
+class ActionMenu(ModalScreen[str | None]):
+    """Choose one of ``choices`` ((action, label, allowed)); locked ones are shown and
+    refused by the caller with the reason."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="ActionMenu")
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", show=False)]  # type: ignore[assignment]
+
+    def __init__(self, title: str, choices: list[tuple[str, str, bool]], locked_note: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.locked_note = locked_note
+
+    def compose(self) -> ComposeResult:
+        """Title and the list."""
+        with Vertical():
+            yield Static(Text(self.title_text), classes="title")
+            options = []
+            for action, label, allowed in self.choices:
+                text = Text(label)
+                if not allowed:
+                    text.append(" ✗ " + self.locked_note, style="dim")
+                options.append(Option(text, id=action))
+            yield OptionList(*options, id="actions")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        """Close without choosing."""
+        self.dismiss(None)
+
+
+class ActionForm(ModalScreen[Any]):
+    """Note (and target) for one action; ``submit(note, target)`` runs in a worker and
+    may raise :class:`~gridtui.data.source.SourceError`, which keeps the form open."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="ActionForm")
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", show=False)]  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        title: str,
+        labels: dict[str, str],
+        submit: Callable[[str, str | None], Any],
+        *,
+        target_hint: str | None = None,
+        note: str = "",
+        target: str = "",
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.labels = labels
+        self.submit = submit
+        self.target_hint = target_hint
+        self.initial = (note, target)
+
+    def compose(self) -> ComposeResult:
+        """Inputs and buttons."""
+        with Vertical():
+            yield Static(Text(self.title_text), classes="title")
+            if self.target_hint is not None:
+                yield Label(Text(self.labels["target"]))
+                yield Input(self.initial[1], placeholder=self.target_hint, id="target")
+            yield Label(Text(self.labels["note"]))
+            yield Input(self.initial[0], id="note")
+            yield Static("", classes="error", id="error")
+            with Horizontal():
+                yield Button(self.labels["cancel"], id="cancel")
+                yield Button(self.labels["submit"], variant="primary", id="submit")
+
+    def on_mount(self) -> None:
+        """Focus the first input."""
+        self.query(Input).first().focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def _submit(self) -> None:
+        note = self.query_one("#note", Input).value
+        target: str | None = None
+        if self.target_hint is not None:
+            target = self.query_one("#target", Input).value.strip() or None
+        self.error = ""
+        self.query_one("#error", Static).update("")
+        self.run_worker(
+            lambda: self.submit(note, target), thread=True, group="submit", exit_on_error=False
+        )
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without writing."""
+        self.dismiss(None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Close on success; show the reason and stay open on refusal."""
+        if event.worker.group != "submit":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self.dismiss(event.worker.result)
+        elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            message = str(error) if isinstance(error, SourceError) else repr(error)
+            self.error = message
+            self.query_one("#error", Static).update(Text(message))
+
+    error = ""

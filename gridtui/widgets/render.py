@@ -1,0 +1,93 @@
+"""Rich renderables for outside text, colours, statuses and countdowns.
+
+Everything that came from outside (titles, names, notes) becomes a
+:class:`rich.text.Text` built from the plain string, so ``[bold]`` stays brackets,
+and is cleaned of control characters on the way, so nothing reaches the terminal
+as an escape sequence. Colour is never the only signal: every chip carries its
+name (红 / RED) beside the swatch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from gridtui.domain.text import clean_text
+from gridtui.i18n import clock_state_label, colour_label, duration, status_label, tr
+
+#: Rich styles of the five colours (Rich maps them down on 16-colour terminals)
+COLOUR_STYLE = {
+    "red": "bold red",
+    "orange": "bold dark_orange",
+    "yellow": "bold yellow",
+    "blue": "bold dodger_blue1",
+    "green": "bold green",
+}
+STATE_STYLE = {
+    "breached": "bold reverse red",
+    "critical": "bold red",
+    "warning": "bold yellow",
+    "ok": "green",
+    "met": "dim green",
+    "pending": "dim",
+}
+SWATCH = "■"
+
+
+def safe(value: object, *, one_line: bool = True, style: str = "") -> Text:
+    """Outside text as literal, cleaned :class:`Text` (never markup)."""
+    return Text(clean_text(str(value), one_line=one_line), style=style)
+
+
+def colour_chip(colour: str | None, lang: str, *, count: int | None = None) -> Text:
+    """``■ 红`` (or ``■ RED 12``): swatch and name in the colour's style."""
+    if not colour:
+        return Text("—")
+    label = f"{SWATCH} {colour_label(colour, lang)}"
+    if count is not None:
+        label += f" {count}"
+    return Text(label, style=COLOUR_STYLE.get(colour, ""))
+
+
+def status_text(status: str, lang: str) -> Text:
+    """A ticket status label."""
+    style = "bold" if status in ("new", "escalated", "reopened") else ""
+    return Text(status_label(status, lang), style=style)
+
+
+def remaining_text(
+    deadline: datetime | None, now: datetime, lang: str, state: str | None = None
+) -> Text:
+    """Time left to ``deadline`` (or over it), styled by urgency.
+
+    Seconds show only in the last ten minutes: a countdown changes at the rate a
+    person needs, which keeps the bytes sent to a terminal low.
+    """
+    if deadline is None:
+        return Text("—", style="dim")
+    left = deadline - now
+    secs = left.total_seconds()
+    near = abs(secs) < 600
+    if secs < 0:
+        text = tr("time.overdue", lang, d=duration(left, lang, seconds=near))
+        return Text(text, style=STATE_STYLE["breached"])
+    text = tr("time.left", lang, d=duration(left, lang, seconds=near))
+    style = STATE_STYLE.get(state or ("critical" if secs < 3600 else "ok"), "")
+    return Text(text, style=style)
+
+
+def state_text(state: str, lang: str) -> Text:
+    """An SLA clock state (超时 / BREACHED …) in its style."""
+    return Text(clock_state_label(state, lang), style=STATE_STYLE.get(state, ""))
+
+
+def spark(values: list[float]) -> str:
+    """A one-line sparkline of ``values`` (▁ … █)."""
+    bars = "▁▂▃▄▅▆▇█"
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        return bars[0] * len(values)
+    return "".join(bars[int((v - lo) / (hi - lo) * (len(bars) - 1))] for v in values)

@@ -1,0 +1,50 @@
+"""Overview: KPI tiles, colour counts, at-risk list, trend, missing reports."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from gridtui.screens.overview import OverviewScreen
+from gridtui.widgets.kpi import KpiTile
+
+
+async def test_overview_shows_the_sources_figures(make_app, source, wait):
+    app = make_app(screen="overview")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        ov = source.overview(app.now())
+        tile = app.screen.query_one("#kpi-open", KpiTile)
+        assert tile.value_text == f"{ov.open:,}"
+        assert tile.border_title == "在办"
+        table = app.screen.query_one("#at-risk", DataTable)
+        assert table.row_count == len(ov.at_risk) > 0
+        first = table.get_row_at(0)
+        assert str(first[0]) == str(ov.at_risk[0].id)
+        overdue = app.screen.query_one("#kpi-overdue", KpiTile)
+        assert overdue.has_class("-alert") == (ov.overdue > 0)
+
+
+async def test_enter_opens_the_selected_at_risk_ticket(make_app, source, wait):
+    app = make_app(screen="overview")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        table = app.screen.query_one("#at-risk", DataTable)
+        table.focus()
+        await pilot.press("down", "enter")
+        await wait(app, pilot)
+        assert app.current_mode == "ticket"
+        assert app.ticket_id == source.overview(app.now()).at_risk[1].id
+
+
+async def test_span_key_cycles_the_trend(make_app, wait):
+    app = make_app(screen="overview")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        await pilot.press("s")
+        await wait(app, pilot)
+        assert screen.span == "7d"
+        assert screen._data.span == "7d" and len(screen._data.trend) == 7

@@ -1,0 +1,183 @@
+"""Ticket detail and every action: role checks, forms, one transaction, the audit trail."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from gridtui.data.models import Ticket, TicketEvent, Worker
+from gridtui.domain.lifecycle import MOVES, STAYS, Action
+from gridtui.screens.ticket import TicketScreen
+from gridtui.widgets.forms import ActionForm, ActionMenu
+
+#: a status each action may start from, and what its form needs
+NEEDS: dict[str, tuple[str, str | None]] = {
+    "dispatch": ("", "W0001"),
+    "reject": ("结果不合格", None),
+    "reopen": ("群众反映未解决", None),
+    "cancel": ("重复上报", None),
+    "recolour": ("研判升级", "orange"),
+    "note": ("已电话联系", None),
+}
+
+
+def ticket_in(source, statuses: set[str]) -> Ticket:
+    with source.factory() as s:
+        t = s.scalar(
+            select(Ticket).where(Ticket.status.in_(sorted(statuses))).order_by(Ticket.id).limit(1)
+        )
+        assert t is not None, statuses
+        return t
+
+
+def last_event(source, ticket_id: int) -> TicketEvent:
+    with source.factory() as s:
+        return s.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        ).one()
+
+
+def start_statuses(action: Action) -> set[str]:
+    if action in STAYS:
+        return {"accepted", "on_scene", "dispatched"}
+    return {s.value for s in MOVES[action][0]}
+
+
+async def test_detail_shows_fields_clocks_and_timeline(make_app, source, wait):
+    app = make_app(screen="ticket")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        detail = source.ticket(source.most_urgent(), app.now())
+        assert screen.detail == detail
+        assert screen.query_one("#timeline").row_count == len(detail.timeline)
+        assert screen.query_one("#clocks").row_count == len(detail.clocks)
+
+
+ACTIONS = [a for a in Action if a not in (Action.OPEN, Action.IMPORT)]
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.value)
+async def test_every_action_through_menu_and_form(make_app, source, wait, action):
+    if action is Action.MERGE:
+        NEEDS["merge"] = ("重复", str(ticket_in(source, {"closed"}).id))
+    ticket = ticket_in(source, start_statuses(action))
+    app = make_app(screen="ticket", ticket_id=ticket.id, role="supervisor", actor="duty:测试")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        await pilot.press("x")
+        await wait(app, pilot)
+        menu = app.screen
+        assert isinstance(menu, ActionMenu)
+        options = menu.query_one("#actions")
+        index = next(i for i, (a, *_) in enumerate(menu.choices) if a == action.value)
+        options.highlighted = index
+        await pilot.press("enter")
+        await wait(app, pilot)
+        form = app.screen
+        assert isinstance(form, ActionForm)
+        note, target = NEEDS.get(action.value, ("", None))
+        if target is not None:
+            form.query_one("#target").value = target
+        form.query_one("#note").value = note
+        await pilot.click("#submit")
+        await wait(app, pilot)
+        assert not isinstance(app.screen, ActionForm), getattr(app.screen, "error", "")
+        event = last_event(source, ticket.id)
+        assert event.action in (action.value, "recolour")  # a failed mediation may recolour
+        assert event.actor == "duty:测试"
+        with source.factory() as s:
+            after = s.get(Ticket, ticket.id)
+            assert after.version == ticket.version + 1
+            if action in MOVES:
+                assert after.status == MOVES[action][1].value
+        assert app.screen.detail.row.version == ticket.version + 1
+
+
+async def test_a_viewer_is_refused_and_nothing_is_written(make_app, source, wait):
+    ticket = ticket_in(source, {"new"})
+    app = make_app(screen="ticket", ticket_id=ticket.id, role="viewer")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        await pilot.press("d")
+        await wait(app, pilot)
+        assert isinstance(app.screen, TicketScreen)  # no form opened
+        messages = [n.message for n in app._notifications]
+        assert any("只读" in m and "派单" in m and "值班员" in m for m in messages), messages
+    with source.factory() as s:
+        assert s.get(Ticket, ticket.id).version == ticket.version
+
+
+async def test_an_officer_may_not_verify(make_app, source, wait):
+    ticket = ticket_in(source, {"feedback"})
+    app = make_app(screen="ticket", ticket_id=ticket.id, role="officer", lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        await pilot.press("v")
+        await wait(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("may not Verify" in m and "supervisor" in m for m in messages), messages
+    with source.factory() as s:
+        assert s.get(Ticket, ticket.id).status == "feedback"
+
+
+async def test_status_refusal_and_rule_refusal_keep_the_form_open(make_app, source, wait):
+    ticket = ticket_in(source, {"resolved"})
+    app = make_app(screen="ticket", ticket_id=ticket.id, role="supervisor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        await pilot.press("a")  # accept: not from resolved
+        await wait(app, pilot)
+        assert any("不能" in n.message for n in app._notifications)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("j")  # reject without the reason it needs
+        await wait(app, pilot)
+        form = app.screen
+        assert isinstance(form, ActionForm)
+        await pilot.click("#submit")
+        await wait(app, pilot)
+        assert app.screen is form and "reason" in form.error
+        form.query_one("#note").value = "复核不合格"
+        form.query_one("#note").focus()
+        await pilot.press("enter")
+        await wait(app, pilot)
+        assert isinstance(app.screen, TicketScreen), form.error
+    assert last_event(source, ticket.id).action == "reject"
+
+
+async def test_someone_else_acting_first_is_reported(make_app, source, wait):
+    ticket = ticket_in(source, {"new"})
+    app = make_app(screen="ticket", ticket_id=ticket.id, role="officer")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        source.act(ticket.id, "note", role="officer", actor="duty:other", note="先到")
+        await pilot.press("n")
+        await wait(app, pilot)
+        form = app.screen
+        assert isinstance(form, ActionForm)
+        form.query_one("#note").value = "后到"
+        await pilot.click("#submit")
+        await wait(app, pilot)
+        assert app.screen is form and "someone else acted first" in form.error
+    assert last_event(source, ticket.id).note == "先到"
+
+
+async def test_dispatch_to_unknown_worker_is_refused(make_app, source, wait):
+    ticket = ticket_in(source, {"new"})
+    app = make_app(screen="ticket", ticket_id=ticket.id, role="officer")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        await pilot.press("d")
+        await wait(app, pilot)
+        form = app.screen
+        form.query_one("#target").value = "NOBODY"
+        await pilot.click("#submit")
+        await wait(app, pilot)
+        assert app.screen is form and "unknown worker" in form.error
+    with source.factory() as s:
+        assert s.scalar(select(Worker).where(Worker.code == "NOBODY")) is None
+        assert s.get(Ticket, ticket.id).status == "new"
