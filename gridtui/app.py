@@ -231,6 +231,7 @@ class GridApp(App[None]):
             freshness=self.freshness(),
             stale=self.is_stale(),
             source=self.source.description,
+            nav=[(n, tr(f"screen.{n}", self.lang), n == name) for n in SCREENS],
         )
 
     def screen_changed(self, screen: Screen[Any]) -> None:
@@ -258,9 +259,11 @@ class GridApp(App[None]):
         """The ``?`` overlay for the current screen."""
         if isinstance(self.screen, HelpScreen):
             return
-        bindings = [active.binding for active in self.screen.active_bindings.values()]
-        extra = [b for b in self.BINDINGS if isinstance(b, Binding) and b.id]
-        keys = describe([*bindings, *[self._relabelled(b) for b in extra]], {})
+        # The screen's own keys and the app's, in the current language (widgets'
+        # built-in keys such as cursor movement are Textual's and need no help).
+        own = [b for bs in self.screen._bindings.key_to_bindings.values() for b in bs]
+        mine = [b for bs in self._bindings.key_to_bindings.values() for b in bs if b.id]
+        keys = describe([*own, *mine], {"question_mark": "?", "slash": "/"})
         name = getattr(self.screen, "NAME", "")
         title = tr("screen.help", self.lang) + (
             f" · {tr(f'screen.{name}', self.lang)}" if name else ""

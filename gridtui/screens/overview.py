@@ -177,11 +177,13 @@ class OverviewScreen(DataScreen):
             style="bold",
         )
         total = sum(o.channel_mix.values()) or 1
+        bars = self.app.size.width >= 120
         for channel, n in o.channel_mix.items():
             share = n / total
             mix.append(f"{channel_label(channel, lang)} ")
-            mix.append("█" * max(1, round(share * 20)), style="bold")
-            mix.append(f" {share:.0%}  ")
+            if bars:
+                mix.append("█" * max(1, round(share * 20)), style="bold")
+            mix.append(f" {share:.0%}" + ("\n" if bars else "  "))
         self.query_one("#mix", Static).update(mix)
         missing = Text(tr("overview.missing", lang) + "  ", style="bold")
         if o.missing_count:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -159,16 +160,11 @@ class QueueScreen(DataScreen):
         """Put the page on screen, in place when only cells changed."""
         table = self.table
         lang, now = self.lang, self.gapp.now()
-        wide = self.app.size.width >= 160
-        columns = [
-            "col.id",
-            "col.colour",
-            "col.remaining",
-            "col.status",
-            "col.title",
-            "col.category",
-        ]
-        if wide:
+        width = self.app.size.width
+        columns = ["col.id", "col.colour", "col.remaining", "col.status", "col.title"]
+        if width >= 100:
+            columns.append("col.category")
+        if width >= 160:
             columns += ["col.channel", "col.grid", "col.assignee", "col.opened"]
         headers = [tr(k, lang) for k in columns]
         if [str(c.label) for c in table.columns.values()] != headers:
@@ -176,6 +172,16 @@ class QueueScreen(DataScreen):
             for key, header in zip(columns, headers, strict=True):
                 table.add_column(header, key=key)
         rows = {str(r.id): self._cells(r, data.ref, columns, now) for r in data.page.rows}
+        # Titles take the width left over, so the table never scrolls sideways.
+        title_at = columns.index("col.title")
+        others = sum(
+            max([cell_len(str(h))] + [c[i].cell_len for c in rows.values()])
+            for i, h in enumerate(headers)
+            if i != title_at
+        )
+        room = max(10, (table.size.width or width) - others - 2 * len(columns) - 2)
+        for cells in rows.values():
+            cells[title_at].truncate(room, overflow="ellipsis")
         selected = self._selected_key()
         if list(rows) == [k.value for k in table.rows]:
             for key, cells in rows.items():

@@ -48,6 +48,8 @@ class TicketScreen(DataScreen):
     PERIODIC = 30.0
     DEFAULT_CSS = """
     TicketScreen #top { height: auto; max-height: 50%; }
+    TicketScreen.-narrow #top { layout: vertical; max-height: 60%; }
+    TicketScreen.-narrow #fields-box { height: auto; max-height: 9; }
     TicketScreen #fields { width: 1fr; height: auto; }
     TicketScreen #clocks-box { width: 1fr; height: auto; }
     TicketScreen #clocks { height: auto; max-height: 8; }
@@ -83,6 +85,10 @@ class TicketScreen(DataScreen):
         super().on_mount()
         self.retitle()
         self.reload()
+
+    def on_resize(self) -> None:
+        """Stack fields over clocks on narrow terminals."""
+        self.set_class(self.app.size.width < 110, "-narrow")
 
     def retitle(self) -> None:
         """Section titles."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
@@ -17,7 +19,7 @@ class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar {
         dock: top;
-        height: 1;
+        height: 2;
         background: $panel;
         color: $foreground;
         padding: 0 1;
@@ -39,19 +41,38 @@ class StatusBar(Static):
         freshness: str,
         stale: bool,
         source: str,
+        nav: list[tuple[str, str, bool]] | None = None,
     ) -> None:
         """Redraw with these values (all already in the user's language)."""
         self.set_class(stale, "-stale")
+        # Most important first: what a glance must always find, even at 80 columns.
+        parts: list[tuple[str, str]] = [
+            (screen, "bold"),
+            (("⚠ " if stale else "") + freshness, "bold" if stale else ""),
+            (role, ""),
+            (f"{clock:%H:%M:%S}", ""),
+            (title, "bold"),
+            (f"{clock:%Y-%m-%d}", ""),
+            (source, "dim"),
+        ]
+        width = max(20, self.size.width - 2)
+        keep: list[int] = []
+        used = 0
+        for i, (text, _) in enumerate(parts):
+            cost = cell_len(text) + 3
+            if used + cost <= width or not keep:
+                keep.append(i)
+                used += cost
+        order = [4, 0, 2, 5, 3, 1, 6]  # reading order on screen
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(title, style="bold")
-        line.append(" │ ")
-        line.append(screen, style="bold")
-        line.append(" │ ")
-        line.append(role)
-        line.append(" │ ")
-        line.append(f"{clock:%Y-%m-%d %H:%M:%S}")
-        line.append(" │ ")
-        line.append(("⚠ " if stale else "") + freshness, style="bold" if stale else "")
-        line.append(" │ ")
-        line.append(source, style="dim")
+        for i in (i for i in order if i in keep):
+            if line:
+                line.append(" │ ")
+            line.append(parts[i][0], style=parts[i][1])
+        line.append("\n")
+        # The screens, clickable: every screen is one click (or one number key) away.
+        for n, (name, label, current) in enumerate(nav or [], start=1):
+            click = Style(meta={"@click": f"app.show('{name}')"})
+            style = Style(bold=True, reverse=True) if current else Style()
+            line.append(f" {n} {label} ", style=style + click)
         self.update(line)

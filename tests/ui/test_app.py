@@ -1,0 +1,135 @@
+"""The shell: every screen by number key, click and palette; help; language; themes;
+freshness and the stale warning; a dead database."""
+
+from __future__ import annotations
+
+import pytest
+from textual.command import CommandPalette
+
+from gridtui.app import SCREENS
+from gridtui.screens.base import DataScreen
+from gridtui.widgets.help import HelpScreen
+from gridtui.widgets.status_bar import StatusBar
+
+
+async def test_number_keys_reach_every_screen(make_app, wait):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        for number, name in enumerate(SCREENS, start=1):
+            await pilot.press(str(number))
+            await wait(app, pilot)
+            assert app.current_mode == name
+            assert isinstance(app.screen, DataScreen) and name == app.screen.NAME
+
+
+async def test_a_click_on_the_nav_line_switches_screen(make_app, wait):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        bar = app.screen.query_one(StatusBar)
+        line = str(bar.render()).splitlines()[-1] if False else None
+        assert line is None
+        # the nav line is the bar's second row; "2 工单队列" starts after "1 总览"
+        await pilot.click(StatusBar, offset=(14, 1))
+        await wait(app, pilot)
+        assert app.current_mode == "queue"
+
+
+async def test_palette_lists_every_screen_by_name(make_app, wait):
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for name in SCREENS:
+            assert any(f"({name})" in t for t in titles), name
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"scorecards")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait(app, pilot)
+        assert app.current_mode == "scorecards"
+
+
+@pytest.mark.parametrize("name", SCREENS)
+async def test_help_lists_the_screens_keys_in_both_languages(make_app, wait, name):
+    app = make_app(screen=name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        own = [b for b in app.screen._bindings.key_to_bindings.values() for b in b if b.description]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        described = dict((d, k) for k, d in help_screen.keys)
+        for binding in own:
+            assert binding.description in described, binding
+        assert "帮助" in described and "退出" in described
+        await pilot.press("escape")
+        await pilot.press("l")
+        await wait(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        english = dict((d, k) for k, d in app.screen.keys)
+        assert "Help" in english and "Quit" in english
+
+
+async def test_language_switch_relabels_screen_header_and_keys(make_app, wait):
+    app = make_app(screen="queue")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        table = app.screen.query_one("#queue")
+        assert [str(c.label) for c in table.columns.values()][:2] == ["编号", "颜色"]
+        await pilot.press("l")
+        await wait(app, pilot)
+        assert app.lang == "en"
+        assert [str(c.label) for c in table.columns.values()][:2] == ["ID", "Colour"]
+        assert "Queue" in str(app.screen.query_one(StatusBar).render())
+        descriptions = {b.description for b in app.screen._bindings.key_to_bindings["s"]}
+        assert descriptions == {"Sort"}
+        cell = table.get_row_at(0)[1].plain
+        assert cell.split()[-1] in {"RED", "ORANGE", "YELLOW", "BLUE", "GREEN"}
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi"])
+async def test_themes(make_app, wait, theme):
+    from gridtui.app import THEMES
+
+    app = make_app(theme=theme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait(app, pilot)
+        assert app.theme == THEMES[theme]
+        await pilot.press("t")
+        assert app.theme != THEMES[theme]
+
+
+async def test_header_warns_when_the_database_stops_answering(make_app, source, wait, tmp_path):
+    app = make_app(screen="overview", poll_seconds=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        bar = app.screen.query_one(StatusBar)
+        assert "数据更新于" in str(bar.render()) and not bar.has_class("-stale")
+        before = app.screen.query_one("#kpi-open").value_text
+        path = source.engine.url.database
+        source.engine.dispose()
+        import os
+
+        os.rename(path, str(tmp_path / "gone.sqlite"))
+        os.makedirs(path)  # a directory where the database was: every query fails
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if bar.has_class("-stale"):
+                break
+        assert bar.has_class("-stale")
+        assert "数据已过期" in str(bar.render())
+        # what was on screen stays on screen
+        assert app.screen.query_one("#kpi-open").value_text == before
+        os.rmdir(path)
+        os.rename(str(tmp_path / "gone.sqlite"), path)
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if not bar.has_class("-stale"):
+                break
+        assert not bar.has_class("-stale")
