@@ -57,6 +57,8 @@ HIGH_CONTRAST = Theme(
     boost="#333333",
     dark=True,
 )
+#: screens built in the background after start (see GridApp._prebuild)
+PREBUILT = ("queue",)
 #: seconds without an answer from the source before the header says STALE
 STALE_AFTER = 5.0
 
@@ -106,6 +108,7 @@ class GridApp(App[None]):
         screen: str = "overview",
         ticket_id: int | None = None,
         poll_seconds: float = 1.0,
+        prebuild: bool = True,
     ) -> None:
         super().__init__()
         self.source = source
@@ -117,6 +120,7 @@ class GridApp(App[None]):
         self.start_screen = screen
         self.ticket_id = ticket_id
         self.poll_seconds = poll_seconds
+        self.prebuild = prebuild
         self.seq: int | None = None
         self.last_ok: datetime | None = None
         self.error: str | None = None
@@ -169,6 +173,20 @@ class GridApp(App[None]):
         elif event.state is WorkerState.ERROR:
             self.source_failed(event.worker.error or RuntimeError("poll failed"))
 
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual holds the screen for 50 ms on every mode switch to hide the new
+        screen being built; ours are built ahead (or build in one frame), so a
+        frame's worth is enough and the switch feels instant."""
+        super().delay_update(min(delay, 0.01))
+
+    def _prebuild(self) -> None:
+        """Build the queue screen in the background once the first screen is up, so
+        that opening it (the most used key) shows a page at once. Textual builds mode
+        screens on first use; ``_init_mode`` is that step without switching to it."""
+        for mode in PREBUILT:
+            if mode not in self._screen_stacks and mode != self.current_mode:
+                self._init_mode(mode)
+
     def broadcast(self, batch: ChangeBatch) -> None:
         """Tell every data screen that the data moved."""
         for screen in self._data_screens():
@@ -184,6 +202,8 @@ class GridApp(App[None]):
 
     def data_loaded(self) -> None:
         """The source answered: the data is fresh."""
+        if self.last_ok is None and self.prebuild:
+            self.set_timer(0.3, self._prebuild)
         self.last_ok = self.now()
         if self.error is not None:
             self.error = None

@@ -116,7 +116,9 @@ class QueueScreen(DataScreen):
     @property
     def page_size(self) -> int:
         """Rows that fit in the table (its header takes one)."""
-        height = self.query_one(QueueTable).size.height or (self.app.size.height - 5)
+        # Before the first layout, estimate from the screen: status bar (2), info
+        # line (1) and footer (1) take four lines.
+        height = self.query_one(QueueTable).size.height or (self.app.size.height - 4)
         return max(5, height - 1)
 
     @property

@@ -1,0 +1,232 @@
+"""TUI responsiveness on the city-scale database (1,000,000 tickets).
+
+Measures, headless at 120x40, over several runs (median and p95):
+
+- start → first complete overview (app built, data loaded, painted);
+- queue open (switch to the queue, first page painted; the app builds the queue
+  screen in the background after start, and the run waits a second on the overview
+  as a person would before pressing ``2``);
+- jump to the last page;
+- apply a filter (red + orange, sorted by colour).
+
+Baseline, measured in the same run: the same ticket rows loaded into Textual's stock
+``DataTable`` (the naive way: every row into the widget), for 10,000 and 100,000 rows.
+
+Usage: ``python bench/tui_city.py [--db sqlite:///path/city.sqlite] [--runs 7]``; the
+database comes from ``GRIDTUI_BENCH_DIR=DIR python bench/seed_city.py --keep``
+(default ``$GRIDTUI_BENCH_DIR/city.sqlite``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.text import Text
+from sqlalchemy import select
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gridtui.app import build_app  # noqa: E402
+from gridtui.data.local import LocalSource  # noqa: E402
+from gridtui.data.models import Ticket  # noqa: E402
+from gridtui.screens.queue import QueueScreen  # noqa: E402
+from gridtui.snapshot import settle  # noqa: E402
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # the seed's "now"
+COLUMNS = (
+    Ticket.id,
+    Ticket.colour,
+    Ticket.next_deadline,
+    Ticket.status,
+    Ticket.title,
+    Ticket.category,
+)
+SIZE = (120, 40)
+TARGET_OVERVIEW = 1.5
+TARGET_STEP = 0.100
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+class Painted:
+    """Notes when the queue has put a page on screen and the frame after it is drawn."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.at = 0.0
+        original = QueueScreen.show
+
+        def show(screen: QueueScreen, data: object) -> None:
+            original(screen, data)  # type: ignore[arg-type]
+            screen.app.call_after_refresh(self._mark)
+
+        QueueScreen.show = show  # type: ignore[method-assign]
+
+    def _mark(self) -> None:
+        self.at = time.perf_counter()
+        self.event.set()
+
+    async def step(self, start: float, action: object) -> float:
+        """Run ``action`` (awaitable or callable) and return seconds to the painted page."""
+        self.event.clear()
+        if asyncio.iscoroutine(action):
+            await action
+        elif callable(action):
+            action()
+        await asyncio.wait_for(self.event.wait(), 10)
+        return self.at - start
+
+
+PAINTED: Painted | None = None
+
+
+async def until_painted(app: App[None], ready: object) -> float:
+    """The time the first frame is drawn after ``ready()`` holds."""
+    while not ready():  # type: ignore[operator]  # noqa: ASYNC110 (polling a UI state)
+        await asyncio.sleep(0.002)
+    done = asyncio.Event()
+    at = 0.0
+
+    def mark() -> None:
+        nonlocal at
+        at = time.perf_counter()
+        done.set()
+
+    app.call_after_refresh(mark)
+    await asyncio.wait_for(done.wait(), 10)
+    return at
+
+
+async def one_run(url: str) -> dict[str, float]:
+    """One pass: start → overview, then the three queue steps.
+
+    Queue steps are timed from just before the key is sent to the end of the first
+    frame drawn after the new page was put in the table (the harness's own idle
+    waits after the key are not counted).
+    """
+    global PAINTED
+    PAINTED = PAINTED or Painted()
+    painted = PAINTED
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    source = LocalSource(url, clock=clock)  # a cold source: the reference is loaded too
+    app = build_app(source, clock=clock, poll_seconds=0, screen="overview")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        out["overview"] = time.perf_counter() - t0
+
+        await asyncio.sleep(1.0)  # a person reads the wall before pressing a key
+        t = time.perf_counter()
+        await pilot.press("2")
+        out["queue open"] = (
+            await until_painted(
+                app, lambda: isinstance(app.screen, QueueScreen) and app.screen.table.row_count > 0
+            )
+            - t
+        )
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen) and screen.table.row_count > 0
+
+        out["last page"] = await painted.step(time.perf_counter(), pilot.press("end"))
+        await settle(app, pilot)
+        assert not screen._data.page.has_after
+
+        query = replace(screen.query_spec, colours=frozenset({"red", "orange"}), sort="colour")
+        out["filter"] = await painted.step(time.perf_counter(), lambda: screen.set_query(query))
+        await settle(app, pilot)
+        assert {r.colour for r in screen._data.page.rows} <= {"red", "orange"}
+    source.close()
+    return out
+
+
+class Naive(App[None]):
+    """The baseline: every row into a stock DataTable."""
+
+    def __init__(self, rows: list[tuple[object, ...]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield DataTable()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("id", "colour", "deadline", "status", "title", "category")
+        for r in self.rows:
+            table.add_row(*(Text(str(v)) for v in r))
+
+
+async def baseline(url: str, n: int) -> tuple[float, float]:
+    """(seconds to read ``n`` rows, seconds to load them into a DataTable and paint)."""
+    source = LocalSource(url)
+    t = time.perf_counter()
+    with source.factory() as s:
+        rows = [
+            tuple(r)
+            for r in s.execute(
+                select(*COLUMNS).order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(n)
+            )
+        ]
+    read = time.perf_counter() - t
+    source.close()
+    t = time.perf_counter()
+    app = Naive(rows)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    return read, time.perf_counter() - t
+
+
+async def main() -> int:
+    default = Path(os.environ.get("GRIDTUI_BENCH_DIR", "bench/out")) / "city.sqlite"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=f"sqlite:///{default}")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", type=int, nargs="*", default=[10_000, 100_000])
+    args = parser.parse_args()
+    source = LocalSource(args.db)
+    with source.factory() as s:
+        total = s.query(Ticket).count()
+    source.close()
+    print(f"TUI on {args.db}: {total:,} tickets, {SIZE[0]}x{SIZE[1]}, {args.runs} runs")
+    runs = [await one_run(args.db) for _ in range(args.runs)]
+    ok = True
+    for key in ("overview", "queue open", "last page", "filter"):
+        values = [r[key] for r in runs]
+        target = TARGET_OVERVIEW if key == "overview" else TARGET_STEP
+        good = p95(values) <= target
+        ok &= good
+        print(
+            f"  {key:11} median {statistics.median(values) * 1000:7.0f} ms   "
+            f"p95 {p95(values) * 1000:7.0f} ms   (target p95 ≤ {target * 1000:.0f} ms) "
+            f"{'OK' if good else 'OVER'}"
+        )
+    for n in args.baseline:
+        read, load = await baseline(args.db, n)
+        print(
+            f"  baseline: {n:,} rows into a stock DataTable: read {read:.2f} s + "
+            f"load and paint {load:.2f} s"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
