@@ -189,7 +189,7 @@ class TicketScreen(DataScreen):
     def _fill_timeline(self, d: TicketDetail) -> None:
         lang, tz = self.lang, self.gapp.tz
         table = self.query_one("#timeline", DataTable)
-        keep = table.cursor_row
+        keep, scroll = table.cursor_row, table.scroll_y
         table.clear(columns=True)
         for key in ("col.when", "col.action", "col.actor", "col.status", "col.note"):
             table.add_column(tr(key, lang), key=key)
@@ -209,7 +209,8 @@ class TicketScreen(DataScreen):
                 key=str(i),
             )
         if d.timeline:
-            table.move_cursor(row=min(keep, len(d.timeline) - 1))
+            table.move_cursor(row=min(keep, len(d.timeline) - 1), scroll=False)
+            table.scroll_to(y=scroll, animate=False)
 
     def _fill_actions(self, d: TicketDetail) -> None:
         lang = self.lang

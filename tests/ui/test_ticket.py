@@ -181,3 +181,28 @@ async def test_dispatch_to_unknown_worker_is_refused(make_app, source, wait):
     with source.factory() as s:
         assert s.scalar(select(Worker).where(Worker.code == "NOBODY")) is None
         assert s.get(Ticket, ticket.id).status == "new"
+
+
+async def test_an_open_form_survives_a_live_change(make_app, source, wait):
+    ticket = ticket_in(source, {"new"})
+    app = make_app(screen="ticket", ticket_id=ticket.id, role="officer", poll_seconds=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        await pilot.press("n")
+        await wait(app, pilot)
+        form = app.screen
+        assert isinstance(form, ActionForm)
+        form.query_one("#note").value = "正在输入"
+        seq = app.seq
+        source.act(ticket.id, "note", role="officer", actor="duty:other", note="别人")
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if app.seq != seq:
+                break
+        assert app.seq != seq  # the change arrived
+        await pilot.pause(0.3)
+        assert app.screen is form and form.query_one("#note").value == "正在输入"
+        await pilot.press("escape")
+        await wait(app, pilot)
+        # back on the ticket, which reloads and shows the other officer's note
+        assert app.screen.detail.timeline[-1].note == "别人"
