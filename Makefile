@@ -33,7 +33,8 @@ test-pg: $(VENV)/.installed-test
 	GRIDTUI_TEST_PG=$(PG_URL) $(BIN)/python -m pytest -q -m postgres
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/seed_city.py
+	GRIDTUI_BENCH_DIR=bench/out $(BIN)/python bench/seed_city.py --keep
+	GRIDTUI_BENCH_DIR=bench/out $(BIN)/python bench/tui_city.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check gridtui tests bench
