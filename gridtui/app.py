@@ -183,6 +183,8 @@ class GridApp(App[None]):
         """Build the queue screen in the background once the first screen is up, so
         that opening it (the most used key) shows a page at once. Textual builds mode
         screens on first use; ``_init_mode`` is that step without switching to it."""
+        if not self._running:  # shutting down: the stacks are being closed
+            return
         for mode in PREBUILT:
             if mode not in self._screen_stacks and mode != self.current_mode:
                 self._init_mode(mode)

@@ -74,7 +74,7 @@ T = TypeVar("T")
 
 #: rates on the overview cover tickets opened in this many days
 RATE_WINDOW_DAYS = 30
-AT_RISK = 10
+AT_RISK = 30  # enough to fill a wall screen; smaller screens show the first rows
 MISSING_SHOWN = 50
 
 

@@ -71,7 +71,11 @@ class DataScreen(Screen[None]):
         return self.gapp.lang
 
     def on_mount(self) -> None:
-        """Label the keys and load."""
+        """Label the keys, start the periodic reload.
+
+        Textual calls this handler for every class in the MRO that defines one, so
+        subclasses' ``on_mount`` must not call ``super().on_mount()``.
+        """
         relabel_bindings(self, self.lang)
         if self.PERIODIC:
             self.set_interval(self.PERIODIC, self.reload)

@@ -102,7 +102,6 @@ class GridsScreen(DataScreen):
 
     def on_mount(self) -> None:
         """Label and load."""
-        super().on_mount()
         self.retitle()
         self.reload()
 

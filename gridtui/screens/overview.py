@@ -16,7 +16,14 @@ from gridtui.data.records import Overview, Reference, TrendPoint, TrendSpan
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.kpi import KpiTile
-from gridtui.widgets.render import COLOUR_STYLE, SWATCH, colour_chip, remaining_text, safe
+from gridtui.widgets.render import (
+    COLOUR_STYLE,
+    SWATCH,
+    colour_chip,
+    fit_flex_column,
+    remaining_text,
+    safe,
+)
 from gridtui.widgets.status_bar import StatusBar
 
 SPANS: tuple[TrendSpan, ...] = ("24h", "7d", "30d")
@@ -79,7 +86,6 @@ class OverviewScreen(DataScreen):
 
     def on_mount(self) -> None:
         """Label and load."""
-        super().on_mount()
         self.retitle()
         self.reload()
 
@@ -87,7 +93,7 @@ class OverviewScreen(DataScreen):
         """Section titles in the current language."""
         self.query_one("#at-risk-title", Static).update(tr("overview.at_risk", self.lang))
         self.query_one("#trend-title", Static).update(
-            f"{tr('overview.trend', self.lang)} · {self.span}  [s]"
+            Text(f"{tr('overview.trend', self.lang)} · {self.span}  [s]")
         )
 
     def fetch(self) -> OverviewData:
@@ -135,6 +141,7 @@ class OverviewScreen(DataScreen):
             cols += ["col.category", "col.grid"]
         for key in cols:
             table.add_column(tr(key, lang), key=key)
+        rows: list[list[Text]] = []
         for row in data.overview.at_risk:
             cells: list[Text] = [
                 Text(str(row.id)),
@@ -148,6 +155,12 @@ class OverviewScreen(DataScreen):
                     safe(cat.label(lang) if cat else row.category),
                     safe(ref.node_label(row.grid_id, lang)),
                 ]
+                for extra in cells[4:]:
+                    extra.truncate(16, overflow="ellipsis")
+            rows.append(cells)
+        headers = [tr(key, lang) for key in cols]
+        fit_flex_column(rows, headers, 3, table.size.width or self.app.size.width // 2)
+        for row, cells in zip(data.overview.at_risk, rows, strict=True):
             table.add_row(*cells, key=str(row.id))
         if data.overview.at_risk:
             table.move_cursor(row=min(cursor, len(data.overview.at_risk) - 1))
@@ -208,6 +221,11 @@ class OverviewScreen(DataScreen):
                 f"{SWATCH} " + tr("overview.none_missing", lang), style=COLOUR_STYLE["green"]
             )
         self.query_one("#missing", Static).update(missing)
+
+    def on_resize(self) -> None:
+        """Redraw for the new size (columns and how much fits change)."""
+        if self._data is not None:
+            self.call_after_refresh(self.show, self._data)
 
     def action_span(self) -> None:
         """Cycle the trend between 24 h, 7 days and 30 days."""

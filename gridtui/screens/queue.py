@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar, cast
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,7 +24,13 @@ from gridtui.i18n import channel_label, colour_label, status_label, tr
 from gridtui.screens.acting import open_menu
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.filters import FilterForm
-from gridtui.widgets.render import colour_chip, remaining_text, safe, status_text
+from gridtui.widgets.render import (
+    colour_chip,
+    fit_flex_column,
+    remaining_text,
+    safe,
+    status_text,
+)
 from gridtui.widgets.status_bar import StatusBar
 
 SORTS: tuple[SortKey, ...] = ("deadline", "colour", "age")
@@ -104,7 +109,6 @@ class QueueScreen(DataScreen):
 
     def on_mount(self) -> None:
         """Label and load."""
-        super().on_mount()
         self.query_one("#search", Input).placeholder = tr("queue.search", self.lang)
         self.reload()
 
@@ -175,15 +179,9 @@ class QueueScreen(DataScreen):
                 table.add_column(header, key=key)
         rows = {str(r.id): self._cells(r, data.ref, columns, now) for r in data.page.rows}
         # Titles take the width left over, so the table never scrolls sideways.
-        title_at = columns.index("col.title")
-        others = sum(
-            max([cell_len(str(h))] + [c[i].cell_len for c in rows.values()])
-            for i, h in enumerate(headers)
-            if i != title_at
+        fit_flex_column(
+            list(rows.values()), headers, columns.index("col.title"), table.size.width or width
         )
-        room = max(10, (table.size.width or width) - others - 2 * len(columns) - 2)
-        for cells in rows.values():
-            cells[title_at].truncate(room, overflow="ellipsis")
         selected = self._selected_key()
         if list(rows) == [k.value for k in table.rows]:
             for key, cells in rows.items():

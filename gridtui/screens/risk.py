@@ -151,7 +151,6 @@ class RiskScreen(DataScreen):
 
     def on_mount(self) -> None:
         """Label and load."""
-        super().on_mount()
         self.retitle()
         self.reload()
 

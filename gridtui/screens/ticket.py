@@ -82,7 +82,6 @@ class TicketScreen(DataScreen):
 
     def on_mount(self) -> None:
         """Label and load."""
-        super().on_mount()
         self.retitle()
         self.reload()
 

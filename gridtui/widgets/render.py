@@ -91,3 +91,19 @@ def spark(values: list[float]) -> str:
     if hi == lo:
         return bars[0] * len(values)
     return "".join(bars[int((v - lo) / (hi - lo) * (len(bars) - 1))] for v in values)
+
+
+def fit_flex_column(rows: list[list[Text]], headers: list[str], flex: int, width: int) -> None:
+    """Truncate column ``flex`` of ``rows`` (in place, with an ellipsis) so that a
+    table of these rows fits ``width`` cells: the other columns keep their natural
+    width, so the table never needs to scroll sideways."""
+    from rich.cells import cell_len
+
+    others = sum(
+        max([cell_len(h)] + [r[i].cell_len for r in rows])
+        for i, h in enumerate(headers)
+        if i != flex
+    )
+    room = max(8, width - others - 2 * len(headers) - 2)
+    for r in rows:
+        r[flex].truncate(room, overflow="ellipsis")

@@ -1,0 +1,24 @@
+"""How every screen looks: SVG snapshots at 80x24 and 160x50, in Chinese and English.
+
+Regenerate after an intended change with ``pytest tests/ui/test_snapshots.py
+--snapshot-update`` and look at the report (or the SVGs) before committing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gridtui.app import SCREENS
+from gridtui.snapshot import settle
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+@pytest.mark.parametrize("screen", SCREENS)
+def test_screen_looks_right(snap_compare, make_app, screen, size, lang):
+    app = make_app(screen=screen, lang=lang, role="officer", poll_seconds=0)
+
+    async def loaded(pilot) -> None:
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=loaded)
