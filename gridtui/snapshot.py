@@ -32,12 +32,20 @@ def parse_size(value: str) -> tuple[int, int]:
 async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
     """Wait until the current screen has loaded and every worker is done."""
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        # Not WorkerManager.wait_for_complete: it raises when an exclusive load
+        # replaced an older one, which is normal here.
+        for _ in range(500):
+            if all(w.is_finished for w in app.workers):
+                break
+            await pilot.pause(0.01)
         await pilot.pause()
         screen = app.screen
         ready = not isinstance(screen, DataScreen) or (screen.loaded and not screen._dirty)
         if ready and all(w.is_finished for w in app.workers):
             break
+    # Tables size their columns on the next refresh: let two frames pass.
+    await pilot.pause()
+    await pilot.pause(0.05)
     await pilot.pause()
 
 

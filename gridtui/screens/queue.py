@@ -110,7 +110,8 @@ class QueueScreen(DataScreen):
     def on_mount(self) -> None:
         """Label and load."""
         self.query_one("#search", Input).placeholder = tr("queue.search", self.lang)
-        self.reload()
+        # Load once the table is laid out: its height says how many rows a page holds.
+        self.call_after_refresh(self.reload)
 
     def retitle(self) -> None:
         """Search placeholder and info line."""
