@@ -46,6 +46,7 @@ class OverviewScreen(DataScreen):
     PERIODIC = 30.0
     DEFAULT_CSS = """
     OverviewScreen #kpis { height: 4; }
+    OverviewScreen.-big #kpis { height: 6; }
     OverviewScreen #colours { height: 1; padding: 0 1; }
     OverviewScreen #middle { height: 1fr; }
     OverviewScreen #at-risk-box { width: 1fr; }
@@ -93,7 +94,10 @@ class OverviewScreen(DataScreen):
         """Section titles in the current language."""
         self.query_one("#at-risk-title", Static).update(tr("overview.at_risk", self.lang))
         self.query_one("#trend-title", Static).update(
-            Text(f"{tr('overview.trend', self.lang)} · {self.span}  [s]")
+            Text(
+                f"{tr('overview.trend', self.lang)} · {self.span}  [s]   "
+                f"⣿ {tr('overview.intake', self.lang)}  • {tr('overview.closed', self.lang)}"
+            )
         )
 
     def fetch(self) -> OverviewData:
@@ -174,12 +178,8 @@ class OverviewScreen(DataScreen):
         fmt = "%H" if data.span == "24h" else "%m-%d"
         labels = [p.start.astimezone(self.gapp.tz).strftime(fmt) for p in data.trend]
         step = max(1, len(xs) // 8)
-        plt.plot(
-            xs, [p.intake for p in data.trend], label=tr("overview.intake", "en"), marker="braille"
-        )
-        plt.plot(
-            xs, [p.closed for p in data.trend], label=tr("overview.closed", "en"), marker="dot"
-        )
+        plt.plot(xs, [p.intake for p in data.trend], marker="braille")
+        plt.plot(xs, [p.closed for p in data.trend], marker="dot")
         plt.xticks(xs[::step], labels[::step])
         plot.refresh()
 
@@ -223,7 +223,11 @@ class OverviewScreen(DataScreen):
         self.query_one("#missing", Static).update(missing)
 
     def on_resize(self) -> None:
-        """Redraw for the new size (columns and how much fits change)."""
+        """Redraw for the new size (columns, big figures and how much fits change)."""
+        big = self.app.size.height >= 40
+        self.set_class(big, "-big")
+        for tile in self.query(KpiTile):
+            tile.set_class(big, "-big")
         if self._data is not None:
             self.call_after_refresh(self.show, self._data)
 

@@ -1,10 +1,17 @@
-"""A KPI tile: a label, a large figure and a note, with an alert style."""
+"""A KPI tile: a label, a large figure and a note, with an alert style.
+
+On tall screens (the ``-big`` class) the figure is drawn in 3-line digits, readable
+from across a hall; otherwise in bold text.
+"""
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
+from textual.renderables.digits import Digits
 from textual.widgets import Static
+
+DIGIT_CHARS = set(" 0123456789+-.:")
 
 
 class KpiTile(Static):
@@ -13,7 +20,7 @@ class KpiTile(Static):
     DEFAULT_CSS = """
     KpiTile {
         width: 1fr;
-        height: 4;
+        height: 1fr;
         border: round $primary-darken-1;
         padding: 0 1;
         content-align: center middle;
@@ -28,7 +35,16 @@ class KpiTile(Static):
         self.value_text = value
         self.set_class(alert, "-alert")
         self.border_title = label
-        lines = [Text(value, style="bold", justify="center")]
+        big = self.has_class("-big")
+        number, unit = value.replace(",", ""), ""
+        if number.endswith("%"):
+            number, unit = number[:-1], "%"
+        lines: list[RenderableType]
+        if big and set(number) <= DIGIT_CHARS:
+            lines = [Digits(number, style="bold")]
+            note = f"{unit} {note}".strip()
+        else:
+            lines = [Text(value, style="bold", justify="center")]
         if note:
             lines.append(Text(note, style="dim", justify="center"))
         self.update(Group(*lines))
