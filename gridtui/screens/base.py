@@ -123,6 +123,10 @@ class DataScreen(Screen[None]):
         """The language changed: label the keys again and redraw the last data."""
         relabel_bindings(self, self.lang)
         self.refresh_bindings()
+        from gridtui.widgets.key_bar import KeyBar
+
+        for bar in self.query(KeyBar):
+            bar.redraw()
         self.retitle()
         if self._data is not None:
             self.show(self._data)

@@ -17,13 +17,14 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from gridtui.data.records import Board, BoardCell, Reference
 from gridtui.i18n import tr
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.risk import WIDE, RiskScreen
+from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.render import colour_chip, safe
 from gridtui.widgets.status_bar import StatusBar
 
@@ -98,7 +99,7 @@ class GridsScreen(DataScreen):
         yield Static(id="path")
         yield GridTree(Text("…"), id="tree")
         yield Static(id="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Label and load."""

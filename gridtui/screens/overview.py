@@ -9,12 +9,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from gridtui.data.records import Overview, Reference, TrendPoint, TrendSpan
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.base import DataScreen
+from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.kpi import KpiTile
 from gridtui.widgets.render import (
     COLOUR_STYLE,
@@ -36,7 +37,7 @@ class OverviewData:
     overview: Overview
     trend: list[TrendPoint]
     span: TrendSpan
-    ref: Reference
+    ref: Reference | None
 
 
 class OverviewScreen(DataScreen):
@@ -83,7 +84,7 @@ class OverviewScreen(DataScreen):
         with Horizontal(id="bottom"):
             yield Static(id="mix")
             yield Static(id="missing")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Label and load."""
@@ -104,9 +105,10 @@ class OverviewScreen(DataScreen):
         """Overview, trend and names (worker thread)."""
         src = self.gapp.source
         now = self.gapp.now()
-        return OverviewData(
-            src.overview(now), src.trend(self.span, now), self.span, src.reference()
-        )
+        # Names are needed for the wide columns only; the first paint should not wait
+        # for the whole catalogue on a narrow screen.
+        ref = src.reference() if self.app.size.width >= 160 else None
+        return OverviewData(src.overview(now), src.trend(self.span, now), self.span, ref)
 
     def show(self, data: OverviewData) -> None:
         """Fill every panel."""
@@ -137,7 +139,7 @@ class OverviewScreen(DataScreen):
     def _fill_at_risk(self, data: OverviewData) -> None:
         lang, ref, now = self.lang, data.ref, self.gapp.now()
         table = self.query_one("#at-risk", DataTable)
-        wide = self.app.size.width >= 160
+        wide = self.app.size.width >= 160 and ref is not None
         cursor = table.cursor_row
         table.clear(columns=True)
         cols = ["col.id", "col.colour", "col.remaining", "col.title"]
@@ -154,6 +156,7 @@ class OverviewScreen(DataScreen):
                 safe(row.title),
             ]
             if wide:
+                assert ref is not None
                 cat = ref.categories.get(row.category)
                 cells += [
                     safe(cat.label(lang) if cat else row.category),

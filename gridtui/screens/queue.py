@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from gridtui.data.records import Anchor, Cursor, Page, QueueQuery, Reference, SortKey, TicketRow
@@ -24,6 +24,8 @@ from gridtui.i18n import channel_label, colour_label, status_label, tr
 from gridtui.screens.acting import open_menu
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.filters import FilterForm
+from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.page_table import PageTable
 from gridtui.widgets.render import (
     colour_chip,
     fit_flex_column,
@@ -37,19 +39,8 @@ SORTS: tuple[SortKey, ...] = ("deadline", "colour", "age")
 COUNT_CAP = 100_000
 
 
-class QueueTable(DataTable[Text], inherit_bindings=False):
-    """A DataTable whose page keys belong to the screen (they page the database)."""
-
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("enter", "select_cursor", show=False),
-        Binding("up", "cursor_up", show=False),
-        Binding("down", "cursor_down", show=False),
-        Binding("left", "cursor_left", show=False),
-        Binding("right", "cursor_right", show=False),
-    ]
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+class QueueTable(PageTable):
+    """The queue's page: moving past its first or last row turns the page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +89,7 @@ class QueueScreen(DataScreen):
         self.cursor: Cursor | None = None
         self.count: int | None = None
         self._count_for: QueueQuery | None = None
+        self._land: str | None = None  # where the cursor goes on the next page
 
     def compose(self) -> ComposeResult:
         """Info line, (hidden) search, the page."""
@@ -105,13 +97,17 @@ class QueueScreen(DataScreen):
         yield Input(id="search")
         yield Static(id="info")
         yield QueueTable(id="queue")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Label and load."""
         self.query_one("#search", Input).placeholder = tr("queue.search", self.lang)
-        # Load once the table is laid out: its height says how many rows a page holds.
-        self.call_after_refresh(self.reload)
+        # Load once the table is laid out (its height says how many rows a page holds);
+        # a screen built in the background is not drawn yet: load now, by estimate.
+        if self.is_current:
+            self.call_after_refresh(self.reload)
+        else:
+            self.reload()
 
     def retitle(self) -> None:
         """Search placeholder and info line."""
@@ -194,10 +190,13 @@ class QueueScreen(DataScreen):
             table.clear()
             for key, cells in rows.items():
                 table.add_row(*cells, key=key)
-            if selected in rows:
+            if self._land is not None and rows:
+                table.move_cursor(row=0 if self._land == "top" else len(rows) - 1)
+            elif selected in rows:
                 table.move_cursor(row=list(rows).index(selected))
             elif rows:
                 table.move_cursor(row=min(row_index, len(rows) - 1))
+        self._land = None
         self._info()
         if data.size != self.page_size:  # laid out (or resized) since: fill the table
             self.set_timer(0.05, self.reload)
@@ -227,13 +226,14 @@ class QueueScreen(DataScreen):
                 "col.assignee": safe(worker.name if worker else "—"),
                 "col.opened": Text(f"{r.opened_at.astimezone(self.gapp.tz):%m-%d %H:%M}"),
             }
+        # Names of places and categories can be long; the title matters more.
+        for key, most in (("col.category", 16), ("col.grid", 22), ("col.assignee", 10)):
+            if key in values:
+                values[key].truncate(most, overflow="ellipsis")
         return [values[c] for c in columns]
 
     def _selected_key(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.table.cursor_key
 
     def _info(self) -> None:
         lang, q = self.lang, self.query_spec
@@ -349,7 +349,18 @@ class QueueScreen(DataScreen):
         if row is not None:
             open_menu(self, row.id, row.version, row.status)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter opens the ticket."""
-        if event.row_key.value:
-            self.gapp.open_ticket(int(event.row_key.value))
+    def on_page_table_row_selected(self, event: PageTable.RowSelected) -> None:
+        """Enter (or a click) opens the ticket."""
+        self.gapp.open_ticket(int(event.row_key.value))
+
+    def on_page_table_edge(self, event: PageTable.Edge) -> None:
+        """Arrowing past the page turns it, landing on the near row of the new page."""
+        data = self._data if isinstance(self._data, QueueData) else None
+        if data is None:
+            return
+        if event.direction > 0 and data.page.has_after:
+            self._land = "top"
+            self.action_page("next")
+        elif event.direction < 0 and data.page.has_before:
+            self._land = "bottom"
+            self.action_page("prev")

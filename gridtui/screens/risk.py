@@ -17,11 +17,12 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Board, BoardCell, PatrolPoint, Reference
 from gridtui.i18n import tr
 from gridtui.screens.base import DataScreen
+from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.render import COLOUR_STYLE, colour_chip, safe
 from gridtui.widgets.status_bar import StatusBar
 
@@ -147,7 +148,7 @@ class RiskScreen(DataScreen):
         yield DataTable(id="cells", cursor_type="row", zebra_stripes=True)
         yield Static(classes="section", id="patrol-title")
         yield DataTable(id="patrol", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Label and load."""

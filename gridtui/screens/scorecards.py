@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Period, Scorecards, ScoreRow
 from gridtui.data.source import NotPermitted
@@ -25,6 +25,7 @@ from gridtui.i18n import duration, role_label, tr
 from gridtui.screens.base import DataScreen
 from gridtui.screens.sla import WIDE, refill
 from gridtui.widgets.adjust import AdjustForm
+from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.render import safe, spark
 from gridtui.widgets.status_bar import StatusBar
 
@@ -84,7 +85,7 @@ class ScorecardsScreen(DataScreen):
         yield DataTable(id="workers", cursor_type="row", zebra_stripes=True)
         yield Static(classes="section", id="departments-title")
         yield DataTable(id="departments", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Label and load (Textual runs :meth:`DataScreen.on_mount` itself)."""

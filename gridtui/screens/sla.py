@@ -23,11 +23,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.events import Resize
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Reference, SlaRow
 from gridtui.i18n import clock_state_label, duration, tr
 from gridtui.screens.base import DataScreen
+from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.render import (
     STATE_STYLE,
     colour_chip,
@@ -136,7 +137,7 @@ class SlaScreen(DataScreen):
         yield StatusBar()
         yield Static(id="summary")
         yield DataTable(id="clocks", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Label, load, start the countdown.

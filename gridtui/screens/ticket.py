@@ -10,13 +10,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Reference, TicketDetail
 from gridtui.domain.roles import may
 from gridtui.i18n import action_label, channel_label, duration, status_label, tr
 from gridtui.screens.acting import open_menu, start_action
 from gridtui.screens.base import DataScreen
+from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.render import colour_chip, remaining_text, safe, state_text, status_text
 from gridtui.widgets.status_bar import StatusBar
 
@@ -78,7 +79,7 @@ class TicketScreen(DataScreen):
         yield Static(classes="section", id="timeline-title")
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static(id="actions")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Label and load."""

@@ -1,0 +1,52 @@
+"""The bottom line: the keys of the current screen, clickable, in the user's language.
+
+Textual's ``Footer`` rebuilds one widget per key whenever a screen comes into view
+(about 50 ms for a screen of keys), which made switching screens feel slow; this is
+one line of text, redrawn only when the keys or the language change.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Static
+
+
+class KeyBar(Static):
+    """``key description`` pairs for the screen's and the app's shown bindings."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def on_mount(self) -> None:
+        """Draw now and whenever the bindings change (a language switch relabels them)."""
+        self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.redraw())
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Rebuild the line from the screen's and the app's bindings."""
+        screen = self.screen
+        pairs: list[tuple[str, Binding]] = []
+        seen: set[str] = set()
+        for namespace, node in (("screen", screen), ("app", self.app)):
+            for bindings in node._bindings.key_to_bindings.values():
+                for b in bindings:
+                    palette = b.action in ("command_palette", "app.command_palette")
+                    if (b.show or palette) and b.description and b.action not in seen:
+                        seen.add(b.action)
+                        pairs.append((namespace, b))
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for namespace, b in pairs:
+            key = b.key_display or self.app.get_key_display(b)
+            click = Style(meta={"@click": f"{namespace}.{b.action}"})
+            line.append(f" {key} ", style=Style(bold=True, reverse=True) + click)
+            line.append(f" {b.description}  ", style=click)
+        self.update(line)
