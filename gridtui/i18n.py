@@ -230,6 +230,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # sla board and scorecards (issue 3)
     "col.started": ("起算", "Started"),
+    "col.stopped": ("停止", "Stopped"),
     "sla.empty": ("没有运行中的时限", "No running clocks"),
     "sla.order": ("超时优先，其次临期、预警、正常", "breached first, then critical, warning, ok"),
     "score.dept_count": ("{n} 个部门", "{n} departments"),

@@ -113,6 +113,7 @@ class LocalSource:
             with self.factory() as session:
                 yield session
         except OperationalError as exc:
+            self._reset()
             raise SourceUnavailable(f"database unavailable: {_reason(exc)}") from exc
         except DBAPIError as exc:
             raise SourceError(f"database error: {_reason(exc)}") from exc
@@ -127,7 +128,13 @@ class LocalSource:
         except (IllegalTransition, ServiceError, ScoringError, ValueError) as exc:
             raise ActionRefused(str(exc)) from exc
         except OperationalError as exc:
+            self._reset()
             raise SourceUnavailable(f"database unavailable: {_reason(exc)}") from exc
+
+    def _reset(self) -> None:
+        """Drop pooled connections after a failure: one opened while the database was
+        away stays broken, and the next call must open a fresh one."""
+        self.engine.dispose()
 
     def close(self) -> None:
         """Dispose of the connection pool."""

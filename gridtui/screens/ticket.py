@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from rich.table import Table
@@ -89,6 +90,8 @@ class TicketScreen(DataScreen):
     def on_resize(self) -> None:
         """Stack fields over clocks on narrow terminals."""
         self.set_class(self.app.size.width < 110, "-narrow")
+        if self._data is not None:
+            self.call_after_refresh(self.show, self._data)
 
     def retitle(self) -> None:
         """Section titles."""
@@ -167,8 +170,16 @@ class TicketScreen(DataScreen):
         lang, now, tz = self.lang, self.gapp.now(), self.gapp.tz
         table = self.query_one("#clocks", DataTable)
         table.clear(columns=True)
-        for key in ("col.clock", "col.state", "col.remaining", "col.deadline"):
+        wide = self.app.size.width >= 160
+        keys = ["col.clock", "col.state", "col.remaining", "col.deadline"]
+        if wide:
+            keys += ["col.started", "col.stopped"]
+        for key in keys:
             table.add_column(tr(key, lang), key=key)
+
+        def when(at: datetime | None) -> Text:
+            return Text(f"{at.astimezone(tz):%m-%d %H:%M}" if at else "—")
+
         for c in d.clocks:
             state = c.state_at(now)
             left = (
@@ -178,13 +189,11 @@ class TicketScreen(DataScreen):
                     duration(c.remaining, lang) if c.remaining is not None else "—", style="dim"
                 )
             )
-            table.add_row(
-                Text(c.label(lang)),
-                state_text(state, lang),
-                left,
-                Text(f"{c.deadline.astimezone(tz):%m-%d %H:%M}" if c.deadline else "—"),
-                key=c.name,
-            )
+            cells = [Text(c.label(lang)), state_text(state, lang), left, when(c.deadline)]
+            if wide:
+                paused = f" ({tr('sla.paused', lang)})" if c.paused else ""
+                cells += [when(c.started_at), Text(when(c.stopped_at).plain + paused)]
+            table.add_row(*cells, key=c.name)
 
     def _fill_timeline(self, d: TicketDetail) -> None:
         lang, tz = self.lang, self.gapp.tz

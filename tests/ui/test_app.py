@@ -115,7 +115,7 @@ async def test_header_warns_when_the_database_stops_answering(make_app, source, 
 
         os.rename(path, str(tmp_path / "gone.sqlite"))
         os.makedirs(path)  # a directory where the database was: every query fails
-        for _ in range(30):
+        for _ in range(60):
             await pilot.pause(0.1)
             if bar.has_class("-stale"):
                 break
@@ -125,7 +125,7 @@ async def test_header_warns_when_the_database_stops_answering(make_app, source, 
         assert app.screen.query_one("#kpi-open").value_text == before
         os.rmdir(path)
         os.rename(str(tmp_path / "gone.sqlite"), path)
-        for _ in range(30):
+        for _ in range(60):
             await pilot.pause(0.1)
             if not bar.has_class("-stale"):
                 break
