@@ -107,7 +107,7 @@ class GridApp(App[None]):
         clock: Callable[[], datetime] = utc_now,
         screen: str = "overview",
         ticket_id: int | None = None,
-        poll_seconds: float = 1.0,
+        poll_seconds: float = 0.5,
         prebuild: bool = True,
     ) -> None:
         super().__init__()

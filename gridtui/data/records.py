@@ -19,6 +19,11 @@ Period = Literal["week", "month", "year"]
 TrendSpan = Literal["24h", "7d", "30d"]
 
 
+def bilingual(name: str, name_en: str, lang: str) -> str:
+    """``name`` (Chinese) for zh, ``name_en`` for en when there is one."""
+    return name if lang.startswith("zh") or not name_en else name_en
+
+
 # -- reference data -----------------------------------------------------------------------
 
 
@@ -35,7 +40,7 @@ class NodeRef:
 
     def label(self, lang: str) -> str:
         """The name in ``lang`` (the Chinese name when no English one exists)."""
-        return self.name if lang.startswith("zh") or not self.name_en else self.name_en
+        return bilingual(self.name, self.name_en, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +53,7 @@ class Named:
 
     def label(self, lang: str) -> str:
         """The name in ``lang``."""
-        return self.name if lang.startswith("zh") or not self.name_en else self.name_en
+        return bilingual(self.name, self.name_en, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +346,7 @@ class ScoreRow:
 
     def label(self, lang: str) -> str:
         """The name in ``lang``."""
-        return self.name if lang.startswith("zh") or not self.name_en else self.name_en
+        return bilingual(self.name, self.name_en, lang)
 
 
 @dataclass(frozen=True, slots=True)
