@@ -8,6 +8,7 @@ fresh the data is and warns when the source has not answered for a while.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -109,6 +110,7 @@ class GridApp(App[None]):
         ticket_id: int | None = None,
         poll_seconds: float = 0.5,
         prebuild: bool = True,
+        freeze_gc: bool = False,
     ) -> None:
         super().__init__()
         self.source = source
@@ -121,6 +123,7 @@ class GridApp(App[None]):
         self.ticket_id = ticket_id
         self.poll_seconds = poll_seconds
         self.prebuild = prebuild
+        self.freeze_gc = freeze_gc
         self.seq: int | None = None
         self.last_ok: datetime | None = None
         self.error: str | None = None
@@ -188,6 +191,12 @@ class GridApp(App[None]):
         for mode in PREBUILT:
             if mode not in self._screen_stacks and mode != self.current_mode:
                 self._init_mode(mode)
+        # What exists now (Textual, the screens, the catalogue) lives as long as the app:
+        # take it out of the cyclic collector's full passes, which otherwise stall the
+        # UI for 50-200 ms at a time as the heap grows. (Off in tests: many apps share
+        # one process there.)
+        if self.freeze_gc:
+            gc.freeze()
 
     def broadcast(self, batch: ChangeBatch) -> None:
         """Tell every data screen that the data moved."""

@@ -166,7 +166,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     source = _source(args)
     try:
-        build_app(source, screen=args.screen, **_app_options(args)).run()
+        build_app(source, screen=args.screen, freeze_gc=True, **_app_options(args)).run()
     finally:
         source.close()
     return 0
