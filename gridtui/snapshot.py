@@ -43,10 +43,15 @@ async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
         ready = not isinstance(screen, DataScreen) or (screen.loaded and not screen._dirty)
         if ready and all(w.is_finished for w in app.workers):
             break
-    # Tables size their columns on the next refresh: let two frames pass.
-    await pilot.pause()
-    await pilot.pause(0.05)
-    await pilot.pause()
+    # Tables size their columns on a later refresh: wait until two frames in a row
+    # come out the same.
+    previous = None
+    for _ in range(40):
+        await pilot.pause(0.02)
+        frame = app.export_screenshot()
+        if frame == previous:
+            break
+        previous = frame
 
 
 async def render_svg(source: DataSource, screen: str, size: tuple[int, int], **options: Any) -> str:

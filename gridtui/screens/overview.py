@@ -110,8 +110,15 @@ class OverviewScreen(DataScreen):
         ref = src.reference() if self.app.size.width >= 160 else None
         return OverviewData(src.overview(now), src.trend(self.span, now), self.span, ref)
 
+    _shown_shape: tuple[bool, bool] | None = None
+
     def show(self, data: OverviewData) -> None:
         """Fill every panel."""
+        big = self.app.size.height >= 40
+        self._shown_shape = (big, self.app.size.width >= 160)
+        self.set_class(big, "-big")
+        for tile in self.query(KpiTile):
+            tile.set_class(big, "-big")
         lang = self.lang
         o = data.overview
         window = tr("kpi.window", lang, days=o.window_days)
@@ -231,7 +238,8 @@ class OverviewScreen(DataScreen):
         self.set_class(big, "-big")
         for tile in self.query(KpiTile):
             tile.set_class(big, "-big")
-        if self._data is not None:
+        shape = (big, self.app.size.width >= 160)
+        if self._data is not None and shape != self._shown_shape:
             self.call_after_refresh(self.show, self._data)
 
     def action_span(self) -> None:

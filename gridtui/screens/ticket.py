@@ -90,7 +90,8 @@ class TicketScreen(DataScreen):
     def on_resize(self) -> None:
         """Stack fields over clocks on narrow terminals."""
         self.set_class(self.app.size.width < 110, "-narrow")
-        if self._data is not None:
+        wide = self.app.size.width >= 160
+        if self._data is not None and wide != self._shown_wide:
             self.call_after_refresh(self.show, self._data)
 
     def retitle(self) -> None:
@@ -166,11 +167,13 @@ class TicketScreen(DataScreen):
             grid.add_row(label, value)
         return grid
 
+    _shown_wide = False
+
     def _fill_clocks(self, d: TicketDetail) -> None:
         lang, now, tz = self.lang, self.gapp.now(), self.gapp.tz
         table = self.query_one("#clocks", DataTable)
         table.clear(columns=True)
-        wide = self.app.size.width >= 160
+        wide = self._shown_wide = self.app.size.width >= 160
         keys = ["col.clock", "col.state", "col.remaining", "col.deadline"]
         if wide:
             keys += ["col.started", "col.stopped"]
