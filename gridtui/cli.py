@@ -186,6 +186,44 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    """``gridtui token create|list|revoke``: API bearer tokens."""
+    from gridtui.data.tokens import create_token, list_tokens, revoke_token
+
+    factory = _factory(args.db_url, migrate=False)
+    if args.action == "create":
+        if not args.name or not args.role:
+            raise CliError("token create needs --name and --role")
+        secret = create_token(factory, args.name, args.role, at=_now())
+        print(secret)
+        print(f"token {args.name!r} ({args.role}): shown once, stored only as a hash",
+              file=sys.stderr)  # fmt: skip
+    elif args.action == "list":
+        for t in list_tokens(factory):
+            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            print(f"{t.name:24} {t.role:11} {t.created_at:%Y-%m-%d %H:%M}  {state}")
+    else:
+        if not args.name:
+            raise CliError("token revoke needs --name")
+        revoke_token(factory, args.name, at=_now())
+        print(f"token {args.name!r} revoked")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``gridtui serve``: the local HTTP API under uvicorn."""
+    import uvicorn
+
+    from gridtui.api.server import create_app
+
+    source = _source(args)
+    try:
+        uvicorn.run(create_app(source), host=args.host, port=args.port, log_level="info")
+    finally:
+        source.close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``gridtui demo``: the app on the demo city, as an officer."""
     return cmd_tui(args)
@@ -245,6 +283,19 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     st.add_argument("--at", type=_aware, default=None, help="ISO 8601 moment (default now)")
     st.set_defaults(func=cmd_stats)
+
+    tok = sub.add_parser("token", help="API bearer tokens (shown once, stored hashed)")
+    tok.add_argument("action", choices=["create", "list", "revoke"])
+    tok.add_argument("--name")
+    tok.add_argument("--role", choices=["viewer", "officer", "supervisor", "admin"])
+    tok.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
+    tok.set_defaults(func=cmd_token)
+
+    srv = sub.add_parser("serve", help="the local HTTP API")
+    srv.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
+    srv.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    srv.add_argument("--port", type=int, default=8765)
+    srv.set_defaults(func=cmd_serve)
 
     tui = sub.add_parser("tui", help="open the command centre")
     _ui_options(tui, screen_default="overview")
