@@ -169,6 +169,60 @@ def create_app(source: LocalSource, *, clock: Callable[[], datetime] | None = No
         """The overview figures as of now."""
         return asdict(source.overview(now()))
 
+    @app.get(f"{API}/trend")
+    def trend(who: Caller, span: Literal["24h", "7d", "30d"] = "24h") -> dict[str, Any]:
+        """Intake and closures per hour or day."""
+        return {"span": span, "points": [asdict(p) for p in source.trend(span, now())]}
+
+    @app.get(f"{API}/board")
+    def board(who: Caller, node: int | None = None) -> dict[str, Any]:
+        """The five-colour board of a hierarchy node (default: the city) and its children."""
+        try:
+            return asdict(source.board(node))
+        except KeyError:
+            raise ApiError(404, "not_found", f"no hierarchy node {node}") from None
+
+    @app.get(f"{API}/hierarchy")
+    def hierarchy(who: Caller) -> dict[str, Any]:
+        """Every node of the hierarchy (id, parent, level, code, names)."""
+        ref = source.reference()
+        return {"root": ref.root_id, "nodes": [asdict(n) for n in ref.nodes.values()]}
+
+    @app.get(f"{API}/sla")
+    def sla(who: Caller, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+        """Running SLA clocks of the most urgent open tickets, breached first."""
+        return {"clocks": [asdict(r) for r in source.sla_board(now(), limit)]}
+
+    @app.get(f"{API}/scorecards")
+    def scorecards(
+        who: Caller,
+        period: Literal["week", "month", "year"] = "week",
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    ) -> dict[str, Any]:
+        """Worker and department leaderboards of the current period."""
+        return asdict(source.scorecards(period, now(), limit))
+
+    @app.get(f"{API}/reports/missing")
+    def missing_reports(who: Caller) -> dict[str, Any]:
+        """Active workers without today's daily report."""
+        o = source.overview(now())
+        return {
+            "day": o.report_day.isoformat(),
+            "missing": o.missing_count,
+            "workers": [asdict(w) for w in o.missing_reports],
+        }
+
+    @app.get(f"{API}/changes")
+    def changes(who: Caller, since: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+        """What changed after sequence number ``since`` (the SSE stream comes next)."""
+        batch = source.changes(since)
+        return {
+            "seq": batch.seq,
+            "tickets": sorted(batch.ticket_ids),
+            "kinds": sorted(batch.kinds),
+            "count": batch.count,
+        }
+
     @app.get(f"{API}/tickets")
     def tickets(
         who: Caller,

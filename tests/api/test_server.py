@@ -133,3 +133,29 @@ def test_writes_are_role_checked_and_audited_with_the_token(server, city):
         assert r.status_code == 422
         assert {f["field"] for f in r.json()["error"]["fields"]} >= {"title", "channel", "grid"}
         assert c.get("/api/v1/tickets/999999").status_code == 404
+
+
+def test_read_endpoints_mirror_the_source(server, city):
+    secret = create_token(city.factory, "ro", "viewer", at=NOW)
+    with client(server, secret) as c:
+        board = c.get("/api/v1/board").json()
+        assert board["node"]["tickets"] == city.board(None).node.tickets
+        child = board["cells"][0]["node"]["id"]
+        assert c.get(f"/api/v1/board?node={child}").json()["node"]["node"]["id"] == child
+        assert c.get("/api/v1/board?node=999999").status_code == 404
+        nodes = c.get("/api/v1/hierarchy").json()
+        assert len(nodes["nodes"]) == len(city.reference().nodes)
+        sla = c.get("/api/v1/sla?limit=20").json()["clocks"]
+        assert [r["clock"]["name"] for r in sla] == [r.clock.name for r in city.sla_board(NOW, 20)]
+        cards = c.get("/api/v1/scorecards?period=month&limit=5").json()
+        assert [w["code"] for w in cards["workers"]] == [
+            w.code for w in city.scorecards("month", NOW, 5).workers
+        ]
+        assert c.get("/api/v1/scorecards?period=decade").status_code == 422
+        trend = c.get("/api/v1/trend?span=7d").json()["points"]
+        assert len(trend) == 7
+        missing = c.get("/api/v1/reports/missing").json()
+        assert missing["missing"] == city.overview(NOW).missing_count
+        seq = c.get("/api/v1/changes").json()["seq"]
+        assert seq == city.last_seq()
+        assert c.get("/openapi.json").json()["info"]["title"] == "gridtui"
