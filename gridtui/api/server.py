@@ -11,6 +11,7 @@ and Open311 come next.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable
@@ -20,10 +21,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gridtui.api.stream import change_events
 from gridtui.data.local import LocalSource
 from gridtui.data.records import Anchor, Cursor, QueueQuery
 from gridtui.data.service import NewTicket, ServiceError
@@ -121,7 +123,12 @@ def caller(request: Request, authorization: Annotated[str | None, Header()] = No
 Caller = Annotated[TokenInfo, Depends(caller)]
 
 
-def create_app(source: LocalSource, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+def create_app(
+    source: LocalSource,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    heartbeat: float = 15.0,
+) -> FastAPI:
     """The API over ``source``."""
     now = clock or (lambda: datetime.now(UTC))
     app = FastAPI(title="gridtui", version="1", description="网格化服务管理 command-centre API")
@@ -212,10 +219,29 @@ def create_app(source: LocalSource, *, clock: Callable[[], datetime] | None = No
             "workers": [asdict(w) for w in o.missing_reports],
         }
 
-    @app.get(f"{API}/changes")
-    def changes(who: Caller, since: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-        """What changed after sequence number ``since`` (the SSE stream comes next)."""
-        batch = source.changes(since)
+    @app.get(f"{API}/changes", response_model=None)
+    async def changes(
+        request: Request,
+        who: Caller,
+        since: Annotated[int, Query(ge=0)] = 0,
+        last_event_id: Annotated[str | None, Header()] = None,
+    ) -> StreamingResponse | dict[str, Any]:
+        """The change stream (SSE, ``Accept: text/event-stream``), resuming after
+        ``Last-Event-ID`` or ``since``; otherwise one JSON batch of what changed."""
+        start = since
+        if last_event_id:
+            if not last_event_id.strip().isdigit():
+                raise ApiError(400, "bad_request", "Last-Event-ID must be a change number")
+            start = int(last_event_id)
+        if "text/event-stream" in request.headers.get("accept", ""):
+            return StreamingResponse(
+                change_events(
+                    source, start, heartbeat=heartbeat, is_disconnected=request.is_disconnected
+                ),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        batch = await asyncio.to_thread(source.changes, start)
         return {
             "seq": batch.seq,
             "tickets": sorted(batch.ticket_ids),

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data import queue as queue_pages
 from gridtui.data.boards import board as build_board
-from gridtui.data.changefeed import changes_since
+from gridtui.data.changefeed import ChangeRecord, changes_since
 from gridtui.data.changefeed import last_seq as feed_last_seq
 from gridtui.data.db import make_engine, session_factory
 from gridtui.data.models import (
@@ -433,6 +433,11 @@ class LocalSource:
         """See :meth:`DataSource.last_seq`."""
         with self._session() as s:
             return feed_last_seq(s)
+
+    def change_records(self, since: int, limit: int = 500) -> list[ChangeRecord]:
+        """Each change after ``since``, oldest first (for the server's event stream)."""
+        with self._session() as s:
+            return changes_since(s, since, limit=limit)
 
     def changes(self, since: int) -> ChangeBatch:
         """See :meth:`DataSource.changes`."""

@@ -1,0 +1,106 @@
+"""The SSE change stream against a real uvicorn: every change once, in order, resumed
+after Last-Event-ID, heartbeats on an idle link, several servers on one database."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from gridtui.api.server import create_app
+from gridtui.data.local import LocalSource
+from gridtui.data.records import Anchor, QueueQuery
+from gridtui.data.tokens import create_token
+from tests.api.test_server import city, free_port  # noqa: F401 (fixture)
+from tests.conftest import NOW
+
+
+def serve(src: LocalSource, heartbeat: float = 15.0) -> tuple[str, uvicorn.Server]:
+    port = free_port()
+    app = create_app(src, clock=lambda: NOW, heartbeat=heartbeat)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, daemon=True).start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server
+
+
+@pytest.fixture
+def servers(city: LocalSource) -> Iterator[list[str]]:  # noqa: F811
+    # two server processes' worth on one database: each with its own source
+    other = LocalSource(city.url, clock=lambda: NOW)
+    started = [serve(city, heartbeat=0.3), serve(other, heartbeat=0.3)]
+    yield [base for base, _ in started]
+    for _, server in started:
+        server.should_exit = True
+    other.close()
+
+
+def read_events(response: httpx.Response, n: int, *, timeout: float = 10) -> tuple[list[dict], int]:
+    events: list[dict] = []
+    beats = 0
+    deadline = time.monotonic() + timeout
+    data = None
+    for line in response.iter_lines():
+        if line.startswith(": heartbeat"):
+            beats += 1
+        elif line.startswith("data: "):
+            data = json.loads(line[6:])
+        elif line == "" and data is not None:
+            events.append(data)
+            data = None
+        if len(events) >= n or time.monotonic() > deadline:
+            break
+    return events, beats
+
+
+def act_on(city: LocalSource, n: int) -> list[int]:  # noqa: F811
+    rows = city.queue(QueueQuery(), Anchor.FIRST, None, n).rows
+    for r in rows:
+        city.act(r.id, "note", role="officer", actor="duty:test", note="跟进")
+    return [r.id for r in rows]
+
+
+def test_every_change_once_in_order_and_resumed_after_a_drop(city, servers):  # noqa: F811
+    token = create_token(city.factory, "wall-sse", "viewer", at=NOW)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    start = city.last_seq()
+    with httpx.Client(timeout=10) as c:
+        with c.stream("GET", f"{servers[0]}/api/v1/changes?since={start}", headers=headers) as r:
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/event-stream")
+            ids = act_on(city, 3)
+            events, _ = read_events(r, 3)
+        assert [e["id"] for e in events] == ids
+        seqs = [e["seq"] for e in events]
+        assert seqs == sorted(seqs) and seqs[0] == start + 1
+        # the link drops; two more changes happen; the client resumes after its last id
+        missed = act_on(city, 2)
+        resume = {**headers, "Last-Event-ID": str(seqs[-1])}
+        with c.stream("GET", f"{servers[1]}/api/v1/changes", headers=resume) as r:
+            again, _ = read_events(r, 2)
+        assert [e["id"] for e in again] == missed
+        assert [e["seq"] for e in again] == [seqs[-1] + 1, seqs[-1] + 2]
+
+
+def test_idle_links_get_heartbeats_and_need_a_token(city, servers):  # noqa: F811
+    token = create_token(city.factory, "wall-idle", "viewer", at=NOW)
+    with httpx.Client(timeout=10) as c:
+        r = c.get(f"{servers[0]}/api/v1/changes", headers={"Accept": "text/event-stream"})
+        assert r.status_code == 401
+        headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+        with c.stream(
+            "GET", f"{servers[0]}/api/v1/changes?since={city.last_seq()}", headers=headers
+        ) as r:
+            events, beats = read_events(r, 1, timeout=1.2)
+        assert events == [] and beats >= 2
+        bad = c.get(f"{servers[0]}/api/v1/changes", headers={**headers, "Last-Event-ID": "x"})
+        assert bad.status_code == 400
