@@ -20,17 +20,21 @@ from tests.api.test_server import city, free_port  # noqa: F401 (fixture)
 from tests.conftest import NOW
 
 
-def serve(src: LocalSource, heartbeat: float = 15.0) -> tuple[str, uvicorn.Server]:
+def serve(
+    src: LocalSource, heartbeat: float = 15.0
+) -> tuple[str, uvicorn.Server, threading.Thread]:
     port = free_port()
     app = create_app(src, clock=lambda: NOW, heartbeat=heartbeat)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
     server = uvicorn.Server(config)
-    threading.Thread(target=server.run, daemon=True).start()
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
     for _ in range(100):
         if server.started:
             break
         time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server
+    return f"http://127.0.0.1:{port}", server, thread
 
 
 @pytest.fixture
@@ -38,9 +42,12 @@ def servers(city: LocalSource) -> Iterator[list[str]]:  # noqa: F811
     # two server processes' worth on one database: each with its own source
     other = LocalSource(city.url, clock=lambda: NOW)
     started = [serve(city, heartbeat=0.3), serve(other, heartbeat=0.3)]
-    yield [base for base, _ in started]
-    for _, server in started:
+    yield [base for base, _, _ in started]
+    # stop both servers (their streams end) before the sources close their connections
+    for _, server, _ in started:
         server.should_exit = True
+    for _, _, thread in started:
+        thread.join(10)
     other.close()
 
 
