@@ -25,7 +25,7 @@ from gridtui.data.source import DataSource
 from gridtui.domain.roles import Role
 from gridtui.i18n import role_label, tr
 from gridtui.screens import SCREEN_NAMES
-from gridtui.screens.base import DataScreen, binding_label, relabel_bindings
+from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.grids import GridsScreen
 from gridtui.screens.overview import OverviewScreen
 from gridtui.screens.queue import QueueScreen
@@ -300,11 +300,6 @@ class GridApp(App[None]):
             f" · {tr(f'screen.{name}', self.lang)}" if name else ""
         )
         self.push_screen(HelpScreen(title, keys))
-
-    def _relabelled(self, b: Binding) -> Binding:
-        from dataclasses import replace
-
-        return replace(b, description=binding_label(b, self.lang))
 
     def action_toggle_lang(self) -> None:
         """Switch between Chinese and English everywhere, now."""

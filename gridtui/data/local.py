@@ -10,6 +10,7 @@ window instead of the whole history.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from gridtui.data.models import (
     Department,
     Node,
     Ticket,
+    TicketEvent,
     Worker,
 )
 from gridtui.data.records import (
@@ -56,7 +58,7 @@ from gridtui.data.records import (
 )
 from gridtui.data.scorecards import scorecards as build_scorecards
 from gridtui.data.service import ServiceError, StaleTicket, TicketService
-from gridtui.data.sla_runtime import Step
+from gridtui.data.sla_runtime import Step, assignee_of
 from gridtui.data.source import (
     ActionRefused,
     NotPermitted,
@@ -307,11 +309,9 @@ class LocalSource:
             if t is None:
                 raise SourceError(f"no ticket {ticket_id}")
             events = self.service.timeline(s, ticket_id)
-            policy, statuses = self.service.clocks(s, t, at)
+            policy, statuses = self.service.clocks(s, t, at, events)
             config = self.service.rules(s)[0].config
-            row = queue_pages.to_row(
-                s.execute(select(*queue_pages.ROW_COLUMNS).where(Ticket.id == ticket_id)).one()
-            )
+            row = queue_pages.row_of(t)
             return TicketDetail(
                 row=row,
                 description=t.description,
@@ -350,10 +350,7 @@ class LocalSource:
         out: list[SlaRow] = []
         for row in rows:
             policy = runtime.policy(
-                row.colour,
-                row.category,
-                row.channel,
-                "department" if row.department_id else "worker",
+                row.colour, row.category, row.channel, assignee_of(row.department_id)
             )
             for status in runtime.clocks(policy, steps.get(row.id, []), at):
                 if status.running:
@@ -466,8 +463,6 @@ def _count_if(cond: Any) -> Any:
 
 
 def _bucket(bounds: list[datetime], values: Sequence[datetime]) -> list[int]:
-    from bisect import bisect_right
-
     counts = [0] * len(bounds)
     for v in values:
         i = bisect_right(bounds, v) - 1
@@ -477,8 +472,6 @@ def _bucket(bounds: list[datetime], values: Sequence[datetime]) -> list[int]:
 
 
 def _steps_of(s: Session, ids: list[int]) -> dict[int, list[Step]]:
-    from gridtui.data.models import TicketEvent
-
     out: dict[int, list[Step]] = {}
     if not ids:
         return out

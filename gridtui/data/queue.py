@@ -55,6 +55,11 @@ def to_row(r: Any) -> TicketRow:
     return TicketRow(*r)
 
 
+def row_of(ticket: Ticket) -> TicketRow:
+    """A :class:`TicketRow` from a loaded ticket."""
+    return TicketRow(*(getattr(ticket, c.key) for c in ROW_COLUMNS))
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A slice of the order: rows matching ``where``, ascending by ``cols``."""

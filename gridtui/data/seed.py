@@ -31,7 +31,7 @@ from gridtui.data.models import Category, ConfigDoc, Department, Node, Ticket, W
 from gridtui.data.scoring_runtime import ScoreAccumulator
 from gridtui.data.seedgen import HOURLY, CategoryInfo, GenTicket, GridInfo, HistoryGenerator
 from gridtui.data.seedwrite import BulkWriter
-from gridtui.data.sla_runtime import SlaRuntime, Step, deadlines
+from gridtui.data.sla_runtime import SlaRuntime, Step, assignee_of, deadlines
 from gridtui.domain.credits import SubjectOf, actor_subject, ticket_credits
 from gridtui.domain.reports import ReportKind
 
@@ -242,8 +242,7 @@ def _flush(
         return
     rows = []
     for t in batch:
-        assignee = "department" if t.department_id else "worker"
-        policy = sla.policy(t.colour, t.category.code, t.channel, assignee)
+        policy = sla.policy(t.colour, t.category.code, t.channel, assignee_of(t.department_id))
         steps = [Step(a, _dt(at), actor) for a, at, actor, *_ in t.events]
         scored = t.opened >= ledger_from
         if t.closed is not None and not scored:

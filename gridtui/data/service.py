@@ -33,7 +33,7 @@ from gridtui.data.models import (
     TicketEvent,
     Worker,
 )
-from gridtui.data.sla_runtime import SlaRuntime, Step, deadlines
+from gridtui.data.sla_runtime import SlaRuntime, Step, assignee_of, deadlines
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.credits import Credit, actor_subject, breach_credits, step_credits
@@ -407,17 +407,21 @@ class TicketService:
         )
 
     def clocks(
-        self, session: Session, ticket: Ticket, now: datetime
+        self,
+        session: Session,
+        ticket: Ticket,
+        now: datetime,
+        events: Sequence[TicketEvent] | None = None,
     ) -> tuple[Policy, list[ClockStatus]]:
-        """The ticket's policy and its clocks as of ``now``."""
+        """The ticket's policy and its clocks as of ``now`` (``events``: its timeline,
+        when the caller already read it)."""
         sla, _ = self.rules(session)
         policy = sla.policy(
-            ticket.colour,
-            ticket.category,
-            ticket.channel,
-            "department" if ticket.department_id else "worker",
+            ticket.colour, ticket.category, ticket.channel, assignee_of(ticket.department_id)
         )
-        steps = [Step(e.action, e.at, e.actor) for e in self.timeline(session, ticket.id)]
+        if events is None:
+            events = self.timeline(session, ticket.id)
+        steps = [Step(e.action, e.at, e.actor) for e in events]
         return policy, sla.clocks(policy, steps, now)
 
     def _settle(

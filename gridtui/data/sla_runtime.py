@@ -72,6 +72,11 @@ class SlaRuntime:
         return cached
 
 
+def assignee_of(department_id: int | None) -> str:
+    """The ``assignee`` policies match on: a department once one holds the ticket."""
+    return "department" if department_id else "worker"
+
+
 def deadlines(statuses: Sequence[ClockStatus]) -> tuple[datetime | None, datetime | None]:
     """(resolution deadline, earliest deadline of a clock still running)."""
     due = next((s.deadline for s in statuses if s.resolution), None)
