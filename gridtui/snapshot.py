@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from textual.widgets import DataTable
+
 from gridtui.app import SCREENS, build_app
 from gridtui.data.source import DataSource
 from gridtui.screens.base import DataScreen
@@ -43,11 +45,14 @@ async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
         ready = not isinstance(screen, DataScreen) or (screen.loaded and not screen._dirty)
         if ready and all(w.is_finished for w in app.workers):
             break
-    # Tables size their columns on a later refresh: wait until two frames in a row
-    # come out the same.
+    # DataTables size their columns when the app is next idle (and that can wait on
+    # a busy machine): wait for them, then until two frames in a row are the same.
     previous = None
-    for _ in range(40):
+    for _ in range(100):
         await pilot.pause(0.02)
+        tables = app.screen.query(DataTable)
+        if any(getattr(t, "_require_update_dimensions", False) for t in tables):
+            continue
         frame = app.export_screenshot()
         if frame == previous:
             break

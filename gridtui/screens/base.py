@@ -45,6 +45,12 @@ def relabel_bindings(node: Any, lang: str) -> None:
         ]
 
 
+#: from this many columns screens show their extra columns
+WIDE = 160
+#: from this many lines the wall figures are drawn large
+TALL = 40
+
+
 class DataScreen(Screen[None]):
     """A top-level screen fed by the app's data source."""
 
@@ -59,6 +65,7 @@ class DataScreen(Screen[None]):
         self._dirty = True
         self._data: Any = None
         self.loaded = 0  # completed loads, for tests and the status line
+        self._shown_layout: object = None
 
     @property
     def gapp(self) -> GridApp:
@@ -108,6 +115,7 @@ class DataScreen(Screen[None]):
             return
         if event.state is WorkerState.SUCCESS:
             self._data = event.worker.result
+            self._shown_layout = self.size_class()
             self.show(self._data)
             self.loaded += 1
             self.gapp.data_loaded()
@@ -128,6 +136,25 @@ class DataScreen(Screen[None]):
         for bar in self.query(KeyBar):
             bar.redraw()
         self.retitle()
+        self.redraw()
+
+    def size_class(self) -> object:
+        """What of the terminal's size the drawing depends on; a change redraws.
+
+        Default: whether the screen is wide (:data:`WIDE`) and tall (:data:`TALL`).
+        """
+        size = self.app.size
+        return (size.width >= WIDE, size.height >= TALL)
+
+    def on_resize(self) -> None:
+        """Redraw the last data when the size crosses what :meth:`size_class` depends on
+        (a resize within the same layout only reflows)."""
+        if self._data is not None and self.size_class() != self._shown_layout:
+            self._shown_layout = self.size_class()
+            self.call_after_refresh(self.redraw)
+
+    def redraw(self) -> None:
+        """Draw the last data again (for a new size or language)."""
         if self._data is not None:
             self.show(self._data)
 

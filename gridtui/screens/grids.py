@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static, Tree
@@ -106,10 +105,9 @@ class GridsScreen(DataScreen):
         self.retitle()
         self.reload()
 
-    def on_resize(self, event: events.Resize) -> None:
-        """Relabel when the width crosses :data:`WIDE` (wide labels say more)."""
-        if (self.app.size.width >= WIDE) != self._wide:
-            self._paint()
+    def redraw(self) -> None:
+        """Relabel the tree (wide labels say more)."""
+        self._paint()
 
     @property
     def grid_tree(self) -> GridTree:

@@ -14,13 +14,14 @@ from textual_plotext import PlotextPlot
 
 from gridtui.data.records import Overview, Reference, TrendPoint, TrendSpan
 from gridtui.i18n import channel_label, tr
-from gridtui.screens.base import DataScreen
+from gridtui.screens.base import TALL, WIDE, DataScreen
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.kpi import KpiTile
 from gridtui.widgets.render import (
     COLOUR_STYLE,
     SWATCH,
     colour_chip,
+    fill_table,
     fit_flex_column,
     remaining_text,
     safe,
@@ -107,15 +108,12 @@ class OverviewScreen(DataScreen):
         now = self.gapp.now()
         # Names are needed for the wide columns only; the first paint should not wait
         # for the whole catalogue on a narrow screen.
-        ref = src.reference() if self.app.size.width >= 160 else None
+        ref = src.reference() if self.app.size.width >= WIDE else None
         return OverviewData(src.overview(now), src.trend(self.span, now), self.span, ref)
-
-    _shown_shape: tuple[bool, bool] | None = None
 
     def show(self, data: OverviewData) -> None:
         """Fill every panel."""
-        big = self.app.size.height >= 40
-        self._shown_shape = (big, self.app.size.width >= 160)
+        big = self.app.size.height >= TALL
         self.set_class(big, "-big")
         for tile in self.query(KpiTile):
             tile.set_class(big, "-big")
@@ -146,14 +144,11 @@ class OverviewScreen(DataScreen):
     def _fill_at_risk(self, data: OverviewData) -> None:
         lang, ref, now = self.lang, data.ref, self.gapp.now()
         table = self.query_one("#at-risk", DataTable)
-        wide = self.app.size.width >= 160 and ref is not None
+        wide = self.app.size.width >= WIDE and ref is not None
         cursor = table.cursor_row
-        table.clear(columns=True)
         cols = ["col.id", "col.colour", "col.remaining", "col.title"]
         if wide:
             cols += ["col.category", "col.grid"]
-        for key in cols:
-            table.add_column(tr(key, lang), key=key)
         rows: list[list[Text]] = []
         for row in data.overview.at_risk:
             cells: list[Text] = [
@@ -174,8 +169,8 @@ class OverviewScreen(DataScreen):
             rows.append(cells)
         headers = [tr(key, lang) for key in cols]
         fit_flex_column(rows, headers, 3, table.size.width or self.app.size.width // 2)
-        for row, cells in zip(data.overview.at_risk, rows, strict=True):
-            table.add_row(*cells, key=str(row.id))
+        keyed = [(str(r.id), cells) for r, cells in zip(data.overview.at_risk, rows, strict=True)]
+        fill_table(table, list(zip(cols, headers, strict=True)), keyed)
         if data.overview.at_risk:
             table.move_cursor(row=min(cursor, len(data.overview.at_risk) - 1))
 
@@ -222,7 +217,7 @@ class OverviewScreen(DataScreen):
             )
             missing.append("\n")
             names = [f"{w.name}({w.code})" for w in o.missing_reports]
-            shown = 30 if self.app.size.width >= 160 else 8
+            shown = 30 if self.app.size.width >= WIDE else 8
             missing.append_text(
                 safe("、".join(names[:shown]) + ("…" if o.missing_count > shown else ""))
             )
@@ -231,16 +226,6 @@ class OverviewScreen(DataScreen):
                 f"{SWATCH} " + tr("overview.none_missing", lang), style=COLOUR_STYLE["green"]
             )
         self.query_one("#missing", Static).update(missing)
-
-    def on_resize(self) -> None:
-        """Redraw for the new size (columns, big figures and how much fits change)."""
-        big = self.app.size.height >= 40
-        self.set_class(big, "-big")
-        for tile in self.query(KpiTile):
-            tile.set_class(big, "-big")
-        shape = (big, self.app.size.width >= 160)
-        if self._data is not None and shape != self._shown_shape:
-            self.call_after_refresh(self.show, self._data)
 
     def action_span(self) -> None:
         """Cycle the trend between 24 h, 7 days and 30 days."""

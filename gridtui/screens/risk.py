@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -154,11 +153,6 @@ class RiskScreen(DataScreen):
         """Label and load."""
         self.retitle()
         self.reload()
-
-    def on_resize(self, event: events.Resize) -> None:
-        """Show or hide the wide columns when the width crosses :data:`WIDE`."""
-        if self._data is not None and (self.app.size.width >= WIDE) != self._wide:
-            self.show(self._data)
 
     # -- navigation --------------------------------------------------------------------
 

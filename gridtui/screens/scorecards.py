@@ -15,7 +15,6 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import Resize
 from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Period, Scorecards, ScoreRow
@@ -150,11 +149,6 @@ class ScorecardsScreen(DataScreen):
             }
             body.append((_key(row), [cells[k] for k in keys]))
         refill(self.query_one(selector, DataTable), columns, body)
-
-    def on_resize(self, event: Resize) -> None:
-        """Add or drop the code column when the terminal crosses the wide width."""
-        if self._data is not None and (self.app.size.width >= WIDE) != self._wide:
-            self.show(self._data)
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
-from textual.events import Resize
 from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Reference, SlaRow
@@ -300,9 +299,13 @@ class SlaScreen(DataScreen):
             self.resorts += 1
             self._fill(now)  # states changed: new colours and a new order
 
-    def on_resize(self, event: Resize) -> None:
-        """Fit the columns to a new terminal width (the wide columns from :data:`WIDE`)."""
-        if self._data is not None and self.app.size.width != self._width:
+    def size_class(self) -> object:
+        """The columns are fitted to the exact width."""
+        return self.app.size.width
+
+    def redraw(self) -> None:
+        """Refit the columns to the width."""
+        if self._data is not None:
             self._fill(self.gapp.now())
 
     # -- opening a ticket ----------------------------------------------------------------

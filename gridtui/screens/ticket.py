@@ -19,9 +19,20 @@ from gridtui.i18n import action_label, channel_label, duration, status_label, tr
 from gridtui.screens.acting import open_menu, start_action
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.key_bar import KeyBar
-from gridtui.widgets.render import colour_chip, remaining_text, safe, state_text, status_text
+from gridtui.widgets.render import (
+    colour_chip,
+    fill_table,
+    remaining_text,
+    safe,
+    state_text,
+    status_text,
+)
 from gridtui.widgets.status_bar import StatusBar
 
+#: below this many columns the fields stand over the clocks
+NARROW = 110
+#: the clocks have half the width: their start/stop columns fit from this many columns
+CLOCKS_WIDE = 200
 #: direct keys for the common actions (the rest are in the `x` menu)
 ACTION_KEYS = {
     "d": "dispatch",
@@ -83,16 +94,15 @@ class TicketScreen(DataScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        """Label and load."""
+        """Lay out for the width, label and load."""
+        self.set_class(self.app.size.width < NARROW, "-narrow")
         self.retitle()
         self.reload()
 
-    def on_resize(self) -> None:
-        """Stack fields over clocks on narrow terminals."""
-        self.set_class(self.app.size.width < 110, "-narrow")
-        wide = self.app.size.width >= 160
-        if self._data is not None and wide != self._shown_wide:
-            self.call_after_refresh(self.show, self._data)
+    def size_class(self) -> object:
+        """Narrow (fields over clocks) or wide (more clock columns)."""
+        width = self.app.size.width
+        return (width < NARROW, width >= CLOCKS_WIDE)
 
     def retitle(self) -> None:
         """Section titles."""
@@ -121,6 +131,7 @@ class TicketScreen(DataScreen):
         if d is None:
             self.query_one("#fields", Static).update(tr("ticket.none", lang))
             return
+        self.set_class(self.app.size.width < NARROW, "-narrow")
         self.query_one("#fields", Static).update(self._fields(d, data.ref))
         self._fill_clocks(d)
         self._fill_timeline(d)
@@ -167,18 +178,13 @@ class TicketScreen(DataScreen):
             grid.add_row(label, value)
         return grid
 
-    _shown_wide = False
-
     def _fill_clocks(self, d: TicketDetail) -> None:
         lang, now, tz = self.lang, self.gapp.now(), self.gapp.tz
-        table = self.query_one("#clocks", DataTable)
-        table.clear(columns=True)
-        wide = self._shown_wide = self.app.size.width >= 160
+        wide = self.app.size.width >= CLOCKS_WIDE
         keys = ["col.clock", "col.state", "col.remaining", "col.deadline"]
         if wide:
             keys += ["col.started", "col.stopped"]
-        for key in keys:
-            table.add_column(tr(key, lang), key=key)
+        rows: list[tuple[str, list[Text]]] = []
 
         def when(at: datetime | None) -> Text:
             return Text(f"{at.astimezone(tz):%m-%d %H:%M}" if at else "—")
@@ -196,15 +202,15 @@ class TicketScreen(DataScreen):
             if wide:
                 paused = f" ({tr('sla.paused', lang)})" if c.paused else ""
                 cells += [when(c.started_at), Text(when(c.stopped_at).plain + paused)]
-            table.add_row(*cells, key=c.name)
+            rows.append((c.name, cells))
+        fill_table(self.query_one("#clocks", DataTable), [(k, tr(k, lang)) for k in keys], rows)
 
     def _fill_timeline(self, d: TicketDetail) -> None:
         lang, tz = self.lang, self.gapp.tz
         table = self.query_one("#timeline", DataTable)
         keep, scroll = table.cursor_row, table.scroll_y
-        table.clear(columns=True)
-        for key in ("col.when", "col.action", "col.actor", "col.status", "col.note"):
-            table.add_column(tr(key, lang), key=key)
+        keys = ("col.when", "col.action", "col.actor", "col.status", "col.note")
+        rows: list[tuple[str, list[Text]]] = []
         for i, e in enumerate(d.timeline):
             moved = (
                 f"{status_label(e.from_status, lang)} → {status_label(e.to_status, lang)}"
@@ -212,14 +218,15 @@ class TicketScreen(DataScreen):
                 else status_label(e.to_status, lang)
             )
             note = e.note + (f" [{e.target}]" if e.target else "")
-            table.add_row(
+            cells = [
                 Text(f"{e.at.astimezone(tz):%m-%d %H:%M}"),
                 Text(action_label(e.action, lang)),
                 safe(e.actor),
                 Text(moved),
                 safe(note),
-                key=str(i),
-            )
+            ]
+            rows.append((str(i), cells))
+        fill_table(table, [(k, tr(k, lang)) for k in keys], rows)
         if d.timeline:
             table.move_cursor(row=min(keep, len(d.timeline) - 1), scroll=False)
             table.scroll_to(y=scroll, animate=False)

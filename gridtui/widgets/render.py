@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual.widgets import DataTable
 
 from gridtui.domain.text import clean_text
 from gridtui.i18n import clock_state_label, colour_label, duration, status_label, tr
@@ -107,3 +108,24 @@ def fit_flex_column(rows: list[list[Text]], headers: list[str], flex: int, width
     room = max(8, width - others - 2 * len(headers) - 2)
     for r in rows:
         r[flex].truncate(room, overflow="ellipsis")
+
+
+def fill_table(
+    table: DataTable[Text],
+    columns: list[tuple[str, str]],
+    rows: list[tuple[str, list[Text]]],
+) -> None:
+    """Replace ``table``'s columns and rows, each column as wide as its widest cell.
+
+    The widths are given, not left for ``DataTable`` to measure on its next idle:
+    a frame drawn before that measurement stays cached with header-wide columns
+    (seen on busy machines: a cut-off timeline until the next change).
+    """
+    from rich.cells import cell_len
+
+    table.clear(columns=True)
+    for i, (key, label) in enumerate(columns):
+        width = max([cell_len(label)] + [cells[i].cell_len for _, cells in rows])
+        table.add_column(label, key=key, width=width)
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
