@@ -3,54 +3,10 @@ PostgreSQL): tokens, 401/403, keyset pages, actions audited with the token's nam
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-
 import httpx
-import pytest
-import uvicorn
 
-from gridtui.api.server import create_app
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.local import LocalSource
-from gridtui.data.seed import seed
 from gridtui.data.tokens import create_token, list_tokens, revoke_token, verify_token
-from tests.conftest import FIXTURES, NOW
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def city(db_url: str, factory) -> Iterator[LocalSource]:
-    load_fixtures(factory, FIXTURES, now=NOW)
-    seed(factory, scale="demo", seed=3, now=NOW, fixtures=FIXTURES)
-    src = LocalSource(db_url, clock=lambda: NOW)
-    yield src
-    src.close()
-
-
-@pytest.fixture
-def server(city: LocalSource) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(city, clock=lambda: NOW), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="off")  # fmt: skip
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+from tests.conftest import NOW
 
 
 def client(base: str, token: str | None = None) -> httpx.Client:

@@ -4,50 +4,24 @@ after Last-Event-ID, heartbeats on an idle link, several servers on one database
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
-from gridtui.api.server import create_app
 from gridtui.data.local import LocalSource
 from gridtui.data.records import Anchor, QueueQuery
 from gridtui.data.tokens import create_token
-from tests.api.test_server import city, free_port  # noqa: F401 (fixture)
 from tests.conftest import NOW
 
 
-def serve(
-    src: LocalSource, heartbeat: float = 15.0
-) -> tuple[str, uvicorn.Server, threading.Thread]:
-    port = free_port()
-    app = create_app(src, clock=lambda: NOW, heartbeat=heartbeat)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server, thread
-
-
 @pytest.fixture
-def servers(city: LocalSource) -> Iterator[list[str]]:  # noqa: F811
-    # two server processes' worth on one database: each with its own source
+def servers(city: LocalSource, serve) -> Iterator[list[str]]:
+    """Two servers on one database, each with its own source (as two processes would)."""
     other = LocalSource(city.url, clock=lambda: NOW)
-    started = [serve(city, heartbeat=0.3), serve(other, heartbeat=0.3)]
-    yield [base for base, _, _ in started]
-    # stop both servers (their streams end) before the sources close their connections
-    for _, server, _ in started:
-        server.should_exit = True
-    for _, _, thread in started:
-        thread.join(10)
+    yield [serve(city, heartbeat=0.3), serve(other, heartbeat=0.3)]
+    serve.stop()  # the servers go before the source they read closes
     other.close()
 
 
@@ -69,14 +43,14 @@ def read_events(response: httpx.Response, n: int, *, timeout: float = 10) -> tup
     return events, beats
 
 
-def act_on(city: LocalSource, n: int) -> list[int]:  # noqa: F811
+def act_on(city: LocalSource, n: int) -> list[int]:
     rows = city.queue(QueueQuery(), Anchor.FIRST, None, n).rows
     for r in rows:
         city.act(r.id, "note", role="officer", actor="duty:test", note="跟进")
     return [r.id for r in rows]
 
 
-def test_every_change_once_in_order_and_resumed_after_a_drop(city, servers):  # noqa: F811
+def test_every_change_once_in_order_and_resumed_after_a_drop(city, servers):
     token = create_token(city.factory, "wall-sse", "viewer", at=NOW)
     headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
     start = city.last_seq()
@@ -98,7 +72,7 @@ def test_every_change_once_in_order_and_resumed_after_a_drop(city, servers):  # 
         assert [e["seq"] for e in again] == [seqs[-1] + 1, seqs[-1] + 2]
 
 
-def test_idle_links_get_heartbeats_and_need_a_token(city, servers):  # noqa: F811
+def test_idle_links_get_heartbeats_and_need_a_token(city, servers):
     token = create_token(city.factory, "wall-idle", "viewer", at=NOW)
     with httpx.Client(timeout=10) as c:
         r = c.get(f"{servers[0]}/api/v1/changes", headers={"Accept": "text/event-stream"})

@@ -1,0 +1,76 @@
+"""API fixtures: the demo city on each backend, and real uvicorn servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import uvicorn
+
+from gridtui.api.server import create_app
+from gridtui.data.fixtures import load_fixtures
+from gridtui.data.local import LocalSource
+from gridtui.data.seed import seed
+from tests.conftest import FIXTURES, NOW
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def city(db_url: str, factory) -> Iterator[LocalSource]:
+    """The demo city (seed 3) on the test's database."""
+    load_fixtures(factory, FIXTURES, now=NOW)
+    seed(factory, scale="demo", seed=3, now=NOW, fixtures=FIXTURES)
+    src = LocalSource(db_url, clock=lambda: NOW)
+    yield src
+    src.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., str]]:
+    """``serve(source, heartbeat=…)`` → the base URL of a real uvicorn serving the API.
+
+    Every server is stopped (and its thread joined) before the sources close.
+    """
+    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(source: LocalSource, heartbeat: float = 15.0) -> str:
+        port = free_port()
+        app = create_app(source, clock=lambda: NOW, heartbeat=heartbeat)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        running.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    def stop() -> None:
+        for server, _ in running:
+            server.should_exit = True
+        for _, thread in running:
+            thread.join(10)
+        running.clear()
+
+    start.stop = stop  # type: ignore[attr-defined]
+    yield start
+    stop()
+
+
+@pytest.fixture
+def server(city: LocalSource, serve: Callable[..., str]) -> str:
+    """One server over the demo city."""
+    return serve(city)
