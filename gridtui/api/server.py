@@ -5,8 +5,14 @@ one); writes are checked against the token's role by the data source (403) and
 audited with ``token:<name>``. Errors are JSON ``{"error": {"code", "message"}}``
 with a stable ``code``; validation errors list the fields.
 
-This is the first part of issue 4 (REST and tokens); the change stream, remote mode
-and Open311 come next.
+Writes (``POST``) take an ``Idempotency-Key`` header: the key is stored with the
+write in one transaction, and a request repeating a key gets the first answer back
+(header ``Idempotent-Replayed: true``) instead of a second write, so a client may
+retry after a timeout without creating a duplicate.
+
+Reads that depend on "now" take an optional ``at`` (ISO 8601 with zone); without it
+the server's clock decides. The change stream is :mod:`gridtui.api.stream`; Open311
+GeoReport v2 is mounted at ``/open311/v2`` (:mod:`gridtui.api.open311`).
 """
 
 from __future__ import annotations
@@ -16,19 +22,20 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridtui.api.stream import change_events
+from gridtui.api.open311 import create_open311_app
+from gridtui.api.stream import ChangeHub
 from gridtui.data.local import LocalSource
 from gridtui.data.records import Anchor, Cursor, QueueQuery
-from gridtui.data.service import NewTicket, ServiceError
+from gridtui.data.service import NewTicket
 from gridtui.data.source import (
     ActionRefused,
     NotPermitted,
@@ -36,8 +43,7 @@ from gridtui.data.source import (
     SourceUnavailable,
     StaleData,
 )
-from gridtui.data.tokens import TokenInfo, verify_token
-from gridtui.domain.roles import OPEN_TICKET, PermissionDenied, check
+from gridtui.data.tokens import TokenCache, TokenInfo
 
 API = "/api/v1"
 
@@ -93,6 +99,24 @@ class ActionIn(BaseModel):
     expected_version: int | None = Field(default=None, ge=1)
 
 
+class AdjustmentIn(BaseModel):
+    """A supervisor's spot-check adjustment of a worker's or department's points."""
+
+    subject_kind: Literal["worker", "department"]
+    subject_id: int
+    points: float = Field(ge=-1000, le=1000)
+    reason: str = Field(min_length=1, max_length=500)
+    ticket_id: int | None = None
+
+
+class ReportIn(BaseModel):
+    """A worker's daily report (日报告); ``events`` 0 is the zero report (零报告)."""
+
+    worker: str = Field(description="the worker's code", min_length=1, max_length=32)
+    events: int = Field(default=0, ge=0, le=10_000)
+    note: str = Field(default="", max_length=2000)
+
+
 class TicketIn(BaseModel):
     """A new ticket (intake)."""
 
@@ -113,14 +137,42 @@ def caller(request: Request, authorization: Annotated[str | None, Header()] = No
     """
     if not authorization or not authorization.lower().startswith("bearer "):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
-    source: LocalSource = request.app.state.source
-    info = verify_token(source.factory, authorization[7:].strip())
+    tokens: TokenCache = request.app.state.tokens
+    info = tokens.verify(authorization[7:].strip())
     if info is None:
         raise ApiError(401, "unauthorized", "unknown or revoked token")
     return info
 
 
 Caller = Annotated[TokenInfo, Depends(caller)]
+At = Annotated[datetime | None, Query(description="now for this answer (default: server clock)")]
+IdemKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, description="retry-safe writes"),
+]
+
+
+def _replayed(response: Response, replayed: bool) -> None:
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+
+
+def _query(
+    sort: str,
+    status: list[str],
+    colour: list[str],
+    channel: list[str],
+    category: list[str],
+    department: int | None,
+    node: int | None,
+    worker: int | None,
+    q: str,
+) -> QueueQuery:
+    return QueueQuery(
+        sort=sort, statuses=frozenset(status), colours=frozenset(colour),  # type: ignore[arg-type]
+        channels=frozenset(channel), categories=frozenset(category),
+        department_id=department, node_id=node, worker_id=worker, text=q,
+    )  # fmt: skip
 
 
 def create_app(
@@ -130,9 +182,19 @@ def create_app(
     heartbeat: float = 15.0,
 ) -> FastAPI:
     """The API over ``source``."""
-    now = clock or (lambda: datetime.now(UTC))
+    clock_now = clock or (lambda: datetime.now(UTC))
+
+    def now(at: datetime | None = None) -> datetime:
+        if at is None:
+            return clock_now()
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ApiError(400, "bad_request", "at needs a time zone (e.g. 2026-11-24T10:00Z)")
+        return at.astimezone(UTC)
+
     app = FastAPI(title="gridtui", version="1", description="网格化服务管理 command-centre API")
     app.state.source = source
+    app.state.tokens = TokenCache(source.factory)
+    hub = ChangeHub(source)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -172,14 +234,28 @@ def create_app(
         return {"ok": True, "seq": source.last_seq()}
 
     @app.get(f"{API}/stats")
-    def stats(who: Caller) -> dict[str, Any]:
-        """The overview figures as of now."""
-        return asdict(source.overview(now()))
+    def stats(who: Caller, at: At = None) -> dict[str, Any]:
+        """The overview figures as of now (or ``at``)."""
+        return asdict(source.overview(now(at)))
+
+    @app.get(f"{API}/me")
+    def me(who: Caller) -> dict[str, Any]:
+        """The token's name and role (what this caller may do)."""
+        return {"name": who.name, "role": who.role}
+
+    @app.get(f"{API}/reference")
+    def reference(who: Caller) -> dict[str, Any]:
+        """The catalogue screens resolve ids against: hierarchy nodes, departments,
+        categories, workers; and the centre's time zone."""
+        ref = source.reference()
+        return {"timezone": source.timezone, **asdict(ref)}
 
     @app.get(f"{API}/trend")
-    def trend(who: Caller, span: Literal["24h", "7d", "30d"] = "24h") -> dict[str, Any]:
+    def trend(
+        who: Caller, span: Literal["24h", "7d", "30d"] = "24h", at: At = None
+    ) -> dict[str, Any]:
         """Intake and closures per hour or day."""
-        return {"span": span, "points": [asdict(p) for p in source.trend(span, now())]}
+        return {"span": span, "points": [asdict(p) for p in source.trend(span, now(at))]}
 
     @app.get(f"{API}/board")
     def board(who: Caller, node: int | None = None) -> dict[str, Any]:
@@ -196,27 +272,50 @@ def create_app(
         return {"root": ref.root_id, "nodes": [asdict(n) for n in ref.nodes.values()]}
 
     @app.get(f"{API}/sla")
-    def sla(who: Caller, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+    def sla(
+        who: Caller, limit: Annotated[int, Query(ge=1, le=1000)] = 200, at: At = None
+    ) -> dict[str, Any]:
         """Running SLA clocks of the most urgent open tickets, breached first."""
-        return {"clocks": [asdict(r) for r in source.sla_board(now(), limit)]}
+        return {"clocks": [asdict(r) for r in source.sla_board(now(at), limit)]}
 
     @app.get(f"{API}/scorecards")
     def scorecards(
         who: Caller,
         period: Literal["week", "month", "year"] = "week",
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+        at: At = None,
     ) -> dict[str, Any]:
         """Worker and department leaderboards of the current period."""
-        return asdict(source.scorecards(period, now(), limit))
+        return asdict(source.scorecards(period, now(at), limit))
+
+    @app.post(f"{API}/adjustments", status_code=201)
+    def adjust(body: AdjustmentIn, who: Caller) -> dict[str, Any]:
+        """A spot-check point adjustment (supervisors; audited with the token's name)."""
+        source.adjust(
+            body.subject_kind, body.subject_id, body.points, body.reason,
+            role=who.role, actor=f"token:{who.name}", ticket_id=body.ticket_id,
+        )  # fmt: skip
+        return {"ok": True}
+
+    @app.get(f"{API}/reports")
+    def reports(who: Caller, day: date | None = None, at: At = None) -> dict[str, Any]:
+        """The daily reports of ``day`` (default: today's report day) and who is missing."""
+        return asdict(source.daily_reports(now(at), day))
+
+    @app.post(f"{API}/reports", status_code=201)
+    def file_report(body: ReportIn, who: Caller) -> dict[str, Any]:
+        """File a worker's daily report for today (零报告 with ``events`` 0)."""
+        return asdict(source.file_report(body.worker, body.events, body.note,
+                                         role=who.role, at=now()))  # fmt: skip
 
     @app.get(f"{API}/reports/missing")
-    def missing_reports(who: Caller) -> dict[str, Any]:
+    def missing_reports(who: Caller, at: At = None) -> dict[str, Any]:
         """Active workers without today's daily report."""
-        o = source.overview(now())
+        r = source.daily_reports(now(at))
         return {
-            "day": o.report_day.isoformat(),
-            "missing": o.missing_count,
-            "workers": [asdict(w) for w in o.missing_reports],
+            "day": r.day.isoformat(),
+            "missing": len(r.missing),
+            "workers": [asdict(w) for w in r.missing],
         }
 
     @app.get(f"{API}/changes", response_model=None)
@@ -235,9 +334,7 @@ def create_app(
             start = int(last_event_id)
         if "text/event-stream" in request.headers.get("accept", ""):
             return StreamingResponse(
-                change_events(
-                    source, start, heartbeat=heartbeat, is_disconnected=request.is_disconnected
-                ),
+                hub.events(start, heartbeat=heartbeat, is_disconnected=request.is_disconnected),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
@@ -259,18 +356,17 @@ def create_app(
         category: Annotated[list[str], Query()] = [],  # noqa: B006
         department: int | None = None,
         node: int | None = None,
-        q: str = "",
+        worker: int | None = None,
+        q: Annotated[str, Query(max_length=200)] = "",
         after: str | None = None,
         before: str | None = None,
         last: bool = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
-        """A page of tickets by key: pass ``after`` (``next``) or ``before`` (``prev``)."""
-        query = QueueQuery(
-            sort=sort, statuses=frozenset(status), colours=frozenset(colour),
-            channels=frozenset(channel), categories=frozenset(category),
-            department_id=department, node_id=node, text=q,
-        )  # fmt: skip
+        """A page of tickets by key: pass ``after`` (``next``) or ``before`` (``prev``).
+
+        ``first`` / ``last`` are the cursors of the page's first and last rows."""
+        query = _query(sort, status, colour, channel, category, department, node, worker, q)
         if after and before:
             raise ApiError(400, "bad_request", "give either after or before, not both")
         if after:
@@ -284,44 +380,71 @@ def create_app(
             "tickets": [asdict(r) for r in page.rows],
             "next": encode_cursor(page.last) if page.has_after else None,
             "prev": encode_cursor(page.first) if page.has_before else None,
+            "first": encode_cursor(page.first),
+            "last": encode_cursor(page.last),
+            "has_before": page.has_before,
+            "has_after": page.has_after,
         }
 
+    @app.get(f"{API}/tickets/count")
+    def ticket_count(
+        who: Caller,
+        sort: Literal["deadline", "colour", "age"] = "deadline",
+        status: Annotated[list[str], Query()] = [],  # noqa: B006
+        colour: Annotated[list[str], Query()] = [],  # noqa: B006
+        channel: Annotated[list[str], Query()] = [],  # noqa: B006
+        category: Annotated[list[str], Query()] = [],  # noqa: B006
+        department: int | None = None,
+        node: int | None = None,
+        worker: int | None = None,
+        q: Annotated[str, Query(max_length=200)] = "",
+        cap: Annotated[int, Query(ge=1, le=1_000_000)] = 10_000,
+    ) -> dict[str, Any]:
+        """How many tickets match the filters, counting at most ``cap``."""
+        query = _query(sort, status, colour, channel, category, department, node, worker, q)
+        return {"count": source.queue_count(query, cap), "cap": cap}
+
+    @app.get(f"{API}/tickets/urgent")
+    def most_urgent(who: Caller) -> dict[str, Any]:
+        """The open ticket with the nearest deadline (``id`` null when none)."""
+        return {"id": source.most_urgent()}
+
     @app.get(f"{API}/tickets/{{ticket_id}}")
-    def ticket(ticket_id: int, who: Caller) -> dict[str, Any]:
+    def ticket(ticket_id: int, who: Caller, at: At = None) -> dict[str, Any]:
         """One ticket with its timeline and SLA clocks."""
-        return asdict(source.ticket(ticket_id, now()))
+        return asdict(source.ticket(ticket_id, now(at)))
 
     @app.post(f"{API}/tickets/{{ticket_id}}/actions")
-    def act(ticket_id: int, body: ActionIn, who: Caller) -> dict[str, Any]:
-        """Apply a lifecycle action (role-checked, audited with the token's name)."""
+    def act(
+        ticket_id: int, body: ActionIn, who: Caller, response: Response, key: IdemKey = None
+    ) -> dict[str, Any]:
+        """Apply a lifecycle action: dispatch (assignment), note, escalate (吹哨), …
+        (role-checked, audited with the token's name, retry-safe with a key)."""
         out = source.act(
             ticket_id, body.action, role=who.role, actor=f"token:{who.name}",
             note=body.note, target=body.target, expected_version=body.expected_version,
+            idempotency_key=key,
         )  # fmt: skip
+        _replayed(response, out.replayed)
         return asdict(out)
 
     @app.post(f"{API}/tickets", status_code=201)
-    def intake(body: TicketIn, who: Caller) -> dict[str, Any]:
-        """A new ticket from a report."""
-        try:
-            check(who.role, OPEN_TICKET)
-        except PermissionDenied as exc:
-            raise ApiError(403, "forbidden", str(exc)) from exc
-        try:
-            result = source.service.open(
-                NewTicket(
-                    title=body.title,
-                    category=body.category,
-                    channel=body.channel,
-                    grid=body.grid,
-                    reporter=f"token:{who.name}",
-                    description=body.description,
-                    address=body.address,
-                    colour=body.colour,
-                )
+    def intake(body: TicketIn, who: Caller, response: Response, key: IdemKey = None) -> Any:
+        """A new ticket from a report (officers and above; retry-safe with a key)."""
+        out = source.open_ticket(
+            NewTicket(
+                title=body.title, category=body.category, channel=body.channel,
+                grid=body.grid, reporter=f"token:{who.name}", description=body.description,
+                address=body.address, colour=body.colour,
+            ),
+            role=who.role, idempotency_key=key,
+        )  # fmt: skip
+        if out.replayed:
+            return JSONResponse(
+                asdict(out), status_code=200, headers={"Idempotent-Replayed": "true"}
             )
-        except (ServiceError, ValueError) as exc:
-            raise ApiError(422, "refused", str(exc)) from exc
-        return asdict(result)
+        return asdict(out)
 
+    # GeoReport v2 has its own error format: a sub-application with its own handlers.
+    app.mount("/open311/v2", create_open311_app(source, now))
     return app

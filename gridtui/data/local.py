@@ -9,11 +9,12 @@ window instead of the whole history.
 
 from __future__ import annotations
 
+import json
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from gridtui.data.changefeed import last_seq as feed_last_seq
 from gridtui.data.db import make_engine, session_factory
 from gridtui.data.models import (
     Category,
+    DailyReportRow,
     Department,
     Node,
     Ticket,
@@ -42,6 +44,7 @@ from gridtui.data.records import (
     ChangeBatch,
     ClockView,
     Cursor,
+    DailyReports,
     Named,
     NodeRef,
     Overview,
@@ -49,6 +52,7 @@ from gridtui.data.records import (
     Period,
     QueueQuery,
     Reference,
+    ReportRow,
     Scorecards,
     SlaRow,
     TicketDetail,
@@ -57,7 +61,14 @@ from gridtui.data.records import (
     TrendSpan,
 )
 from gridtui.data.scorecards import scorecards as build_scorecards
-from gridtui.data.service import ServiceError, StaleTicket, TicketService
+from gridtui.data.service import (
+    ActResult,
+    Idempotency,
+    NewTicket,
+    ServiceError,
+    StaleTicket,
+    TicketService,
+)
 from gridtui.data.sla_runtime import Step, assignee_of
 from gridtui.data.source import (
     ActionRefused,
@@ -67,8 +78,14 @@ from gridtui.data.source import (
     StaleData,
 )
 from gridtui.domain.lifecycle import IllegalTransition, Status, allowed_actions
-from gridtui.domain.reports import report_day
-from gridtui.domain.roles import ADJUST_POINTS, PermissionDenied, check
+from gridtui.domain.reports import ReportError, report_day
+from gridtui.domain.roles import (
+    ADJUST_POINTS,
+    FILE_REPORT,
+    OPEN_TICKET,
+    PermissionDenied,
+    check,
+)
 from gridtui.domain.scoring import ScoringError
 from gridtui.domain.sla import ClockStatus, Policy, SlaConfig
 
@@ -127,7 +144,7 @@ class LocalSource:
             raise NotPermitted(str(exc)) from exc
         except StaleTicket as exc:
             raise StaleData(str(exc)) from exc
-        except (IllegalTransition, ServiceError, ScoringError, ValueError) as exc:
+        except (IllegalTransition, ServiceError, ScoringError, ReportError, ValueError) as exc:
             raise ActionRefused(str(exc)) from exc
         except OperationalError as exc:
             self._reset()
@@ -386,8 +403,11 @@ class LocalSource:
         note: str = "",
         target: str | None = None,
         expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> ActionOutcome:
-        """See :meth:`DataSource.act`."""
+        """See :meth:`DataSource.act`; with ``idempotency_key``, at most once per
+        (``actor``, key)."""
+        request = _canonical("act", ticket_id, action, note, target, expected_version)
 
         def run() -> ActionOutcome:
             check(role, action)
@@ -398,10 +418,81 @@ class LocalSource:
                 note=note,
                 target=target,
                 expected_version=expected_version,
+                idempotency=_idempotency(actor, idempotency_key, request),
             )
-            return ActionOutcome(r.ticket_id, r.status, r.colour, r.version, r.recoloured)
+            return _outcome(r)
 
         return self._write(run)
+
+    def open_ticket(
+        self,
+        new: NewTicket,
+        *,
+        role: str,
+        idempotency_key: str | None = None,
+    ) -> ActionOutcome:
+        """A new ticket from a report (officers and above), audited as ``new.reporter``;
+        with ``idempotency_key``, at most once per (reporter, key).
+
+        Raises:
+            NotPermitted: ``role`` may not open tickets.
+            ActionRefused: unknown grid, category or channel, or an empty title.
+        """
+        request = _canonical(
+            "open", new.title, new.category, new.channel, new.grid,
+            new.description, new.address, new.colour,
+        )  # fmt: skip
+
+        def run() -> ActionOutcome:
+            check(role, OPEN_TICKET)
+            r = self.service.open(
+                new, idempotency=_idempotency(new.reporter, idempotency_key, request)
+            )
+            return _outcome(r)
+
+        return self._write(run)
+
+    def file_report(
+        self, worker_code: str, events: int, note: str, *, role: str, at: datetime
+    ) -> ReportRow:
+        """File ``worker_code``'s daily report for the day of ``at`` (零报告 when
+        ``events`` is 0).
+
+        Raises:
+            NotPermitted: ``role`` may not file reports.
+            ActionRefused: unknown worker, or the reporting rules refuse it.
+        """
+
+        def run() -> ReportRow:
+            check(role, FILE_REPORT)
+            with self._session() as s:
+                worker = s.scalar(select(Worker).where(Worker.code == worker_code))
+                if worker is None:
+                    raise ServiceError(f"no worker {worker_code!r}")
+                worker_id, name = worker.id, Named(worker.code, worker.name)
+            r = self.service.file_report(worker_id, events=events, note=note, at=at)
+            return ReportRow(worker_id, name, r.day, r.at, r.kind.value, r.events, r.note)
+
+        return self._write(run)
+
+    def daily_reports(self, at: datetime, day: date | None = None) -> DailyReports:
+        """The reports filed for ``day`` (default: the report day of ``at``) and who is
+        missing."""
+        day = day or report_day(at.astimezone(UTC), self.tz)
+        with self._session() as s:
+            rows = s.execute(
+                select(DailyReportRow, Worker.code, Worker.name)
+                .join(Worker, Worker.id == DailyReportRow.worker_id)
+                .where(DailyReportRow.day == day)
+                .order_by(Worker.code)
+            )
+            filed = [
+                ReportRow(r.worker_id, Named(code, name), r.day, r.at, r.kind, r.events, r.note)
+                for r, code, name in rows
+            ]
+            active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
+        missing = self.service.missing_reports(day)
+        return DailyReports(day, filed, [Named(c, n) for _, c, n in missing], active)
 
     def adjust(
         self,
@@ -452,6 +543,18 @@ class LocalSource:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _canonical(*parts: object) -> str:
+    return json.dumps(parts, ensure_ascii=False, default=str)
+
+
+def _idempotency(scope: str, key: str | None, request: str) -> Idempotency | None:
+    return Idempotency(scope, key, request) if key else None
+
+
+def _outcome(r: ActResult) -> ActionOutcome:
+    return ActionOutcome(r.ticket_id, r.status, r.colour, r.version, r.recoloured, r.replayed)
 
 
 def _reason(exc: DBAPIError) -> str:

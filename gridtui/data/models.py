@@ -305,6 +305,22 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class IdempotencyKey(Base):
+    """A write that carried an ``Idempotency-Key``: a retry gets this result back.
+
+    Stored in the same transaction as the write it answers, so a write and its key
+    exist together or not at all.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)  # who sent it
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
+
+
 __all__ = [
     "ApiToken",
     "Base",
@@ -314,6 +330,7 @@ __all__ = [
     "DailyReportRow",
     "Department",
     "Entity",
+    "IdempotencyKey",
     "Node",
     "ScoreEntry",
     "Ticket",

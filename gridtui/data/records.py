@@ -243,6 +243,8 @@ class ActionOutcome:
     colour: str
     version: int
     recoloured: bool
+    #: an earlier request with the same idempotency key did this; nothing new happened
+    replayed: bool = False
 
 
 # -- overview, board, tree ---------------------------------------------------------------
@@ -360,6 +362,32 @@ class Scorecards:
     workers: list[ScoreRow]
     departments: list[ScoreRow]
     workers_total: int
+
+
+# -- daily reports ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One filed daily report (日报告; a 零报告 has ``kind`` all_safe and no events)."""
+
+    worker_id: int
+    worker: Named
+    day: date
+    at: datetime
+    kind: str
+    events: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReports:
+    """A day's reports: who filed and who is missing."""
+
+    day: date
+    filed: list[ReportRow]
+    missing: list[Named]
+    workers_active: int
 
 
 # -- the change feed ---------------------------------------------------------------------

@@ -145,6 +145,13 @@ class BulkWriter:
         raw = self.engine.raw_connection()
         try:
             cur = raw.cursor()
+            if not self.sqlite:
+                # Tickets were copied in with their ids: move the id sequence past them,
+                # or the next ticket opened on the live system collides with one of them.
+                cur.execute(
+                    "SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
+                    "(SELECT coalesce(max(id), 0) + 1 FROM tickets), false)"
+                )
             cur.execute("ANALYZE")
             raw.commit()
         finally:

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.changefeed import record_change
@@ -27,6 +28,7 @@ from gridtui.data.models import (
     ConfigDoc,
     DailyReportRow,
     Department,
+    IdempotencyKey,
     Node,
     ScoreEntry,
     Ticket,
@@ -64,6 +66,10 @@ class TicketNotFound(ServiceError):
     """No ticket with that id."""
 
 
+class KeyReused(ServiceError):
+    """An idempotency key came back with a different request."""
+
+
 class StaleTicket(ServiceError):
     """The ticket changed since the caller read it (another officer acted first)."""
 
@@ -93,6 +99,46 @@ class ActResult:
     due_at: datetime | None
     next_deadline: datetime | None
     recoloured: bool = False
+    #: the result of an earlier request with the same idempotency key, not a new write
+    replayed: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        """The result as JSON values (what an idempotency key stores)."""
+        return {
+            "ticket_id": self.ticket_id, "status": self.status, "colour": self.colour,
+            "version": self.version, "recoloured": self.recoloured,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "next_deadline": self.next_deadline.isoformat() if self.next_deadline else None,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> ActResult:
+        """The result :meth:`to_json` stored, marked as replayed."""
+
+        def when(name: str) -> datetime | None:
+            value = data.get(name)
+            return datetime.fromisoformat(str(value)) if value else None
+
+        return cls(
+            int(str(data["ticket_id"])), str(data["status"]), str(data["colour"]),
+            int(str(data["version"])), when("due_at"), when("next_deadline"),
+            bool(data.get("recoloured")), replayed=True,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """A write's idempotency key: ``scope`` is who sent it (a token), ``request`` the
+    request's canonical text (the same key with another request is refused)."""
+
+    scope: str
+    key: str
+    request: str
+
+    @property
+    def request_hash(self) -> str:
+        """SHA-256 of the request text."""
+        return hashlib.sha256(self.request.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +196,20 @@ class TicketService:
 
     # -- opening -------------------------------------------------------------------
 
-    def open(self, new: NewTicket, *, at: datetime | None = None) -> ActResult:
+    def open(
+        self,
+        new: NewTicket,
+        *,
+        at: datetime | None = None,
+        idempotency: Idempotency | None = None,
+    ) -> ActResult:
         """Create a ticket in status ``new`` from a report.
 
+        With ``idempotency``, a key seen before returns the first result (``replayed``)
+        and creates nothing.
+
         Raises:
+            KeyReused: the key came with a different request before.
             ServiceError: unknown grid, category or channel, or an empty title.
         """
         at = _aware(at or self.clock())
@@ -164,7 +220,8 @@ class TicketService:
             channel = Channel(new.channel)
         except ValueError:
             raise ServiceError(f"unknown channel {new.channel!r}") from None
-        with self.factory.begin() as session:
+
+        def work(session: Session) -> ActResult:
             grid = session.scalar(select(Node).where(Node.code == new.grid))
             if grid is None or grid.level != "grid":
                 raise ServiceError(f"unknown grid {new.grid!r}")
@@ -217,6 +274,8 @@ class TicketService:
             )
             return _result(ticket)
 
+        return self._once(idempotency, work)
+
     # -- acting ------------------------------------------------------------------------
 
     def act(
@@ -229,8 +288,9 @@ class TicketService:
         target: str | None = None,
         at: datetime | None = None,
         expected_version: int | None = None,
+        idempotency: Idempotency | None = None,
     ) -> ActResult:
-        """Apply one action to a ticket.
+        """Apply one action to a ticket (with ``idempotency``: at most once per key).
 
         ``target`` names what the action points at: for ``dispatch`` a worker code or
         ``dept:<code>``; for ``escalate`` a department code (default: the category's
@@ -247,7 +307,9 @@ class TicketService:
         act = Action(action)
         if act in (Action.OPEN, Action.IMPORT):
             raise ServiceError(f"{act.value} is not an action on an existing ticket")
-        with self.factory.begin() as session:
+        text = clean_text(note).strip()
+
+        def work(session: Session) -> ActResult:
             ticket = self._lock(session, ticket_id)
             if expected_version is not None and ticket.version != expected_version:
                 raise StaleTicket(
@@ -256,9 +318,8 @@ class TicketService:
                 )
             before = Status(ticket.status)
             after = transition(before, act)
-            note = clean_text(note).strip()
-            tgt = self._apply(session, ticket, act, target, note)
-            steps = [self._event(session, ticket, act, actor, at, before, after, note, tgt)]
+            tgt = self._apply(session, ticket, act, target, text)
+            steps = [self._event(session, ticket, act, actor, at, before, after, text, tgt)]
             ticket.status = after.value
             recoloured = False
             if act is Action.MEDIATION_FAILED:
@@ -288,6 +349,36 @@ class TicketService:
                 data={"status": ticket.status, "version": ticket.version, "actor": actor},
             )
             return _result(ticket, recoloured)
+
+        return self._once(idempotency, work)
+
+    def _once(self, idem: Idempotency | None, work: Callable[[Session], ActResult]) -> ActResult:
+        """Run ``work`` in one transaction; with a key, at most once: the key is stored
+        with the write, and a key seen before answers with the stored result."""
+        if idem is None:
+            with self.factory.begin() as session:
+                return work(session)
+        try:
+            with self.factory.begin() as session:
+                prior = _replay(session, idem)
+                if prior is not None:
+                    return prior
+                result = work(session)
+                session.add(
+                    IdempotencyKey(
+                        scope=idem.scope[:100], key=idem.key[:100],
+                        request_hash=idem.request_hash, result=result.to_json(),
+                        at=self.clock(),
+                    )
+                )  # fmt: skip
+                return result
+        except IntegrityError:
+            # the same key raced in from another request and won: answer with its result
+            with self.factory() as session:
+                prior = _replay(session, idem)
+            if prior is None:
+                raise
+            return prior
 
     def _lock(self, session: Session, ticket_id: int) -> Ticket:
         ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
@@ -681,6 +772,18 @@ class TicketService:
                 .order_by(Worker.code)
             )
             return [(r.id, r.code, r.name) for r in rows]
+
+
+def _replay(session: Session, idem: Idempotency) -> ActResult | None:
+    row = session.get(IdempotencyKey, (idem.scope[:100], idem.key[:100]))
+    if row is None:
+        return None
+    if row.request_hash != idem.request_hash:
+        raise KeyReused(
+            f"idempotency key {idem.key!r} was used for a different request; "
+            "use a new key for a new request"
+        )
+    return ActResult.from_json(row.result)
 
 
 def _aware(at: datetime) -> datetime:

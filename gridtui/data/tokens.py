@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.models import ApiToken
+from gridtui.data.source import SourceUnavailable
 from gridtui.domain.roles import Role
 from gridtui.domain.text import clean_text
 
@@ -101,3 +103,36 @@ def verify_token(factory: sessionmaker[Session], token: str) -> TokenInfo | None
         if row is None or row.revoked_at is not None:
             return None
         return TokenInfo(row.name, row.role, row.created_at, row.revoked_at)
+
+
+class TokenCache:
+    """:func:`verify_token` with a short memory, for a server answering many requests.
+
+    A valid token is remembered for ``ttl`` seconds, so revoking one takes effect on a
+    running server within ``ttl`` seconds; unknown tokens are never remembered.
+    Database failures come out as :class:`~gridtui.data.source.SourceUnavailable`.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], *, ttl: float = 2.0) -> None:
+        self.factory = factory
+        self.ttl = ttl
+        self._known: dict[str, tuple[float, TokenInfo]] = {}
+
+    def verify(self, token: str) -> TokenInfo | None:
+        """The token's holder, or None."""
+        key = digest(token)
+        now = time.monotonic()
+        hit = self._known.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        try:
+            info = verify_token(self.factory, token)
+        except OperationalError as exc:
+            raise SourceUnavailable(f"database unavailable: {exc.orig}") from exc
+        if info is None:
+            self._known.pop(key, None)
+            return None
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[key] = (now, info)
+        return info

@@ -58,6 +58,7 @@ SUPERVISOR_ACTIONS = frozenset({Action.VERIFY, Action.REJECT, Action.REOPEN, Act
 #: the non-ticket powers
 ADJUST_POINTS = "adjust_points"
 OPEN_TICKET = "open_ticket"
+FILE_REPORT = "file_report"  # a daily report filed for a worker (e.g. from the phone app)
 
 
 class PermissionDenied(PermissionError):
@@ -81,7 +82,7 @@ def required_role(what: str) -> Role | None:
     """The least role that may do ``what`` (an action name or a power), if any."""
     if what in SUPERVISOR_ACTIONS or what == ADJUST_POINTS:
         return Role.SUPERVISOR
-    if what in OFFICER_ACTIONS or what == OPEN_TICKET:
+    if what in OFFICER_ACTIONS or what in (OPEN_TICKET, FILE_REPORT):
         return Role.OFFICER
     return None
 

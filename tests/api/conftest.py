@@ -42,8 +42,8 @@ def serve() -> Iterator[Callable[..., str]]:
     """
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def start(source: LocalSource, heartbeat: float = 15.0) -> str:
-        port = free_port()
+    def start(source: LocalSource, heartbeat: float = 15.0, port: int | None = None) -> str:
+        port = port or free_port()
         app = create_app(source, clock=lambda: NOW, heartbeat=heartbeat)
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                 lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip

@@ -1,0 +1,265 @@
+"""Remote mode's data source: ApiSource against a real server gives the same records
+as LocalSource on the same database; writes are role-checked by the token, audited
+with its name, and at most once per idempotency key (also when a response is lost);
+the change stream resumes after the server comes back, missing nothing."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from gridtui.api.client import ApiSource
+from gridtui.data.records import Anchor, QueueQuery
+from gridtui.data.service import NewTicket
+from gridtui.data.source import ActionRefused, NotPermitted, SourceError, SourceUnavailable
+from gridtui.data.tokens import create_token
+from tests.api.conftest import free_port
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def officer(city, server):
+    src = ApiSource(server, create_token(city.factory, "desk", "officer", at=NOW), timeout=5)
+    yield src
+    src.close()
+
+
+def test_reads_equal_the_local_source(city, officer):
+    assert officer.role == "officer" and officer.actor == "token:desk"
+    assert officer.timezone == city.timezone
+    assert officer.reference() == city.reference()
+    assert officer.overview(NOW) == city.overview(NOW)
+    for span in ("24h", "7d", "30d"):
+        assert officer.trend(span, NOW) == city.trend(span, NOW)
+    assert officer.sla_board(NOW, 50) == city.sla_board(NOW, 50)
+    root = city.reference().root_id
+    assert officer.board(None) == city.board(None)
+    child = city.board(root).cells[0].node.id
+    assert officer.board(child) == city.board(child)
+    for period in ("week", "month", "year"):
+        assert officer.scorecards(period, NOW, 20) == city.scorecards(period, NOW, 20)
+    urgent = city.most_urgent()
+    assert officer.most_urgent() == urgent and urgent is not None
+    assert officer.ticket(urgent, NOW) == city.ticket(urgent, NOW)
+    assert officer.daily_reports(NOW) == city.daily_reports(NOW)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        QueueQuery(),
+        QueueQuery(sort="colour", colours=frozenset({"red", "orange"})),
+        QueueQuery(sort="age", statuses=frozenset({"closed"}), text="噪音"),
+        QueueQuery(channels=frozenset({"hotline", "patrol"}), categories=frozenset({"noise"})),
+    ],
+)
+def test_queue_pages_walk_like_the_local_source(city, officer, query):
+    def walk(src):
+        rows, page = [], src.queue(query, Anchor.FIRST, None, 9)
+        rows += [r.id for r in page.rows]
+        while page.has_after:
+            page = src.queue(query, Anchor.AFTER, page.last, 9)
+            rows += [r.id for r in page.rows]
+        back, page = [], src.queue(query, Anchor.LAST, None, 9)
+        back = [r.id for r in page.rows] + back
+        while page.has_before:
+            page = src.queue(query, Anchor.BEFORE, page.first, 9)
+            back = [r.id for r in page.rows] + back
+        return rows, back
+
+    remote, local = walk(officer), walk(city)
+    assert remote == local
+    forward, backward = remote
+    assert forward == backward
+    assert officer.queue_count(query, 10_000) == city.queue_count(query, 10_000)
+
+
+def test_actions_are_checked_by_the_token_and_audited_with_its_name(city, server, officer):
+    urgent = city.most_urgent()
+    detail = city.ticket(urgent, NOW)
+    out = officer.act(urgent, "note", role="officer", actor="ignored", note="到场核实 [b]x[/b]")
+    assert out.version == detail.row.version + 1 and not out.replayed
+    last = city.ticket(urgent, NOW).timeline[-1]
+    assert (last.actor, last.note) == ("token:desk", "到场核实 [b]x[/b]")
+    with pytest.raises(NotPermitted, match="supervisor"):
+        officer.act(urgent, "cancel", role="supervisor", actor="x", note="no")
+    with pytest.raises(ActionRefused):
+        officer.act(urgent, "note", role="officer", actor="x", expected_version=1)
+    viewer = ApiSource(server, create_token(city.factory, "wall", "viewer", at=NOW))
+    try:
+        with pytest.raises(NotPermitted):
+            viewer.act(urgent, "note", role="viewer", actor="x", note="n")
+        with pytest.raises(NotPermitted):
+            viewer.adjust("worker", 1, 2.0, "spot check", role="viewer", actor="x")
+    finally:
+        viewer.close()
+    with pytest.raises(SourceError, match="no ticket"):
+        officer.ticket(10**9, NOW)
+
+
+def test_a_wrong_token_or_a_dead_server_says_so(city, server):
+    with pytest.raises(SourceError, match="refused the token"):
+        ApiSource(server, "gt_nope")
+    with pytest.raises(SourceUnavailable, match="unreachable"):
+        ApiSource(f"http://127.0.0.1:{free_port()}", "gt_x", timeout=2)
+
+
+def test_intake_with_one_key_creates_one_ticket(city, server):
+    secret = create_token(city.factory, "hotline", "officer", at=NOW)
+    body = {"title": "路灯不亮", "category": city.reference().categories.popitem()[0],
+            "channel": "hotline", "grid": _grid_code(city)}  # fmt: skip
+    headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": "k-1"}
+    before = city.last_seq()
+    with httpx.Client(base_url=server, headers=headers, timeout=10) as c:
+        first = c.post("/api/v1/tickets", json=body)
+        again = c.post("/api/v1/tickets", json=body)
+        other = c.post("/api/v1/tickets", json={**body, "title": "另一件事"})
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["ticket_id"] == first.json()["ticket_id"]
+    assert other.status_code == 422 and "different request" in other.json()["error"]["message"]
+    opened = [r for r in city.change_records(before) if r.op == "open"]
+    assert [r.entity_id for r in opened] == [first.json()["ticket_id"]]
+
+
+class LosingProxy:
+    """A TCP proxy on 127.0.0.1 that forwards requests to the server but throws away
+    the first ``lose`` responses (the connection just closes): a write that happened
+    on the server whose answer never reached the client."""
+
+    def __init__(self, target: str, lose: int) -> None:
+        host, port = target.removeprefix("http://").split(":")
+        self.target = (host, int(port))
+        self.lose = lose
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._pipe, args=(conn,), daemon=True).start()
+
+    def _pipe(self, conn: socket.socket) -> None:
+        with conn, socket.create_connection(self.target) as up:
+            conn.settimeout(5)
+            up.settimeout(5)
+            while True:
+                try:
+                    request = conn.recv(65536)
+                except OSError:
+                    return
+                if not request:
+                    return
+                up.sendall(request)
+                time.sleep(0.3)  # let the server answer in full
+                try:
+                    answer = up.recv(65536)
+                except OSError:
+                    return
+                if self.lose > 0:
+                    self.lose -= 1
+                    return  # drop the answer and the connection
+                conn.sendall(answer)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_write_retried_after_a_lost_answer_happens_once(city, server):
+    secret = create_token(city.factory, "desk2", "officer", at=NOW)
+    src = ApiSource(server, secret)
+    proxy = LosingProxy(server, lose=0)
+    remote = ApiSource(proxy.url, secret, timeout=5)
+    try:
+        urgent = city.most_urgent()
+        version = city.ticket(urgent, NOW).row.version
+        proxy.lose = 1
+        out = remote.act(urgent, "note", role="officer", actor="x", note="只记一次")
+        assert out.replayed and out.version == version + 1
+        notes = [e for e in city.ticket(urgent, NOW).timeline if e.note == "只记一次"]
+        assert len(notes) == 1
+        proxy.lose = 1
+        made = remote.open_ticket(title="井盖缺失", category=_category(city), channel="hotline",
+                                  grid=_grid_code(city))  # fmt: skip
+        assert made.replayed
+        titles = city.queue(replace(QueueQuery(), text="井盖缺失"), Anchor.FIRST, None, 50)
+        assert [r.id for r in titles.rows] == [made.ticket_id]
+    finally:
+        remote.close()
+        src.close()
+        proxy.close()
+
+
+def test_open_ticket_through_the_local_source_needs_an_officer(city):
+    new = NewTicket("积水", _category(city), "hotline", _grid_code(city), "duty:张")
+    with pytest.raises(NotPermitted):
+        city.open_ticket(new, role="viewer")
+    out = city.open_ticket(new, role="officer", idempotency_key="a")
+    assert city.open_ticket(new, role="officer", idempotency_key="a").ticket_id == out.ticket_id
+
+
+def test_the_change_stream_resumes_after_the_server_returns(city, serve):
+    port = free_port()
+    url = serve(city, port=port)
+    src = ApiSource(url, create_token(city.factory, "s", "officer", at=NOW), backoff_max=0.5)
+    try:
+        seq = src.last_seq()
+        urgent = city.most_urgent()
+        city.act(urgent, "note", role="officer", actor="duty:a", note="一")
+        batch = _wait_batch(src, seq)
+        assert batch.ticket_ids == {urgent} and batch.count == 1
+        seq = batch.seq
+        serve.stop()
+        # the server is gone: after the grace period the stream says so
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                src.changes(seq)
+            except SourceUnavailable as exc:
+                assert "unreachable" in str(exc) or "closed" in str(exc)
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the stream never reported the server gone")
+        made = [city.act(urgent, "note", role="officer", actor="duty:b", note=str(i))
+                for i in range(5)]  # fmt: skip
+        serve(city, port=port)
+        batch = _wait_batch(src, seq)
+        assert batch.count == 5 and batch.ticket_ids == {urgent}
+        assert batch.seq == city.last_seq() and made[-1].version == made[0].version + 4
+        assert src._listener is not None and src._listener.reconnects >= 1
+    finally:
+        src.close()
+
+
+def _wait_batch(src: ApiSource, since: int, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            batch = src.changes(since)
+        except SourceUnavailable:
+            batch = None
+        if batch is not None and batch.count:
+            time.sleep(0.3)  # let the rest of a burst arrive
+            return src.changes(since)
+        time.sleep(0.05)
+    pytest.fail("no change arrived")
+
+
+def _grid_code(city) -> str:
+    return next(n.code for n in city.reference().nodes.values() if n.level == "grid")
+
+
+def _category(city) -> str:
+    return sorted(city.reference().categories)[0]
