@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -144,18 +145,35 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def _source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from gridtui.data.local import LocalSource
 
+    if getattr(args, "api", None):
+        return _remote(args)
     _factory(args.db_url, migrate=False)  # a clear error when the schema is missing
     return LocalSource(args.db_url, timezone=Settings().timezone)
 
 
-def _app_options(args: argparse.Namespace) -> dict[str, object]:
+def _remote(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from gridtui.api.client import ApiSource
+    from gridtui.data.source import SourceError
+
+    token = args.token or os.environ.get("GRIDTUI_TOKEN", "")
+    if not token:
+        raise CliError("--api needs a token: --token T or the environment variable GRIDTUI_TOKEN")
+    try:
+        return ApiSource(args.api, token)
+    except SourceError as exc:
+        raise CliError(f"cannot use the API at {args.api}: {exc}") from exc
+
+
+def _app_options(args: argparse.Namespace, source: object = None) -> dict[str, object]:
     from gridtui.i18n import default_lang
 
+    remote = getattr(args, "api", None) and source is not None
     return {
         "lang": args.lang or default_lang(),
-        "role": args.role,
+        # over the API the token decides the role and the name in the audit trail
+        "role": getattr(source, "role", args.role) if remote else args.role,
         "theme": args.theme,
-        "actor": args.actor,
+        "actor": getattr(source, "actor", args.actor) if remote else args.actor,
         "ticket_id": args.ticket,
     }
 
@@ -166,7 +184,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     source = _source(args)
     try:
-        build_app(source, screen=args.screen, freeze_gc=True, **_app_options(args)).run()
+        build_app(source, screen=args.screen, freeze_gc=True, **_app_options(args, source)).run()
     finally:
         source.close()
     return 0
@@ -178,7 +196,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
     source = _source(args)
     try:
-        svg = snapshot(source, args.screen, args.size, **_app_options(args))
+        svg = snapshot(source, args.screen, args.size, **_app_options(args, source))
     finally:
         source.close()
     Path(args.out).write_text(svg, encoding="utf-8")
@@ -235,6 +253,8 @@ def _ui_options(p: argparse.ArgumentParser, *, screen_default: str | None) -> No
     from gridtui.screens import SCREEN_NAMES, THEME_NAMES
 
     p.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
+    p.add_argument("--api", default=None, help="remote mode: the URL of a `gridtui serve`")
+    p.add_argument("--token", default=None, help="API token for --api (better: env GRIDTUI_TOKEN)")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="default: LANG, else zh")
     p.add_argument("--theme", choices=THEME_NAMES, default="dark")
     p.add_argument("--role", choices=["viewer", "officer", "supervisor"], default="viewer")

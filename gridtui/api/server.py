@@ -22,10 +22,10 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
@@ -46,6 +46,10 @@ from gridtui.data.source import (
 from gridtui.data.tokens import TokenCache, TokenInfo
 
 API = "/api/v1"
+#: ids and change numbers are 64-bit in the database: larger numbers are refused (422)
+MAX_ID = 2**63 - 1
+#: how far from the server's clock an ``at`` may be (a year back, for last year's scores)
+MAX_SHIFT = timedelta(days=400)
 
 
 class ApiError(Exception):
@@ -96,17 +100,17 @@ class ActionIn(BaseModel):
     action: str = Field(description="dispatch, accept, arrive, resolve, … (see the lifecycle)")
     note: str = ""
     target: str | None = None
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class AdjustmentIn(BaseModel):
     """A supervisor's spot-check adjustment of a worker's or department's points."""
 
     subject_kind: Literal["worker", "department"]
-    subject_id: int
+    subject_id: int = Field(ge=1, le=MAX_ID)
     points: float = Field(ge=-1000, le=1000)
     reason: str = Field(min_length=1, max_length=500)
-    ticket_id: int | None = None
+    ticket_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ReportIn(BaseModel):
@@ -145,6 +149,8 @@ def caller(request: Request, authorization: Annotated[str | None, Header()] = No
 
 
 Caller = Annotated[TokenInfo, Depends(caller)]
+NodeId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+TicketId = Annotated[int, Path(ge=1, le=MAX_ID)]
 At = Annotated[datetime | None, Query(description="now for this answer (default: server clock)")]
 IdemKey = Annotated[
     str | None,
@@ -189,6 +195,14 @@ def create_app(
             return clock_now()
         if at.tzinfo is None or at.utcoffset() is None:
             raise ApiError(400, "bad_request", "at needs a time zone (e.g. 2026-11-24T10:00Z)")
+        server_now = clock_now()
+        if not 1970 <= at.year <= 9000 or abs(at - server_now) > MAX_SHIFT:
+            # far-off instants make SLA calendars walk years of days: refuse them
+            raise ApiError(
+                400, "bad_request",
+                f"at must be within {MAX_SHIFT.days} days of the server's clock "
+                f"({server_now:%Y-%m-%dT%H:%MZ})",
+            )  # fmt: skip
         return at.astimezone(UTC)
 
     app = FastAPI(title="gridtui", version="1", description="网格化服务管理 command-centre API")
@@ -258,7 +272,7 @@ def create_app(
         return {"span": span, "points": [asdict(p) for p in source.trend(span, now(at))]}
 
     @app.get(f"{API}/board")
-    def board(who: Caller, node: int | None = None) -> dict[str, Any]:
+    def board(who: Caller, node: NodeId = None) -> dict[str, Any]:
         """The five-colour board of a hierarchy node (default: the city) and its children."""
         try:
             return asdict(source.board(node))
@@ -322,14 +336,14 @@ def create_app(
     async def changes(
         request: Request,
         who: Caller,
-        since: Annotated[int, Query(ge=0)] = 0,
+        since: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse | dict[str, Any]:
         """The change stream (SSE, ``Accept: text/event-stream``), resuming after
         ``Last-Event-ID`` or ``since``; otherwise one JSON batch of what changed."""
         start = since
         if last_event_id:
-            if not last_event_id.strip().isdigit():
+            if not last_event_id.strip().isdigit() or int(last_event_id) > MAX_ID:
                 raise ApiError(400, "bad_request", "Last-Event-ID must be a change number")
             start = int(last_event_id)
         if "text/event-stream" in request.headers.get("accept", ""):
@@ -354,9 +368,9 @@ def create_app(
         colour: Annotated[list[str], Query()] = [],  # noqa: B006
         channel: Annotated[list[str], Query()] = [],  # noqa: B006
         category: Annotated[list[str], Query()] = [],  # noqa: B006
-        department: int | None = None,
-        node: int | None = None,
-        worker: int | None = None,
+        department: NodeId = None,
+        node: NodeId = None,
+        worker: NodeId = None,
         q: Annotated[str, Query(max_length=200)] = "",
         after: str | None = None,
         before: str | None = None,
@@ -394,9 +408,9 @@ def create_app(
         colour: Annotated[list[str], Query()] = [],  # noqa: B006
         channel: Annotated[list[str], Query()] = [],  # noqa: B006
         category: Annotated[list[str], Query()] = [],  # noqa: B006
-        department: int | None = None,
-        node: int | None = None,
-        worker: int | None = None,
+        department: NodeId = None,
+        node: NodeId = None,
+        worker: NodeId = None,
         q: Annotated[str, Query(max_length=200)] = "",
         cap: Annotated[int, Query(ge=1, le=1_000_000)] = 10_000,
     ) -> dict[str, Any]:
@@ -410,13 +424,13 @@ def create_app(
         return {"id": source.most_urgent()}
 
     @app.get(f"{API}/tickets/{{ticket_id}}")
-    def ticket(ticket_id: int, who: Caller, at: At = None) -> dict[str, Any]:
+    def ticket(ticket_id: TicketId, who: Caller, at: At = None) -> dict[str, Any]:
         """One ticket with its timeline and SLA clocks."""
         return asdict(source.ticket(ticket_id, now(at)))
 
     @app.post(f"{API}/tickets/{{ticket_id}}/actions")
     def act(
-        ticket_id: int, body: ActionIn, who: Caller, response: Response, key: IdemKey = None
+        ticket_id: TicketId, body: ActionIn, who: Caller, response: Response, key: IdemKey = None
     ) -> dict[str, Any]:
         """Apply a lifecycle action: dispatch (assignment), note, escalate (吹哨), …
         (role-checked, audited with the token's name, retry-safe with a key)."""

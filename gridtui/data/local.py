@@ -440,7 +440,7 @@ class LocalSource:
         """
         request = _canonical(
             "open", new.title, new.category, new.channel, new.grid,
-            new.description, new.address, new.colour,
+            new.description, new.address, new.colour, new.lat, new.lon, new.source,
         )  # fmt: skip
 
         def run() -> ActionOutcome:

@@ -86,6 +86,9 @@ class NewTicket:
     description: str = ""
     address: str = ""
     colour: str | None = None  # default: the category's colour
+    lat: float | None = None
+    lon: float | None = None
+    source: str = "gridtui"  # where the report came from (e.g. open311)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +242,9 @@ class TicketService:
                 title=title[:200],
                 description=clean_text(new.description),
                 address=clean_text(new.address, one_line=True)[:200],
+                lat=new.lat,
+                lon=new.lon,
+                source=clean_text(new.source, one_line=True)[:32] or "gridtui",
                 channel=channel.value,
                 category=category.code,
                 colour=colour.value,
