@@ -126,7 +126,8 @@ class GridApp(App[None]):
         self.freeze_gc = freeze_gc
         self.seq: int | None = None
         self.last_ok: datetime | None = None
-        self.error: str | None = None
+        #: the last failure of each reader still failing: "poll" and screen names
+        self.errors: dict[str, str] = {}
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
 
@@ -211,18 +212,27 @@ class GridApp(App[None]):
                     seen.add(id(screen))
                     yield screen
 
-    def data_loaded(self) -> None:
-        """The source answered: the data is fresh."""
+    @property
+    def error(self) -> str | None:
+        """Why the data is stale, while any reader (the change feed or the screen in
+        view) is still failing."""
+        return next(iter(self.errors.values()), None)
+
+    def data_loaded(self, origin: str = "poll") -> None:
+        """``origin`` (the change feed or a screen) read the source: fresh again.
+
+        A success of one reader never hides another's failure: the header stays stale
+        until the screen in view has loaded too."""
         if self.last_ok is None and self.prebuild:
             self.set_timer(0.3, self._prebuild)
-        self.last_ok = self.now()
-        if self.error is not None:
-            self.error = None
+        self.errors.pop(origin, None)
+        if not self.errors:
+            self.last_ok = self.now()
         self.update_status()
 
-    def source_failed(self, error: BaseException) -> None:
-        """The source failed: keep the data on screen, say so in the header."""
-        self.error = str(error) or type(error).__name__
+    def source_failed(self, error: BaseException, origin: str = "poll") -> None:
+        """``origin`` failed: keep the data on screen, say so in the header."""
+        self.errors[origin] = " ".join((str(error) or type(error).__name__).split())
         self.update_status()
 
     def is_stale(self) -> bool:
@@ -266,7 +276,12 @@ class GridApp(App[None]):
         )
 
     def screen_changed(self, screen: Screen[Any]) -> None:
-        """A screen came into view."""
+        """A screen came into view: only the failures of the screen in view (and the
+        feed's) count now. (A screen built in the background resumes too: ask which
+        screen is really in view.)"""
+        name = getattr(self.screen, "NAME", "")
+        for origin in [o for o in self.errors if o not in ("poll", name)]:
+            del self.errors[origin]
         self.update_status()
 
     # -- navigation and actions -----------------------------------------------------------

@@ -235,8 +235,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from gridtui.api.server import create_app
 
     source = _source(args)
+    app = create_app(source)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: object = None) -> None:
+            # Change streams never end by themselves: end them first, so that stopping
+            # the server stops it (clients reconnect later and resume).
+            await app.state.hub.close()
+            await super().shutdown(sockets)  # type: ignore[arg-type]
+
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
+                            timeout_graceful_shutdown=5)  # fmt: skip
     try:
-        uvicorn.run(create_app(source), host=args.host, port=args.port, log_level="info")
+        Server(config).run()
     finally:
         source.close()
     return 0

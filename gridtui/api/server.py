@@ -209,6 +209,7 @@ def create_app(
     app.state.source = source
     app.state.tokens = TokenCache(source.factory)
     hub = ChangeHub(source)
+    app.state.hub = hub
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

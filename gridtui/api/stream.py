@@ -53,6 +53,7 @@ class ChangeHub:
         self.head = 0
         self.error: str | None = None
         self.subscribers = 0
+        self.closing = False
         self._task: asyncio.Task[None] | None = None
         self._news: asyncio.Condition | None = None
 
@@ -102,6 +103,14 @@ class ChangeHub:
         start = bisect_right(self.recent, seq, key=lambda r: r.seq)
         return self.recent[start : start + BATCH]
 
+    async def close(self) -> None:
+        """End every stream (the server is stopping): clients reconnect elsewhere or
+        later and resume from their last change."""
+        self.closing = True
+        if self._news is not None:
+            async with self._news:
+                self._news.notify_all()
+
     # -- subscribers -----------------------------------------------------------------------
 
     async def events(
@@ -118,7 +127,7 @@ class ChangeHub:
         seq = since
         try:
             yield "retry: 2000\n\n"
-            while True:
+            while not self.closing:
                 if is_disconnected is not None and await is_disconnected():
                     return
                 records = self.after(seq)

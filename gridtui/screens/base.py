@@ -45,6 +45,8 @@ def relabel_bindings(node: Any, lang: str) -> None:
         ]
 
 
+#: seconds before a failed load is tried again (while the screen is in view)
+RETRY_SECONDS = 2.0
 #: from this many columns screens show their extra columns
 WIDE = 160
 #: from this many lines the wall figures are drawn large
@@ -118,14 +120,22 @@ class DataScreen(Screen[None]):
             self._shown_layout = self.size_class()
             self.show(self._data)
             self.loaded += 1
-            self.gapp.data_loaded()
+            self.gapp.data_loaded(self.NAME)
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             self._dirty = True
+            if not self.is_current:
+                return  # a screen out of view loads again when it comes back
             if isinstance(error, SourceError):
-                self.gapp.source_failed(error)
+                self.gapp.source_failed(error, self.NAME)
             else:
-                self.gapp.source_failed(error or RuntimeError("load failed"))
+                self.gapp.source_failed(error or RuntimeError("load failed"), self.NAME)
+            self.set_timer(RETRY_SECONDS, self._retry)
+
+    def _retry(self) -> None:
+        """Try a failed load again while the screen is in view and still behind."""
+        if self._dirty and self.is_current:
+            self.reload()
 
     def relabel(self) -> None:
         """The language changed: label the keys again and redraw the last data."""

@@ -180,11 +180,11 @@ class GridsScreen(DataScreen):
         try:
             board = await asyncio.to_thread(self.gapp.source.board, node_id)
         except Exception as exc:  # the tree stays as it was; the header says why
-            self.gapp.source_failed(exc)
+            self.gapp.source_failed(exc, self.NAME)
             return
         self._merge(board)
         self._paint()
-        self.gapp.data_loaded()
+        self.gapp.data_loaded(self.NAME)
 
     # -- labels ----------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
@@ -56,11 +56,16 @@ class StatusBar(Static):
             (source, "dim"),
         ]
         width = max(20, self.size.width - 2)
-        keep: list[int] = []
-        used = 0
-        for i, (text, _) in enumerate(parts):
+        # The screen and the freshness always show (a stale warning above all): the
+        # warning is cut to the width if it must be; the rest come while they fit.
+        room = max(8, width - cell_len(parts[0][0]) - 3)
+        if cell_len(parts[1][0]) > room:
+            parts[1] = (set_cell_size(parts[1][0], room - 1) + "…", parts[1][1])
+        keep = [0, 1]
+        used = sum(cell_len(parts[i][0]) + 3 for i in keep)
+        for i, (text, _) in enumerate(parts[2:], start=2):
             cost = cell_len(text) + 3
-            if used + cost <= width or not keep:
+            if used + cost <= width:
                 keep.append(i)
                 used += cost
         order = [4, 0, 2, 5, 3, 1, 6]  # reading order on screen

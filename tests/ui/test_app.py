@@ -129,4 +129,32 @@ async def test_header_warns_when_the_database_stops_answering(make_app, source, 
             await pilot.pause(0.1)
             if not bar.has_class("-stale"):
                 break
-        assert not bar.has_class("-stale")
+        assert not bar.has_class("-stale"), app.errors
+
+
+async def test_a_working_change_feed_does_not_hide_a_failing_screen(make_app, source, wait):
+    """The feed (changes table) answers while the screen's reads (tickets) fail: the
+    header stays stale until the screen itself has loaded again, which it retries."""
+    from sqlalchemy import text
+
+    app = make_app(screen="overview", poll_seconds=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        bar = app.screen.query_one(StatusBar)
+        with source.engine.begin() as c:
+            c.execute(text("ALTER TABLE tickets RENAME TO tickets_away"))
+        app.screen.reload()
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if bar.has_class("-stale"):
+                break
+        await pilot.pause(0.5)  # several successful polls meanwhile
+        assert bar.has_class("-stale") and "overview" in app.errors, app.errors
+        assert "数据已过期" in str(bar.render())
+        with source.engine.begin() as c:
+            c.execute(text("ALTER TABLE tickets_away RENAME TO tickets"))
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if not bar.has_class("-stale"):
+                break
+        assert not bar.has_class("-stale"), app.errors
