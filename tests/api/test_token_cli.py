@@ -30,3 +30,51 @@ def test_token_lifecycle_from_the_command_line(tmp_path, capsys):
 def test_serve_binds_loopback_by_default():
     args = build_parser().parse_args(["serve"])
     assert args.host == "127.0.0.1" and args.port == 8765
+
+
+def test_serve_stops_promptly_with_change_streams_open(tmp_path):
+    """Ctrl-C on `gridtui serve` ends the SSE streams and the process, even with
+    clients connected (uvicorn alone waits for them forever)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from gridtui.data.tokens import create_token
+    from tests.api.conftest import free_port
+    from tests.conftest import NOW
+
+    url = f"sqlite:///{tmp_path}/s.sqlite"
+    upgrade(url)
+    secret = create_token(session_factory(make_engine(url)), "wall", "viewer", at=NOW)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gridtui.cli", "--db", url, "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        headers = {"Authorization": f"Bearer {secret}", "Accept": "text/event-stream"}
+        with httpx.Client(base_url=base, headers=headers, timeout=10) as c:
+            with c.stream("GET", "/api/v1/changes") as stream:
+                assert stream.status_code == 200
+                proc.send_signal(signal.SIGINT)
+                started = time.monotonic()
+                for _ in stream.iter_lines():  # ends when the server closes it
+                    pass
+            assert proc.wait(timeout=10) in (0, 130)  # 130: stopped by SIGINT, as shells expect
+            assert time.monotonic() - started < 5
+        err = proc.stderr.read() if proc.stderr else ""
+        assert "CancelledError" not in err and "timeout graceful shutdown" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
