@@ -210,6 +210,7 @@ def create_app(
     app.state.tokens = TokenCache(source.factory)
     hub = ChangeHub(source)
     app.state.hub = hub
+    source.write_listeners.append(hub.kick)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

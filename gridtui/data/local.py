@@ -123,6 +123,9 @@ class LocalSource:
         )
         self._ref: Reference | None = None
         self._ref_lock = threading.Lock()
+        #: called (from the writing thread) after each successful write, e.g. to wake
+        #: a change stream at once
+        self.write_listeners: list[Callable[[], None]] = []
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -139,7 +142,10 @@ class LocalSource:
 
     def _write(self, fn: Callable[[], T]) -> T:
         try:
-            return fn()
+            result = fn()
+            for listener in self.write_listeners:
+                listener()
+            return result
         except PermissionDenied as exc:
             raise NotPermitted(str(exc)) from exc
         except StaleTicket as exc:

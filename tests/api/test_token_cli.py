@@ -78,3 +78,5 @@ def test_serve_stops_promptly_with_change_streams_open(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
