@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DEMO_DB ?= var/demo.sqlite
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test test-pg bench lint clean venv
+.PHONY: demo test test-pg bench bench-api lint clean venv
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -35,6 +35,14 @@ test-pg: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	GRIDTUI_BENCH_DIR=bench/out $(BIN)/python bench/seed_city.py --keep
 	GRIDTUI_BENCH_DIR=bench/out $(BIN)/python bench/tui_city.py
+
+# The API on loopback (bench/README.md); seeds the city database only when it is missing.
+bench-api: $(VENV)/.installed-test
+	dir=$${GRIDTUI_BENCH_DIR:-bench/out}; \
+	if [ ! -f "$$dir/city.sqlite" ]; then \
+		GRIDTUI_BENCH_DIR="$$dir" $(BIN)/python bench/seed_city.py --keep || exit 1; \
+	fi; \
+	GRIDTUI_BENCH_DIR="$$dir" $(BIN)/python bench/api_loopback.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check gridtui tests bench

@@ -234,6 +234,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from gridtui.api.server import create_app
 
+    if args.workers > 1:
+        # Several processes on one port; each has its own change-table reader and sees
+        # the others' writes within a tenth of a second. Uvicorn needs an import path.
+        _factory(args.db_url, migrate=False)  # a clear error when the schema is missing
+        os.environ["GRIDTUI_DB"] = args.db_url
+        uvicorn.run("gridtui.api.server:app_from_settings", factory=True, host=args.host,
+                    port=args.port, workers=args.workers, log_level="info",
+                    timeout_graceful_shutdown=5)  # fmt: skip
+        return 0
     source = _source(args)
     app = create_app(source)
 
@@ -326,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
     srv.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     srv.add_argument("--port", type=int, default=8765)
+    srv.add_argument(
+        "--workers", type=int, default=1,
+        help="worker processes (default 1; more use more cores: each takes a share of the "
+        "requests and change streams)",
+    )  # fmt: skip
     srv.set_defaults(func=cmd_serve)
 
     tui = sub.add_parser("tui", help="open the command centre")

@@ -29,7 +29,7 @@ from gridtui.data.source import SourceError
 
 POLL_SECONDS = 0.1
 #: after a batch, the reader waits this long before reading again, even when kicked
-MIN_GAP = 0.05
+MIN_GAP = 0.1
 #: records the hub keeps for subscribers that fall a little behind
 KEEP = 5000
 BATCH = 500
@@ -124,7 +124,7 @@ class ChangeHub:
                     continue
                 # Gather what follows into one batch: every subscriber wakes once per
                 # batch, not once per change (at 100 changes/s and 200 listeners that
-                # is the difference between 20,000 and 4,000 writes a second).
+                # is the difference between 20,000 and 2,000 writes a second).
                 await asyncio.sleep(MIN_GAP)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), self.poll)

@@ -29,8 +29,8 @@ class StorageError(RuntimeError):
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with gridtui's connection settings.
 
-    SQLite files get their folder created, WAL journal, ``foreign_keys=ON`` and a
-    10 s busy timeout on every connection.
+    SQLite files get their folder created, WAL journal, ``foreign_keys=ON``, a 10 s
+    busy timeout, a 32 MB page cache and a memory map on every connection.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -47,6 +47,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=10000")
+            # A city database is over a gigabyte: keep the hot index pages of each
+            # connection in memory (32 MB, default 2 MB) and read the rest through a
+            # shared memory map instead of a read() per page.
+            cur.execute("PRAGMA cache_size=-32768")
+            cur.execute("PRAGMA mmap_size=1073741824")
             cur.close()
 
         return engine

@@ -13,7 +13,7 @@ import json
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -126,6 +126,12 @@ class LocalSource:
         #: called (from the writing thread) after each successful write, e.g. to wake
         #: a change stream at once
         self.write_listeners: list[Callable[[], None]] = []
+        # SQLite has one writer at a time: threads of this process that write at once
+        # would wait for each other in SQLite's busy handler, which sleeps in steps of
+        # up to 100 ms. Queue them here instead (PostgreSQL locks rows, not the file).
+        self._write_lock: AbstractContextManager[object] = (
+            threading.Lock() if parsed.get_backend_name() == "sqlite" else nullcontext()
+        )
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -142,7 +148,8 @@ class LocalSource:
 
     def _write(self, fn: Callable[[], T]) -> T:
         try:
-            result = fn()
+            with self._write_lock:
+                result = fn()
             for listener in self.write_listeners:
                 listener()
             return result

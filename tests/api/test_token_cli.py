@@ -80,3 +80,71 @@ def test_serve_stops_promptly_with_change_streams_open(tmp_path):
             proc.wait()
         if proc.stderr:
             proc.stderr.close()
+
+
+def test_serve_with_two_workers_streams_every_write(tmp_path):
+    """`serve --workers 2`: two processes on one port; whichever takes a write, a
+    change stream on either sees it."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from gridtui.data.fixtures import load_fixtures
+    from gridtui.data.tokens import create_token
+    from tests.api.conftest import free_port
+    from tests.conftest import FIXTURES, NOW
+
+    url = f"sqlite:///{tmp_path}/w.sqlite"
+    upgrade(url)
+    factory = session_factory(make_engine(url))
+    load_fixtures(factory, FIXTURES, now=NOW)
+    secret = create_token(factory, "desk", "officer", at=NOW)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gridtui.cli", "--db", url, "serve", "--port", str(port),
+         "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        auth = {"Authorization": f"Bearer {secret}"}
+        grid = next(
+            n["code"]
+            for n in httpx.get(f"{base}/api/v1/hierarchy", headers=auth).json()["nodes"]
+            if n["level"] == "grid"
+        )
+        opened: list[int] = []
+        sse = {"Accept": "text/event-stream"}
+        with (
+            httpx.Client(base_url=base, headers=auth, timeout=10) as c,
+            c.stream("GET", "/api/v1/changes", headers=sse) as s,
+        ):
+            for i in range(6):  # new connections: the kernel spreads them over both
+                with httpx.Client(base_url=base, headers=auth, timeout=10) as w:
+                    r = w.post("/api/v1/tickets", json={
+                        "title": f"积水 {i}", "category": "env.noise",
+                        "channel": "hotline", "grid": grid,
+                    })  # fmt: skip
+                    assert r.status_code == 201, r.text
+                    opened.append(r.json()["ticket_id"])
+            seen: list[int] = []
+            for line in s.iter_lines():
+                if line.startswith("data: "):
+                    change = json.loads(line[6:])
+                    if change["op"] == "open":
+                        seen.append(change["id"])
+                if len(seen) == len(opened):
+                    break
+        assert seen == opened
+    finally:
+        proc.terminate()
+        proc.wait(10)
