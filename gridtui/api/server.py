@@ -168,22 +168,26 @@ def _replayed(response: Response, replayed: bool) -> None:
         response.headers["Idempotent-Replayed"] = "true"
 
 
-def _query(
-    sort: str,
-    status: list[str],
-    colour: list[str],
-    channel: list[str],
-    category: list[str],
-    department: int | None,
-    node: int | None,
-    worker: int | None,
-    q: str,
+def queue_filters(
+    sort: Literal["deadline", "colour", "age"] = "deadline",
+    status: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI reads the default)
+    colour: Annotated[list[str], Query()] = [],  # noqa: B006
+    channel: Annotated[list[str], Query()] = [],  # noqa: B006
+    category: Annotated[list[str], Query()] = [],  # noqa: B006
+    department: NodeId = None,
+    node: NodeId = None,
+    worker: NodeId = None,
+    q: Annotated[str, Query(max_length=200)] = "",
 ) -> QueueQuery:
+    """The queue's filters and order from the query string (shared by list and count)."""
     return QueueQuery(
-        sort=sort, statuses=frozenset(status), colours=frozenset(colour),  # type: ignore[arg-type]
+        sort=sort, statuses=frozenset(status), colours=frozenset(colour),
         channels=frozenset(channel), categories=frozenset(category),
         department_id=department, node_id=node, worker_id=worker, text=q,
     )  # fmt: skip
+
+
+Filters = Annotated[QueueQuery, Depends(queue_filters)]
 
 
 def create_app(
@@ -387,15 +391,7 @@ def create_app(
     @app.get(f"{API}/tickets")
     def tickets(
         who: Caller,
-        sort: Literal["deadline", "colour", "age"] = "deadline",
-        status: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI reads the default)
-        colour: Annotated[list[str], Query()] = [],  # noqa: B006
-        channel: Annotated[list[str], Query()] = [],  # noqa: B006
-        category: Annotated[list[str], Query()] = [],  # noqa: B006
-        department: NodeId = None,
-        node: NodeId = None,
-        worker: NodeId = None,
-        q: Annotated[str, Query(max_length=200)] = "",
+        query: Filters,
         after: str | None = None,
         before: str | None = None,
         last: bool = False,
@@ -404,7 +400,6 @@ def create_app(
         """A page of tickets by key: pass ``after`` (``next``) or ``before`` (``prev``).
 
         ``first`` / ``last`` are the cursors of the page's first and last rows."""
-        query = _query(sort, status, colour, channel, category, department, node, worker, q)
         if after and before:
             raise ApiError(400, "bad_request", "give either after or before, not both")
         if after:
@@ -426,20 +421,9 @@ def create_app(
 
     @app.get(f"{API}/tickets/count")
     def ticket_count(
-        who: Caller,
-        sort: Literal["deadline", "colour", "age"] = "deadline",
-        status: Annotated[list[str], Query()] = [],  # noqa: B006
-        colour: Annotated[list[str], Query()] = [],  # noqa: B006
-        channel: Annotated[list[str], Query()] = [],  # noqa: B006
-        category: Annotated[list[str], Query()] = [],  # noqa: B006
-        department: NodeId = None,
-        node: NodeId = None,
-        worker: NodeId = None,
-        q: Annotated[str, Query(max_length=200)] = "",
-        cap: Annotated[int, Query(ge=1, le=1_000_000)] = 10_000,
+        who: Caller, query: Filters, cap: Annotated[int, Query(ge=1, le=1_000_000)] = 10_000
     ) -> dict[str, Any]:
         """How many tickets match the filters, counting at most ``cap``."""
-        query = _query(sort, status, colour, channel, category, department, node, worker, q)
         return {"count": source.queue_count(query, cap), "cap": cap}
 
     @app.get(f"{API}/tickets/urgent")

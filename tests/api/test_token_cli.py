@@ -27,6 +27,22 @@ def test_token_lifecycle_from_the_command_line(tmp_path, capsys):
     assert main(["--db", url, "token", "revoke", "--name", "nobody"]) == 1
 
 
+def wait_until_up(base: str, seconds: float = 15.0) -> None:
+    """Until a server process answers /healthz at ``base``."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"no server answered at {base}")
+
+
 def test_serve_binds_loopback_by_default():
     args = build_parser().parse_args(["serve"])
     assert args.host == "127.0.0.1" and args.port == 8765
@@ -56,12 +72,7 @@ def test_serve_stops_promptly_with_change_streams_open(tmp_path):
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_up(base)
         headers = {"Authorization": f"Bearer {secret}", "Accept": "text/event-stream"}
         with httpx.Client(base_url=base, headers=headers, timeout=10) as c:
             with c.stream("GET", "/api/v1/changes") as stream:
@@ -88,7 +99,6 @@ def test_serve_with_two_workers_streams_every_write(tmp_path):
     import json
     import subprocess
     import sys
-    import time
 
     import httpx
 
@@ -110,12 +120,7 @@ def test_serve_with_two_workers_streams_every_write(tmp_path):
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_up(base)
         auth = {"Authorization": f"Bearer {secret}"}
         grid = next(
             n["code"]
