@@ -497,6 +497,10 @@ class ChangeListener:
                 error = f"server {self.base_url} unreachable: {_why(exc)}"
             except _StreamRefused as exc:
                 error = str(exc)
+            except Exception as exc:  # the thread must outlive any surprise
+                if self._stop.is_set():
+                    return
+                error = f"change stream failed: {_why(exc)}"
             with self._lock:
                 if self.connected:
                     self.down_since = time.monotonic()
