@@ -61,3 +61,16 @@ def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
     yield session_factory(engine)
     engine.dispose()
+
+
+def build_demo_city(url: str, *, seed_no: int) -> None:
+    """An empty database at ``url`` made into the demo city seeded up to ``NOW``."""
+    from gridtui.data.fixtures import load_fixtures
+    from gridtui.data.seed import seed
+
+    upgrade(url)
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    load_fixtures(factory, FIXTURES, now=NOW)
+    seed(factory, scale="demo", seed=seed_no, now=NOW, fixtures=FIXTURES)
+    engine.dispose()

@@ -581,29 +581,10 @@ class GeoReport:
         return found
 
     def _names(self, s: Session, rows: Sequence[AnyRow]) -> _Names:
-        codes = {r.category for r in rows}
-        depts = {r.department_id for r in rows if r.department_id is not None}
-        grids = {r.grid_id for r in rows if r.grid_id is not None}
         return _Names(
-            categories={
-                c: n
-                for c, n in s.execute(
-                    select(Category.code, Category.name).where(Category.code.in_(codes))
-                )
-            }
-            if codes
-            else {},
-            departments={
-                i: n
-                for i, n in s.execute(
-                    select(Department.id, Department.name).where(Department.id.in_(depts))
-                )
-            }
-            if depts
-            else {},
-            grids={i: c for i, c in s.execute(select(Node.id, Node.code).where(Node.id.in_(grids)))}
-            if grids
-            else {},
+            categories=_lookup(s, Category.code, Category.name, {r.category for r in rows}),
+            departments=_lookup(s, Department.id, Department.name, {r.department_id for r in rows}),
+            grids=_lookup(s, Node.id, Node.code, {r.grid_id for r in rows}),
         )
 
     def _request(self, r: AnyRow, names: _Names) -> dict[str, Any]:
@@ -690,6 +671,14 @@ class GeoReport:
                 "service_notice": _notice(_iso(result.due_at, self.tz)),
             }
         ]
+
+
+def _lookup(s: Session, key: Any, value: Any, wanted: set[Any]) -> dict[Any, Any]:
+    """``key → value`` for the ``wanted`` keys (None left out), in one query."""
+    wanted.discard(None)
+    if not wanted:
+        return {}
+    return {k: v for k, v in s.execute(select(key, value).where(key.in_(wanted)))}
 
 
 def _coordinates(where: Location) -> str:

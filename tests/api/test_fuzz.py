@@ -20,13 +20,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from gridtui.api.server import create_app
-from gridtui.data.db import make_engine, session_factory, upgrade
-from gridtui.data.fixtures import load_fixtures
+from gridtui.data.db import make_engine, session_factory
 from gridtui.data.local import LocalSource
-from gridtui.data.seed import seed
 from gridtui.data.tokens import create_token
 from tests.api.conftest import free_port
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import NOW, build_demo_city
 
 EXAMPLES = 25
 
@@ -36,12 +34,9 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     """(base URL, supervisor token) of a server over its own demo city."""
     path: Path = tmp_path_factory.mktemp("fuzz") / "city.sqlite"
     url = f"sqlite:///{path}"
-    upgrade(url)
+    build_demo_city(url, seed_no=5)
     engine = make_engine(url)
-    factory = session_factory(engine)
-    load_fixtures(factory, FIXTURES, now=NOW)
-    seed(factory, scale="demo", seed=5, now=NOW, fixtures=FIXTURES)
-    token = create_token(factory, "fuzz", "supervisor", at=NOW)
+    token = create_token(session_factory(engine), "fuzz", "supervisor", at=NOW)
     engine.dispose()
     source = LocalSource(url, clock=lambda: NOW)
     port = free_port()

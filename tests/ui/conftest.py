@@ -12,25 +12,16 @@ from typing import Any
 import pytest
 
 from gridtui.app import GridApp, build_app
-from gridtui.data.db import make_engine, session_factory, upgrade
-from gridtui.data.fixtures import load_fixtures
 from gridtui.data.local import LocalSource
-from gridtui.data.seed import seed
 from gridtui.snapshot import settle
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import NOW, build_demo_city
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo city seeded up to ``NOW`` (seed 1), built once per session."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    engine = make_engine(url)
-    factory = session_factory(engine)
-    load_fixtures(factory, FIXTURES, now=NOW)
-    seed(factory, scale="demo", seed=1, now=NOW, fixtures=FIXTURES)
-    engine.dispose()
+    build_demo_city(f"sqlite:///{path}", seed_no=1)
     return path
 
 
