@@ -13,7 +13,9 @@ from textual.widgets import Static
 class StatusBar(Static):
     """Title, screen, role, clock and data freshness; turns to a warning when stale.
 
-    The app calls :meth:`update_status`; the bar holds no timers of its own.
+    The app calls :meth:`update_status`; the bar holds no timers of its own. It
+    repaints only when its text changes (a wall or a slow SSH link pays for every
+    byte), and never asks for a new layout: its size is fixed.
     """
 
     DEFAULT_CSS = """
@@ -30,6 +32,8 @@ class StatusBar(Static):
         text-style: bold;
     }
     """
+
+    _shown: Text | None = None
 
     def update_status(
         self,
@@ -80,4 +84,6 @@ class StatusBar(Static):
             click = Style(meta={"@click": f"app.show('{name}')"})
             style = Style(bold=True, reverse=True) if current else Style()
             line.append(f" {n} {label} ", style=style + click)
-        self.update(line)
+        if line != self._shown:
+            self._shown = line
+            self.update(line, layout=False)
