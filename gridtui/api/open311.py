@@ -13,9 +13,11 @@ Existing 311 apps and tools read the catalogue and the tickets and file new repo
 
 ``fmt`` is ``json`` or ``xml``; both carry the same content. GETs are public, as the
 specification says; they show what a citizen may see of a ticket (no reporter, worker
-or contact details). Errors are GeoReport errors (``[{"code", "description"}]`` or
-``<errors><error>…``) with HTTP 400, 403 or 404 (405 for a wrong method, 503 when the
-database is away); the path's suffix picks their format. See ``docs/open311.md``.
+or contact details; for matters about persons — disputes, counselling, visits … — no
+description, address or coordinates either: :data:`PUBLIC_FUNCTIONS`). Errors are
+GeoReport errors (``[{"code", "description"}]`` or ``<errors><error>…``) with HTTP
+400, 403 or 404 (405 for a wrong method, 503 when the database is away); the path's
+suffix picks their format. See ``docs/open311.md``.
 """
 
 from __future__ import annotations
@@ -495,11 +497,21 @@ def request_statement(query: RequestQuery) -> Select[*tuple[Any, ...]]:
     return stmt.order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(MAX_RESULTS)
 
 
+#: Category functions whose tickets are about places and things, not persons: public
+#: GETs show their description, address and coordinates. Every other function
+#: (disputes, population, errands and visits, public security, counselling, epidemic
+#: prevention, petitions, information collection) is about residents: a public GET
+#: shows the service, status, times, agency and grid, and withholds the rest.
+PUBLIC_FUNCTIONS = frozenset({"safety", "order", "utility", "environment", "market", "legal"})
+WITHHELD = "个人事项，详情不公开 / a personal matter: details withheld"
+
+
 @dataclass(frozen=True, slots=True)
 class _Names:
     """Names of what a page of tickets refers to."""
 
     categories: dict[str, str]
+    functions: dict[str, str]
     departments: dict[int, str]
     grids: dict[int, str]
 
@@ -583,6 +595,7 @@ class GeoReport:
     def _names(self, s: Session, rows: Sequence[AnyRow]) -> _Names:
         return _Names(
             categories=_lookup(s, Category.code, Category.name, {r.category for r in rows}),
+            functions=_lookup(s, Category.code, Category.function, {r.category for r in rows}),
             departments=_lookup(s, Department.id, Department.name, {r.department_id for r in rows}),
             grids=_lookup(s, Node.id, Node.code, {r.grid_id for r in rows}),
         )
@@ -591,23 +604,24 @@ class GeoReport:
         notes = f"{status_label(r.status, 'zh')} / {status_label(r.status, 'en')}"
         if r.merged_into is not None:
             notes += f" → {r.merged_into}"
+        public = names.functions.get(r.category) in PUBLIC_FUNCTIONS
         return {
             "service_request_id": str(r.id),
             "status": "closed" if r.status in _CLOSED else "open",
             "status_notes": notes,
             "service_name": names.categories.get(r.category),
             "service_code": r.category,
-            "description": r.description or r.title or None,
+            "description": (r.description or r.title or None) if public else None,
             "agency_responsible": names.departments.get(r.department_id),
-            "service_notice": None,
+            "service_notice": None if public else WITHHELD,
             "requested_datetime": _iso(r.opened_at, self.tz),
             "updated_datetime": _iso(r.updated_at, self.tz),
             "expected_datetime": _iso(r.due_at, self.tz),
-            "address": r.address or None,
+            "address": (r.address or None) if public else None,
             "address_id": names.grids.get(r.grid_id),
             "zipcode": None,
-            "lat": r.lat,
-            "long": r.lon,
+            "lat": r.lat if public else None,
+            "long": r.lon if public else None,
             "media_url": None,
         }
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text
 
 from gridtui.api.open311 import (
     MAX_RESULTS,
+    PUBLIC_FUNCTIONS,
     RequestQuery,
     parse_request_query,
     request_statement,
@@ -216,6 +217,7 @@ def test_a_request_maps_the_ticket(c, city):
         )
         departments = {d.id: d.name for d in s.scalars(select(Department))}
         categories = {x.code: x.name for x in s.scalars(select(Category))}
+        functions = {x.code: x.function for x in s.scalars(select(Category))}
     for ticket_id, status in ((closed, "closed"), (running, "open")):
         as_json, as_xml = both(c, "GET", f"requests/{ticket_id}")
         doc = as_json.json()
@@ -230,11 +232,50 @@ def test_a_request_maps_the_ticket(c, city):
         assert datetime.fromisoformat(r["requested_datetime"]) == t.opened_at
         assert datetime.fromisoformat(r["updated_datetime"]) == t.updated_at
         assert datetime.fromisoformat(r["expected_datetime"]) == t.due_at
-        assert r["address"] == t.address and r["address_id"] == grid_code(city, ticket_id)
-        assert r["description"] == (t.description or t.title)
+        assert r["address_id"] == grid_code(city, ticket_id)
+        if functions[t.category] in PUBLIC_FUNCTIONS:
+            assert r["address"] == t.address and r["description"] == (t.description or t.title)
+            assert (r["lat"], r["long"]) == (t.lat, t.lon) and r["service_notice"] is None
+        else:
+            assert r["address"] is r["description"] is r["lat"] is r["long"] is None
+            assert "details withheld" in r["service_notice"]
     assert doc[0]["status_notes"] == "已派单 / Dispatched"
     assert_error(both(c, "GET", "requests/99999999"), 404, "no service request 99999999")
     assert_error(both(c, "GET", "requests/abc"), 400, "service_request_id")
+
+
+def test_personal_matters_are_withheld_from_public_gets(c, city):
+    """A dispute's or a visit's description and address name residents: a public GET
+    shows the ticket's service, status and grid, never them; a hazard's are shown."""
+    with city.factory() as s:
+        functions = {x.code: x.function for x in s.scalars(select(Category))}
+        private = [code for code, f in functions.items() if f not in PUBLIC_FUNCTIONS]
+        public = [code for code, f in functions.items() if f in PUBLIC_FUNCTIONS]
+        ids = {
+            kind: s.scalar(
+                select(Ticket.id)
+                .where(Ticket.category.in_(codes), Ticket.address != "")
+                .order_by(Ticket.id)
+                .limit(1)
+            )
+            for kind, codes in (("private", private), ("public", public))
+        }
+    assert "dispute.neighbour" in private and "hazard.fire" in public
+    wanted = {"service_request_id": f"{ids['private']},{ids['public']}"}
+    as_json, as_xml = both(c, "GET", "requests", params=wanted)
+    docs = {r["service_request_id"]: r for r in as_json.json()}
+    validate(as_json.json(), "requests.json")
+    same(as_json.json(), xml_of(as_xml, "service_requests", "request"))
+    hidden, shown = docs[str(ids["private"])], docs[str(ids["public"])]
+    assert hidden["description"] is hidden["address"] is hidden["lat"] is None
+    assert hidden["service_notice"].endswith("details withheld") and hidden["address_id"]
+    t = ticket_of(city, ids["public"])
+    assert shown["address"] == t.address and shown["description"] == (t.description or t.title)
+    assert shown["service_notice"] is None
+    secret = ticket_of(city, ids["private"])
+    for answer in (as_json, as_xml):
+        assert secret.address not in answer.text
+        assert not secret.description or secret.description not in answer.text
 
 
 def test_request_filters(c, city):

@@ -153,3 +153,41 @@ def test_serve_with_two_workers_streams_every_write(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_access_log_never_shows_a_token_from_a_query_string(tmp_path):
+    """Open311 clients may put their api_key in the URL; `gridtui serve` logs every
+    request's path, with the key's value replaced by ***."""
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    from gridtui.data.tokens import create_token
+    from tests.api.conftest import free_port
+    from tests.conftest import NOW
+
+    url = f"sqlite:///{tmp_path}/s.sqlite"
+    upgrade(url)
+    secret = create_token(session_factory(make_engine(url)), "app311", "officer", at=NOW)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gridtui.cli", "--db", url, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base)
+        for path in (
+            f"/open311/v2/requests.json?api_key={secret}&jurisdiction_id=x",
+            f"/open311/v2/services.xml?API_KEY={secret}",
+            f"/api/v1/me?token={secret}",
+        ):
+            assert httpx.post(f"{base}{path}", data={}).status_code in (400, 401, 404, 405)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        log, _ = proc.communicate(timeout=20)
+    assert "/open311/v2/requests.json?api_key=***&jurisdiction_id=x" in log, log
+    assert "/open311/v2/services.xml?API_KEY=***" in log and "/api/v1/me?token=***" in log
+    assert secret not in log and secret[:12] not in log
