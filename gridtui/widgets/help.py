@@ -22,6 +22,9 @@ class HelpScreen(ModalScreen[None]):
         width: auto; max-width: 90%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
+    /* a Static fills its container by default: inside an auto-sized one it would
+       collapse to nothing (Textual 8); let the text size both */
+    HelpScreen #help-body { width: auto; height: auto; }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape", "dismiss", show=False),

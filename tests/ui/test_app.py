@@ -61,6 +61,9 @@ async def test_help_lists_the_screens_keys_in_both_languages(make_app, wait, nam
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
         described = dict((d, k) for k, d in help_screen.keys)
+        # drawn, not just listed: the box holds every line (Textual 8 once collapsed it)
+        body = help_screen.query_one("#help-body").region
+        assert body.height >= min(len(help_screen.keys) + 2, 30) and body.width > 20, body
         for binding in own:
             assert binding.description in described, binding
         assert "帮助" in described and "退出" in described
