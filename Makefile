@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= var/demo.sqlite
+DEMO_SPEED ?= 10
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 .PHONY: demo test test-pg bench bench-api lint clean venv
@@ -24,7 +25,7 @@ demo: $(VENV)/.installed-test
 	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) db upgrade
 	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) load fixtures
 	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) seed --scale demo --seed 1
-	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) demo
+	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) demo --speed $(DEMO_SPEED)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

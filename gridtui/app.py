@@ -1,14 +1,17 @@
 """The Textual app: one data source, seven screens, the clock, the role and the language.
 
 Build it with :func:`build_app` (the CLI and the tests use the same factory). The
-app follows the change feed (one short read per second in a worker, never
-overlapping) and tells the visible screen to reload; it shows in the header how
-fresh the data is and warns when the source has not answered for a while.
+app follows the change feed (a short read in a worker, never overlapping, each time
+a thread sleeping on the source's change waiter wakes: when any process writes, or
+every few seconds as a fallback) and tells the visible screen to reload; it shows in
+the header how fresh the data is and warns when the source has not answered for a
+while, and which rules file edit was refused (if any).
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -16,11 +19,14 @@ from zoneinfo import ZoneInfo
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from gridtui.data.records import ChangeBatch
+from gridtui.data.changesignal import FALLBACK_SECONDS, ChangeWaiter
+from gridtui.data.records import ChangeBatch, ClockSpec, ConfigProblem
 from gridtui.data.source import DataSource
 from gridtui.domain.roles import Role
 from gridtui.i18n import role_label, tr
@@ -62,6 +68,19 @@ HIGH_CONTRAST = Theme(
 PREBUILT = ("queue",)
 #: seconds without an answer from the source before the header says STALE
 STALE_AFTER = 5.0
+#: an idle app reads the change feed this often even when nothing woke it (a lost
+#: wake-up); well within STALE_AFTER, which an idle app must not reach
+WAKE_FALLBACK = min(FALLBACK_SECONDS, STALE_AFTER / 2)
+#: the error toast of a refused rules edit stays this long (or until the file is fixed)
+CONFIG_TOAST_SECONDS = 3600.0
+
+
+class DataMoved(Message):
+    """The data may have changed (posted by the app's wake thread)."""
+
+    def can_replace(self, message: Message) -> bool:
+        """Several pending wake-ups are one."""
+        return isinstance(message, DataMoved)
 
 
 def utc_now() -> datetime:
@@ -105,7 +124,8 @@ class GridApp(App[None]):
         role: str = "viewer",
         theme: str = "dark",
         actor: str = "duty:local",
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] | None = None,
+        clock_spec: ClockSpec | None = None,
         screen: str = "overview",
         ticket_id: int | None = None,
         poll_seconds: float = 0.5,
@@ -117,7 +137,11 @@ class GridApp(App[None]):
         self.lang = lang
         self.role = Role(role).value
         self.actor = actor
-        self.clock = clock
+        #: the simulated clock the source publishes (``gridtui simulate --speed``); the
+        #: app follows it unless a clock was injected (tests)
+        self.clock_spec = clock_spec
+        self.follows_spec = clock is None
+        self.clock: Callable[[], datetime] = clock or self._spec_now
         self.tz = ZoneInfo(source.timezone)
         self.start_screen = screen
         self.ticket_id = ticket_id
@@ -128,6 +152,15 @@ class GridApp(App[None]):
         self.last_ok: datetime | None = None
         #: the last failure of each reader still failing: "poll" and screen names
         self.errors: dict[str, str] = {}
+        #: a thread sleeps on it until the data moves, then asks for a poll (closed on
+        #: unmount); while it runs, the timer polls only to retry a failed read
+        self._waiter: ChangeWaiter | None = None
+        self._waking = False
+        self._poll_failed = False
+        self._poll_again = False
+        #: rules files whose edit was refused, and the error toast showing them
+        self.config_problems: list[ConfigProblem] = []
+        self._config_toast: Notification | None = None
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
 
@@ -143,39 +176,131 @@ class GridApp(App[None]):
         self.switch_mode(self.start_screen)
         self.set_interval(1.0, self.update_status)
         if self.poll_seconds > 0:
-            self.set_interval(self.poll_seconds, self.poll)
+            self.set_interval(self.poll_seconds, self._tick)
+            threading.Thread(target=self._wake_loop, name="gridtui-app-wake", daemon=True).start()
 
     def now(self) -> datetime:
         """The app clock's now (aware UTC)."""
         return self.clock()
 
+    def _spec_now(self) -> datetime:
+        """Real time, or the simulated time of the published clock spec."""
+        spec, real = self.clock_spec, utc_now()
+        return spec.now(real) if spec is not None else real
+
+    def _follow_clock(self) -> None:
+        """(In the poll worker.) Take the clock spec the source publishes now."""
+        if self.follows_spec:
+            self.clock_spec = self.source.clock_spec()
+
     # -- live data ---------------------------------------------------------------------
 
     def poll(self) -> None:
-        """Ask the source what changed, unless the last ask is still running."""
+        """Ask the source what changed, unless the last ask is still running (then ask
+        again when it is done)."""
         if any(w.group == "poll" and not w.is_finished for w in self.workers):
+            self._poll_again = True
             return
         self.run_worker(self._poll, thread=True, group="poll", exit_on_error=False)
 
+    def _tick(self) -> None:
+        """The timer: poll until the wake thread runs, and retry a failed read."""
+        if not self._waking or self._poll_failed or self.seq is None:
+            self.poll()
+
+    def _wake_loop(self) -> None:
+        """(A thread.) Sleep until the data moves (any process's write), then ask for a
+        poll; also after :data:`WAKE_FALLBACK` in case a wake-up was lost. An idle app
+        makes no query in between."""
+        try:
+            waiter = self._waiter = self.source.change_waiter()
+        except Exception:  # no wake-ups from this source: the timer keeps polling
+            return
+        self._waking = True
+        self.post_message(DataMoved())  # what changed while the waiter was being made
+        while not waiter.closed:
+            waiter.wait(WAKE_FALLBACK)
+            if waiter.closed or not self.post_message(DataMoved()):
+                return
+
+    def on_data_moved(self, _message: DataMoved) -> None:
+        """The wake thread says the data may have moved."""
+        self.poll()
+
     def _poll(self) -> ChangeBatch | int:
         if self.seq is None:
+            self._follow_clock()
             return self.source.last_seq()
-        return self.source.changes(self.seq)
+        batch = self.source.changes(self.seq)
+        if "clock" in batch.kinds:  # a simulator (re)started: the screens reload with it
+            self._follow_clock()
+        return batch
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Route change-feed results to the screens."""
+        if event.worker.group == "config" and event.state is WorkerState.SUCCESS:
+            self.show_config_problems(event.worker.result or [])
         if event.worker.group != "poll":
             return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._poll_failed = event.state is WorkerState.ERROR
+            if self._poll_again:  # woken while reading: read what came meanwhile
+                self._poll_again = False
+                self.call_later(self.poll)
         if event.state is WorkerState.SUCCESS:
             result = event.worker.result
             self.data_loaded()
             if isinstance(result, int):
                 self.seq = result
+                self.check_config()
             elif isinstance(result, ChangeBatch) and result.count:
                 self.seq = result.seq
                 self.broadcast(result)
+                if "config" in result.kinds:
+                    self.check_config()
         elif event.state is WorkerState.ERROR:
             self.source_failed(event.worker.error or RuntimeError("poll failed"))
+
+    def on_unmount(self) -> None:
+        """Release the poll worker from its wait, so that the app exits at once."""
+        if self._waiter is not None:
+            self._waiter.close()
+
+    # -- refused rules edits -----------------------------------------------------------------
+
+    def check_config(self) -> None:
+        """Ask the source which rules files were refused (a worker; see
+        :meth:`show_config_problems`)."""
+        self.run_worker(
+            self.source.config_problems, thread=True, group="config", exclusive=True,
+            exit_on_error=False,
+        )  # fmt: skip
+
+    def show_config_problems(self, problems: list[ConfigProblem]) -> None:
+        """An error toast (zh and en) naming each refused file and line while any is
+        refused, a marker in the status bar, and a note when a file is fixed."""
+        before = {p.name: p.message for p in self.config_problems}
+        now = {p.name: p.message for p in problems}
+        self.config_problems = list(problems)
+        for name in sorted(before.keys() - now.keys()):
+            self.notify(tr("config.fixed", self.lang, name=name), markup=False)
+        if now != before and self._config_toast is not None:
+            self._unnotify(self._config_toast)
+            self._config_toast = None
+        if problems and now != before:
+            self._config_toast = Notification(
+                "\n".join(p.message for p in problems), tr("config.refused", self.lang),
+                "error", CONFIG_TOAST_SECONDS,
+            )  # fmt: skip
+            self.post_message(Notify(self._config_toast))
+        self.update_status()
+
+    def config_marker(self) -> str:
+        """`` · ⚠ rules error sla.toml:42`` while a rules edit is refused, else ``""``."""
+        if not self.config_problems:
+            return ""
+        where = ", ".join(p.name + (f":{p.line}" if p.line else "") for p in self.config_problems)
+        return f" · ⚠ {tr('config.marker', self.lang)} {where}"
 
     def delay_update(self, delay: float = 0.05) -> None:
         """Textual holds the screen for 50 ms on every mode switch to hide the new
@@ -241,7 +366,9 @@ class GridApp(App[None]):
             return True
         if self.last_ok is None:
             return False
-        return (self.now() - self.last_ok).total_seconds() > STALE_AFTER
+        # in real seconds: a simulated clock runs ``speed`` times faster
+        speed = self.clock_spec.speed if self.follows_spec and self.clock_spec else 1.0
+        return (self.now() - self.last_ok).total_seconds() / speed > STALE_AFTER
 
     def freshness(self) -> str:
         """The header's freshness text in the current language."""
@@ -269,7 +396,7 @@ class GridApp(App[None]):
             screen=tr(f"screen.{name}", self.lang) if name else "",
             role=f"{tr('header.role', self.lang)}: {role_label(self.role, self.lang)}",
             clock=self.now().astimezone(self.tz),
-            freshness=self.freshness(),
+            freshness=self.freshness() + self.config_marker(),
             stale=self.is_stale(),
             source=self.source.description,
             nav=[(n, tr(f"screen.{n}", self.lang), n == name) for n in SCREENS],

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from gridtui.config import Settings
 
@@ -175,7 +176,29 @@ def _app_options(args: argparse.Namespace, source: object = None) -> dict[str, o
         "theme": args.theme,
         "actor": getattr(source, "actor", args.actor) if remote else args.actor,
         "ticket_id": args.ticket,
+        # the simulated clock, when a simulator runs, from the first screen on
+        "clock_spec": _clock_spec(source),
     }
+
+
+def _clock_spec(source: object) -> object:
+    from gridtui.data.source import SourceError
+
+    read = getattr(source, "clock_spec", None)
+    try:
+        return read() if read is not None else None
+    except SourceError:
+        return None  # the app keeps asking, and shows why the data is stale
+
+
+def _need_terminal() -> None:
+    """Refuse to start a full-screen app without a terminal to draw on.
+
+    Textual reads keys from stdin and draws on stderr. Without a terminal there (``ssh
+    host`` without ``-t`` into an account whose key forces ``gridtui tui``) it would
+    run headless and never end, holding the database, after the client has gone."""
+    if not all(s is not None and s.isatty() for s in (sys.__stdin__, sys.__stderr__)):
+        raise CliError("the command centre needs a terminal on stdin and stderr (over SSH: ssh -t)")
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
@@ -183,11 +206,75 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from gridtui.app import build_app
 
     source = _source(args)
+    rules = _watch_rules(args, source)
     try:
+        _need_terminal()
         build_app(source, screen=args.screen, freeze_gc=True, **_app_options(args, source)).run()
     finally:
+        if rules is not None:
+            rules.close()
         source.close()
     return 0
+
+
+def cmd_wall(args: argparse.Namespace) -> int:
+    """``gridtui wall``: the read-only wall display (rotation, big figures, alerts)."""
+    from gridtui.wall.app import build_wall
+
+    source = _source(args)
+    rules = _watch_rules(args, source)
+    try:
+        _need_terminal()
+        options = _app_options(args, source) | {"role": "viewer"}
+        wall = build_wall(source, screens=args.screens, rotate=args.rotate, alert=args.alert,
+                          freeze_gc=True, **options)  # fmt: skip
+        wall.run(mouse=False)  # nothing to click on a wall, and no mouse reports to read
+    finally:
+        if rules is not None:
+            rules.close()
+        source.close()
+    return 0
+
+
+def _wall_screens(value: str) -> list[str]:
+    """``overview,sla`` → the wall screens to rotate through, in that order."""
+    from gridtui.wall import WALL_SCREENS
+
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in WALL_SCREENS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown wall screen {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"a comma-separated list of {', '.join(WALL_SCREENS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _wall_alert(value: str) -> list[str]:
+    """``bell,flash`` / ``bell`` / ``flash`` / ``none`` → what an alert does."""
+    from gridtui.wall import ALERT_MODES
+
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if names == ["none"]:
+        return []
+    unknown = [n for n in names if n not in ALERT_MODES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown alert {', '.join(map(repr, unknown)) or '(none given)'}; "
+            "bell, flash, bell,flash or none"
+        )
+    return names
+
+
+def _rotate(value: str) -> float:
+    """Seconds per wall screen: 0 (no rotation) or at least 2."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if seconds != 0 and not 2 <= seconds <= 86400:
+        raise argparse.ArgumentTypeError("rotate must be 0 (no rotation) or 2 to 86400 seconds")
+    return seconds
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
@@ -228,6 +315,32 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``gridtui sweep [--every SECONDS]``: the SLA sweeper, once or in a loop."""
+    import time
+
+    from gridtui.data.local import LocalSource
+    from gridtui.data.source import SourceError
+
+    _factory(args.db_url, migrate=False)
+    source = LocalSource(args.db_url, timezone=Settings().timezone)
+    try:
+        while True:
+            try:
+                r = source.sweep()
+                print(f"{source.now():%Y-%m-%d %H:%M:%S}Z checked {r.checked}, breaches "
+                      f"{r.breaches}, escalated {r.escalated}", flush=True)  # fmt: skip
+            except SourceError as exc:
+                if not args.every:
+                    raise CliError(f"sweep failed: {exc}") from exc
+                print(f"gridtui: sweep failed, trying again: {exc}", file=sys.stderr, flush=True)
+            if not args.every:
+                return 0
+            time.sleep(args.every)
+    finally:
+        source.close()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """``gridtui serve``: the local HTTP API under uvicorn."""
     import uvicorn
@@ -237,14 +350,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         # Several processes on one port; each has its own change-table reader and sees
         # the others' writes within a tenth of a second. Uvicorn needs an import path.
-        _factory(args.db_url, migrate=False)  # a clear error when the schema is missing
+        factory = _factory(args.db_url, migrate=False)  # a clear error without a schema
         os.environ["GRIDTUI_DB"] = args.db_url
-        uvicorn.run("gridtui.api.server:app_from_settings", factory=True, host=args.host,
-                    port=args.port, workers=args.workers, log_level="info",
-                    timeout_graceful_shutdown=5)  # fmt: skip
+        os.environ["GRIDTUI_SWEEP_SECONDS"] = str(args.sweep)
+        watchers = _serve_watchers(args, factory)  # one of each, here in the parent
+        try:
+            uvicorn.run("gridtui.api.server:app_from_settings", factory=True, host=args.host,
+                        port=args.port, workers=args.workers, log_level="info",
+                        timeout_graceful_shutdown=5)  # fmt: skip
+        finally:
+            for watcher in watchers:
+                watcher.close()
         return 0
     source = _source(args)
-    app = create_app(source)
+    app = create_app(source, sweep_seconds=args.sweep)
+    watchers = _serve_watchers(args, source.factory, source)
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: object = None) -> None:
@@ -258,13 +378,195 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         Server(config).run()
     finally:
+        for watcher in watchers:
+            watcher.close()
         source.close()
     return 0
 
 
+def _log_to_stderr() -> None:
+    """The ``gridtui.*`` logs (rules reloads, drop-folder imports) on stderr."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("gridtui")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def _watch_rules(args: argparse.Namespace, source: object, factory: Any = None):  # type: ignore[no-untyped-def]
+    """A :class:`~gridtui.data.confwatch.ConfigWatcher` on ``--fixtures`` (local mode
+    only: a remote app follows its server's rules), or None."""
+    from gridtui.data.confwatch import watch_rules
+    from gridtui.data.local import LocalSource
+
+    if getattr(args, "no_watch", False) or getattr(args, "api", None):
+        return None
+    local = source if isinstance(source, LocalSource) else None
+    if local is None and factory is None:
+        return None
+    options: dict[str, object] = {}
+    if local is not None:  # this process's readers wake at once; SLA times follow the sim
+        options = {"sla_clock": local.now, "on_change": local.changed.bump}
+    folder = Path(getattr(args, "fixtures", None) or Settings().fixtures)
+    return watch_rules(folder, local.factory if local is not None else factory, **options)
+
+
+def _serve_watchers(args: argparse.Namespace, factory: Any, source: Any = None) -> list[Any]:
+    """What ``serve`` watches besides serving: the rules files, and ``--inbox``."""
+    from gridtui.data.importer import ImportMapError, load_map
+    from gridtui.data.inbox import Inbox
+
+    _log_to_stderr()
+    watchers: list[Any] = []
+    rules = _watch_rules(args, source, factory)
+    if rules is not None:
+        watchers.append(rules)
+    if args.inbox:
+        try:
+            mapping = load_map(Path(args.inbox_map))
+        except ImportMapError as exc:
+            for watcher in watchers:
+                watcher.close()
+            raise CliError(str(exc)) from exc
+        options: dict[str, Any] = {"settle": args.settle}
+        if source is not None:
+            options |= {"now": source.now, "on_import": source.changed.bump}
+        watchers.append(Inbox(Path(args.inbox), factory, mapping, **options).start())
+    return watchers
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """``gridtui watch DIR``: import each work-order file that lands in DIR (the drop
+    folder, :mod:`gridtui.data.inbox`) until Ctrl-C; ``--once``: what is there, then stop."""
+    import time
+
+    from gridtui.data.importer import ImportMapError, load_map
+    from gridtui.data.inbox import Inbox
+
+    factory = _factory(args.db_url, migrate=False)
+    try:
+        mapping = load_map(Path(args.map))
+    except ImportMapError as exc:
+        raise CliError(str(exc)) from exc
+    inbox = Inbox(Path(args.dir), factory, mapping, settle=args.settle,
+                  report=lambda outcome: print(outcome, flush=True))  # fmt: skip
+    if args.once:
+        inbox.scan()
+        deadline = time.monotonic() + args.settle + 10
+        while (wait := inbox.next_check()) is not None and time.monotonic() < deadline:
+            time.sleep(wait + 0.05)
+            inbox.scan()
+        for name in inbox.waiting:
+            print(f"{name}: still being written (or empty): left for later", file=sys.stderr)
+        return 0
+    print(f"watching {args.dir} (map {mapping.path}, source {mapping.source}); Ctrl-C stops",
+          file=sys.stderr, flush=True)  # fmt: skip
+    inbox.run()
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """``gridtui simulate``: the city brought to life in simulated time."""
+    from gridtui.sim.clock import SpecClock
+    from gridtui.sim.runner import Run, SimOptions, stop_on_signals
+    from gridtui.sim.target import ApiTarget, CityTarget, LocalTarget
+
+    clock = SpecClock()
+    target: CityTarget
+    if args.api:
+        remote = _remote(args)
+        if remote.role != "admin":
+            remote.close()
+            raise CliError(
+                f"the simulator needs an admin token (this one is {remote.role}): it publishes "
+                "the city's clock; `gridtui token create --name sim --role admin`"
+            )
+        target = ApiTarget(remote)
+    else:
+        from gridtui.data.local import LocalSource
+
+        _factory(args.db_url, migrate=False)  # a clear error when the schema is missing
+        target = LocalTarget(
+            LocalSource(args.db_url, timezone=Settings().timezone, clock=clock.now)
+        )
+    options = SimOptions(
+        speed=args.speed, duration=args.duration, start=args.start, seed=args.seed,
+        fixtures=Path(args.fixtures), adopt=args.adopt, progress=args.progress,
+        parent=args.parent,
+        **({"rate": args.rate} if args.rate is not None else {}),
+    )  # fmt: skip
+    run = Run(target, clock, options, say=lambda msg: print(msg, flush=True))
+    try:
+        with stop_on_signals(run):
+            run.run()
+    finally:
+        target.close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """``gridtui demo``: the app on the demo city, as an officer."""
-    return cmd_tui(args)
+    """``gridtui demo``: the app on the demo city, as an officer, with the simulator
+    running beside it (``--no-sim``: without)."""
+    if args.no_sim or args.api:
+        return cmd_tui(args)
+    child = _start_simulator(args)
+    try:
+        return cmd_tui(args)
+    finally:
+        _stop_child(child)
+
+
+def _start_simulator(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """``gridtui simulate`` in a child process, its output in ``var/simulate.log``."""
+    import subprocess
+
+    log = Path("var") / "simulate.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "gridtui.cli", "--db", args.db_url, "simulate",
+        "--speed", f"{args.speed:g}", "--parent", str(os.getpid()),
+    ]  # fmt: skip
+    with log.open("ab") as out:
+        # its own session: Ctrl-C in the app's terminal is the app's; the child stops
+        # when told to, or by itself when the app is gone (--parent)
+        return subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def _stop_child(child) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    child.terminate()  # SIGTERM: the simulator hands the clock back and exits
+    try:
+        child.wait(15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _speed(value: str) -> float:
+    from gridtui.data.records import MAX_SPEED
+
+    try:
+        speed = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 < speed <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"speed must be above 0 and at most {MAX_SPEED:g}")
+    return speed
+
+
+def _duration(value: str):  # type: ignore[no-untyped-def]
+    from gridtui.domain.sla import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _ui_options(p: argparse.ArgumentParser, *, screen_default: str | None) -> None:
@@ -283,6 +585,41 @@ def _ui_options(p: argparse.ArgumentParser, *, screen_default: str | None) -> No
         "--screen", choices=SCREEN_NAMES, default=screen_default, required=screen_default is None
     )
     p.add_argument("--ticket", type=int, default=None, help="ticket id for the ticket screen")
+
+
+def _rules_options(p: argparse.ArgumentParser, settings: Settings) -> None:
+    """``--fixtures DIR`` (whose sla.toml and scoring.toml are watched) and ``--no-watch``."""
+    p.add_argument(
+        "--fixtures", default=str(settings.fixtures), metavar="DIR",
+        help="edits of DIR/sla.toml and DIR/scoring.toml apply while running "
+        "(local database only; default %(default)s)",
+    )  # fmt: skip
+    p.add_argument("--no-watch", action="store_true", help="do not watch the rules files")
+
+
+def _wall_options(p: argparse.ArgumentParser) -> None:
+    from gridtui.screens import THEME_NAMES
+    from gridtui.wall import DEFAULT_ROTATE, WALL_SCREENS
+
+    p.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
+    p.add_argument("--api", default=None, help="remote mode: the URL of a `gridtui serve`")
+    p.add_argument("--token", default=None, help="API token for --api (better: env GRIDTUI_TOKEN)")
+    p.add_argument("--lang", choices=["zh", "en"], default=None, help="default: LANG, else zh")
+    p.add_argument("--theme", choices=THEME_NAMES, default="dark")
+    p.add_argument(
+        "--rotate", type=_rotate, default=DEFAULT_ROTATE,
+        help="seconds per screen (default %(default)g; 0: no rotation)",
+    )  # fmt: skip
+    p.add_argument(
+        "--screens", type=_wall_screens, default=list(WALL_SCREENS),
+        help=f"screens to rotate through, in order (default {','.join(WALL_SCREENS)})",
+    )  # fmt: skip
+    p.add_argument(
+        "--alert", type=_wall_alert, default=["bell", "flash"],
+        help="on a new red ticket or SLA breach: bell, flash, bell,flash (default) or none",
+    )  # fmt: skip
+    # a wall changes nothing: always a viewer, whatever the token or the flags
+    p.set_defaults(role="viewer", actor="wall", ticket=None, screen=None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -331,6 +668,15 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
     tok.set_defaults(func=cmd_token)
 
+    swp = sub.add_parser("sweep", help="the SLA sweeper: breach penalties and escalation")
+    swp.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
+    swp.add_argument(
+        "--every", type=float, default=0.0, metavar="SECONDS",
+        help="sweep every SECONDS until stopped (default: once); not needed beside "
+        "`gridtui serve` or `gridtui simulate --db`, which sweep by themselves",
+    )  # fmt: skip
+    swp.set_defaults(func=cmd_sweep)
+
     srv = sub.add_parser("serve", help="the local HTTP API")
     srv.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
     srv.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
@@ -340,11 +686,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default 1; more use more cores: each takes a share of the "
         "requests and change streams)",
     )  # fmt: skip
+    srv.add_argument(
+        "--sweep", type=float, default=10.0, metavar="SECONDS",
+        help="run the SLA sweeper (breach penalties, escalation on breach) every SECONDS "
+        "(default %(default)s; 0: off, when another process sweeps)",
+    )  # fmt: skip
+    _rules_options(srv, settings)
+    srv.add_argument(
+        "--inbox", default=None, metavar="DIR",
+        help="drop folder: import each JSON/CSV work-order file that lands in DIR",
+    )  # fmt: skip
+    srv.add_argument(
+        "--inbox-map", default=str(settings.fixtures / "maps" / "hotline12345.toml"),
+        metavar="MAP", help="import map of the drop folder (default %(default)s)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--settle", type=float, default=1.0,
+        help="seconds a dropped file must stay unchanged before it is read (default 1)",
+    )  # fmt: skip
     srv.set_defaults(func=cmd_serve)
+
+    watch = sub.add_parser("watch", help="import each work-order file dropped into a folder")
+    watch.add_argument("dir", help="the drop folder (done/ and rejected/ are made inside)")
+    watch.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
+    watch.add_argument(
+        "--map", default=str(settings.fixtures / "maps" / "hotline12345.toml"),
+        help="TOML column/value map (default: the 12345 hotline export, %(default)s)",
+    )  # fmt: skip
+    watch.add_argument(
+        "--settle", type=float, default=1.0,
+        help="seconds a file must stay unchanged before it is read (default 1)",
+    )  # fmt: skip
+    watch.add_argument("--once", action="store_true", help="import what is there, then stop")
+    watch.set_defaults(func=cmd_watch)
 
     tui = sub.add_parser("tui", help="open the command centre")
     _ui_options(tui, screen_default="overview")
+    _rules_options(tui, settings)
     tui.set_defaults(func=cmd_tui)
+
+    wall = sub.add_parser("wall", help="the read-only wall display: rotation, big figures, alerts")
+    _wall_options(wall)
+    _rules_options(wall, settings)
+    wall.set_defaults(func=cmd_wall)
 
     snap = sub.add_parser("snapshot", help="render a screen headless to SVG")
     _ui_options(snap, screen_default=None)
@@ -352,8 +736,47 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--out", required=True, help="SVG file to write")
     snap.set_defaults(func=cmd_snapshot)
 
+    sim = sub.add_parser("simulate", help="bring the city to life in simulated time")
+    sim.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
+    sim.add_argument("--api", default=None, help="drive a `gridtui serve` (admin token)")
+    sim.add_argument("--token", default=None, help="token for --api (better: GRIDTUI_TOKEN)")
+    sim.add_argument(
+        "--speed", type=_speed, default=1.0, help="simulated seconds per real second (default 1)"
+    )
+    sim.add_argument(
+        "--duration", type=_duration, default=None,
+        help="simulated time to run, e.g. 30m, 8h, 7d (default: until Ctrl-C)",
+    )  # fmt: skip
+    sim.add_argument("--seed", type=int, default=1, help="same seed, same city (default 1)")
+    sim.add_argument(
+        "--start", type=_aware, default=None,
+        help="simulated time to start from when no clock runs yet (ISO 8601)",
+    )  # fmt: skip
+    sim.add_argument(
+        "--rate", type=float, default=None,
+        help="events per grid per day (default 1.06, as in Liyang)",
+    )  # fmt: skip
+    sim.add_argument(
+        "--fixtures", default=str(settings.fixtures),
+        help="the city folder (category details, grid workers)",
+    )  # fmt: skip
+    sim.add_argument(
+        "--adopt", type=int, default=500, help="open tickets to take over at start (default 500)"
+    )
+    sim.add_argument(
+        "--progress", type=float, default=10.0,
+        help="real seconds between progress lines (0: none)",
+    )  # fmt: skip
+    sim.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
+    sim.set_defaults(func=cmd_simulate)
+
     demo = sub.add_parser("demo", help="open the command centre on the demo city")
     _ui_options(demo, screen_default="overview")
+    _rules_options(demo, settings)
+    demo.add_argument(
+        "--speed", type=_speed, default=10.0, help="the simulator's speed (default 10)"
+    )
+    demo.add_argument("--no-sim", action="store_true", help="without the simulator")
     demo.set_defaults(func=cmd_demo, role="officer")
     return p
 

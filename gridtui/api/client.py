@@ -26,17 +26,20 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from gridtui.data.changesignal import ChangeSignal, ChangeWaiter
 from gridtui.data.records import (
     ActionOutcome,
     Anchor,
     Board,
     ChangeBatch,
+    ClockSpec,
+    ConfigProblem,
     Cursor,
     DailyReports,
     Named,
@@ -93,6 +96,7 @@ class _Adapters:
         self.named_by_code = TypeAdapter(dict[str, Named])
         self.reports = TypeAdapter(DailyReports)
         self.report = TypeAdapter(ReportRow)
+        self.problems = TypeAdapter(list[ConfigProblem])
 
 
 _ADAPTERS: _Adapters | None = None
@@ -189,6 +193,8 @@ class ApiSource:
         self._http = httpx.Client(base_url=self.base_url, headers=self._headers, timeout=timeout)
         self._backoff_max = backoff_max
         self._listener: ChangeListener | None = None
+        #: moved by the change listener at every change and link state change
+        self.changed = ChangeSignal()
         self._lock = threading.Lock()
         try:
             me = self._get(f"{API}/me")
@@ -247,6 +253,7 @@ class ApiSource:
         """Stop the change listener and close the connections."""
         if self._listener is not None:
             self._listener.stop()
+        self.changed.close()
         self._http.close()
 
     # -- reads ------------------------------------------------------------------------
@@ -391,6 +398,38 @@ class ApiSource:
         }  # fmt: skip
         self._write(f"{API}/adjustments", body)
 
+    # -- the clock --------------------------------------------------------------------
+
+    def clock_spec(self) -> ClockSpec | None:
+        """See :meth:`DataSource.clock_spec`.
+
+        The spec is re-based on this machine's clock (origin: the server's simulated
+        "now" at the answer), so a difference between the two machines' clocks does not
+        shift the simulated time by that difference times the speed.
+        """
+        return _rebased(self._get(f"{API}/clock"))
+
+    def publish_clock(self, speed: float, *, start: datetime | None = None) -> ClockSpec:
+        """Publish a simulated clock on the server (admin tokens); see
+        :meth:`LocalSource.publish_clock <gridtui.data.local.LocalSource.publish_clock>`."""
+        body = {"speed": speed, "start": start.isoformat() if start else None}
+        spec = _rebased(self._write(f"{API}/clock", body))
+        if spec is None:
+            raise SourceError("the server answered a clock publication without a clock")
+        return spec
+
+    # -- refused rules edits and wake-ups -----------------------------------------------
+
+    def config_problems(self) -> list[ConfigProblem]:
+        """See :meth:`DataSource.config_problems`."""
+        data = self._get(f"{API}/config/problems")
+        return _decode(_adapters().problems, data.get("problems"), "rules problem list")
+
+    def change_waiter(self) -> ChangeWaiter:
+        """See :meth:`DataSource.change_waiter`: woken by the change stream (each change,
+        each drop and reconnect attempt), never by the network itself."""
+        return self.changed.waiter()
+
     # -- the change feed --------------------------------------------------------------
 
     def last_seq(self) -> int:
@@ -401,8 +440,9 @@ class ApiSource:
         with self._lock:
             if self._listener is None:
                 self._listener = ChangeListener(
-                    self.base_url, self._headers, seq, backoff_max=self._backoff_max
-                )
+                    self.base_url, self._headers, seq, backoff_max=self._backoff_max,
+                    signal=self.changed,
+                )  # fmt: skip
                 self._listener.start()
         return seq
 
@@ -436,6 +476,7 @@ class ChangeListener:
         *,
         backoff_max: float = BACKOFF_MAX,
         read_timeout: float = 45.0,
+        signal: ChangeSignal | None = None,
     ) -> None:
         self.base_url = base_url
         self.headers = headers
@@ -446,6 +487,7 @@ class ChangeListener:
         self.error: str | None = "connecting to the change stream"
         self.down_since: float | None = time.monotonic()
         self.reconnects = 0
+        self.signal = signal or ChangeSignal()
         self._received: list[_Change] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -506,6 +548,7 @@ class ChangeListener:
                     self.down_since = time.monotonic()
                 self.connected = False
                 self.error = error
+            self.signal.bump()  # readers look again: stale once the grace has passed
             if self._stop.wait(delay):
                 return
             delay = min(delay * 2, self.backoff_max)
@@ -524,12 +567,14 @@ class ChangeListener:
                     raise _StreamRefused(str(_error_of(response)))
                 with self._lock:
                     self.connected, self.error, self.down_since = True, None, None
+                self.signal.bump()
                 for change in _parse_sse(response.iter_lines()):
                     if self._stop.is_set():
                         return
                     with self._lock:
                         self._received.append(change)
                         self.seq = change.seq
+                    self.signal.bump()
 
 
 class _StreamRefused(Exception):
@@ -560,6 +605,19 @@ def _parse_sse(lines: Iterator[str]) -> Iterator[_Change]:
             data.append(value)
         elif name == "id":
             event_id = value
+
+
+def _rebased(data: Any) -> ClockSpec | None:
+    """The spec of a ``/clock`` answer, with this machine's now as its real origin."""
+    try:
+        spec = data["spec"]
+        if spec is None:
+            return None
+        return ClockSpec(
+            datetime.now(UTC), datetime.fromisoformat(str(data["now"])), float(spec["speed"])
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SourceError(f"the server sent a clock this client cannot read ({exc})") from exc
 
 
 def _why(exc: BaseException | None) -> str:

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import gc
 import json
+import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -38,7 +41,7 @@ from gridtui.api import logs
 from gridtui.api.open311 import create_open311_app
 from gridtui.api.stream import ChangeHub
 from gridtui.data.local import LocalSource
-from gridtui.data.records import Anchor, Cursor, QueueQuery
+from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, Cursor, QueueQuery
 from gridtui.data.service import NewTicket
 from gridtui.data.source import (
     ActionRefused,
@@ -56,6 +59,12 @@ MAX_ID = 2**63 - 1
 MAX_SHIFT = timedelta(days=400)
 #: seconds a thread may hold the GIL while another waits (Python's default: 0.005)
 SWITCH_INTERVAL = 0.0005
+#: real seconds between two rounds of the SLA sweeper in `gridtui serve`
+SWEEP_SECONDS = 10.0
+#: simulated seconds between rounds under a simulator's faster clock
+SIM_SWEEP_SECONDS = 300.0
+
+log = logging.getLogger("uvicorn.error")  # printed with the server's own messages
 
 
 class ApiError(Exception):
@@ -127,6 +136,27 @@ class ReportIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
+class ClockIn(BaseModel):
+    """A simulated clock to publish (``gridtui simulate --api``; admin tokens)."""
+
+    speed: float = Field(gt=0, le=MAX_SPEED, description="simulated seconds per real second")
+    start: datetime | None = Field(
+        default=None,
+        description="simulated time to start from, when later than the current one "
+        "(time never goes backwards)",
+    )
+
+
+class ClockOut(BaseModel):
+    """The server's clock: its "now" and the simulated clock it follows (null: real time)."""
+
+    now: datetime
+    spec: dict[str, Any] | None = Field(
+        description="origin_real, origin_sim (ISO 8601) and speed: "
+        "now = origin_sim + (real − origin_real) × speed"
+    )
+
+
 class TicketIn(BaseModel):
     """A new ticket (intake)."""
 
@@ -196,10 +226,14 @@ def create_app(
     *,
     clock: Callable[[], datetime] | None = None,
     heartbeat: float = 15.0,
+    sweep_seconds: float = 0.0,
 ) -> FastAPI:
-    """The API over ``source``."""
+    """The API over ``source``; with ``sweep_seconds``, the SLA sweeper runs in the
+    server every that many seconds (``gridtui serve`` does; tests call it by hand)."""
     logs.install()  # tokens in query strings (Open311's api_key) never reach the log
-    clock_now = clock or (lambda: datetime.now(UTC))
+    # without an injected clock, the source's: real time, or the simulated clock a
+    # simulator published in the database
+    clock_now = clock or source.now
 
     def now(at: datetime | None = None) -> datetime:
         if at is None:
@@ -228,7 +262,29 @@ def create_app(
         # the event loop (streaming to every listener) to hand it back: by default up to
         # 5 ms each time, a dozen times per ticket. Hand it over sooner.
         sys.setswitchinterval(SWITCH_INTERVAL)
+        sweeper = asyncio.create_task(sweep_forever()) if sweep_seconds > 0 else None
         yield
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    async def sweep_forever() -> None:
+        """The SLA sweeper: breached clocks get their penalty and escalation within
+        ``sweep_seconds`` (sooner in simulated time: about every 5 simulated minutes
+        under a fast simulator clock, at most twice a second)."""
+        while True:
+            try:
+                result = await asyncio.to_thread(source.sweep)
+                if result.breaches:
+                    log.info("SLA sweep: %d breached clocks handled, %d tickets escalated",
+                             result.breaches, result.escalated)  # fmt: skip
+                spec = await asyncio.to_thread(source.clock_spec)
+            except Exception as exc:  # the database away, a rules problem: next round
+                log.warning("SLA sweep failed: %s", " ".join(str(exc).split())[:300])
+                spec = None
+            speed = spec.speed if spec is not None else 1.0
+            await asyncio.sleep(max(0.5, min(sweep_seconds, SIM_SWEEP_SECONDS / speed)))
 
     app = FastAPI(
         title="gridtui", version="1", description="网格化服务管理 command-centre API",
@@ -239,6 +295,9 @@ def create_app(
     hub = ChangeHub(source)
     app.state.hub = hub
     source.write_listeners.append(hub.kick)
+    # other processes' writes (a simulator, `gridtui watch`, another server) wake the
+    # stream too: the database file's changes on SQLite, LISTEN/NOTIFY on PostgreSQL
+    source.on_change(hub.kick)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -281,6 +340,39 @@ def create_app(
     def stats(who: Caller, at: At = None) -> dict[str, Any]:
         """The overview figures as of now (or ``at``)."""
         return asdict(source.overview(now(at)))
+
+    def clock_out(spec: ClockSpec | None) -> ClockOut:
+        return ClockOut(now=clock_now(), spec=spec.to_json() if spec else None)
+
+    @app.get(f"{API}/clock")
+    def get_clock(who: Caller) -> ClockOut:
+        """The server's now and the simulated clock it follows (``spec`` null: real time).
+        A change of kind ``clock`` on the stream says a new one was published."""
+        return clock_out(source.clock_spec())
+
+    @app.post(f"{API}/clock", status_code=201)
+    def publish_clock(body: ClockIn, who: Caller) -> ClockOut:
+        """Publish a simulated clock (admin tokens: it moves every SLA clock)."""
+        if who.role != "admin":
+            raise ApiError(403, "forbidden", f"role {who.role} may not set the clock; "
+                           "it needs admin")  # fmt: skip
+        start, server_now = body.start, clock_now()
+        if start is not None and start.utcoffset() is None:
+            raise ApiError(400, "bad_request", "start needs a time zone (e.g. 2026-11-24T10:00Z)")
+        if start is not None and abs(start - server_now) > MAX_SHIFT:
+            raise ApiError(
+                400, "bad_request",
+                f"start must be within {MAX_SHIFT.days} days of the server's clock "
+                f"({server_now:%Y-%m-%dT%H:%MZ})",
+            )  # fmt: skip
+        return clock_out(source.publish_clock(body.speed, start=start))
+
+    @app.get(f"{API}/config/problems")
+    def config_problems(who: Caller) -> dict[str, Any]:
+        """Rules files (``sla.toml``, ``scoring.toml``) whose edit was refused: file,
+        line, message and when; empty while the rules in force are the files' text. A
+        change of kind ``config`` on the stream says this may have changed."""
+        return {"problems": [asdict(p) for p in source.config_problems()]}
 
     @app.get(f"{API}/me")
     def me(who: Caller) -> dict[str, Any]:
@@ -480,4 +572,5 @@ def app_from_settings() -> FastAPI:
     from gridtui.config import Settings
 
     settings = Settings()
-    return create_app(LocalSource(settings.db, timezone=settings.timezone))
+    sweep = float(os.environ.get("GRIDTUI_SWEEP_SECONDS", SWEEP_SECONDS))
+    return create_app(LocalSource(settings.db, timezone=settings.timezone), sweep_seconds=sweep)

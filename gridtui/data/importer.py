@@ -1,4 +1,4 @@
-"""Importing real 311-style exports (CSV or JSON Lines) through a column map.
+"""Importing real 311-style exports (CSV, JSON Lines or a JSON array) through a column map.
 
 A map (TOML, see ``fixtures/maps/nyc311.toml``) names the source column of each ticket
 field, translates status and channel values, and gives the time zone of naive
@@ -7,6 +7,12 @@ good ones in batches, one transaction and one ``bulk``/``import`` change-feed ro
 batch that wrote something. Bad rows never stop an import: each becomes a
 :class:`Reject` (line, external id, field, reason) in the report and in the rejects
 file, with the raw row, so an operator can fix and re-import it.
+:func:`import_file_atomic` is the all-or-nothing variant the drop folder uses: one
+transaction (the caller's), and a single bad row refuses the whole file.
+
+The format follows the map's ``format`` or the file name: ``.csv``, ``.jsonl`` /
+``.ndjson`` (one object per line) or ``.json`` (an array of objects; errors name the
+line each object starts on).
 
 Row rules (the first problem found rejects the row):
 
@@ -23,10 +29,12 @@ Row rules (the first problem found rejects the row):
 Text is cleaned where it enters (:func:`~gridtui.domain.text.clean_text`; titles and
 addresses on one line); markup such as ``[bold]`` is kept as literal text, since the
 UI renders outside text as data. UTF-8 read back as Latin-1 (``â\\x80\\x99`` for ``’``),
-common in 311 exports, is repaired first. Unknown categories become
-``<code_prefix>.<slug>`` (function ``imported``, colour blue) and unknown departments
-``<PREFIX>-<SLUG>``; a value that already is a code is used as is. A ``grid`` value
-naming a node fills the ticket's hierarchy ids at that node's level and above.
+common in 311 exports, is repaired first. ``[values.category]`` and
+``[values.department]`` translate source values into our codes; other unknown
+categories become ``<code_prefix>.<slug>`` (function ``imported``, colour blue) and
+unknown departments ``<PREFIX>-<SLUG>``; a value that already is a code is used as
+is. A ``grid`` value naming a node fills the ticket's hierarchy ids at that node's
+level and above.
 
 Tickets are keyed by (source, external id), so importing a file again writes nothing.
 A changed row overwrites the imported fields (status included: the export is the
@@ -90,6 +98,16 @@ _PREFIX = re.compile(r"[a-z0-9][a-z0-9_-]{0,15}")
 _C1 = re.compile(r"[\x80-\x9f]")
 _SECTION = re.compile(r"\[+([^\]]+)\]")
 E = TypeVar("E", bound=StrEnum)
+Format = Literal["csv", "jsonl", "json"]
+FORMATS: dict[str, Format] = {"csv": "csv", "jsonl": "jsonl", "json": "json"}
+#: the format of an export by its file name's suffix (when the map gives none)
+SUFFIXES: dict[str, Format] = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+}
+_WS = re.compile(r"[ \t\n\r]*")
 
 
 class ImportMapError(ValueError):
@@ -120,8 +138,11 @@ class ImportMap:
     status_values: Mapping[str, Status]
     channel_values: Mapping[str, Channel]
     datetime_format: str | None = None
-    format: Literal["csv", "jsonl"] | None = None
+    format: Format | None = None
     code_prefix: str = ""
+    #: source value -> our category / department code (unlisted values pass as they are)
+    category_values: Mapping[str, str] = field(default_factory=dict)
+    department_values: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,17 +237,21 @@ class _MapReader:
             why = "expected 1-16 of a-z, 0-9, '_' or '-' (the default is the source)"
             raise self.fail("", "code_prefix", why)
         fmt = self.string(doc, "format")
-        if fmt not in (None, "csv", "jsonl"):
-            raise self.fail("", "format", f"{fmt!r}: expected 'csv' or 'jsonl'")
+        if fmt not in (None, *FORMATS):
+            raise self.fail("", "format", f"{fmt!r}: expected 'csv', 'jsonl' or 'json'")
         zone = self.zone(self.string(doc, "timezone", required=True) or "")
         time_format = self.time_format(self.string(doc, "datetime_format"))
         columns = self.columns(self.table(doc, "columns"))
         values = self.table(doc, "values")
         for key in values:
-            if key not in ("status", "channel"):
-                raise self.fail("values", key, "unknown key; expected status or channel")
+            if key not in ("status", "channel", "category", "department"):
+                raise self.fail(
+                    "values", key, "unknown key; expected status, channel, category or department"
+                )
         status = self.values(values, "status", Status, columns)
         channel = self.values(values, "channel", Channel, columns)
+        categories = self.codes(values, "category", 64)
+        departments = self.codes(values, "department", 32)
         return ImportMap(
             path=self.path,
             source=source,
@@ -235,8 +260,10 @@ class _MapReader:
             status_values=status,
             channel_values=channel,
             datetime_format=time_format,
-            format="csv" if fmt == "csv" else "jsonl" if fmt == "jsonl" else None,
+            format=FORMATS.get(fmt or ""),
             code_prefix=prefix,
+            category_values=categories,
+            department_values=departments,
         )
 
     def zone(self, name: str) -> ZoneInfo:
@@ -292,6 +319,15 @@ class _MapReader:
             raise self.fail(section, None, f'no {name} column: a "*" default is required')
         return out
 
+    def codes(self, table: dict[str, Any], name: str, limit: int) -> dict[str, str]:
+        section = f"values.{name}"
+        out: dict[str, str] = {}
+        for source, target in self.table(table, name, "values").items():
+            if not isinstance(target, str) or not target.strip() or len(target) > limit:
+                raise self.fail(section, source, f"expected a {name} code of 1-{limit} characters")
+            out[source] = target.strip()
+        return out
+
 
 def load_map(path: Path) -> ImportMap:
     """Read and validate the TOML map at ``path``.
@@ -322,12 +358,12 @@ class _Record:
     problem: str = ""  # why the row as a whole is unreadable (cells then hold what was read)
 
 
-def _file_format(path: Path, mapping: ImportMap) -> Literal["csv", "jsonl"]:
+def _file_format(path: Path, mapping: ImportMap) -> Format:
     if mapping.format:
         return mapping.format
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".jsonl", ".ndjson"):
-        return "csv" if suffix == ".csv" else "jsonl"
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
     raise ImportFileError(path, "cannot tell the format from the name: set format in the map")
 
 
@@ -393,6 +429,57 @@ def _jsonl_records(path: Path) -> Iterator[_Record]:
             yield _Record(line, {str(k): _cell(v) for k, v in obj.items()}, text)
 
 
+def _json_records(path: Path) -> Iterator[_Record]:
+    """The objects of a JSON array, each with the line it starts on (a file that does
+    not start with ``[`` is read as JSON Lines).
+
+    Raises:
+        ImportFileError: the array is not valid JSON (line and column named).
+    """
+    text = path.read_text(encoding="utf-8-sig")
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    if not text.startswith("[", pos):
+        yield from _jsonl_records(path)
+        return
+    decoder = json.JSONDecoder()
+    counted, line = 0, 1  # lines are counted once, as the reader moves forward
+
+    def line_at(p: int) -> int:
+        nonlocal counted, line
+        line += text.count("\n", counted, p)
+        counted = p
+        return line
+
+    def fail(p: int, why: str) -> ImportFileError:
+        column = p - text.rfind("\n", 0, p)
+        return ImportFileError(path, f"not JSON at line {line_at(p)} column {column}: {why}")
+
+    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    closed = text.startswith("]", pos)
+    while not closed:
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise ImportFileError(
+                path, f"not JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
+        start, raw = line_at(pos), text[pos:end]
+        if isinstance(obj, dict):
+            yield _Record(start, {str(k): _cell(v) for k, v in obj.items()}, raw)
+        else:
+            yield _Record(start, {}, raw, "expected a JSON object")
+        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+        if text.startswith(",", pos):
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        elif text.startswith("]", pos):
+            closed = True
+        else:
+            raise fail(pos, "expected ',' or ']' after an element of the array")
+    rest = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    if rest < len(text):
+        raise fail(rest, "unexpected text after the array")
+
+
 def _records(path: Path, fmt: str, mapping: ImportMap) -> Iterator[_Record]:
     """Every non-blank record of the file, in order.
 
@@ -401,7 +488,13 @@ def _records(path: Path, fmt: str, mapping: ImportMap) -> Iterator[_Record]:
     """
     last = 0
     try:
-        records = _csv_records(path, mapping) if fmt == "csv" else _jsonl_records(path)
+        records = (
+            _csv_records(path, mapping)
+            if fmt == "csv"
+            else _json_records(path)
+            if fmt == "json"
+            else _jsonl_records(path)
+        )
         for rec in records:
             last = rec.line
             yield rec
@@ -568,8 +661,10 @@ def _row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMap) -> _
     lat, lon = _coord(cells, mapping, "lat", 90), _coord(cells, mapping, "lon", 180)
     if (lat is None) != (lon is None):
         raise _Bad("lat" if lat is None else "lon", "given without its pair (lat and lon)")
-    category = _text(cells, mapping, "category", one_line=True)
-    title = _text(cells, mapping, "title", one_line=True) or category
+    given = _text(cells, mapping, "category", one_line=True)
+    category = mapping.category_values.get(given, given)
+    title = _text(cells, mapping, "title", one_line=True) or given
+    department = _text(cells, mapping, "department", one_line=True)
     return _Row(
         line=line,
         external_id=key,
@@ -584,7 +679,7 @@ def _row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMap) -> _
         address=_cut(_text(cells, mapping, "address", one_line=True), 200),
         lat=lat,
         lon=lon,
-        department=_text(cells, mapping, "department", one_line=True),
+        department=mapping.department_values.get(department, department),
         grid=_text(cells, mapping, "grid", one_line=True),
     )
 
@@ -887,12 +982,78 @@ def import_file(
     return report
 
 
+class ImportRowsError(ImportFileError):
+    """Rows of an export were refused, so an all-or-nothing import wrote nothing;
+    ``report.rejects`` lists them (line, external id, field, reason)."""
+
+    def __init__(self, path: Path, report: ImportReport) -> None:
+        self.report = report
+        first = report.rejects[0]
+        super().__init__(
+            path,
+            f"{report.rejected} of {report.read} row(s) refused, nothing imported "
+            f"(first: line {first.line}: {first.field}: {first.reason})",
+        )
+
+
+def import_file_atomic(
+    session: Session, path: Path, mapping: ImportMap, *, now: datetime
+) -> ImportReport:
+    """Import the export at ``path`` inside the caller's transaction: every row, or
+    (when any row is refused) none. The drop folder (:mod:`gridtui.data.inbox`) uses it.
+
+    Rows are written as they are checked (in batches, inside the one transaction);
+    after a refused row nothing more is written but every row is still checked, so the
+    error lists them all. The caller commits on success and rolls back on an error.
+
+    Raises:
+        ImportRowsError: rows were refused (all of them listed, up to
+            :data:`MAX_REPORTED_REJECTS`); the caller must roll back.
+        ImportFileError: the file cannot be read as a whole (encoding, CSV structure,
+            JSON syntax, header).
+        ValueError: ``now`` is naive.
+    """
+    if now.tzinfo is None:
+        raise ValueError(f"now={now!r} is naive: pass an aware time")
+    if not path.is_file():
+        raise ImportFileError(path, "no such file")
+    fmt = _file_format(path, mapping)
+    repeats = _Repeats(path.stat().st_size)
+    for rec in _records(path, fmt, mapping):
+        key = _key(rec, mapping)
+        if key:
+            repeats.add(key, rec.line)
+    report = ImportReport()
+    store = _Store(mapping, report, path.name, now)
+    batch: list[_Row] = []
+    for rec in _records(path, fmt, mapping):
+        report.read += 1
+        row = _parse(rec, mapping)
+        if isinstance(row, Reject):
+            report.add_reject(row)
+            batch = []
+        elif repeats.superseded(row.external_id, row.line):
+            report.superseded += 1
+        elif not report.rejected:
+            batch.append(row)
+            if len(batch) >= MAX_BATCH // 5:
+                store.write(session, batch)
+                batch = []
+    if report.rejected:
+        raise ImportRowsError(path, report)
+    if batch:
+        store.write(session, batch)
+    return report
+
+
 __all__ = [
     "ImportFileError",
     "ImportMap",
     "ImportMapError",
     "ImportReport",
+    "ImportRowsError",
     "Reject",
     "import_file",
+    "import_file_atomic",
     "load_map",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -25,11 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data import queue as queue_pages
 from gridtui.data.boards import board as build_board
-from gridtui.data.changefeed import ChangeRecord, changes_since
+from gridtui.data.changefeed import ChangeRecord, changes_since, record_change
 from gridtui.data.changefeed import last_seq as feed_last_seq
 from gridtui.data.db import make_engine, session_factory
 from gridtui.data.models import (
     Category,
+    ConfigDoc,
+    ConfigProblemRow,
     DailyReportRow,
     Department,
     Node,
@@ -42,7 +45,9 @@ from gridtui.data.records import (
     Anchor,
     Board,
     ChangeBatch,
+    ClockSpec,
     ClockView,
+    ConfigProblem,
     Cursor,
     DailyReports,
     Named,
@@ -67,6 +72,7 @@ from gridtui.data.service import (
     NewTicket,
     ServiceError,
     StaleTicket,
+    SweepResult,
     TicketService,
 )
 from gridtui.data.sla_runtime import Step, assignee_of
@@ -77,6 +83,7 @@ from gridtui.data.source import (
     SourceUnavailable,
     StaleData,
 )
+from gridtui.data.wakeup import ChangeSignal, ChangeWaiter, Waker, start_waker
 from gridtui.domain.lifecycle import IllegalTransition, Status, allowed_actions
 from gridtui.domain.reports import ReportError, report_day
 from gridtui.domain.roles import (
@@ -95,6 +102,10 @@ T = TypeVar("T")
 RATE_WINDOW_DAYS = 30
 AT_RISK = 30  # enough to fill a wall screen; smaller screens show the first rows
 MISSING_SHOWN = 50
+#: the ``config_docs`` row holding the simulated clock a simulator published
+CLOCK_DOC = "clock.json"
+#: seconds a read of the published clock is reused
+SPEC_TTL = 1.0
 
 
 class LocalSource:
@@ -118,14 +129,22 @@ class LocalSource:
         )
         self.engine = make_engine(url)
         self.factory: sessionmaker[Session] = session_factory(self.engine)
-        self.service = TicketService(
-            self.factory, timezone=timezone, **({"clock": clock} if clock else {})
-        )
+        self._clock = clock
+        #: (monotonic time of the read, spec) of the published simulated clock
+        self._spec: tuple[float, ClockSpec | None] | None = None
+        self.service = TicketService(self.factory, timezone=timezone, clock=clock or self.now)
         self._ref: Reference | None = None
         self._ref_lock = threading.Lock()
         #: called (from the writing thread) after each successful write, e.g. to wake
         #: a change stream at once
         self.write_listeners: list[Callable[[], None]] = []
+        #: moves when the data may have changed: this process's writes at once, other
+        #: processes' through a waker (gridtui.data.wakeup) started on first use
+        self.changed = ChangeSignal()
+        self.write_listeners.append(self.changed.bump)
+        self._waker: Waker | None = None
+        self._waking = False
+        self._waker_lock = threading.Lock()
         # SQLite has one writer at a time: threads of this process that write at once
         # would wait for each other in SQLite's busy handler, which sleeps in steps of
         # up to 100 ms. Queue them here instead (PostgreSQL locks rows, not the file).
@@ -169,7 +188,12 @@ class LocalSource:
         self.engine.dispose()
 
     def close(self) -> None:
-        """Dispose of the connection pool."""
+        """Stop watching for changes, release every waiter, dispose of the pool."""
+        with self._waker_lock:
+            waker, self._waker = self._waker, None
+        if waker is not None:
+            waker.close()
+        self.changed.close()
         self.engine.dispose()
 
     # -- reference ---------------------------------------------------------------------
@@ -528,6 +552,44 @@ class LocalSource:
 
         self._write(run)
 
+    # -- wake-ups and refused rules -----------------------------------------------------------
+
+    def on_change(self, callback: Callable[[], None]) -> bool:
+        """Call ``callback`` (from a watcher thread) whenever the data may have changed,
+        whichever process wrote; starts watching the database.
+
+        Returns:
+            True when other processes' writes are noticed (a SQLite file, PostgreSQL
+            with psycopg 3); False when only this process's writes are (poll then).
+        """
+        self.changed.listeners.append(callback)
+        return self._start_waker()
+
+    def change_waiter(self) -> ChangeWaiter:
+        """See :meth:`DataSource.change_waiter`; starts watching the database."""
+        waiter = self.changed.waiter()
+        self._start_waker()
+        return waiter
+
+    def _start_waker(self) -> bool:
+        with self._waker_lock:
+            if not self._waking:
+                self._waking = True
+                self._waker = start_waker(self.url, self.changed)
+            return self._waker is not None
+
+    def config_problems(self) -> list[ConfigProblem]:
+        """See :meth:`DataSource.config_problems`."""
+        with self._session() as s:
+            rows = s.scalars(select(ConfigProblemRow).order_by(ConfigProblemRow.name))
+            return [ConfigProblem(r.name, r.line, r.message, r.at) for r in rows]
+
+    def sweep(self, at: datetime | None = None) -> SweepResult:
+        """One round of the SLA sweeper as of ``at`` (default: the source's clock):
+        breached clocks get their penalty and note once, and escalate where the rules
+        say so. Run by ``gridtui serve``, ``gridtui simulate`` and ``gridtui sweep``."""
+        return self._write(lambda: self.service.sweep(at=at or self.now()))
+
     # -- change feed ------------------------------------------------------------------------
 
     def last_seq(self) -> int:
@@ -547,6 +609,8 @@ class LocalSource:
         if any(c.kind in ("bulk", "config") for c in batch):
             with self._ref_lock:
                 self._ref = None  # fixtures reloaded: names and nodes may have changed
+        if any(c.kind == "clock" for c in batch):
+            self._spec = None  # a simulator published its clock again: read it afresh
         return ChangeBatch(
             seq=batch[-1].seq if batch else since,
             ticket_ids=frozenset(c.entity_id for c in batch if c.kind == "ticket" and c.entity_id),
@@ -554,8 +618,91 @@ class LocalSource:
             count=len(batch),
         )
 
+    # -- the clock -------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The time of this source's writes (and of the server's answers): the injected
+        clock, else the simulated clock a simulator published (:meth:`clock_spec`), else
+        real time; aware UTC, whole seconds."""
+        if self._clock is not None:
+            return self._clock()
+        real = datetime.now(UTC)
+        try:
+            spec = self.clock_spec()
+        except SourceError:
+            # the database is away (or the row is broken): keep the last spec known
+            last = self._spec
+            spec = last[1] if last else None
+            self._spec = (time.monotonic(), spec)
+        return (spec.now(real) if spec else real).replace(microsecond=0)
+
+    def clock_spec(self) -> ClockSpec | None:
+        """See :meth:`DataSource.clock_spec`: the ``clock.json`` row, read at most once
+        every :data:`SPEC_TTL` seconds (and again after a ``clock`` change).
+
+        Raises:
+            SourceUnavailable: the database is away.
+            SourceError: the row holds something that is not a clock spec.
+        """
+        cached = self._spec
+        if cached is not None and time.monotonic() - cached[0] < SPEC_TTL:
+            return cached[1]
+        with self._session() as s:
+            doc = s.get(ConfigDoc, CLOCK_DOC)
+            text = doc.text if doc is not None else None
+        spec = _parse_spec(text) if text is not None else None
+        self._spec = (time.monotonic(), spec)
+        return spec
+
+    def publish_clock(self, speed: float, *, start: datetime | None = None) -> ClockSpec:
+        """Publish a simulated clock running ``speed`` times real time, and record a
+        ``clock`` change so that every live client follows it.
+
+        It continues from the published clock's current time, or from ``start`` when
+        that is later: the city's time never goes backwards. With no clock published yet
+        it starts at ``start`` (default: real time).
+
+        Raises:
+            ActionRefused: a speed out of range or a ``start`` without a time zone.
+            SourceUnavailable: the database is away.
+        """
+        if start is not None and start.utcoffset() is None:
+            raise ActionRefused(f"start {start.isoformat()} has no time zone")
+
+        def run() -> ClockSpec:
+            real = datetime.now(UTC)
+            with self.factory.begin() as s:
+                doc = s.get(ConfigDoc, CLOCK_DOC, with_for_update=True)
+                try:
+                    old = _parse_spec(doc.text) if doc is not None else None
+                except SourceError:
+                    old = None  # a broken row is replaced
+                if old is None:
+                    origin = start if start is not None else real
+                else:
+                    origin = max(old.now(real), start) if start is not None else old.now(real)
+                spec = ClockSpec(real, origin.astimezone(UTC), float(speed))
+                text = json.dumps(spec.to_json())
+                if doc is None:
+                    s.add(ConfigDoc(name=CLOCK_DOC, text=text, loaded_at=real))
+                else:
+                    doc.text, doc.loaded_at = text, real
+                record_change(s, at=spec.origin_sim, kind="clock", op="publish",
+                              data=spec.to_json())  # fmt: skip
+            self._spec = (time.monotonic(), spec)
+            return spec
+
+        return self._write(run)
+
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _parse_spec(text: str) -> ClockSpec:
+    try:
+        return ClockSpec.from_json(json.loads(text))
+    except ValueError as exc:  # also bad JSON
+        raise SourceError(f"{CLOCK_DOC} in the database is not a clock: {exc}") from exc
 
 
 def _canonical(*parts: object) -> str:

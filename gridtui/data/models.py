@@ -292,6 +292,37 @@ class ConfigDoc(Base):
     loaded_at: Mapped[datetime]
 
 
+class ConfigProblemRow(Base):
+    """A rules file whose current text was refused: the last good text stays in force.
+
+    One row per file name while its edit is broken; fixing the file deletes it.
+    ``digest`` is the SHA-256 of the refused text, so several watchers of one folder
+    record one problem (and one change) per broken text, not one each.
+    """
+
+    __tablename__ = "config_problems"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    line: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class InboxFile(Base):
+    """A file the drop folder imported, by content: the same bytes are never imported
+    twice, under any name, by any process, across restarts."""
+
+    __tablename__ = "inbox_files"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the bytes
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(32))  # the import map's source
+    at: Mapped[datetime]
+
+
 class ApiToken(Base):
     """A bearer token for the API; only its hash is stored."""
 
@@ -327,10 +358,12 @@ __all__ = [
     "Category",
     "Change",
     "ConfigDoc",
+    "ConfigProblemRow",
     "DailyReportRow",
     "Department",
     "Entity",
     "IdempotencyKey",
+    "InboxFile",
     "Node",
     "ScoreEntry",
     "Ticket",

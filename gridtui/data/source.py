@@ -20,11 +20,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from gridtui.data.changesignal import ChangeWaiter
 from gridtui.data.records import (
     ActionOutcome,
     Anchor,
     Board,
     ChangeBatch,
+    ClockSpec,
+    ConfigProblem,
     Cursor,
     Overview,
     Page,
@@ -174,6 +177,24 @@ class DataSource(Protocol):
 
     def changes(self, since: int) -> ChangeBatch:
         """What changed after sequence number ``since`` (at most a bounded batch)."""
+        ...
+
+    def clock_spec(self) -> ClockSpec | None:
+        """The simulated clock a simulator published (None: real time).
+
+        A change of kind ``clock`` on the feed says it was published again.
+        """
+        ...
+
+    def change_waiter(self) -> ChangeWaiter:
+        """A waiter whose ``wait(timeout)`` blocks until the data may have changed
+        (another process's write included), so a reader asks :meth:`changes` once per
+        change instead of polling. ``close()`` it when the reader stops."""
+        ...
+
+    def config_problems(self) -> list[ConfigProblem]:
+        """Rules files whose edit was refused (empty when all are in force). A change
+        of kind ``config`` on the feed says this may have changed."""
         ...
 
     def close(self) -> None:

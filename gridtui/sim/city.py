@@ -1,0 +1,123 @@
+"""What the simulator knows of the city: grids and their workers, the catalogue.
+
+The hierarchy, departments, categories and workers come from the data source's
+catalogue (:meth:`~gridtui.data.source.DataSource.reference`), so the simulator works
+the same on a database and over the API. What the catalogue does not carry — each
+category's function, colour, dispute flag and department, and which worker a grid
+has — is read from the city folder it was loaded from (``fixtures/``:
+``categories.csv``, ``workers.csv``), and only for the names the catalogue has.
+Without that folder every category is an ordinary, blue, department-less matter and
+patrol reports carry no worker's name.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from gridtui.data.fixtures import CategoryRow, WorkerRow
+from gridtui.data.records import Reference
+from gridtui.data.seedgen import CategoryInfo, GridInfo
+
+R = TypeVar("R", CategoryRow, WorkerRow)
+
+
+@dataclass(frozen=True, slots=True)
+class SimCity:
+    """The city as the simulator drives it."""
+
+    grids: list[GridInfo]
+    #: grid node id → its code (what a new ticket names)
+    grid_codes: dict[int, str]
+    categories: list[CategoryInfo]
+    #: category code → its department's code (where a whistle goes)
+    category_departments: dict[str, str]
+    #: worker id → code, and the workers in code order (for daily reports, spot checks)
+    worker_codes: dict[int, str]
+    workers: list[tuple[int, str]]
+    #: department id → code
+    department_codes: dict[int, str]
+
+    def category(self, code: str) -> CategoryInfo | None:
+        """The category ``code``, if the simulator knows it."""
+        return next((c for c in self.categories if c.code == code), None)
+
+
+def _rows(folder: Path | None, name: str, model: type[R]) -> list[R]:
+    """The valid rows of a city CSV file (the file was checked when it was loaded)."""
+    path = folder / name if folder is not None else None
+    if path is None or not path.is_file():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for row in rows:
+        try:
+            out.append(model.model_validate(row))
+        except ValidationError:
+            continue
+    return out
+
+
+def load_city(ref: Reference, fixtures: Path | None) -> SimCity:
+    """The city of the catalogue ``ref``, completed from the folder ``fixtures``.
+
+    Raises:
+        ValueError: the catalogue has no grids or no categories.
+    """
+    dept_ids = {d.code: i for i, d in ref.departments.items()}
+    worker_ids = {w.code: i for i, w in ref.workers.items()}
+
+    # the grid's worker is the one the service assigns: its first non-leader, by load order
+    by_grid: dict[str, str] = {}
+    workers = _rows(fixtures, "workers.csv", WorkerRow)
+    for w in sorted(workers, key=lambda w: w.role == "leader"):
+        if w.code in worker_ids:
+            by_grid.setdefault(w.grid, w.code)
+
+    grids: list[GridInfo] = []
+    grid_codes: dict[int, str] = {}
+    for node in sorted(ref.nodes.values(), key=lambda n: n.id):
+        if node.level != "grid":
+            continue
+        grid_codes[node.id] = node.code
+        code = by_grid.get(node.code, "")
+        grids.append(GridInfo(node.id, node.name, None, None, None, worker_ids.get(code, 0), code))
+
+    known = {r.code: r for r in _rows(fixtures, "categories.csv", CategoryRow)}
+    categories: list[CategoryInfo] = []
+    category_departments: dict[str, str] = {}
+    for code, named in sorted(ref.categories.items()):
+        row = known.get(code)
+        if row is None:
+            if known:
+                continue  # e.g. imported categories: not something the city reports
+            categories.append(CategoryInfo(code, named.name, "information", "blue", False, None))
+            continue
+        dept = row.department if row.department in dept_ids else None
+        categories.append(
+            CategoryInfo(
+                code, named.name, row.function, row.default_colour.value, row.is_dispute,
+                dept_ids[dept] if dept else None,
+            )
+        )  # fmt: skip
+        if dept:
+            category_departments[code] = dept
+    if not grids or not categories:
+        raise ValueError("the city has no grids or no categories: load a city first")
+    return SimCity(
+        grids=grids,
+        grid_codes=grid_codes,
+        categories=categories,
+        category_departments=category_departments,
+        worker_codes={i: w.code for i, w in ref.workers.items()},
+        workers=sorted(((i, w.code) for i, w in ref.workers.items()), key=lambda p: p[1]),
+        department_codes={i: d.code for i, d in ref.departments.items()},
+    )
+
+
+__all__ = ["SimCity", "load_city"]

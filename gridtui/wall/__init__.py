@@ -1,0 +1,14 @@
+"""The wall display (``gridtui wall``): the app is :mod:`gridtui.wall.app`, what it
+alerts on :mod:`gridtui.wall.alerts`, its screens :mod:`gridtui.screens.wall`.
+
+The names here are importable without loading Textual (the CLI parses with them).
+"""
+
+#: the wall's screens, in default rotation order
+WALL_SCREENS = ("overview", "risk", "sla", "scorecards")
+#: what an alert may do: ring the terminal bell, flash the header
+ALERT_MODES = ("bell", "flash")
+#: seconds on each screen by default
+DEFAULT_ROTATE = 20.0
+
+__all__ = ["ALERT_MODES", "DEFAULT_ROTATE", "WALL_SCREENS"]

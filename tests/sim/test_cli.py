@@ -1,0 +1,131 @@
+"""``gridtui simulate`` end to end in real processes, and the simulator ``gridtui demo``
+starts beside the app (and stops with it)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gridtui.cli import _start_simulator, _stop_child
+from gridtui.data.local import LocalSource
+from gridtui.data.models import Ticket
+from tests.conftest import FIXTURES, NOW, ROOT
+
+GRIDTUI = str(Path(sys.executable).with_name("gridtui"))
+
+
+def _simulate(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [GRIDTUI, "--db", url, "simulate", "--fixtures", str(FIXTURES), *args],
+        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+    )  # fmt: skip
+
+
+def _simulated(url: str) -> list[Ticket]:
+    source = LocalSource(url)
+    with source.factory() as s:
+        rows = list(s.scalars(select(Ticket).where(Ticket.source == "simulator")))
+    source.close()
+    return rows
+
+
+def test_simulate_runs_for_its_duration_and_a_restart_continues_the_clock(city_url: str) -> None:
+    done = _simulate(city_url, "--speed", "7200", "--duration", "3h", "--start", NOW.isoformat(),
+                     "--seed", "3", "--progress", "0.2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "simulating sqlite" in out and "from 2026-11-24 10:00:00 at ×7200" in out
+    assert "until 2026-11-24 13:00:00" in out
+    assert "opened" in out and "overdue now" in out  # progress lines
+    assert "done at 2026-11-24 13:00" in out
+    first = _simulated(city_url)
+    assert first and all(NOW <= t.opened_at <= NOW + timedelta(hours=3) for t in first)
+    source = LocalSource(city_url)
+    spec = source.clock_spec()
+    source.close()
+    assert spec is not None and spec.speed == 1.0  # handed back at real speed
+    stood = spec.origin_sim
+    assert NOW + timedelta(hours=3) <= stood < NOW + timedelta(hours=3, minutes=30)
+
+    # a restart asking for the old start goes on from where the city's time stands
+    again = _simulate(city_url, "--speed", "7200", "--duration", "2h", "--start", NOW.isoformat(),
+                      "--seed", "4", "--progress", "0")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "already stands at 2026-11-24 13:" in again.stdout
+    later = [t for t in _simulated(city_url) if t.id not in {f.id for f in first}]
+    assert later and all(t.opened_at >= stood for t in later)
+
+
+def test_simulate_refuses_a_database_without_a_city(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path}/empty.sqlite"
+    done = _simulate(empty, "--duration", "1h")
+    assert done.returncode == 1
+    assert "no gridtui schema" in done.stderr
+
+
+def test_demo_starts_the_simulator_and_stops_it(
+    city_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the log goes to var/ of the working folder
+    child = _start_simulator(argparse.Namespace(db_url=city_url, speed=600.0))
+    try:
+        source = LocalSource(city_url)
+        deadline = time.monotonic() + 60
+        spec = None
+        while time.monotonic() < deadline and (spec is None or spec.speed != 600.0):
+            spec = source.clock_spec()
+            time.sleep(0.2)
+        assert spec is not None and spec.speed == 600.0
+        assert child.poll() is None
+    finally:
+        _stop_child(child)
+    assert child.returncode == 0
+    time.sleep(1.1)  # the source's cached read of the clock expires
+    spec = source.clock_spec()
+    assert spec is not None and spec.speed == 1.0
+    log = (tmp_path / "var" / "simulate.log").read_text(encoding="utf-8")
+    assert "×600" in log and "clock back at real speed" in log
+    source.close()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().split(") ")[1].startswith("Z")  # a zombie nobody reaped
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_the_demo_simulator_ends_when_the_app_is_gone(city_url: str) -> None:
+    """A simulator started by an app that died (no chance to stop it) stops by itself."""
+    launcher = (
+        "import os, subprocess, sys;"
+        f"p = subprocess.Popen([{GRIDTUI!r}, '--db', {city_url!r}, 'simulate', "
+        "'--speed', '60', '--parent', str(os.getpid()), '--progress', '0'],"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True);"
+        "print(p.pid, flush=True)"
+    )
+    done = subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True,
+                          timeout=30, check=True)  # fmt: skip
+    pid = int(done.stdout.strip())
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _gone(pid):
+            time.sleep(0.2)
+        assert _gone(pid)
+    finally:
+        if not _gone(pid):
+            os.kill(pid, 9)
+    # it stopped cleanly: no clock left racing (it may have stopped before publishing one)
+    source = LocalSource(city_url)
+    spec = source.clock_spec()
+    source.close()
+    assert spec is None or spec.speed == 1.0
