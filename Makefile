@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= var/demo.sqlite
-DEMO_SPEED ?= 10
+DEMO_SPEED ?= 60
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 .PHONY: demo test test-pg bench bench-api lint clean venv

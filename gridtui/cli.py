@@ -774,7 +774,11 @@ def build_parser() -> argparse.ArgumentParser:
     _ui_options(demo, screen_default="overview")
     _rules_options(demo, settings)
     demo.add_argument(
-        "--speed", type=_speed, default=10.0, help="the simulator's speed (default 10)"
+        "--speed",
+        type=_speed,
+        default=60.0,
+        help="the simulator's speed (default 60: a simulated hour a minute, so that a "
+        "visitor sees the city move even at night)",
     )
     demo.add_argument("--no-sim", action="store_true", help="without the simulator")
     demo.set_defaults(func=cmd_demo, role="officer")
