@@ -43,9 +43,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.changefeed import record_change
-from gridtui.data.models import ConfigDoc, ConfigProblemRow, Ticket, TicketEvent
+from gridtui.data.models import ConfigDoc, ConfigProblemRow, Ticket
 from gridtui.data.records import ConfigProblem
-from gridtui.data.sla_runtime import SlaRuntime, Step, assignee_of, deadlines
+from gridtui.data.sla_runtime import SlaRuntime, assignee_of, deadlines, steps_of
 from gridtui.domain.scoring import parse_scoring_config
 from gridtui.domain.sla import parse_sla_config
 
@@ -225,7 +225,7 @@ def recompute_deadlines(
             if not tickets:
                 break
             last = tickets[-1].id
-            steps = _steps_of(s, [t.id for t in tickets])
+            steps = steps_of(s, [t.id for t in tickets])
             for t in tickets:
                 policy = runtime.policy(
                     t.colour, t.category, t.channel, assignee_of(t.department_id)
@@ -241,17 +241,6 @@ def recompute_deadlines(
                 data={"name": "sla.toml", "tickets": moved},
             )  # fmt: skip
     return moved
-
-
-def _steps_of(s: Session, ids: list[int]) -> dict[int, list[Step]]:
-    out: dict[int, list[Step]] = {}
-    for e in s.execute(
-        select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.at, TicketEvent.actor)
-        .where(TicketEvent.ticket_id.in_(ids))
-        .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
-    ):
-        out.setdefault(e.ticket_id, []).append(Step(e.action, e.at, e.actor))
-    return out
 
 
 def _rowcount(result: object) -> int:

@@ -37,7 +37,6 @@ from gridtui.data.models import (
     Department,
     Node,
     Ticket,
-    TicketEvent,
     Worker,
 )
 from gridtui.data.records import (
@@ -75,7 +74,7 @@ from gridtui.data.service import (
     SweepResult,
     TicketService,
 )
-from gridtui.data.sla_runtime import Step, assignee_of
+from gridtui.data.sla_runtime import assignee_of, steps_of
 from gridtui.data.source import (
     ActionRefused,
     NotPermitted,
@@ -400,7 +399,7 @@ class LocalSource:
                 )
             ]
             runtime = self.service.rules(s)[0]
-            steps = _steps_of(s, [r.id for r in rows])
+            steps = steps_of(s, [r.id for r in rows])
         out: list[SlaRow] = []
         for row in rows:
             policy = runtime.policy(
@@ -732,19 +731,6 @@ def _bucket(bounds: list[datetime], values: Sequence[datetime]) -> list[int]:
         if i >= 0:
             counts[i] += 1
     return counts
-
-
-def _steps_of(s: Session, ids: list[int]) -> dict[int, list[Step]]:
-    out: dict[int, list[Step]] = {}
-    if not ids:
-        return out
-    for e in s.execute(
-        select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.at, TicketEvent.actor)
-        .where(TicketEvent.ticket_id.in_(ids))
-        .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
-    ):
-        out.setdefault(e.ticket_id, []).append(Step(e.action, e.at, e.actor))
-    return out
 
 
 def clock_view(

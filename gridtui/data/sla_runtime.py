@@ -13,6 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridtui.data.models import TicketEvent
 from gridtui.domain.sla import ClockStatus, Policy, SlaConfig, evaluate, parse_sla_config
 
 
@@ -82,3 +86,17 @@ def deadlines(statuses: Sequence[ClockStatus]) -> tuple[datetime | None, datetim
     due = next((s.deadline for s in statuses if s.resolution), None)
     running = [s.deadline for s in statuses if s.deadline is not None and s.stopped_at is None]
     return due, min(running, default=None)
+
+
+def steps_of(s: Session, ids: list[int]) -> dict[int, list[Step]]:
+    """The timelines of the tickets ``ids`` as SLA steps, in one query."""
+    out: dict[int, list[Step]] = {}
+    if not ids:
+        return out
+    for e in s.execute(
+        select(TicketEvent.ticket_id, TicketEvent.action, TicketEvent.at, TicketEvent.actor)
+        .where(TicketEvent.ticket_id.in_(ids))
+        .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
+    ):
+        out.setdefault(e.ticket_id, []).append(Step(e.action, e.at, e.actor))
+    return out

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import pytest
 import uvicorn
@@ -34,17 +35,24 @@ def city(db_url: str, factory) -> Iterator[LocalSource]:
     src.close()
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[..., str]]:
-    """``serve(source, heartbeat=…)`` → the base URL of a real uvicorn serving the API.
+def fixed_clock() -> datetime:
+    """The API tests' now."""
+    return NOW
 
-    Every server is stopped (and its thread joined) before the sources close.
-    """
-    running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def start(source: LocalSource, heartbeat: float = 15.0, port: int | None = None) -> str:
+class LiveServers:
+    """Real uvicorn servers on 127.0.0.1, each in a thread; :meth:`stop` stops them all
+    (and joins their threads) before the sources close."""
+
+    def __init__(self, clock: Callable[[], datetime] | None, heartbeat: float) -> None:
+        self.clock, self.heartbeat = clock, heartbeat
+        self.running: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def __call__(
+        self, source: LocalSource, heartbeat: float | None = None, port: int | None = None
+    ) -> str:
         port = port or free_port()
-        app = create_app(source, clock=lambda: NOW, heartbeat=heartbeat)
+        app = create_app(source, clock=self.clock, heartbeat=heartbeat or self.heartbeat)
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                 lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
         server = uvicorn.Server(config)
@@ -55,19 +63,24 @@ def serve() -> Iterator[Callable[..., str]]:
                 break
             time.sleep(0.05)
         assert server.started, "uvicorn did not start"
-        running.append((server, thread))
+        self.running.append((server, thread))
         return f"http://127.0.0.1:{port}"
 
-    def stop() -> None:
-        for server, _ in running:
+    def stop(self) -> None:
+        for server, _ in self.running:
             server.should_exit = True
-        for _, thread in running:
+        for _, thread in self.running:
             thread.join(10)
-        running.clear()
+        self.running.clear()
 
-    start.stop = stop  # type: ignore[attr-defined]
-    yield start
-    stop()
+
+@pytest.fixture
+def serve() -> Iterator[LiveServers]:
+    """``serve(source, heartbeat=…, port=…)`` → the base URL of a real uvicorn serving
+    the API on the tests' fixed clock; ``serve.stop()`` stops every one started."""
+    servers = LiveServers(fixed_clock, heartbeat=15.0)
+    yield servers
+    servers.stop()
 
 
 @pytest.fixture

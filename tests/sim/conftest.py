@@ -4,17 +4,12 @@ real uvicorn servers whose clock follows the published one (no injected clock)."
 from __future__ import annotations
 
 import shutil
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from gridtui.api.server import create_app
-from gridtui.data.local import LocalSource
-from tests.api.conftest import free_port
+from tests.api.conftest import LiveServers
 from tests.conftest import NOW, build_demo_city
 
 
@@ -35,38 +30,13 @@ def city_url(sim_template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def live_serve() -> Iterator[Callable[..., str]]:
+def live_serve() -> Iterator[LiveServers]:
     """``live_serve(source, port=None)`` → the URL of a real uvicorn over ``source``,
     on the source's own clock (real time, or the simulated clock published in the
     database). ``live_serve.stop()`` stops every server started so far."""
-    running: list[tuple[uvicorn.Server, threading.Thread]] = []
-
-    def start(source: LocalSource, port: int | None = None) -> str:
-        port = port or free_port()
-        config = uvicorn.Config(create_app(source, heartbeat=1.0), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="off",
-                                timeout_graceful_shutdown=2)  # fmt: skip
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        assert server.started, "uvicorn did not start"
-        running.append((server, thread))
-        return f"http://127.0.0.1:{port}"
-
-    def stop() -> None:
-        for server, _ in running:
-            server.should_exit = True
-        for _, thread in running:
-            thread.join(10)
-        running.clear()
-
-    start.stop = stop  # type: ignore[attr-defined]
-    yield start
-    stop()
+    servers = LiveServers(None, heartbeat=1.0)
+    yield servers
+    servers.stop()
 
 
 __all__ = ["NOW"]
