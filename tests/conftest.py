@@ -4,10 +4,12 @@ PostgreSQL when GRIDTUI_TEST_PG names a server, e.g. via `make test-pg`)."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -74,3 +76,14 @@ def build_demo_city(url: str, *, seed_no: int) -> None:
     load_fixtures(factory, FIXTURES, now=NOW)
     seed(factory, scale="demo", seed=seed_no, now=NOW, fixtures=FIXTURES)
     engine.dispose()
+
+
+def until(check: Callable[[], Any], seconds: float = 30.0) -> Any:
+    """``check()`` once it is truthy (polled every 50 ms), else its last value after
+    ``seconds``: for what other threads and processes do (watchers, servers)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)

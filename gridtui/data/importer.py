@@ -506,6 +506,23 @@ def _records(path: Path, fmt: str, mapping: ImportMap) -> Iterator[_Record]:
         raise ImportFileError(path, f"cannot read: {exc.strerror or exc}") from exc
 
 
+def _first_pass(path: Path, mapping: ImportMap) -> tuple[Format, _Repeats]:
+    """The file's format and the keys it repeats (read once before any write).
+
+    Raises:
+        ImportFileError: no such file, or it cannot be read as a whole.
+    """
+    if not path.is_file():
+        raise ImportFileError(path, "no such file")
+    fmt = _file_format(path, mapping)
+    repeats = _Repeats(path.stat().st_size)
+    for rec in _records(path, fmt, mapping):
+        key = _key(rec, mapping)
+        if key:
+            repeats.add(key, rec.line)
+    return fmt, repeats
+
+
 class _Repeats:
     """External ids that occur more than once in a file, found in bounded memory.
 
@@ -950,14 +967,7 @@ def import_file(
         raise ValueError(f"now={now!r} is naive: pass an aware time")
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch_size={batch_size}: expected 1..{MAX_BATCH}")
-    if not path.is_file():
-        raise ImportFileError(path, "no such file")
-    fmt = _file_format(path, mapping)
-    repeats = _Repeats(path.stat().st_size)
-    for rec in _records(path, fmt, mapping):
-        key = _key(rec, mapping)
-        if key:
-            repeats.add(key, rec.line)
+    fmt, repeats = _first_pass(path, mapping)
     report = ImportReport()
     store = _Store(mapping, report, path.name, now)
     batch: list[_Row] = []
@@ -1015,14 +1025,7 @@ def import_file_atomic(
     """
     if now.tzinfo is None:
         raise ValueError(f"now={now!r} is naive: pass an aware time")
-    if not path.is_file():
-        raise ImportFileError(path, "no such file")
-    fmt = _file_format(path, mapping)
-    repeats = _Repeats(path.stat().st_size)
-    for rec in _records(path, fmt, mapping):
-        key = _key(rec, mapping)
-        if key:
-            repeats.add(key, rec.line)
+    fmt, repeats = _first_pass(path, mapping)
     report = ImportReport()
     store = _Store(mapping, report, path.name, now)
     batch: list[_Row] = []

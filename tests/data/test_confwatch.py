@@ -9,7 +9,6 @@ import asyncio
 import logging
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,20 +29,10 @@ from gridtui.data.tokens import create_token
 from gridtui.i18n import tr
 from gridtui.widgets.status_bar import StatusBar
 from tests.api.conftest import serve  # noqa: F401 (the fixture: real uvicorn servers)
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import FIXTURES, NOW, until
 
 TEN = NOW + timedelta(minutes=10)  # the worker policy's on-scene limit: 10 minutes
 FIVE = NOW + timedelta(minutes=5)
-
-
-def until(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    """``check()`` once it is truthy (polled), else its last value."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 async def until_async(pilot: Any, check: Callable[[], Any], seconds: float = 20.0) -> Any:

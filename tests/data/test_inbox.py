@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from gridtui.data.inbox import Inbox
 from gridtui.data.models import Change, InboxFile, Ticket
 from gridtui.data.tokens import create_token
 from tests.api.conftest import free_port
-from tests.conftest import FIXTURES, NOW, ROOT
+from tests.conftest import FIXTURES, NOW, ROOT, until
 
 SAMPLES = FIXTURES / "samples"
 CSV = SAMPLES / "hotline12345-sample.csv"
@@ -45,16 +45,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.t
-
-
-def until(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    """``check()`` once it is truthy (polled), else its last value."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 @pytest.fixture
