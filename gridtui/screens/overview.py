@@ -18,11 +18,10 @@ from gridtui.screens.base import TALL, WIDE, DataScreen
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.kpi import KpiTile
 from gridtui.widgets.render import (
-    COLOUR_STYLE,
-    SWATCH,
     colour_chip,
     fill_table,
     fit_flex_column,
+    missing_reports,
     remaining_text,
     safe,
 )
@@ -204,27 +203,8 @@ class OverviewScreen(DataScreen):
             mix.append(f" {share:.0%}" + ("\n" if bars else "  "))
         self.query_one("#mix", Static).update(mix)
         missing = Text(tr("overview.missing", lang) + "  ", style="bold")
-        if o.missing_count:
-            missing.append(
-                tr(
-                    "overview.missing_count",
-                    lang,
-                    n=o.missing_count,
-                    total=o.workers_active,
-                    day=o.report_day.isoformat(),
-                ),
-                style=COLOUR_STYLE["orange"],
-            )
-            missing.append("\n")
-            names = [f"{w.name}({w.code})" for w in o.missing_reports]
-            shown = 30 if self.app.size.width >= WIDE else 8
-            missing.append_text(
-                safe("、".join(names[:shown]) + ("…" if o.missing_count > shown else ""))
-            )
-        else:
-            missing.append(
-                f"{SWATCH} " + tr("overview.none_missing", lang), style=COLOUR_STYLE["green"]
-            )
+        shown = 30 if self.app.size.width >= WIDE else 8
+        missing.append_text(missing_reports(o, lang, shown=shown, codes=True))
         self.query_one("#missing", Static).update(missing)
 
     def action_span(self) -> None:

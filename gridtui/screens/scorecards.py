@@ -54,6 +54,17 @@ def _points(value: float) -> Text:
     return _num(f"{value:,.2f}".rstrip("0").rstrip("."), "bold red" if value < 0 else "bold")
 
 
+def board_titles(cards: Scorecards | None, lang: str) -> tuple[str, str]:
+    """The titles of the worker and department leaderboards, with how many show."""
+    workers = tr("score.workers", lang)
+    departments = tr("score.departments", lang)
+    if cards is not None:
+        shown = tr("score.shown", lang, n=len(cards.workers), total=cards.workers_total)
+        workers += f" · {shown}"
+        departments += f" · {tr('score.dept_count', lang, n=len(cards.departments))}"
+    return workers, departments
+
+
 class ScorecardsScreen(DataScreen):
     """Worker leaderboard and department scorecards for a week, month or year."""
 
@@ -102,12 +113,7 @@ class ScorecardsScreen(DataScreen):
                 f"{tr(f'period.{self.period}', lang)}{key}  [p]"
             )
         )
-        workers = tr("score.workers", lang)
-        departments = tr("score.departments", lang)
-        if cards is not None:
-            shown = tr("score.shown", lang, n=len(cards.workers), total=cards.workers_total)
-            workers += f" · {shown}"
-            departments += f" · {tr('score.dept_count', lang, n=len(cards.departments))}"
+        workers, departments = board_titles(cards, lang)
         self.query_one("#workers-title", Static).update(Text(workers))
         self.query_one("#departments-title", Static).update(Text(departments))
 

@@ -37,6 +37,7 @@ from gridtui.widgets.render import (
     COLOUR_STYLE,
     STATE_STYLE,
     colour_chip,
+    missing_reports,
     safe,
     spark,
 )
@@ -357,24 +358,7 @@ class WallOverviewScreen(WallScreen):
         trend.append(spark(closed), style="green")
         trend.append(f" {int(sum(closed))}")
         self.query_one("#ov-trend", WallText).set(trend)
-        missing = Text(no_wrap=False)
-        if o.missing_count:
-            missing.append(
-                tr(
-                    "overview.missing_count",
-                    lang,
-                    n=o.missing_count,
-                    total=o.workers_active,
-                    day=o.report_day.isoformat(),
-                ),
-                style=COLOUR_STYLE["orange"],
-            )
-            names = "、".join(w.name for w in o.missing_reports[:12])
-            more = "…" if o.missing_count > 12 else ""
-            missing.append("\n")
-            missing.append_text(safe(names + more))
-        else:
-            missing.append(f"■ {tr('overview.none_missing', lang)}", style=COLOUR_STYLE["green"])
+        missing = missing_reports(o, lang, shown=12, codes=False)
         self.query_one("#ov-missing", WallText).set(missing)
 
 

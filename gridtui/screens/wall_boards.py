@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from gridtui.data.records import Board, BoardCell, Reference, Scorecards, ScoreRow, SlaRow
 from gridtui.i18n import clock_state_label, colour_label, duration, tr
 from gridtui.screens.risk import KINDS
+from gridtui.screens.scorecards import board_titles
 from gridtui.screens.sla import LIMIT as SLA_LIMIT
 from gridtui.screens.sla import ordered, state_of
 from gridtui.screens.wall import (
@@ -316,12 +317,7 @@ class WallScorecardsScreen(WallScreen):
         self.query_one("#sc-title", WallText).set(
             Text(f"{tr('screen.scorecards', lang)} · {tr('period.week', lang)}{key}")
         )
-        workers = tr("score.workers", lang)
-        departments = tr("score.departments", lang)
-        if cards is not None:
-            shown = tr("score.shown", lang, n=len(cards.workers), total=cards.workers_total)
-            workers += f" · {shown}"
-            departments += f" · {tr('score.dept_count', lang, n=len(cards.departments))}"
+        workers, departments = board_titles(cards, lang)
         self.query_one("#sc-workers-title", WallText).set(Text(workers))
         self.query_one("#sc-departments-title", WallText).set(Text(departments))
         self.query_one("#sc-workers-head", WallText).set(self._row(None, "col.name"))

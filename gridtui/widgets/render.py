@@ -14,6 +14,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import DataTable
 
+from gridtui.data.records import Overview
 from gridtui.domain.text import clean_text
 from gridtui.i18n import clock_state_label, colour_label, duration, status_label, tr
 
@@ -129,3 +130,21 @@ def fill_table(
         table.add_column(label, key=key, width=width)
     for key, cells in rows:
         table.add_row(*cells, key=key)
+
+
+def missing_reports(o: Overview, lang: str, *, shown: int, codes: bool) -> Text:
+    """Who has not filed today's daily report: the count, then up to ``shown`` names
+    (with their codes when ``codes``), or a green "all filed"."""
+    out = Text(no_wrap=False)
+    if not o.missing_count:
+        out.append(f"{SWATCH} " + tr("overview.none_missing", lang), style=COLOUR_STYLE["green"])
+        return out
+    out.append(
+        tr("overview.missing_count", lang, n=o.missing_count, total=o.workers_active,
+           day=o.report_day.isoformat()),
+        style=COLOUR_STYLE["orange"],
+    )  # fmt: skip
+    names = [f"{w.name}({w.code})" if codes else w.name for w in o.missing_reports]
+    out.append("\n")
+    out.append_text(safe("、".join(names[:shown]) + ("…" if o.missing_count > shown else "")))
+    return out
