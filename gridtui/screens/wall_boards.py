@@ -311,6 +311,8 @@ class WallScorecardsScreen(WallScreen):
 
     def retitle(self) -> None:
         """Titles and column heads in the current language."""
+        if not self.query("#sc-workers-title"):  # not composed yet: on_mount titles it
+            return
         lang = self.lang
         cards: Scorecards | None = self._data
         key = f" {cards.period_key}" if cards is not None else ""
