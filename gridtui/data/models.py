@@ -127,6 +127,10 @@ class Category(Base):
     default_colour: Mapped[str] = mapped_column(String(8), default="blue")
     is_dispute: Mapped[bool] = mapped_column(Boolean, default=False)
     department_code: Mapped[str | None] = mapped_column(String(32))
+    #: about a person (disputes, visits, counselling …): withheld from public reads
+    personal: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: on-site inspection (查验, ``arrive``) before ``resolve``; None: as ``sla.toml`` says
+    inspection: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Entity(Base):
@@ -187,6 +191,10 @@ class Ticket(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     merged_into: Mapped[int | None] = mapped_column(BigId)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: handling level on the ladder: grid → community → street → district
+    level: Mapped[str] = mapped_column(String(12), default="grid", server_default="grid")
+    #: the resident's latest callback result (回访): satisfied|basic|unsatisfied|unreached
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_tickets_source_external"),
@@ -204,6 +212,7 @@ class Ticket(Base):
         _open_index("ix_tickets_open_district", "district_id", "colour"),
         _open_index("ix_tickets_open_worker", "worker_id", "status"),
         _open_index("ix_tickets_open_department", "department_id", "status"),
+        _open_index("ix_tickets_open_level", "level", "colour"),
     )
 
 

@@ -56,6 +56,7 @@ class Action(StrEnum):
     VERIFY = "verify"  # 验收: accepted and closed
     REJECT = "reject"  # 验收不通过: back to work
     ESCALATE = "escalate"  # 吹哨: to a department or one level up
+    ASSIST = "assist"  # 协办: a further department handles the ticket jointly
     REOPEN = "reopen"  # a closed ticket is reopened by a supervisor
     MERGE = "merge"  # duplicate of another ticket
     CANCEL = "cancel"
@@ -82,6 +83,7 @@ _ZH = {
     Action.VERIFY: "验收",
     Action.REJECT: "验收不通过",
     Action.ESCALATE: "吹哨",
+    Action.ASSIST: "协办",
     Action.REOPEN: "重新打开",
     Action.MERGE: "合并",
     Action.CANCEL: "撤销",
@@ -113,7 +115,14 @@ MOVES: dict[Action, tuple[frozenset[Status], Status]] = {
 }
 #: actions that never move the status; legal on every open ticket
 STAYS = frozenset(
-    {Action.NOTE, Action.PAUSE, Action.RESUME, Action.MEDIATION_FAILED, Action.RECOLOUR}
+    {
+        Action.NOTE,
+        Action.PAUSE,
+        Action.RESUME,
+        Action.MEDIATION_FAILED,
+        Action.RECOLOUR,
+        Action.ASSIST,
+    }
 )
 
 

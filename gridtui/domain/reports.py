@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from gridtui.domain.tomlconf import ConfTable
 
 
 class ReportError(ValueError):
@@ -136,3 +138,35 @@ def compliance(worker_id: int, reports: Iterable[DailyReport], start: date, end:
     days = (end - start).days + 1
     covered = {r.day for r in reports if r.worker_id == worker_id and start <= r.day <= end}
     return len(covered) / days
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRules:
+    """When daily reports are due (``[daily_report]`` in ``sla.toml``).
+
+    ``due``: the local time of day by which a day's report is due (default 20:00);
+    ``calendar``: the duty calendar whose working days need a report (``realtime``:
+    every day).
+    """
+
+    due: time = time(20, 0)
+    calendar: str = "realtime"
+
+
+def parse_report_rules(table: ConfTable, calendars: Iterable[str]) -> ReportRules:
+    """The ``[daily_report]`` table of ``sla.toml`` (absent: due 20:00, every day).
+
+    Raises:
+        ConfigError: naming the key and what was expected.
+    """
+    table.only("due", "calendar")
+    due_text = table.text("due", "20:00")
+    try:
+        due = time.fromisoformat(due_text)
+    except ValueError:
+        table.fail(f"expected a time of day like '20:00', got {due_text!r}", "due")
+    calendar = table.text("calendar", "realtime")
+    known = list(calendars)
+    if calendar not in known:
+        table.fail(f"unknown calendar {calendar!r}; defined: {', '.join(known)}", "calendar")
+    return ReportRules(due, calendar)

@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gridtui.domain.callback import LoopRules, parse_loop_rules
 from gridtui.domain.calendars import (
     ZERO,
     BusinessCalendar,
@@ -40,9 +41,11 @@ from gridtui.domain.calendars import (
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.lifecycle import Action
+from gridtui.domain.reports import ReportRules, parse_report_rules
 from gridtui.domain.tomlconf import ConfigError, ConfTable
 
-ASSIGNEES = ("worker", "department")
+#: holder kinds a policy's ``assignee`` may name (see :mod:`gridtui.domain.handling`)
+ASSIGNEES = ("worker", "department", "community", "street", "district", "centre")
 _RESTARTS = frozenset({Action.REOPEN.value, Action.REJECT.value})
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -171,17 +174,25 @@ class SlaConfig:
     thresholds: Thresholds
     calendars: dict[str, Calendar]
     policies: tuple[Policy, ...]
+    daily_report: ReportRules = ReportRules()
+    loop: LoopRules = LoopRules()
 
     def policy_for(self, colour: str, category: str, channel: str, assignee: str | None) -> Policy:
-        """The most specific matching policy (ties: the first in the file)."""
-        best: Policy | None = None
-        for policy in self.policies:
-            if policy.matches(colour, category, channel, assignee) and (
-                best is None or policy.specificity > best.specificity
-            ):
-                best = policy
-        assert best is not None, "parse_sla_config guarantees a catch-all policy"
-        return best
+        """The policy of a holder of kind ``assignee``: among the policies naming that
+        kind, the most specific match; when none names it, the most specific match
+        among the policies without ``assignee`` (ties: the first in the file)."""
+        for own in (True, False):
+            best: Policy | None = None
+            for policy in self.policies:
+                if (policy.assignee is not None) != own:
+                    continue
+                if policy.matches(colour, category, channel, assignee) and (
+                    best is None or policy.specificity > best.specificity
+                ):
+                    best = policy
+            if best is not None:
+                return best
+        raise AssertionError("parse_sla_config guarantees a catch-all policy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +383,7 @@ def parse_sla_config(text: str, source: str = "sla.toml") -> SlaConfig:
         SlaConfigError: naming ``source``, the line, the key path and what was expected.
     """
     top = ConfTable.parse(text, source, SlaConfigError)
-    top.only("thresholds", "calendars", "policy")
+    top.only("thresholds", "calendars", "policy", "daily_report", "loop")
     th = top.sub("thresholds")
     th.only("warning", "critical")
     thresholds = _thresholds(th, Thresholds())
@@ -392,7 +403,9 @@ def parse_sla_config(text: str, source: str = "sla.toml") -> SlaConfig:
         policies.append(policy)
     if not any(p.specificity == 0 for p in policies):
         top.fail("expected a catch-all [[policy]] with no colours/categories/channels/assignee")
-    return SlaConfig(thresholds, calendars, tuple(policies))
+    reports = parse_report_rules(top.sub("daily_report"), calendars)
+    loop = parse_loop_rules(top.sub("loop"))
+    return SlaConfig(thresholds, calendars, tuple(policies), reports, loop)
 
 
 def _thresholds(t: ConfTable, base: Thresholds, *, prefix: str = "") -> Thresholds:
