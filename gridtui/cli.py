@@ -329,7 +329,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             try:
                 r = source.sweep()
                 print(f"{source.now():%Y-%m-%d %H:%M:%S}Z checked {r.checked}, breaches "
-                      f"{r.breaches}, escalated {r.escalated}", flush=True)  # fmt: skip
+                      f"{r.breaches}, escalated {r.escalated}, "
+                      f"missing reports {r.missing_reports}", flush=True)  # fmt: skip
             except SourceError as exc:
                 if not args.every:
                     raise CliError(f"sweep failed: {exc}") from exc

@@ -148,6 +148,7 @@ def _query_params(query: QueueQuery) -> list[tuple[str, str]]:
         ("colour", query.colours),
         ("channel", query.channels),
         ("category", query.categories),
+        ("level", query.levels),
     ):
         params += [(name, v) for v in sorted(values)]
     for name, value in (

@@ -209,12 +209,14 @@ def queue_filters(
     node: NodeId = None,
     worker: NodeId = None,
     q: Annotated[str, Query(max_length=200)] = "",
+    level: Annotated[list[Literal["grid", "community", "street", "district"]], Query()] = [],  # noqa: B006
 ) -> QueueQuery:
     """The queue's filters and order from the query string (shared by list and count)."""
     return QueueQuery(
         sort=sort, statuses=frozenset(status), colours=frozenset(colour),
         channels=frozenset(channel), categories=frozenset(category),
         department_id=department, node_id=node, worker_id=worker, text=q,
+        levels=frozenset(level),
     )  # fmt: skip
 
 
@@ -279,6 +281,9 @@ def create_app(
                 if result.breaches:
                     log.info("SLA sweep: %d breached clocks handled, %d tickets escalated",
                              result.breaches, result.escalated)  # fmt: skip
+                if result.missing_reports:
+                    log.info("SLA sweep: %d missing daily reports penalised",
+                             result.missing_reports)  # fmt: skip
                 spec = await asyncio.to_thread(source.clock_spec)
             except Exception as exc:  # the database away, a rules problem: next round
                 log.warning("SLA sweep failed: %s", " ".join(str(exc).split())[:300])
@@ -446,10 +451,14 @@ def create_app(
 
     @app.get(f"{API}/reports/missing")
     def missing_reports(who: Caller, at: At = None) -> dict[str, Any]:
-        """Active workers without today's daily report."""
+        """Active workers without today's daily report once it is due (``due_at``);
+        before then, and on a day that owes none (``due_at`` null), nobody."""
         r = source.daily_reports(now(at))
         return {
             "day": r.day.isoformat(),
+            "due_at": r.due_at.isoformat() if r.due_at else None,
+            "past_due": r.past_due,
+            "filed": len(r.filed),
             "missing": len(r.missing),
             "workers": [asdict(w) for w in r.missing],
         }

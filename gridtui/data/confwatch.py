@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridtui.data.changefeed import record_change
 from gridtui.data.models import ConfigDoc, ConfigProblemRow, Ticket
 from gridtui.data.records import ConfigProblem
-from gridtui.data.sla_runtime import SlaRuntime, assignee_of, deadlines, steps_of
+from gridtui.data.sla_runtime import SlaRuntime, steps_of
 from gridtui.domain.scoring import parse_scoring_config
 from gridtui.domain.sla import parse_sla_config
 
@@ -227,12 +227,11 @@ def recompute_deadlines(
             last = tickets[-1].id
             steps = steps_of(s, [t.id for t in tickets])
             for t in tickets:
-                policy = runtime.policy(
-                    t.colour, t.category, t.channel, assignee_of(t.department_id)
-                )
-                due, nxt = deadlines(runtime.clocks(policy, steps.get(t.id, []), at))
-                if (t.sla_policy, t.due_at, t.next_deadline) != (policy.name, due, nxt):
-                    t.sla_policy, t.due_at, t.next_deadline = policy.name, due, nxt
+                tc = runtime.ticket(t.colour, t.category, t.channel, steps.get(t.id, []), at)
+                name = tc.policy.name if tc.policy is not None else ""
+                due, nxt = tc.due_at, tc.next_deadline
+                if (t.sla_policy, t.due_at, t.next_deadline) != (name, due, nxt):
+                    t.sla_policy, t.due_at, t.next_deadline = name, due, nxt
                     moved += 1
     if moved:
         with factory.begin() as s:

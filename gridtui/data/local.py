@@ -15,6 +15,7 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -64,6 +65,8 @@ from gridtui.data.records import (
     TrendPoint,
     TrendSpan,
 )
+from gridtui.data.report_status import report_status
+from gridtui.data.report_sweep import sweep_missing_reports
 from gridtui.data.scorecards import scorecards as build_scorecards
 from gridtui.data.service import (
     ActResult,
@@ -74,7 +77,7 @@ from gridtui.data.service import (
     SweepResult,
     TicketService,
 )
-from gridtui.data.sla_runtime import assignee_of, steps_of
+from gridtui.data.sla_runtime import steps_of
 from gridtui.data.source import (
     ActionRefused,
     NotPermitted,
@@ -83,8 +86,9 @@ from gridtui.data.source import (
     StaleData,
 )
 from gridtui.data.wakeup import ChangeSignal, ChangeWaiter, Waker, start_waker
+from gridtui.domain.calendars import RealTimeCalendar
 from gridtui.domain.lifecycle import IllegalTransition, Status, allowed_actions
-from gridtui.domain.reports import ReportError, report_day
+from gridtui.domain.reports import ReportError, ReportRules, ReportSchedule, report_day
 from gridtui.domain.roles import (
     ADJUST_POINTS,
     FILE_REPORT,
@@ -92,8 +96,8 @@ from gridtui.domain.roles import (
     PermissionDenied,
     check,
 )
-from gridtui.domain.scoring import ScoringError
-from gridtui.domain.sla import ClockStatus, Policy, SlaConfig
+from gridtui.domain.scoring import AlertPolicy, ScoringError, alert_policy
+from gridtui.domain.sla import ClockStatus
 
 T = TypeVar("T")
 
@@ -262,6 +266,7 @@ class LocalSource:
                 ).where(Ticket.opened_at >= since, Ticket.opened_at <= at)
             ).one()
             total, n_closed, n_dl, n_on_time = (int(v) for v in window)
+            on_time_rate = n_on_time / n_dl if n_dl else 0.0
             mix = {
                 str(c): int(n)
                 for c, n in s.execute(
@@ -279,9 +284,9 @@ class LocalSource:
                     .limit(AT_RISK)
                 )
             ]
-            day = report_day(at, self.tz)
             active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
-        missing = self.service.missing_reports(day)
+            reports, missing = report_status(s, self._report_schedule(s), at)
+            alerts = self._alerts(s)
         order = ["red", "orange", "yellow", "blue", "green"]
         return Overview(
             at=at,
@@ -290,14 +295,19 @@ class LocalSource:
             overdue=overdue,
             window_days=RATE_WINDOW_DAYS,
             closure_rate=n_closed / total if total else 0.0,
-            on_time_rate=n_on_time / n_dl if n_dl else 0.0,
+            on_time_rate=on_time_rate,
             open_by_colour={c: open_by_colour.get(c, 0) for c in order},
             at_risk=at_risk,
             channel_mix=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
-            missing_reports=[Named(code, name) for _, code, name in missing[:MISSING_SHOWN]],
-            missing_count=len(missing),
+            missing_reports=missing[:MISSING_SHOWN],
+            missing_count=len(reports.missing),
             workers_active=active,
-            report_day=day,
+            report_day=reports.day,
+            report_due_at=reports.due_at,
+            reports_filed=reports.filed,
+            reports_expected=reports.expected,
+            reports_past_due=reports.past_due,
+            on_time_alert=alerts.on_time_alert(on_time_rate),
         )
 
     def trend(self, span: TrendSpan, at: datetime) -> list[TrendPoint]:
@@ -362,8 +372,7 @@ class LocalSource:
             if t is None:
                 raise SourceError(f"no ticket {ticket_id}")
             events = self.service.timeline(s, ticket_id)
-            policy, statuses = self.service.clocks(s, t, at, events)
-            config = self.service.rules(s)[0].config
+            tc = self.service.clocks(s, t, at, events)
             row = queue_pages.row_of(t)
             return TicketDetail(
                 row=row,
@@ -381,8 +390,10 @@ class LocalSource:
                     )
                     for e in events
                 ],
-                clocks=[clock_view(ticket_id, c, policy, config, at) for c in statuses],
+                clocks=[clock_view(ticket_id, c) for c in tc.clocks],
                 actions=sorted(a.value for a in allowed_actions(Status(t.status))),
+                lead=tc.lead_key,
+                co_handlers=[h.key for h in tc.handling.co],
             )
 
     def sla_board(self, at: datetime, limit: int) -> list[SlaRow]:
@@ -402,12 +413,10 @@ class LocalSource:
             steps = steps_of(s, [r.id for r in rows])
         out: list[SlaRow] = []
         for row in rows:
-            policy = runtime.policy(
-                row.colour, row.category, row.channel, assignee_of(row.department_id)
-            )
-            for status in runtime.clocks(policy, steps.get(row.id, []), at):
-                if status.running:
-                    out.append(SlaRow(row, clock_view(row.id, status, policy, runtime.config, at)))
+            tc = runtime.ticket(row.colour, row.category, row.channel, steps.get(row.id, []), at)
+            for status in tc.clocks:
+                if status.counting:
+                    out.append(SlaRow(row, clock_view(row.id, status)))
         out.sort(
             key=lambda r: (r.clock.state_at(at) != "breached", r.clock.deadline or at, r.ticket.id)
         )
@@ -424,8 +433,11 @@ class LocalSource:
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
         """See :meth:`DataSource.scorecards`."""
         with self._session() as s:
-            engine = self.service.rules(s)[1]
-            return build_scorecards(s, engine, self.tz, period, at.astimezone(UTC), limit)
+            sla, engine = self.service.rules(s)
+            schedule = ReportSchedule.of(sla.config, self.tz)
+            return build_scorecards(
+                s, engine, self.tz, period, at.astimezone(UTC), limit, reports=schedule
+            )
 
     # -- writes --------------------------------------------------------------------------
 
@@ -513,8 +525,10 @@ class LocalSource:
 
     def daily_reports(self, at: datetime, day: date | None = None) -> DailyReports:
         """The reports filed for ``day`` (default: the report day of ``at``) and who is
-        missing."""
-        day = day or report_day(at.astimezone(UTC), self.tz)
+        missing as of ``at``: nobody before the day's reports are due, nor on a day
+        that owes none."""
+        at = at.astimezone(UTC)
+        day = day or report_day(at, self.tz)
         with self._session() as s:
             rows = s.execute(
                 select(DailyReportRow, Worker.code, Worker.name)
@@ -527,8 +541,24 @@ class LocalSource:
                 for r, code, name in rows
             ]
             active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
-        missing = self.service.missing_reports(day)
-        return DailyReports(day, filed, [Named(c, n) for _, c, n in missing], active)
+            status, missing = report_status(s, self._report_schedule(s), at, day)
+        return DailyReports(day, filed, missing, active, status.due_at, status.past_due)
+
+    def _alerts(self, s: Session) -> AlertPolicy:
+        """The alert targets of the loaded ``scoring.toml`` (none loaded: the defaults)."""
+        try:
+            return alert_policy(self.service.rules(s)[1])
+        except ServiceError:  # no rules loaded yet
+            return AlertPolicy()
+
+    def _report_schedule(self, s: Session) -> ReportSchedule:
+        """When daily reports are due, by the loaded ``sla.toml`` (none loaded yet: the
+        defaults, due 20:00 every day)."""
+        try:
+            config = self.service.rules(s)[0].config
+        except ServiceError:
+            return ReportSchedule(ReportRules(), RealTimeCalendar(), self.tz)
+        return ReportSchedule.of(config, self.tz)
 
     def adjust(
         self,
@@ -586,8 +616,23 @@ class LocalSource:
     def sweep(self, at: datetime | None = None) -> SweepResult:
         """One round of the SLA sweeper as of ``at`` (default: the source's clock):
         breached clocks get their penalty and note once, and escalate where the rules
-        say so. Run by ``gridtui serve``, ``gridtui simulate`` and ``gridtui sweep``."""
-        return self._write(lambda: self.service.sweep(at=at or self.now()))
+        say so; each daily report missing at its due time costs its penalty once
+        (:func:`~gridtui.data.report_sweep.sweep_missing_reports`, counted in
+        ``missing_reports``). Run by ``gridtui serve``, ``gridtui simulate`` and
+        ``gridtui sweep``."""
+        when = at or self.now()
+
+        def run() -> SweepResult:
+            result = self.service.sweep(at=when)
+            with self.factory() as s:
+                try:
+                    sla, engine = self.service.rules(s)
+                except ServiceError:  # no rules loaded yet: no reports are due either
+                    return result
+            missing = sweep_missing_reports(self.factory, sla.config, engine, self.tz, when)
+            return replace(result, missing_reports=missing)
+
+        return self._write(run)
 
     # -- change feed ------------------------------------------------------------------------
 
@@ -733,25 +778,8 @@ def _bucket(bounds: list[datetime], values: Sequence[datetime]) -> list[int]:
     return counts
 
 
-def clock_view(
-    ticket_id: int, c: ClockStatus, policy: Policy, config: SlaConfig, at: datetime
-) -> ClockView:
-    """A :class:`ClockView` with the instants the clock turns warning and critical.
-
-    They follow from the working time left: the clock turns warning when
-    ``(1 - warning share) × budget`` remains, measured on the clock's calendar.
-    """
-    warning_at = critical_at = None
-    spec = next((k for k in policy.clocks if k.name == c.name), None)
-    calendar = config.calendars.get(c.calendar)
-    if c.running and not c.paused and c.remaining is not None and spec and calendar:
-        for share, which in ((spec.thresholds.warning, "w"), (spec.thresholds.critical, "c")):
-            left = c.remaining - c.duration * (1 - share)
-            when = calendar.add(at, left) if left > timedelta(0) else None
-            if which == "w":
-                warning_at = when
-            else:
-                critical_at = when
+def clock_view(ticket_id: int, c: ClockStatus) -> ClockView:
+    """The record of a clock the domain evaluated (its instants included)."""
     return ClockView(
         ticket_id=ticket_id,
         name=c.name,
@@ -761,9 +789,10 @@ def clock_view(
         started_at=c.started_at,
         deadline=c.deadline,
         stopped_at=c.stopped_at,
-        warning_at=warning_at,
-        critical_at=critical_at,
+        warning_at=c.warning_at,
+        critical_at=c.critical_at,
         paused=c.paused,
         remaining=c.remaining,
         resolution=c.resolution,
+        holder=c.holder,
     )

@@ -47,6 +47,8 @@ ROW_COLUMNS = (
     Ticket.next_deadline,
     Ticket.closed_at,
     Ticket.version,
+    Ticket.level,
+    Ticket.satisfaction,
 )
 
 
@@ -105,6 +107,8 @@ def filters(query: QueueQuery, ref: Reference) -> list[ColumnElement[bool]]:
         out.append(Ticket.channel.in_(sorted(query.channels)))
     if query.categories:
         out.append(Ticket.category.in_(sorted(query.categories)))
+    if query.levels:
+        out.append(Ticket.level.in_(sorted(query.levels)))
     if query.department_id is not None:
         out.append(Ticket.department_id == query.department_id)
     if query.worker_id is not None:

@@ -14,6 +14,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from gridtui.domain.handling import Holder, HolderKind, Level
+from gridtui.domain.sla import ClockState, state_at
+
 SortKey = Literal["deadline", "colour", "age"]
 Period = Literal["week", "month", "year"]
 TrendSpan = Literal["24h", "7d", "30d"]
@@ -66,6 +69,21 @@ class Reference:
     workers: dict[int, Named]
     root_id: int | None
 
+    def holder_label(self, key: str, lang: str) -> str:
+        """A holder's name (:attr:`gridtui.domain.handling.Holder.key`): the worker's name
+        and code, the department's name, or the centre of a level."""
+        holder = Holder.from_key(key)
+        if holder.kind is HolderKind.WORKER:
+            found = next((w for w in self.workers.values() if w.code == holder.ref), None)
+            return f"{found.name}({found.code})" if found else holder.ref
+        if holder.kind is HolderKind.DEPARTMENT:
+            dept = next((d for d in self.departments.values() if d.code == holder.ref), None)
+            return dept.label(lang) if dept else holder.ref
+        if holder.kind is HolderKind.CENTRE:
+            return "指挥中心" if lang == "zh" else "command centre"
+        level = Level(holder.ref).label(lang)
+        return f"{level}中心" if lang == "zh" else f"{level} centre"
+
     def node_label(self, node_id: int | None, lang: str) -> str:
         """A node's name, or ``—``."""
         node = self.nodes.get(node_id) if node_id is not None else None
@@ -102,6 +120,10 @@ class TicketRow:
     next_deadline: datetime | None
     closed_at: datetime | None
     version: int
+    #: the handling level: grid, community, street or district
+    level: str = "grid"
+    #: the resident's latest callback (回访), if any
+    satisfaction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,7 @@ class QueueQuery:
     node_id: int | None = None
     worker_id: int | None = None
     text: str = ""
+    levels: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +208,8 @@ class ClockView:
     paused: bool
     remaining: timedelta | None
     resolution: bool
+    #: whose clock: a worker code, ``dept:<code>``, ``level:<level>`` or ``centre``
+    holder: str = ""
 
     def label(self, lang: str) -> str:
         """The clock's name in ``lang``."""
@@ -196,16 +221,13 @@ class ClockView:
         return self.started_at is not None and self.stopped_at is None
 
     def state_at(self, now: datetime) -> str:
-        """The state as of ``now``, moving ok → warning → critical → breached in time."""
-        if self.state in ("pending", "met") or self.paused or self.stopped_at is not None:
-            return self.state
-        if self.deadline is not None and now >= self.deadline:
-            return "breached"
-        if self.critical_at is not None and now >= self.critical_at:
-            return "critical"
-        if self.warning_at is not None and now >= self.warning_at:
-            return "warning" if self.state == "ok" else self.state
-        return self.state
+        """The state as of ``now``, moving ok → warning → critical → breached in time
+        (the domain's rule: :func:`gridtui.domain.sla.state_at`)."""
+        counting = self.started_at is not None and self.stopped_at is None and not self.paused
+        return state_at(
+            ClockState(self.state), counting, self.deadline, self.warning_at,
+            self.critical_at, now,
+        ).value  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +254,9 @@ class TicketDetail:
     timeline: list[TimelineEntry]
     clocks: list[ClockView]
     actions: list[str]  # lifecycle actions the status allows (before role checks)
+    #: the lead holder's key and the co-handling departments' keys (协办)
+    lead: str | None = None
+    co_handlers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +292,12 @@ class Overview:
     so the wall reads the current month, not three years of history):
     ``closure_rate`` = closed / opened, ``on_time_rate`` = closed on or before the
     resolution deadline / closed with a deadline.
+
+    Daily reports (日报告) of ``report_day``, by the rules of
+    :class:`~gridtui.domain.reports.ReportSchedule`: ``report_due_at`` is when they
+    are due (``None``: not a duty day, none owed), ``reports_filed`` of
+    ``reports_expected`` are in. ``missing_reports`` / ``missing_count`` name who has
+    none only once ``reports_past_due``: before the due time nobody is missing.
     """
 
     at: datetime
@@ -283,6 +314,12 @@ class Overview:
     missing_count: int
     workers_active: int
     report_day: date
+    report_due_at: datetime | None = None
+    reports_filed: int = 0
+    reports_expected: int = 0
+    reports_past_due: bool = False
+    #: ``on_time_rate`` is below the ``[alerts]`` target of scoring.toml
+    on_time_alert: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,8 +380,12 @@ class ScoreRow:
     closures: int
     on_time_rate: float | None
     avg_arrival: timedelta | None
+    #: days with a daily report / duty days already due in the period (workers only;
+    #: ``None`` also before the period's first report is due)
     report_compliance: float | None
     trend: list[float] = field(default_factory=list)
+    #: ``on_time_rate`` is below the ``[alerts]`` target of scoring.toml
+    on_time_alert: bool = False
 
     def label(self, lang: str) -> str:
         """The name in ``lang``."""
@@ -382,12 +423,19 @@ class ReportRow:
 
 @dataclass(frozen=True, slots=True)
 class DailyReports:
-    """A day's reports: who filed and who is missing."""
+    """A day's reports: who filed and who is missing.
+
+    ``missing`` follows the due time (:class:`~gridtui.domain.reports.ReportSchedule`):
+    empty before ``due_at`` and on a day that owes no report (``due_at`` ``None``),
+    then the active workers without a report; ``past_due`` says which.
+    """
 
     day: date
     filed: list[ReportRow]
     missing: list[Named]
     workers_active: int
+    due_at: datetime | None = None
+    past_due: bool = False
 
 
 # -- rules files -------------------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 Points are the ledger's credited points (caps were applied when they were awarded);
 closures and the on-time rate count tickets closed in the period by the assignee;
-the average arrival is from the last dispatch (or the report) to ``arrive``; report
-compliance is days with a daily report over days of the period so far. Ranking is
-one aggregate over the period's ledger; the details are read for the shown rows only.
+the average arrival is from the last dispatch (or the report) to ``arrive``; the
+report rate is days with a daily report over the days that count so far: the duty
+days of the period whose report was due by ``at``
+(:meth:`~gridtui.domain.reports.ReportSchedule.counted_days`; none yet: no rate).
+Ranking is one aggregate over the period's ledger; the details are read for the shown
+rows only.
 
 "So far" includes the instant ``at`` itself: an adjustment written a moment ago (at
 the source clock's now) shows on the board read at that same now.
@@ -12,7 +15,7 @@ the source clock's now) shows on the board read at that same now.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +24,8 @@ from sqlalchemy.orm import Session, aliased
 
 from gridtui.data.models import DailyReportRow, Department, ScoreEntry, Ticket, TicketEvent, Worker
 from gridtui.data.records import Period, Scorecards, ScoreRow
-from gridtui.domain.scoring import ScoringEngine
+from gridtui.domain.reports import ReportSchedule
+from gridtui.domain.scoring import ScoringEngine, alert_policy
 
 
 def _window(
@@ -71,10 +75,13 @@ def scorecards(
     period: Period,
     at: datetime,
     limit: int,
+    *,
+    reports: ReportSchedule,
 ) -> Scorecards:
-    """The leaderboards of the period containing ``at``, top ``limit`` each."""
+    """The leaderboards of the period containing ``at``, top ``limit`` each; report
+    rates by the daily-report rules ``reports``."""
     start, end, key = _window(engine, tz, period, at)
-    upto = min(end, at)
+    alerts = alert_policy(engine)
 
     def so_far(col: Any) -> Any:
         # from the start of the period up to and including ``at`` (and not past its end)
@@ -82,7 +89,6 @@ def scorecards(
 
     in_period = so_far(ScoreEntry.at)
     buckets = _buckets(start, end, period, tz)
-    days_so_far = max(1, (upto.astimezone(tz).date() - start.astimezone(tz).date()).days + 1)
 
     def ranking(kind: str, model: Any) -> tuple[list[tuple[int, float]], int]:
         totals = dict(
@@ -156,19 +162,26 @@ def scorecards(
             acc[1] += 1
         return {sid: timedelta(seconds=round(t / n)) for sid, (t, n) in sums.items() if n}
 
-    def reports(ids: list[int]) -> dict[int, int]:
-        first_day = start.astimezone(tz).date()
-        last_day = upto.astimezone(tz).date()
+    # the period's last day is the one before its (exclusive) end
+    counted = reports.counted_days(
+        start.astimezone(tz).date(), (end - timedelta(seconds=1)).astimezone(tz).date(), at
+    )
+
+    def report_rates(ids: list[int]) -> dict[int, float | None]:
+        if not counted:
+            return {}
         rows = session.execute(
-            select(DailyReportRow.worker_id, func.count(func.distinct(DailyReportRow.day)))
-            .where(
-                DailyReportRow.day >= first_day,
-                DailyReportRow.day <= last_day,
+            select(DailyReportRow.worker_id, DailyReportRow.day).where(
+                DailyReportRow.day >= counted[0],
+                DailyReportRow.day <= counted[-1],
                 DailyReportRow.worker_id.in_(ids),
             )
-            .group_by(DailyReportRow.worker_id)
         )
-        return {int(w): int(n) for w, n in rows}
+        days: dict[int, set[date]] = {i: set() for i in ids}
+        for worker_id, day in rows:
+            days[int(worker_id)].add(day)
+        due = set(counted)
+        return {i: len(d & due) / len(due) for i, d in days.items()}
 
     w_ranked, w_total = ranking("worker", Worker)
     w_ids = [sid for sid, _ in w_ranked]
@@ -181,7 +194,7 @@ def scorecards(
     w_trend = trend("worker", w_ids)
     w_close = closures(Ticket.worker_id, w_ids)
     w_arrive = arrivals(Ticket.worker_id, w_ids)
-    w_reports = reports(w_ids)
+    w_reports = report_rates(w_ids)
     workers = [
         ScoreRow(
             "worker",
@@ -194,8 +207,9 @@ def scorecards(
             w_close.get(sid, (0, 0, 0))[0],
             _rate(w_close.get(sid)),
             w_arrive.get(sid),
-            min(1.0, w_reports.get(sid, 0) / days_so_far),
+            w_reports.get(sid),
             [round(v, 2) for v in w_trend.get(sid, [])],
+            alerts.on_time_alert(_rate(w_close.get(sid))),
         )
         for rank, (sid, points) in enumerate(w_ranked, start=1)
     ]
@@ -223,6 +237,7 @@ def scorecards(
             d_arrive.get(sid),
             None,
             [round(v, 2) for v in d_trend.get(sid, [])],
+            alerts.on_time_alert(_rate(d_close.get(sid))),
         )
         for rank, (sid, points) in enumerate(d_ranked, start=1)
     ]

@@ -1,14 +1,15 @@
 """Scoring in bulk: the ledger lines of a whole generated history, caps included.
 
-:class:`~gridtui.domain.scoring.ScoringEngine` checks a cap by scanning the subject's
-history, which is right for one live event and far too slow for a million tickets.
-:class:`ScoreAccumulator` applies the same rules with running per-period counters,
-so that credits fed in time order give exactly what the engine would.
+The live service asks the database what a rule already credited in its cap period,
+one query per capped award: right for one live event, far too slow for a million
+tickets. :class:`ScoreAccumulator` keeps that figure in running per-period counters
+instead and leaves the rule itself to the domain (:func:`capped_award`, the period
+keys of :meth:`ScoringEngine.period_key`), so the same credits in the same order give
+the same ledger (``tests/data/test_score_caps.py`` holds it to that).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ from gridtui.domain.scoring import (
     ScoringConfig,
     ScoringEngine,
     SubjectKind,
+    capped_award,
     parse_scoring_config,
 )
 
@@ -78,18 +80,14 @@ class ScoreAccumulator:
         return rows
 
     def _credit(self, rule: Rule, credit: Credit, ticket_id: int | None) -> None:
-        raw = round(rule.points * 100)
-        credited = raw
-        reason = f"{rule.label_zh} / {rule.label_en}"
-        if rule.cap is not None and rule.cap_period is not None:
+        if rule.cap_period is None:
+            raw, credited, reason = capped_award(rule, 0, "")
+        else:
             key = self._period_key(credit.at, rule.cap_period)
             slot = (rule.code, credit.subject_kind.value, credit.subject_id, key)
             used = self._used.get(slot, 0)
-            room = max(0, round(rule.cap * 100) - used)
-            credited = int(math.copysign(min(abs(raw), room), raw))
+            raw, credited, reason = capped_award(rule, used, key)
             self._used[slot] = used + abs(credited)
-            if credited != raw:
-                reason += f" (cap {rule.cap:g} per {rule.cap_period.value} reached, {key})"
         self._rows.append(
             (
                 credit.subject_kind.value,

@@ -31,9 +31,10 @@ from gridtui.data.models import Category, ConfigDoc, Department, Node, Ticket, W
 from gridtui.data.scoring_runtime import ScoreAccumulator
 from gridtui.data.seedgen import HOURLY, CategoryInfo, GenTicket, GridInfo, HistoryGenerator
 from gridtui.data.seedwrite import BulkWriter
-from gridtui.data.sla_runtime import SlaRuntime, Step, assignee_of, deadlines
-from gridtui.domain.credits import SubjectOf, actor_subject, ticket_credits
-from gridtui.domain.reports import ReportKind
+from gridtui.data.sla_runtime import SlaRuntime, Step
+from gridtui.domain.chain import breached_by, mark, ticket_credits
+from gridtui.domain.credits import SubjectOf, actor_subject
+from gridtui.domain.reports import ReportKind, ReportSchedule
 
 Progress = Callable[[str], None] | None
 
@@ -110,6 +111,7 @@ def _city_snapshot(session: Session) -> tuple[list[GridInfo], list[CategoryInfo]
             c.default_colour,
             c.is_dispute,
             depts.get(c.department_code) if c.department_code else None,
+            c.department_code,
         )
         for c in session.scalars(select(Category).order_by(Category.code))
         if c.function != "imported"
@@ -157,6 +159,7 @@ def seed(
         grids, cats, sla_text = _city_snapshot(session)
         first_id = int(session.scalar(select(func.coalesce(func.max(Ticket.id), 0))) or 0) + 1
         workers = [(w.id, w.code) for w in session.scalars(select(Worker).order_by(Worker.id))]
+        departments = {d.code: d.id for d in session.scalars(select(Department))}
         scoring_doc = session.get(ConfigDoc, "scoring.toml")
     if not grids or not cats:
         raise ValueError("the city has no grids with workers or no categories")
@@ -166,7 +169,7 @@ def seed(
     sla = SlaRuntime.from_text(sla_text)
     scores = ScoreAccumulator.from_text(scoring_doc.text if scoring_doc else None)
     ledger_from = int((now - timedelta(days=plan.ledger_days)).timestamp())
-    subject_of = actor_subject({code: wid for wid, code in workers})
+    subject_of = actor_subject({code: wid for wid, code in workers}, departments)
 
     today = now.astimezone(zone).date()
     days = [today - timedelta(days=i) for i in range(plan.days - 1, -1, -1)]
@@ -203,8 +206,11 @@ def seed(
                 _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
         _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
         _say(progress, f"{made:,} tickets; daily reports …")
-        report_days = [today - timedelta(days=i) for i in range(plan.report_days, 0, -1)]
-        n_reports, n_missing = _daily_reports(writer, rng, workers, report_days, zone, scores)
+        report_days = [today - timedelta(days=i) for i in range(plan.report_days - 1, -1, -1)]
+        schedule = ReportSchedule.of(sla.config, zone)
+        n_reports, n_missing = _daily_reports(
+            writer, rng, workers, report_days, schedule, now, scores
+        )
         writer.write_scores(scores.drain())
         _say(progress, "indexes and statistics …")
     finally:
@@ -242,26 +248,20 @@ def _flush(
         return
     rows = []
     for t in batch:
-        policy = sla.policy(t.colour, t.category.code, t.channel, assignee_of(t.department_id))
-        steps = [Step(a, _dt(at), actor) for a, at, actor, *_ in t.events]
-        scored = t.opened >= ledger_from
-        if t.closed is not None and not scored:
-            statuses = sla.clocks(sla.resolution_only(policy), steps, now)
-        else:
-            statuses = sla.clocks(policy, steps, now)
-        due, next_deadline = deadlines(statuses)
-        rows.append((t, _epoch(due), _epoch(next_deadline), policy.name))
-        if scored:
-            credits = ticket_credits(
-                steps,
-                statuses,
-                sla.stops(policy),
-                subject_of=subject_of,
-                worker_id=t.grid.worker_id,
-                department_id=t.department_id,
-                now=now,
-            )
-            scores.add_all(credits, t.id, t.channel)
+        steps = [Step(a, _dt(at), actor, target) for a, at, actor, _, _, _, target in t.events]
+        tc = sla.ticket(t.colour, t.category.code, t.channel, steps, now)
+        t.level = tc.handling.level.value
+        policy = tc.policy
+        rows.append((t, _epoch(tc.due_at), _epoch(tc.next_deadline), policy.name if policy else ""))
+        if t.opened >= ledger_from:
+            scores.add_all(ticket_credits(steps, tc, subject_of, now), t.id, t.channel)
+        # each breach is marked on the timeline as the live sweeper marks it, so that a
+        # later action or sweep never handles it a second time
+        last = t.events[-1][1]
+        for clock in breached_by(tc, now):
+            at = max(last, _epoch(clock.deadline) or last)
+            note = f"超时: {clock.label_zh} / breached: {clock.label_en}"
+            t.events.append(("note", at, "system", t.status, t.status, note, mark(clock)))
     writer.write_tickets(rows, now)
     writer.write_scores(scores.drain())
 
@@ -295,23 +295,54 @@ def _daily_reports(
     rng: random.Random,
     workers: Iterable[tuple[int, str]],
     days: list[date],
-    zone: ZoneInfo,
+    schedule: ReportSchedule,
+    now: datetime,
     scores: ScoreAccumulator,
 ) -> tuple[int, int]:
+    """Daily reports over ``days`` (the last one today, filed up to ``now``); returns
+    (reports written, missing-report penalties).
+
+    Workers differ: most miss a day now and then (0–3 %) and are seldom late, a few
+    (one in ten) miss 10–25 % of days and are often late. Most reports come in the
+    three hours before the due time, late ones up to three hours after it. Only duty
+    days owe a report; one not in by the due time costs the ``missing_daily_report``
+    penalty dated at the due instant, as the live sweep writes it
+    (:mod:`gridtui.data.report_sweep`), and today's only once it is due.
+    """
+    now_s = int(now.timestamp())
+    window = 3 * 3600
+    profiles: list[tuple[int, float, float]] = []
+    for wid, _code in workers:
+        if rng.random() < 0.1:
+            profiles.append((wid, rng.uniform(0.10, 0.25), rng.uniform(0.10, 0.30)))
+        else:
+            profiles.append((wid, rng.uniform(0.0, 0.03), rng.uniform(0.0, 0.03)))
     rows = []
     missing = 0
     for d in days:
-        base = int(datetime(d.year, d.month, d.day, 17, tzinfo=zone).timestamp())
-        for wid, _code in workers:
-            if rng.random() < 0.025:
+        if not schedule.is_duty_day(d):
+            continue
+        due = int(schedule.due_at(d).timestamp())
+        day_start = int(datetime.combine(d, datetime.min.time(), schedule.tz).timestamp())
+        day_end = int(
+            datetime.combine(d + timedelta(days=1), datetime.min.time(), schedule.tz).timestamp()
+        )
+        for wid, p_miss, p_late in profiles:
+            at: int | None = None
+            if rng.random() >= p_miss:
+                if rng.random() < p_late and day_end - due > 120:
+                    # late, but still on the day (a report is for its own day)
+                    at = due + rng.randrange(60, min(window, day_end - due - 60))
+                else:
+                    at = due - rng.randrange(max(1, min(window, due - day_start)))
+            if at is not None and at <= now_s:
+                events = 0 if rng.random() < 0.7 else rng.randint(1, 4)
+                kind = ReportKind.ALL_SAFE if events == 0 else ReportKind.EVENTS
+                note = "无事报平安" if events == 0 else f"今日上报事件{events}件"
+                rows.append((wid, d, at, kind.value, events, note))
+                scores.daily_report(wid, at)
+            if due <= now_s and (at is None or at > due):
                 missing += 1
-                scores.missing_report(wid, base + 8 * 3600)
-                continue
-            events = 0 if rng.random() < 0.7 else rng.randint(1, 4)
-            kind = ReportKind.ALL_SAFE if events == 0 else ReportKind.EVENTS
-            at = base + rng.randrange(4 * 3600)
-            note = "无事报平安" if events == 0 else f"今日上报事件{events}件"
-            rows.append((wid, d, at, kind.value, events, note))
-            scores.daily_report(wid, at)
+                scores.missing_report(wid, due)
     writer.write_reports(rows)
     return len(rows), missing

@@ -59,6 +59,9 @@ HOURLY = (
     1.8, 2.0, 2.6, 2.8, 2.7, 2.3, 1.7, 1.4, 1.2, 0.9, 0.6, 0.4,
 )  # fmt: skip
 COLOURS = ("red", "orange", "yellow", "blue", "green")
+#: the resident's callback (回访): mostly content, a few not reached, a few not satisfied
+CALLBACKS = ("satisfied", "basic", "unsatisfied", "unreached")
+CALLBACK_WEIGHTS = (0.86, 0.08, 0.02, 0.04)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class CategoryInfo:
     colour: str
     is_dispute: bool
     department_id: int | None
+    department_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,8 @@ class GenTicket:
     reopen_count: int = 0
     merged_into: int | None = None
     escalated: bool = False
+    level: str = "grid"
+    satisfaction: str | None = None
     #: (action, at, actor, from_status, to_status, note, target)
     events: list[tuple[str, int, str, str | None, str, str, str | None]] = field(
         default_factory=list
@@ -191,6 +197,7 @@ class HistoryGenerator:
         """Play the ticket's lifecycle forward from its opening, stopping at ``now``."""
         rng = self.rng
         worker = t.grid.worker_code
+        helpers: set[str] = set()
         reporter = {
             "patrol": worker,
             "hotline": "12345",
@@ -208,13 +215,15 @@ class HistoryGenerator:
             if at > now:
                 return False
             before = Status(t.status)
-            after = transition(before, action)
+            # a co-handling department's own part leaves the status where it is
+            after = before if actor in helpers else transition(before, action)
             t.events.append((action.value, at, actor, before.value, after.value, note, target))
             t.status = after.value
             clock = at
             return True
 
-        t.events.append(("open", t.opened, reporter, None, "new", "", None))
+        # the grid worker holds the ticket from its opening (the open step names them)
+        t.events.append(("open", t.opened, reporter, None, "new", "", worker))
         r = rng.random()
         if r < 0.001:
             step(Action.CANCEL, rng.randint(5 * MINUTE, 2 * HOUR), "centre", "重复或无效上报")
@@ -256,19 +265,44 @@ class HistoryGenerator:
                 step(Action.RECOLOUR, 0, "system", note, "yellow")
                 t.colour = "yellow"
         escalate_p = 0.35 if t.category.department_id and t.colour in COLOURS[:3] else 0.08
-        if t.category.department_id and rng.random() < escalate_p:
-            dept = str(t.category.department_id)
+        if t.category.is_dispute and t.mediation_failures >= 2 and rng.random() < 0.5:
+            # 大事不出社区: a dispute the grid could not settle goes up to the community
+            if not go(
+                Action.ESCALATE, rng.randint(HOUR, 6 * HOUR), worker, "上报社区", "up:community"
+            ):
+                return
+            t.escalated = True
+            t.level = "community"
+            if not go(Action.ACCEPT, rng.randint(10 * MINUTE, 3 * HOUR), "centre"):
+                return
+            if not go(Action.ARRIVE, rng.randint(30 * MINUTE, 4 * HOUR), "centre"):
+                return
+            solver = "centre"
+            solve_median = 20 * HOUR
+        elif t.category.department_id and t.category.department_code and rng.random() < escalate_p:
+            dept = f"dept:{t.category.department_code}"
             if not go(
                 Action.ESCALATE, rng.randint(10 * MINUTE, 2 * HOUR), worker, "网格吹哨", dept
             ):
                 return
             t.escalated = True
             t.department_id = t.category.department_id
-            if not go(Action.ACCEPT, _lognormal_seconds(rng, 40 * MINUTE, 0.9), f"dept:{dept}"):
+            # departments take their whistles within their 3 h promise, mostly
+            if not go(Action.ACCEPT, _lognormal_seconds(rng, 40 * MINUTE, 0.9), dept):
                 return
-            if not go(Action.ARRIVE, _lognormal_seconds(rng, 80 * MINUTE, 0.7), f"dept:{dept}"):
+            if not go(Action.ARRIVE, _lognormal_seconds(rng, 80 * MINUTE, 0.7), dept):
                 return
-            solver = f"dept:{dept}"
+            if t.colour == "yellow" and t.category.is_dispute and rng.random() < 0.5:
+                # 黄色纠纷：多部门联合处置 / a yellow dispute: the centre adds a co-handler
+                helper = "dept:CIVIL" if dept != "dept:CIVIL" else "dept:JUSTICE"
+                helpers.add(helper)
+                if not go(Action.ASSIST, rng.randint(5 * MINUTE, HOUR), "centre", "", helper):
+                    return
+                if not go(Action.ARRIVE, _lognormal_seconds(rng, 90 * MINUTE, 0.7), helper):
+                    return
+                if not go(Action.RESOLVE, _lognormal_seconds(rng, 6 * HOUR, 0.8), helper):
+                    return
+            solver = dept
             solve_median = 10 * HOUR
         else:
             solver = worker
@@ -278,8 +312,24 @@ class HistoryGenerator:
             rounds += 1
             if not go(Action.RESOLVE, _lognormal_seconds(rng, solve_median, 1.0), solver):
                 return
-            if not go(Action.FEEDBACK, _lognormal_seconds(rng, 2 * HOUR, 0.8), worker):
+            result = rng.choices(CALLBACKS, CALLBACK_WEIGHTS)[0]
+            if not go(
+                Action.FEEDBACK, _lognormal_seconds(rng, 2 * HOUR, 0.8), "centre", "", result
+            ):
                 return
+            t.satisfaction = result
+            if result == "unsatisfied":
+                # 不满意：重新办理 (sla.toml [loop] unsatisfied_reopens)
+                step(Action.REJECT, 0, "system", "群众不满意，重新办理", None)
+                t.reopen_count += 1
+                if not go(Action.DISPATCH, rng.randint(5 * MINUTE, HOUR), "centre", "", worker):
+                    return
+                if not go(Action.ACCEPT, rng.randint(60, 10 * MINUTE), worker):
+                    return
+                if not go(Action.ARRIVE, _lognormal_seconds(rng, 400, 0.5), worker):
+                    return
+                solver, solve_median = worker, 3 * HOUR
+                continue
             if rounds == 1 and rng.random() < 0.012:
                 if not go(Action.REJECT, rng.randint(HOUR, 12 * HOUR), "centre", "验收不通过"):
                     return

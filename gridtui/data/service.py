@@ -35,29 +35,48 @@ from gridtui.data.models import (
     TicketEvent,
     Worker,
 )
-from gridtui.data.sla_runtime import SlaRuntime, Step, assignee_of, deadlines
+from gridtui.data.sla_runtime import SlaRuntime, Step
+from gridtui.domain.callback import Satisfaction
+from gridtui.domain.chain import (
+    BREACH_MARK,
+    TicketClocks,
+    breach_credits,
+    mark,
+    step_credits,
+    unmarked_breaches,
+)
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
-from gridtui.domain.credits import Credit, actor_subject, breach_credits, step_credits
+from gridtui.domain.credits import Credit
 from gridtui.domain.disputes import Recolour, after_failed_mediation
+from gridtui.domain.handling import (
+    CO_ACTIONS,
+    Handling,
+    HandlingRefused,
+    Holder,
+    HolderKind,
+    check_assist,
+    replay,
+    status_after,
+    up_target,
+)
 from gridtui.domain.lifecycle import Action, Status, allowed_actions, transition
 from gridtui.domain.reports import DailyReport, ReportKind, report_day, validate_report
 from gridtui.domain.scoring import (
     LedgerEntry,
-    Period,
+    Rule,
     ScoringConfig,
     ScoringEngine,
     SubjectKind,
+    UsedPoints,
     parse_scoring_config,
 )
-from gridtui.domain.sla import ClockStatus, Policy
+from gridtui.domain.sla import ClockStatus
 from gridtui.domain.text import clean_text
 
 SYSTEM = "system"
 #: actor prefixes of people at the centre and API callers (never a worker's code)
 CENTRE_ACTORS = ("duty:", "token:", "open311:")
-#: the timeline ``target`` that marks a clock's breach as already handled
-BREACH_MARK = "breach:"
 
 
 class ServiceError(ValueError):
@@ -148,11 +167,13 @@ class Idempotency:
 
 @dataclass(frozen=True, slots=True)
 class SweepResult:
-    """What one pass of the SLA sweeper did."""
+    """What one pass of the SLA sweeper did; ``missing_reports``: the missing-daily-
+    report penalties it wrote (:mod:`gridtui.data.report_sweep`)."""
 
     checked: int
     breaches: int
     escalated: int
+    missing_reports: int = 0
 
 
 def _utcnow() -> datetime:
@@ -290,6 +311,7 @@ class TicketService:
                 from_status=None,
                 to_status=Status.NEW.value,
                 note="",
+                target=worker.code if worker else None,  # the first holder
             )
             session.add(step)
             self._settle(session, ticket, [step], at)
@@ -346,10 +368,28 @@ class TicketService:
                     f"{expected_version}: someone else acted first; reload it"
                 )
             before = Status(ticket.status)
-            after = transition(before, act)
-            tgt = self._apply(session, ticket, act, target, text)
+            events = self.timeline(session, ticket.id)
+            handling = replay(_steps(events))
+            after = status_after(before, act.value, actor, handling)
+            if after is not before or act not in CO_ACTIONS:
+                self._loop_rules(session, ticket, act, events)
+            tgt = self._apply(session, ticket, act, target, text, handling)
             steps = [self._event(session, ticket, act, actor, at, before, after, text, tgt)]
             ticket.status = after.value
+            if act is Action.FEEDBACK and tgt is not None:
+                ticket.satisfaction = tgt
+                sla, _ = self.rules(session)
+                if tgt == Satisfaction.UNSATISFIED.value and sla.config.loop.unsatisfied_reopens:
+                    reopened = transition(after, Action.REJECT)
+                    steps.append(
+                        self._event(
+                            session, ticket, Action.REJECT, SYSTEM, at, after, reopened,
+                            "群众不满意，重新办理 / the resident is not satisfied: reopened", None,
+                        )
+                    )  # fmt: skip
+                    ticket.reopen_count += 1
+                    ticket.status = reopened.value
+                    after = reopened
             recoloured = False
             if act is Action.MEDIATION_FAILED:
                 recolour = self._dispute_rule(session, ticket)
@@ -415,14 +455,55 @@ class TicketService:
             raise TicketNotFound(f"no ticket {ticket_id}")
         return ticket
 
+    def _loop_rules(
+        self, session: Session, ticket: Ticket, act: Action, events: Sequence[TicketEvent]
+    ) -> None:
+        """The closed loop: no ``resolve`` without on-site inspection (查验) where the
+        rules require it, no ``verify`` after a callback that found the resident not
+        satisfied."""
+        if act is Action.RESOLVE:
+            sla, _ = self.rules(session)
+            category = session.get(Category, ticket.category)
+            flag = category.inspection if category is not None else None
+            if sla.config.loop.inspection_required(ticket.category, flag) and not _inspected(
+                events
+            ):
+                raise ServiceError(
+                    "须先到场查验再处置 / this matter needs on-site inspection (arrive) "
+                    "before it can be resolved"
+                )
+        elif act is Action.VERIFY and ticket.satisfaction == Satisfaction.UNSATISFIED.value:
+            raise ServiceError(
+                "回访不满意，不能验收 / the resident's callback was 'not satisfied': the "
+                "ticket cannot be accepted until a later callback is content"
+            )
+
     def _apply(
-        self, session: Session, ticket: Ticket, act: Action, target: str | None, note: str
+        self,
+        session: Session,
+        ticket: Ticket,
+        act: Action,
+        target: str | None,
+        note: str,
+        handling: Handling,
     ) -> str | None:
         """Side effects of an action on the ticket's fields; returns the target to record."""
         if act is Action.DISPATCH:
             return self._assign(session, ticket, target)
         if act is Action.ESCALATE:
-            return self._escalate_to(session, ticket, target)
+            return self._escalate_to(session, ticket, target, handling)
+        if act is Action.ASSIST:
+            dept = self._department(session, target, "assist")
+            try:
+                check_assist(handling, dept.code)
+            except HandlingRefused as exc:
+                raise ServiceError(str(exc)) from None
+            return f"dept:{dept.code}"
+        if act is Action.FEEDBACK:
+            try:
+                return Satisfaction.parse(target).value
+            except ValueError as exc:
+                raise ServiceError(f"feedback (回访) needs the callback result: {exc}") from None
         if act is Action.MERGE:
             if target is None or not target.isdigit():
                 raise ServiceError("merge needs the id of the ticket this one duplicates")
@@ -452,11 +533,7 @@ class TicketService:
         if target is None:
             return None if ticket.worker_id is None else self._worker_code(session, ticket)
         if target.startswith("dept:"):
-            dept = session.scalar(select(Department).where(Department.code == target[5:]))
-            if dept is None:
-                raise ServiceError(f"unknown department {target[5:]!r}")
-            ticket.department_id = dept.id
-            return f"dept:{dept.code}"
+            return f"dept:{self._department(session, target, 'dispatch').code}"
         worker = session.scalar(select(Worker).where(Worker.code == target))
         if worker is None:
             raise ServiceError(f"unknown worker {target!r}")
@@ -467,19 +544,30 @@ class TicketService:
         worker = session.get(Worker, ticket.worker_id)
         return worker.code if worker else None
 
-    def _escalate_to(self, session: Session, ticket: Ticket, target: str | None) -> str:
+    def _department(self, session: Session, target: str | None, what: str) -> Department:
+        code = (target or "").removeprefix("dept:").strip()
+        if not code:
+            raise ServiceError(f"{what} needs a department (dept:<code>)")
+        dept = session.scalar(select(Department).where(Department.code == code))
+        if dept is None:
+            raise ServiceError(f"unknown department {code!r}")
+        return dept
+
+    def _escalate_to(
+        self, session: Session, ticket: Ticket, target: str | None, handling: Handling
+    ) -> str:
+        """The escalate target to record: ``dept:<code>`` (吹哨; default: the category's
+        department) or ``up:<level>`` one rung up the ladder (refused at the top)."""
         code = target
         if code is None:
             category = session.get(Category, ticket.category)
             code = category.department_code if category else None
-        if code is None or code == "up":
-            return "up"  # one level up the hierarchy (the street's centre)
-        code = code.removeprefix("dept:")
-        dept = session.scalar(select(Department).where(Department.code == code))
-        if dept is None:
-            raise ServiceError(f"unknown department {code!r}")
-        ticket.department_id = dept.id
-        return f"dept:{dept.code}"
+        if code is None or code == "up" or code.startswith("up:"):
+            try:
+                return up_target(handling.level)
+            except HandlingRefused as exc:
+                raise ServiceError(str(exc)) from None
+        return f"dept:{self._department(session, code, 'escalate').code}"
 
     def _dispute_rule(self, session: Session, ticket: Ticket) -> Recolour | None:
         category = session.get(Category, ticket.category)
@@ -532,50 +620,67 @@ class TicketService:
         ticket: Ticket,
         now: datetime,
         events: Sequence[TicketEvent] | None = None,
-    ) -> tuple[Policy, list[ClockStatus]]:
-        """The ticket's policy and its clocks as of ``now`` (``events``: its timeline,
+    ) -> TicketClocks:
+        """Every holder's clocks of the ticket as of ``now`` (``events``: its timeline,
         when the caller already read it)."""
         sla, _ = self.rules(session)
-        policy = sla.policy(
-            ticket.colour, ticket.category, ticket.channel, assignee_of(ticket.department_id)
-        )
         if events is None:
             events = self.timeline(session, ticket.id)
-        steps = [Step(e.action, e.at, e.actor) for e in events]
-        return policy, sla.clocks(policy, steps, now)
+        return sla.ticket(ticket.colour, ticket.category, ticket.channel, _steps(events), now)
+
+    def _store(self, session: Session, ticket: Ticket, tc: TicketClocks) -> None:
+        """The ticket's stored columns from its clocks and handling (one rule: the chain)."""
+        policy = tc.policy
+        ticket.sla_policy = policy.name if policy is not None else ""
+        ticket.due_at, ticket.next_deadline = tc.due_at, tc.next_deadline
+        ticket.level = tc.handling.level.value
+        code = tc.handling.lead_department
+        ticket.department_id = (
+            session.scalar(select(Department.id).where(Department.code == code))
+            if code is not None
+            else None
+        )
 
     def _settle(
         self, session: Session, ticket: Ticket, new_steps: Sequence[TicketEvent], at: datetime
     ) -> None:
-        """Recompute the SLA columns and credit the new steps' points."""
+        """Recompute the stored columns, credit the new steps' points, and handle the
+        breach of any clock that ran out and has stopped counting."""
         session.flush()
-        sla, engine = self.rules(session)
-        policy, statuses = self.clocks(session, ticket, at)
-        ticket.sla_policy = policy.name
-        ticket.due_at, ticket.next_deadline = deadlines(statuses)
+        _, engine = self.rules(session)
+        events = self.timeline(session, ticket.id)
+        tc = self.clocks(session, ticket, at, events)
+        self._store(session, ticket, tc)
         if engine is None:
             return
         subject_of = self._subject_of(session)
-        credits: list[Credit] = []
-        for step in new_steps:
-            credits += step_credits(
-                Step(step.action, step.at, step.actor),
-                statuses,
-                sla.stops(policy),
-                subject_of=subject_of,
-                worker_id=ticket.worker_id,
-                department_id=ticket.department_id,
-            )
+        new_ids = {e.id for e in new_steps}
+        index = [i for i, e in enumerate(events) if e.id in new_ids]
+        credits = step_credits(_steps(events), index, tc, subject_of)
+        # clocks that ran out and no longer count (stopped late, handed over, the ticket
+        # waiting): handled now; the sweeper handles the counting ones, and escalates
+        late = [c for c in unmarked_breaches(tc, _marks(events), at) if not c.counting]
+        for clock in late:
+            self._breach_note(session, ticket, clock, at)
+        credits += breach_credits(tc, late, subject_of)
         self._award(session, engine, credits, ticket)
+
+    def _breach_note(
+        self, session: Session, ticket: Ticket, clock: ClockStatus, at: datetime
+    ) -> None:
+        status = Status(ticket.status)
+        who = Holder.from_key(clock.holder)
+        note = f"超时: {clock.label_zh} / breached: {clock.label_en}"
+        if who.kind is HolderKind.DEPARTMENT:
+            note += f" ({who.ref})"
+        self._event(session, ticket, Action.NOTE, SYSTEM, at, status, status, note, mark(clock))
 
     def _subject_of(self, session: Session) -> Callable[[str], tuple[SubjectKind, int] | None]:
         def subject_of(actor: str) -> tuple[SubjectKind, int] | None:
             if actor.startswith("dept:"):
                 code = actor[5:]
                 dept_id = session.scalar(select(Department.id).where(Department.code == code))
-                if dept_id is not None:
-                    return SubjectKind.DEPARTMENT, dept_id
-                return actor_subject({})(actor)
+                return None if dept_id is None else (SubjectKind.DEPARTMENT, dept_id)
             if actor == SYSTEM or actor.startswith(CENTRE_ACTORS):
                 return None  # people at the centre and the rules earn no points
             wid = session.scalar(select(Worker.id).where(Worker.code == actor))
@@ -586,20 +691,10 @@ class TicketService:
     def _award(
         self, session: Session, engine: ScoringEngine, credits: list[Credit], ticket: Ticket | None
     ) -> None:
+        """Append the ledger lines of ``credits``, in order; the domain applies the caps."""
         for credit in credits:
-            start, _ = engine.period_of(credit.at, Period.YEAR)
-            history = [
-                _entry(e)
-                for e in session.scalars(
-                    select(ScoreEntry).where(
-                        ScoreEntry.subject_kind == credit.subject_kind.value,
-                        ScoreEntry.subject_id == credit.subject_id,
-                        ScoreEntry.at >= start,
-                    )
-                )
-            ]
-            for entry in engine.award(
-                history,
+            for entry in engine.award_with(
+                _used_points(session, credit),
                 credit.subject_kind,
                 credit.subject_id,
                 credit.event,
@@ -645,56 +740,38 @@ class TicketService:
             status = Status(ticket.status)
             if not status.is_open:
                 return 0, 0
-            sla, engine = self.rules(session)
-            policy, statuses = self.clocks(session, ticket, at)
-            done = {
-                e.target.removeprefix(BREACH_MARK)
-                for e in self.timeline(session, ticket.id)
-                if e.target and e.target.startswith(BREACH_MARK)
-            }
-            fresh = [
-                s
-                for s in statuses
-                if s.state == "breached" and s.stopped_at is None and s.name not in done
-            ]
+            _, engine = self.rules(session)
+            events = self.timeline(session, ticket.id)
+            tc = self.clocks(session, ticket, at, events)
+            fresh = unmarked_breaches(tc, _marks(events), at)
             if not fresh:
+                self._store(session, ticket, tc)  # e.g. rules re-timed since: no re-sweep
                 return 0, 0
-            steps: list[TicketEvent] = []
-            escalate = False
             for clock in fresh:
-                note = f"超时: {clock.label_zh} / breached: {clock.label_en}"
-                steps.append(
-                    self._event(
-                        session, ticket, Action.NOTE, SYSTEM, at, status, status, note,
-                        BREACH_MARK + clock.name,
-                    )
-                )  # fmt: skip
-                escalate = escalate or clock.escalate
+                self._breach_note(session, ticket, clock, at)
             if engine is not None:
-                credits = breach_credits(
-                    fresh,
-                    sla.stops(policy),
-                    worker_id=ticket.worker_id,
-                    department_id=ticket.department_id,
-                    now=at,
+                self._award(
+                    session, engine, breach_credits(tc, fresh, self._subject_of(session)), ticket
                 )
-                self._award(session, engine, credits, ticket)
+            # one rung up, once per clock (its mark is written above), for the lead's clocks
+            lead = tc.lead_key
             escalated = 0
-            if escalate and Action.ESCALATE in allowed_actions(status):
-                tgt = self._escalate_to(session, ticket, None)
-                steps.append(
-                    self._event(
-                        session, ticket, Action.ESCALATE, SYSTEM, at, status,
-                        Status.ESCALATED, "超时自动升级 / escalated on breach", tgt,
-                    )
+            if (
+                any(c.escalate and c.holder == lead for c in fresh)
+                and Action.ESCALATE in allowed_actions(status)
+                and tc.handling.level.up() is not None
+            ):
+                tgt = up_target(tc.handling.level)
+                self._event(
+                    session, ticket, Action.ESCALATE, SYSTEM, at, status,
+                    Status.ESCALATED, "超时自动升级 / escalated on breach", tgt,
                 )  # fmt: skip
                 ticket.status = Status.ESCALATED.value
                 escalated = 1
             ticket.version += 1
             ticket.updated_at = at
             session.flush()
-            _, statuses = self.clocks(session, ticket, at)
-            ticket.due_at, ticket.next_deadline = deadlines(statuses)
+            self._store(session, ticket, self.clocks(session, ticket, at))
             record_change(
                 session,
                 at=at,
@@ -805,6 +882,24 @@ class TicketService:
             return [(r.id, r.code, r.name) for r in rows]
 
 
+def _steps(events: Sequence[TicketEvent]) -> list[Step]:
+    return [Step(e.action, e.at, e.actor, e.target) for e in events]
+
+
+def _marks(events: Sequence[TicketEvent]) -> list[str]:
+    return [e.target for e in events if e.target and e.target.startswith(BREACH_MARK)]
+
+
+def _inspected(events: Sequence[TicketEvent]) -> bool:
+    """An on-site inspection (arrive) since the ticket last came back for rework."""
+    for e in reversed(events):
+        if e.action == Action.ARRIVE.value:
+            return True
+        if e.action in (Action.REJECT.value, Action.REOPEN.value):
+            return False
+    return False
+
+
 def _replay(session: Session, idem: Idempotency) -> ActResult | None:
     row = session.get(IdempotencyKey, (idem.scope[:100], idem.key[:100]))
     if row is None:
@@ -835,18 +930,24 @@ def _result(ticket: Ticket, recoloured: bool = False) -> ActResult:
     )
 
 
-def _entry(row: ScoreEntry) -> LedgerEntry:
-    return LedgerEntry(
-        SubjectKind(row.subject_kind),
-        row.subject_id,
-        row.at,
-        row.code,
-        row.raw_points,
-        row.points,
-        row.reason,
-        row.author,
-        row.ticket_id,
-    )
+def _used_points(session: Session, credit: Credit) -> UsedPoints:
+    """What a rule already credited ``credit``'s subject in a period, read from the ledger."""
+
+    def used(rule: Rule, start: datetime, end: datetime) -> int:
+        # Whole hundredths summed, so a long period adds up exactly (points are floats).
+        cents = func.abs(func.round(ScoreEntry.points * 100))
+        total = session.scalar(
+            select(func.coalesce(func.sum(cents), 0)).where(
+                ScoreEntry.subject_kind == credit.subject_kind.value,
+                ScoreEntry.subject_id == credit.subject_id,
+                ScoreEntry.code == rule.code,
+                ScoreEntry.at >= start,
+                ScoreEntry.at < end,
+            )
+        )
+        return int(total or 0)
+
+    return used
 
 
 def _row(entry: LedgerEntry) -> ScoreEntry:

@@ -4,17 +4,29 @@ Every grid worker files one report per day: "events" with the number of matters
 found, or "all safe" when nothing happened. A missing daily report is itself an
 alert (and a scoring penalty, ``missing_daily_report``). Days are local days in the
 centre's time zone. Nothing here reads a clock: ``now`` is always passed in.
+
+When a report is due and which days owe one is :class:`ReportSchedule`, the one
+home of those rules: a day's report is due at the ``[daily_report]`` due time
+(``sla.toml``, 20:00) on each day the duty calendar has working hours. Until then
+nobody is missing for the day; from then on a worker without a report is, once
+(the ``missing_daily_report`` penalty, dated at the due instant); and a report rate
+counts only the duty days whose due time has passed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from gridtui.domain.calendars import BusinessCalendar, Calendar
 from gridtui.domain.tomlconf import ConfTable
+
+if TYPE_CHECKING:  # sla.py imports this module for ReportRules
+    from gridtui.domain.sla import SlaConfig
 
 
 class ReportError(ValueError):
@@ -170,3 +182,101 @@ def parse_report_rules(table: ConfTable, calendars: Iterable[str]) -> ReportRule
     if calendar not in known:
         table.fail(f"unknown calendar {calendar!r}; defined: {', '.join(known)}", "calendar")
     return ReportRules(due, calendar)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportStatus:
+    """Where a day's reports stand as of a moment (see :meth:`ReportSchedule.status`).
+
+    ``due_at`` is when the day's report is due (aware UTC), ``None`` when the day is
+    not a duty day (no report expected). ``expected`` counts the workers who owe one
+    (0 on a day off), ``filed`` those of them who have filed. ``missing`` (worker ids,
+    sorted) is filled only once ``past_due``: before the due time nobody is missing,
+    however few have filed yet.
+    """
+
+    day: date
+    due_at: datetime | None
+    filed: int
+    expected: int
+    past_due: bool
+    missing: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportSchedule:
+    """The daily-report rules applied: due instants, duty days, days that count.
+
+    ``rules`` come from ``[daily_report]`` in ``sla.toml``; ``calendar`` is the duty
+    calendar they name (a business calendar: days with working hours are duty days;
+    any other calendar, e.g. ``realtime``: every day); ``tz`` is the centre's zone,
+    in which a day and its due time are read.
+    """
+
+    rules: ReportRules
+    calendar: Calendar
+    tz: tzinfo
+
+    @classmethod
+    def of(cls, config: SlaConfig, tz: tzinfo | str) -> ReportSchedule:
+        """The schedule of a parsed ``sla.toml`` in the centre's zone ``tz``."""
+        rules = config.daily_report
+        return cls(rules, config.calendars[rules.calendar], _zone(tz))
+
+    def due_at(self, day: date) -> datetime:
+        """The instant (aware UTC) the report for local ``day`` is due: ``day`` at the
+        due time of day in the centre's zone."""
+        return datetime.combine(day, self.rules.due, tzinfo=self.tz).astimezone(UTC)
+
+    def is_duty_day(self, day: date) -> bool:
+        """Whether a report is owed for local ``day``: the duty calendar has working
+        hours that day (always, for a calendar without office hours)."""
+        if isinstance(self.calendar, BusinessCalendar):
+            return bool(self.calendar.day_intervals(day))
+        return True
+
+    def counted_days(self, start: date, end: date, now: datetime) -> list[date]:
+        """The days in ``[start, end]`` (both inclusive) that count for a report rate as
+        of ``now``: duty days whose report was due at or before ``now``. Ascending;
+        empty when ``end`` is before ``start``.
+
+        Raises:
+            ReportError: ``now`` is naive.
+        """
+        last = min(end, report_day(now, self.tz))
+        days: list[date] = []
+        day = start
+        while day <= last:
+            if self.is_duty_day(day) and self.due_at(day) <= now:
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
+    def status(
+        self,
+        now: datetime,
+        expected: Iterable[int],
+        filed: Iterable[int],
+        day: date | None = None,
+    ) -> ReportStatus:
+        """The reports of ``day`` (default: today, the local day of ``now``) as of
+        ``now``: ``expected`` are the workers who owe one (the active ones), ``filed``
+        the workers with a report for that day.
+
+        Before the due instant, the due time and how many have filed; from it on, also
+        who has not (a report filed late takes a worker off the list). On a day off,
+        nobody is expected and nobody is missing.
+
+        Raises:
+            ReportError: ``now`` is naive.
+        """
+        today = report_day(now, self.tz)  # (refuses a naive ``now`` first)
+        day = day or today
+        owing = set(expected)
+        done = owing & set(filed)
+        if not self.is_duty_day(day):
+            return ReportStatus(day, None, len(done), 0, False)
+        due = self.due_at(day)
+        past = now >= due
+        missing = tuple(sorted(owing - done)) if past else ()
+        return ReportStatus(day, due, len(done), len(owing), past, missing)

@@ -7,7 +7,9 @@ a TOML file (see ``fixtures/scoring.toml`` and :func:`parse_scoring_config`):
 * ``[[rule]]`` earns points (positive) when an event is recorded, capped per period;
 * ``[[penalty]]`` deducts points (negative); uncapped unless it names a ``cap``, in
   which case ``cap`` bounds the total *deducted* by that penalty per period;
-* ``[adjustment]`` bounds the manual additions/deductions after spot checks (抽查、督查).
+* ``[adjustment]`` bounds the manual additions/deductions after spot checks (抽查、督查);
+* ``[alerts]`` sets the targets below which a figure is drawn as an alert (告警):
+  ``on_time_rate`` (按期率, default 0.8), decided by :meth:`AlertPolicy.on_time_alert`.
 
 Events are :class:`~gridtui.domain.lifecycle.Action` values (``open``, ``accept``,
 ``arrive``, ``resolve``, ``verify``, ``reject``, ``reopen`` …) plus the :class:`Event`
@@ -15,18 +17,23 @@ values (``daily_report`` and the system-detected triggers ``late_arrival``,
 ``sla_breach`` — emitted once per breached clock — and ``missing_daily_report``).
 
 Points are kept to hundredths and all cap arithmetic is done in integer hundredths,
-so totals are exact. Periods (day, week, month, year) are computed in the config's
-time zone. Nothing here reads a clock or does I/O: time is always passed in.
+so totals are exact. A cap is applied in one place, :func:`capped_award`, given what
+the rule already credited in the period: the live service counts that in the
+database (:meth:`ScoringEngine.award_with`), the seed keeps running counters, and
+:meth:`ScoringEngine.award` scans a history. Periods (day, week, month, year) are
+computed in the config's time zone. Nothing here reads a clock or does I/O: time is
+always passed in.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridtui.domain.channels import Channel
@@ -125,6 +132,20 @@ class AdjustmentPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    """Targets below which a figure is drawn as an alert (告警), from ``[alerts]``."""
+
+    on_time_rate: float = 0.8
+
+    def on_time_alert(self, rate: float | None) -> bool:
+        """Whether an on-time rate (按期率, 0..1) is below target.
+
+        ``None`` (nothing with a deadline to rate) is no alert.
+        """
+        return rate is not None and rate < self.on_time_rate
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringConfig:
     """The parsed scoring config."""
 
@@ -133,6 +154,7 @@ class ScoringConfig:
     rules: tuple[Rule, ...] = ()
     penalties: tuple[Rule, ...] = ()
     adjustment: AdjustmentPolicy = AdjustmentPolicy()
+    alerts: AlertPolicy = AlertPolicy()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -178,6 +200,39 @@ class LedgerEntry:
     def is_capped(self) -> bool:
         """True when the cap cut the award (fully or partly)."""
         return _cents(self.points) != _cents(self.raw_points)
+
+
+class Award(NamedTuple):
+    """What one award of a rule credits once its cap is applied (integer hundredths)."""
+
+    raw: int  #: what the rule gives
+    points: int  #: what is credited: ``raw``, or what was left of the cap
+    reason: str  #: the ledger's reason text, saying so when the cap cut the award
+
+
+def capped_award(rule: Rule, used: int, period_key: str) -> Award:
+    """One award of ``rule``, capped: the only place a cap is applied.
+
+    ``used`` is what ``rule`` has already credited the subject in the cap period that
+    contains the award, in hundredths and as a magnitude (a penalty counts what it
+    deducted); ``period_key`` names that period (:meth:`ScoringEngine.period_key`)
+    for the reason text. A capped rule credits ``min(|points|, cap - used)`` with the
+    rule's sign and never less than 0; an uncapped rule ignores both arguments.
+    """
+    raw = _cents(rule.points)
+    reason = f"{rule.label_zh} / {rule.label_en}"
+    if rule.cap is None or rule.cap_period is None:
+        return Award(raw, raw, reason)
+    room = max(0, _cents(rule.cap) - used)
+    credited = int(math.copysign(min(abs(raw), room), raw))
+    if credited != raw:
+        reason += f" (cap {rule.cap:g} per {rule.cap_period.value} reached, {period_key})"
+    return Award(raw, credited, reason)
+
+
+#: what a rule already credited a subject in ``[start, end)`` (UTC), in hundredths,
+#: as a magnitude: how :meth:`ScoringEngine.award_with` asks its caller
+UsedPoints = Callable[[Rule, datetime, datetime], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,12 +295,78 @@ class ScoringEngine:
         """The entries to append for one recorded event (zero or more rules match).
 
         ``history`` holds the subject's existing entries, at least those of the cap
-        periods containing ``at``. Each capped rule credits
-        ``min(points, cap - already credited in the period)`` and never less than 0;
-        a capped award is still returned (``points`` 0, ``raw_points`` intact).
+        periods containing ``at``; see :meth:`award_with` for the rest.
 
         Raises:
-            ScoringError: unknown event or channel, or a naive ``at``.
+            ScoringError: unknown event, subject or channel, or a naive ``at``.
+        """
+        kind = _subject_kind(subject_kind)
+
+        def used(rule: Rule, start: datetime, end: datetime) -> int:
+            return sum(
+                abs(_cents(e.points))
+                for e in history
+                if e.code == rule.code
+                and e.subject_kind is kind
+                and e.subject_id == subject_id
+                and _within(e.at, (start, end))
+            )
+
+        return self.award_with(
+            used, kind, subject_id, action_or_trigger, at, ticket_id, channel, on_time=on_time
+        )
+
+    def award_with(
+        self,
+        used: UsedPoints,
+        subject_kind: SubjectKind | str,
+        subject_id: int,
+        action_or_trigger: str,
+        at: datetime,
+        ticket_id: int | None = None,
+        channel: Channel | str | None = None,
+        *,
+        on_time: bool | None = None,
+    ) -> list[LedgerEntry]:
+        """The entries to append for one recorded event, asking ``used`` for the caps.
+
+        For each matching capped rule, ``used(rule, start, end)`` says what the rule
+        already credited this subject in the cap period ``[start, end)`` (UTC) that
+        contains ``at``; :func:`capped_award` does the rest. A capped award is still
+        returned (``points`` 0, ``raw_points`` intact).
+
+        Raises:
+            ScoringError: unknown event, subject or channel, or a naive ``at``.
+        """
+        kind = _subject_kind(subject_kind)
+        entries: list[LedgerEntry] = []
+        for rule in self.matching(kind, action_or_trigger, at, channel, on_time=on_time):
+            spent, key = 0, ""
+            if rule.cap_period is not None:
+                start, end = self._window(at, rule.cap_period)
+                spent, key = used(rule, start, end), self.period_key(at, rule.cap_period)
+            award = capped_award(rule, spent, key)
+            raw, points = award.raw / 100, award.points / 100
+            entries.append(
+                LedgerEntry(
+                    kind, subject_id, at, rule.code, raw, points, award.reason, SYSTEM, ticket_id
+                )
+            )
+        return entries
+
+    def matching(
+        self,
+        subject_kind: SubjectKind | str,
+        action_or_trigger: str,
+        at: datetime,
+        channel: Channel | str | None = None,
+        *,
+        on_time: bool | None = None,
+    ) -> list[Rule]:
+        """The rules and penalties one recorded event earns, in file order.
+
+        Raises:
+            ScoringError: unknown event, subject or channel, or a naive ``at``.
         """
         kind = _subject_kind(subject_kind)
         event = str(action_or_trigger)
@@ -259,42 +380,7 @@ class ScoringEngine:
         except ValueError:
             raise ScoringError(f"unknown channel {channel!r}") from None
         _require_aware(at)
-        return [
-            self._credit(rule, history, kind, subject_id, at, ticket_id)
-            for rule in self.config.all_rules
-            if rule.matches(kind, event, chan, on_time)
-        ]
-
-    def _credit(
-        self,
-        rule: Rule,
-        history: Sequence[LedgerEntry],
-        kind: SubjectKind,
-        subject_id: int,
-        at: datetime,
-        ticket_id: int | None,
-    ) -> LedgerEntry:
-        raw = _cents(rule.points)
-        credited = raw
-        reason = f"{rule.label_zh} / {rule.label_en}"
-        if rule.cap is not None and rule.cap_period is not None:
-            window = self._window(at, rule.cap_period)
-            used = sum(
-                abs(_cents(e.points))
-                for e in history
-                if e.code == rule.code
-                and e.subject_kind is kind
-                and e.subject_id == subject_id
-                and _within(e.at, window)
-            )
-            room = max(0, _cents(rule.cap) - used)
-            credited = int(math.copysign(min(abs(raw), room), raw))
-            if credited != raw:
-                key = self.period_key(at, rule.cap_period)
-                reason += f" (cap {rule.cap:g} per {rule.cap_period.value} reached, {key})"
-        return LedgerEntry(
-            kind, subject_id, at, rule.code, raw / 100, credited / 100, reason, SYSTEM, ticket_id
-        )
+        return [rule for rule in self.config.all_rules if rule.matches(kind, event, chan, on_time)]
 
     def adjust(
         self,
@@ -397,6 +483,11 @@ class ScoringEngine:
         return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def alert_policy(engine: ScoringEngine | None) -> AlertPolicy:
+    """The alert targets of ``engine``'s config; the defaults when no rules are loaded."""
+    return engine.config.alerts if engine is not None else AlertPolicy()
+
+
 def _within(at: datetime, window: tuple[datetime, datetime]) -> bool:
     # Compare in UTC: aware datetimes sharing a tzinfo compare by wall clock.
     return window[0] <= at.astimezone(UTC) < window[1]
@@ -444,7 +535,7 @@ def parse_scoring_config(text: str, source: str = "scoring.toml") -> ScoringConf
             path (``rule[3].cap``, 0-based) and what was expected.
     """
     top = ConfTable.parse(text, source, ScoringConfigError)
-    top.only("timezone", "week_starts", "adjustment", "rule", "penalty")
+    top.only("timezone", "week_starts", "adjustment", "alerts", "rule", "penalty")
     timezone = top.text("timezone", "Asia/Shanghai")
     try:
         ZoneInfo(timezone)
@@ -460,6 +551,7 @@ def parse_scoring_config(text: str, source: str = "scoring.toml") -> ScoringConf
         adjustment.fail(f"expected a negative number (min < 0 < max), got {low:g}", "min")
     if high <= 0:
         adjustment.fail(f"expected a positive number (min < 0 < max), got {high:g}", "max")
+    alerts = _alerts(top.sub("alerts"))
     groups: dict[str, list[Rule]] = {"rule": [], "penalty": []}
     seen: set[str] = set()
     for name, group in groups.items():
@@ -469,7 +561,16 @@ def parse_scoring_config(text: str, source: str = "scoring.toml") -> ScoringConf
                 table.fail(f"duplicate code {rule.code!r}", "code")
             seen.add(rule.code)
     rules, penalties = tuple(groups["rule"]), tuple(groups["penalty"])
-    return ScoringConfig(timezone, week_starts, rules, penalties, AdjustmentPolicy(low, high))
+    adjust = AdjustmentPolicy(low, high)
+    return ScoringConfig(timezone, week_starts, rules, penalties, adjust, alerts)
+
+
+def _alerts(t: ConfTable) -> AlertPolicy:
+    t.only("on_time_rate")
+    rate = t.data.get("on_time_rate", AlertPolicy().on_time_rate)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        t.fail(f"expected a rate from 0 to 1 such as 0.8 (80%), got {rate!r}", "on_time_rate")
+    return AlertPolicy(float(rate))
 
 
 def _rule(t: ConfTable) -> Rule:

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gridtui.domain.callback import LoopRules, parse_loop_rules
 from gridtui.domain.calendars import (
     ZERO,
     BusinessCalendar,
@@ -38,6 +37,7 @@ from gridtui.domain.calendars import (
     CalendarError,
     RealTimeCalendar,
 )
+from gridtui.domain.callback import LoopRules, parse_loop_rules
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.lifecycle import Action
@@ -174,13 +174,25 @@ class SlaConfig:
     thresholds: Thresholds
     calendars: dict[str, Calendar]
     policies: tuple[Policy, ...]
-    daily_report: ReportRules = ReportRules()
-    loop: LoopRules = LoopRules()
+    daily_report: ReportRules = field(default_factory=ReportRules)
+    loop: LoopRules = field(default_factory=LoopRules)
+    _chosen: dict[tuple[str, str, str, str | None], Policy] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def policy_for(self, colour: str, category: str, channel: str, assignee: str | None) -> Policy:
         """The policy of a holder of kind ``assignee``: among the policies naming that
         kind, the most specific match; when none names it, the most specific match
         among the policies without ``assignee`` (ties: the first in the file)."""
+        key = (colour, category, channel, assignee)
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = self._choose(colour, category, channel, assignee)
+            if len(self._chosen) < 65_536:
+                self._chosen[key] = chosen
+        return chosen
+
+    def _choose(self, colour: str, category: str, channel: str, assignee: str | None) -> Policy:
         for own in (True, False):
             best: Policy | None = None
             for policy in self.policies:
@@ -197,7 +209,16 @@ class SlaConfig:
 
 @dataclass(frozen=True, slots=True)
 class ClockStatus:
-    """One clock of one ticket as of a moment."""
+    """One clock of one ticket as of a moment.
+
+    ``warning_at`` and ``critical_at`` are the instants a running clock turns warning
+    and critical (``None`` when already past, stopped or paused), so a countdown can
+    change colour between evaluations: :meth:`state_at` moves it along in time.
+    ``holder`` is the key of the holder the clock belongs to
+    (:class:`gridtui.domain.handling.Holder`); ``stops`` every time it stopped, with
+    whether it was within its budget then (a resolution clock can stop, run again on
+    ``reject`` and stop again).
+    """
 
     name: str
     label_zh: str
@@ -212,15 +233,52 @@ class ClockStatus:
     paused: bool = False
     escalate: bool = False
     resolution: bool = False
+    holder: str = ""
+    warning_at: datetime | None = None
+    critical_at: datetime | None = None
+    stops: tuple[tuple[datetime, bool], ...] = ()
 
     @property
     def running(self) -> bool:
         """Started and not stopped."""
         return self.started_at is not None and self.stopped_at is None
 
+    @property
+    def counting(self) -> bool:
+        """Running and not standing still (paused, or the ticket in other hands)."""
+        return self.running and not self.paused
+
     def label(self, lang: str) -> str:
         """The name in ``lang``."""
         return self.label_zh if lang.startswith("zh") else self.label_en
+
+    def state_at(self, now: datetime) -> ClockState:
+        """The state as of ``now`` (after the evaluation): see :func:`state_at`."""
+        return state_at(
+            self.state, self.counting, self.deadline, self.warning_at, self.critical_at, now
+        )
+
+
+def state_at(
+    state: ClockState,
+    counting: bool,
+    deadline: datetime | None,
+    warning_at: datetime | None,
+    critical_at: datetime | None,
+    now: datetime,
+) -> ClockState:
+    """A clock's state as of ``now``, from the state it was evaluated in and the instants
+    it turns warning, critical and breached: a counting clock moves ok → warning →
+    critical → breached in time; stopped, pending and standing clocks stay put."""
+    if not counting:
+        return state
+    if deadline is not None and now >= deadline:
+        return ClockState.BREACHED
+    if critical_at is not None and now >= critical_at:
+        return ClockState.CRITICAL
+    if warning_at is not None and now >= warning_at:
+        return ClockState.WARNING if state is ClockState.OK else state
+    return state
 
 
 class TimelineStep(Protocol):
@@ -237,18 +295,30 @@ class TimelineStep(Protocol):
 
 
 def evaluate(
-    policy: Policy, timeline: Iterable[TimelineStep], now: datetime, config: SlaConfig
+    policy: Policy,
+    timeline: Iterable[TimelineStep],
+    now: datetime,
+    config: SlaConfig,
+    holder: str = "",
 ) -> list[ClockStatus]:
     """Every clock of ``policy`` over ``timeline`` (oldest first) as of ``now``.
 
     Entries after ``now`` are ignored, so a history can be replayed to any moment.
+    ``timeline`` is one holder's view (:func:`gridtui.domain.handling.holder_views`);
+    ``holder`` its key, carried on each status.
     """
     steps = [(str(s.action), s.at) for s in timeline if s.at <= now]
-    return [_clock(spec, steps, now, config.calendars[spec.calendar]) for spec in policy.clocks]
+    return [
+        _clock(spec, steps, now, config.calendars[spec.calendar], holder) for spec in policy.clocks
+    ]
 
 
 def _clock(
-    spec: ClockSpec, steps: Sequence[tuple[str, datetime]], now: datetime, cal: Calendar
+    spec: ClockSpec,
+    steps: Sequence[tuple[str, datetime]],
+    now: datetime,
+    cal: Calendar,
+    holder: str = "",
 ) -> ClockStatus:
     started: datetime | None = None
     stopped: datetime | None = None
@@ -257,6 +327,7 @@ def _clock(
     used = ZERO  # working time counted before ``seg``
     breach: datetime | None = None  # when the budget ran out, once it has
     frozen: datetime | None = None  # deadline as it stood when the clock stopped
+    history: list[tuple[datetime, bool]] = []  # every stop, and whether it was in time
 
     def close(at: datetime) -> None:
         nonlocal used, seg, breach
@@ -287,22 +358,45 @@ def _clock(
             frozen = _deadline(cal, spec, used, seg if seg is not None else at, breach)
             close(at)
             stopped, running = at, False
+            history.append((at, used <= spec.duration))
         elif not running and stopped is not None and spec.resolution and action in _RESTARTS:
             stopped, running, frozen = None, True, None
             seg = None if paused else at
 
+    done = tuple(history)
     if started is None:
-        return _status(spec, ClockState.PENDING, started, None, None, None, paused)
+        return _status(spec, ClockState.PENDING, started, None, None, None, paused, holder=holder)
     if not running:
         met = used <= spec.duration
         state = ClockState.MET if met else ClockState.BREACHED
-        return _status(spec, state, started, frozen, stopped, spec.duration - used, paused)
+        return _status(
+            spec, state, started, frozen, stopped, spec.duration - used, paused,
+            holder=holder, stops=done,
+        )  # fmt: skip
     consumed = used + (cal.elapsed(seg, now) if seg is not None else ZERO)
-    deadline = _deadline(cal, spec, used, seg if seg is not None else now, breach)
+    # a clock standing still (the resident awaited, the ticket in other hands) has no
+    # deadline until it counts again, unless it had already run out
+    deadline = _deadline(cal, spec, used, seg, breach) if seg is not None else breach
     remaining = spec.duration - consumed
     state = _running_state(spec, consumed, remaining)
     escalate = state is ClockState.BREACHED and spec.escalate_on_breach
-    return _status(spec, state, started, deadline, None, remaining, paused, escalate)
+    warning_at = critical_at = None
+    if seg is not None:  # counting: the instants the state changes follow from time left
+        warning_at = _turns_at(cal, spec, spec.thresholds.warning, remaining, now)
+        critical_at = _turns_at(cal, spec, spec.thresholds.critical, remaining, now)
+    return _status(
+        spec, state, started, deadline, None, remaining, paused, escalate,
+        holder=holder, warning_at=warning_at, critical_at=critical_at, stops=done,
+    )  # fmt: skip
+
+
+def _turns_at(
+    cal: Calendar, spec: ClockSpec, share: float, remaining: timedelta, now: datetime
+) -> datetime | None:
+    """When a clock with ``remaining`` working time left at ``now`` has used ``share``
+    of its budget (``None``: already has)."""
+    left = remaining - spec.duration * (1 - share)
+    return cal.add(now, left) if left > ZERO else None
 
 
 def _deadline(
@@ -335,26 +429,17 @@ def _status(
     remaining: timedelta | None,
     paused: bool,
     escalate: bool = False,
+    *,
+    holder: str = "",
+    warning_at: datetime | None = None,
+    critical_at: datetime | None = None,
+    stops: tuple[tuple[datetime, bool], ...] = (),
 ) -> ClockStatus:
     return ClockStatus(
         spec.name, spec.label_zh, spec.label_en, state, spec.duration, spec.calendar,
         started, deadline, stopped, remaining, paused, escalate, spec.resolution,
+        holder, warning_at, critical_at, stops,
     )  # fmt: skip
-
-
-def resolution_deadline(
-    policy: Policy, timeline: Iterable[TimelineStep], now: datetime, config: SlaConfig
-) -> datetime | None:
-    """The ticket's due date: the resolution clock's deadline (``None`` before it starts)."""
-    for status in evaluate(policy, timeline, now, config):
-        if status.resolution:
-            return status.deadline
-    return None
-
-
-def next_deadline(statuses: Iterable[ClockStatus]) -> datetime | None:
-    """The earliest deadline among clocks still running."""
-    return min((s.deadline for s in statuses if s.running and s.deadline), default=None)
 
 
 # -- parsing ---------------------------------------------------------------------------

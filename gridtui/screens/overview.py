@@ -23,6 +23,8 @@ from gridtui.widgets.render import (
     fit_flex_column,
     missing_reports,
     remaining_text,
+    reports_alert,
+    reports_title,
     safe,
 )
 from gridtui.widgets.status_bar import StatusBar
@@ -57,6 +59,7 @@ class OverviewScreen(DataScreen):
     OverviewScreen #trend { height: 1fr; min-height: 5; }
     OverviewScreen #bottom { height: auto; max-height: 8; }
     OverviewScreen #mix, OverviewScreen #missing { width: 1fr; height: auto; padding: 0 1; }
+    OverviewScreen #missing.-alert { border-left: thick $warning; }
     """
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("s", "span", "span", id="key.span"),
@@ -124,7 +127,7 @@ class OverviewScreen(DataScreen):
             "open": (f"{o.open:,}", "", False),
             "overdue": (f"{o.overdue:,}", "", o.overdue > 0),
             "closure_rate": (f"{o.closure_rate:.1%}", window, False),
-            "on_time_rate": (f"{o.on_time_rate:.1%}", window, o.on_time_rate < 0.8),
+            "on_time_rate": (f"{o.on_time_rate:.1%}", window, o.on_time_alert),
         }
         for key, (value, note, alert) in tiles.items():
             self.query_one(f"#kpi-{key}", KpiTile).set_value(
@@ -202,10 +205,14 @@ class OverviewScreen(DataScreen):
                 mix.append("█" * max(1, round(share * 20)), style="bold")
             mix.append(f" {share:.0%}" + ("\n" if bars else "  "))
         self.query_one("#mix", Static).update(mix)
-        missing = Text(tr("overview.missing", lang) + "  ", style="bold")
+        missing = Text()
+        if o.reports_past_due:  # before then the line itself says "daily reports due …"
+            missing.append(reports_title(o, lang) + "  ", style="bold")
         shown = 30 if self.app.size.width >= WIDE else 8
-        missing.append_text(missing_reports(o, lang, shown=shown, codes=True))
-        self.query_one("#missing", Static).update(missing)
+        missing.append_text(missing_reports(o, lang, shown=shown, codes=True, tz=self.gapp.tz))
+        box = self.query_one("#missing", Static)
+        box.update(missing)
+        box.set_class(reports_alert(o), "-alert")
 
     def action_span(self) -> None:
         """Cycle the trend between 24 h, 7 days and 30 days."""

@@ -44,10 +44,10 @@ def _num(text: str, style: str = "") -> Text:
     return Text(text, style=style, justify="right")
 
 
-def _rate(value: float | None, *, warn_below: float = 0.8) -> Text:
+def _rate(value: float | None, *, alert: bool) -> Text:
     if value is None:
         return _num("—", "dim")
-    return _num(f"{value:.0%}", "bold red" if value < warn_below else "")
+    return _num(f"{value:.0%}", "bold red" if alert else "")
 
 
 def _points(value: float) -> Text:
@@ -148,9 +148,12 @@ class ScorecardsScreen(DataScreen):
                 name_key: safe(row.label(lang)),
                 "col.points": _points(row.points),
                 "col.closures": _num(str(row.closures)),
-                "col.on_time": _rate(row.on_time_rate),
+                "col.on_time": _rate(row.on_time_rate, alert=row.on_time_alert),
                 "col.arrival": _num(duration(row.avg_arrival, lang)),
-                "col.reports": _rate(row.report_compliance, warn_below=0.9),
+                "col.reports": _rate(
+                    row.report_compliance,
+                    alert=row.report_compliance is not None and row.report_compliance < 0.9,
+                ),
                 "col.trend": Text(spark(row.trend), style="cyan"),
             }
             body.append((_key(row), [cells[k] for k in keys]))

@@ -14,6 +14,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Reference, TicketDetail
+from gridtui.domain.callback import Satisfaction
+from gridtui.domain.handling import Level
 from gridtui.domain.roles import may
 from gridtui.i18n import action_label, channel_label, duration, status_label, tr
 from gridtui.screens.acting import open_menu, start_action
@@ -133,7 +135,7 @@ class TicketScreen(DataScreen):
             return
         self.set_class(self.app.size.width < NARROW, "-narrow")
         self.query_one("#fields", Static).update(self._fields(d, data.ref))
-        self._fill_clocks(d)
+        self._fill_clocks(d, data.ref)
         self._fill_timeline(d)
         self._fill_actions(d)
         self.retitle()
@@ -163,11 +165,20 @@ class TicketScreen(DataScreen):
                 tr("col.deadline", lang),
                 Text(f"{r.due_at.astimezone(tz):%Y-%m-%d %H:%M}" if r.due_at else "—"),
             ),
+            (tr("ticket.level", lang), Text(Level(r.level).label(lang))),
+            (tr("ticket.lead", lang), safe(ref.holder_label(d.lead, lang) if d.lead else "—")),
             (tr("ticket.address", lang), safe(d.address or "—")),
             (tr("ticket.description", lang), safe(d.description or "—", one_line=False)),
             (tr("ticket.policy", lang), safe(d.sla_policy or "—")),
             (tr("ticket.source", lang), safe(f"{d.source} {d.external_id or ''}".strip())),
         ]
+        if d.co_handlers:
+            names = "、".join(ref.holder_label(k, lang) for k in d.co_handlers)
+            rows.append((tr("ticket.co_handlers", lang), safe(names)))
+        if r.satisfaction:
+            rows.append(
+                (tr("ticket.callback", lang), Text(Satisfaction(r.satisfaction).label(lang)))
+            )
         if d.mediation_failures:
             rows.append((tr("ticket.mediation", lang), Text(str(d.mediation_failures))))
         if d.reopen_count:
@@ -178,7 +189,7 @@ class TicketScreen(DataScreen):
             grid.add_row(label, value)
         return grid
 
-    def _fill_clocks(self, d: TicketDetail) -> None:
+    def _fill_clocks(self, d: TicketDetail, reference: Reference) -> None:
         lang, now, tz = self.lang, self.gapp.now(), self.gapp.tz
         wide = self.app.size.width >= CLOCKS_WIDE
         keys = ["col.clock", "col.state", "col.remaining", "col.deadline"]
@@ -189,20 +200,26 @@ class TicketScreen(DataScreen):
         def when(at: datetime | None) -> Text:
             return Text(f"{at.astimezone(tz):%m-%d %H:%M}" if at else "—")
 
+        holders = {c.holder for c in d.clocks}
+        ref = reference if len(holders) > 1 else None
         for c in d.clocks:
             state = c.state_at(now)
             left = (
                 remaining_text(c.deadline, now, lang, state)
-                if c.running
+                if c.running and c.deadline is not None
                 else Text(
                     duration(c.remaining, lang) if c.remaining is not None else "—", style="dim"
                 )
             )
-            cells = [Text(c.label(lang)), state_text(state, lang), left, when(c.deadline)]
+            # with several holders, each clock names whose it is
+            name = c.label(lang)
+            if ref is not None and c.holder:
+                name = f"{ref.holder_label(c.holder, lang)}: {name}"
+            cells = [safe(name), state_text(state, lang), left, when(c.deadline)]
             if wide:
                 paused = f" ({tr('sla.paused', lang)})" if c.paused else ""
                 cells += [when(c.started_at), Text(when(c.stopped_at).plain + paused)]
-            rows.append((c.name, cells))
+            rows.append((f"{c.holder}/{c.name}", cells))
         fill_table(self.query_one("#clocks", DataTable), [(k, tr(k, lang)) for k in keys], rows)
 
     def _fill_timeline(self, d: TicketDetail) -> None:

@@ -38,6 +38,8 @@ from gridtui.widgets.render import (
     STATE_STYLE,
     colour_chip,
     missing_reports,
+    reports_alert,
+    reports_title,
     safe,
     spark,
 )
@@ -234,6 +236,7 @@ class WallOverviewScreen(WallScreen):
     WallOverviewScreen.-wide #ov-side { display: block; }
     WallOverviewScreen #ov-side WallText { height: auto; padding: 0 1; }
     WallOverviewScreen #ov-missing { text-wrap: wrap; text-overflow: fold; }
+    WallOverviewScreen #ov-missing-title.-alert { background: $warning; color: $text; }
     """
 
     def __init__(self) -> None:
@@ -269,7 +272,10 @@ class WallOverviewScreen(WallScreen):
         mix = f"{tr('overview.mix', lang)} · {tr('kpi.window', lang, days=days)}"
         self.query_one("#ov-mix-title", WallText).set(Text(mix))
         self.query_one("#ov-trend-title", WallText).set(Text(tr("wall.last_24h", lang)))
-        self.query_one("#ov-missing-title", WallText).set(Text(tr("overview.missing", lang)))
+        overview = self._data.overview if self._data is not None else None
+        title = self.query_one("#ov-missing-title", WallText)
+        title.set(Text(reports_title(overview, lang) if overview else tr("overview.reports", lang)))
+        title.set_class(overview is not None and reports_alert(overview), "-alert")
 
     def fetch(self) -> WallOverviewData:
         """KPIs, the 24-hour rhythm and names (worker thread)."""
@@ -285,7 +291,7 @@ class WallOverviewScreen(WallScreen):
             "open": (f"{o.open:,}", "", False),
             "overdue": (f"{o.overdue:,}", "", o.overdue > 0),
             "closure_rate": (f"{o.closure_rate:.1%}", window, False),
-            "on_time_rate": (f"{o.on_time_rate:.1%}", window, o.on_time_rate < 0.8),
+            "on_time_rate": (f"{o.on_time_rate:.1%}", window, o.on_time_alert),
         }
         for key, (value, note, alert) in tiles.items():
             # narrow tiles cut long labels: there the wall says less (Intake, On time)
@@ -358,7 +364,7 @@ class WallOverviewScreen(WallScreen):
         trend.append(spark(closed), style="green")
         trend.append(f" {int(sum(closed))}")
         self.query_one("#ov-trend", WallText).set(trend)
-        missing = missing_reports(o, lang, shown=12, codes=False)
+        missing = missing_reports(o, lang, shown=12, codes=True, tz=self.gapp.tz)
         self.query_one("#ov-missing", WallText).set(missing)
 
 

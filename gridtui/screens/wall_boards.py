@@ -339,7 +339,7 @@ class WallScorecardsScreen(WallScreen):
         else:
             points = f"{row.points:,.2f}".rstrip("0").rstrip(".")
             rate = "—" if row.on_time_rate is None else f"{row.on_time_rate:.0%}"
-            late = row.on_time_rate is not None and row.on_time_rate < 0.8
+            late = row.on_time_alert
             cells = [
                 Text(str(row.rank), style="bold" if row.rank <= 3 else ""),
                 safe(row.label(lang)),

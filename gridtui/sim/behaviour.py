@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gridtui.data.seedgen import HOURLY, CategoryInfo
+from gridtui.data.seedgen import CALLBACK_WEIGHTS, CALLBACKS, HOURLY, CategoryInfo
 from gridtui.domain.lifecycle import Action, Status
 
 #: Liyang (2020): 368,267 grid events over 952 grids in a year, about 1.06 per grid per day
@@ -187,7 +187,8 @@ def next_step(rng: random.Random, t: SimTicket) -> Step | None:
         median = 90 * MIN if t.colour == "red" else 3 * HOUR
         return Step(Action.RESOLVE.value, lognormal(rng, median, 1.0), worker)
     if status is Status.RESOLVED:
-        return Step(Action.FEEDBACK.value, lognormal(rng, 40 * MIN, 0.8), worker)
+        result = rng.choices(CALLBACKS, CALLBACK_WEIGHTS)[0]  # the resident's callback
+        return Step(Action.FEEDBACK.value, lognormal(rng, 40 * MIN, 0.8), CENTRE, "", result)
     if status is Status.FEEDBACK:
         if t.reject and t.rounds == 1:
             return Step(

@@ -26,6 +26,8 @@ from gridtui.data.source import SourceError
 TARGETS = {
     "dispatch": "act.target_hint.dispatch",
     "escalate": "act.target_hint.escalate",
+    "assist": "act.target_hint.assist",
+    "feedback": "act.target_hint.feedback",
     "merge": "act.target_hint.merge",
     "recolour": "act.target_hint.recolour",
 }

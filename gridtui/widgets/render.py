@@ -9,7 +9,7 @@ name (红 / RED) beside the swatch.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -132,19 +132,42 @@ def fill_table(
         table.add_row(*cells, key=key)
 
 
-def missing_reports(o: Overview, lang: str, *, shown: int, codes: bool) -> Text:
-    """Who has not filed today's daily report: the count, then up to ``shown`` names
-    (with their codes when ``codes``), or a green "all filed"."""
+def reports_alert(o: Overview) -> bool:
+    """Whether the daily-report line is an alert: the reports are due and someone has
+    not filed."""
+    return o.reports_past_due and o.missing_count > 0
+
+
+def reports_title(o: Overview, lang: str) -> str:
+    """The daily-report section's title: "Missing daily reports" once it alerts."""
+    return tr("overview.missing" if reports_alert(o) else "overview.reports", lang)
+
+
+def missing_reports(o: Overview, lang: str, *, shown: int, codes: bool, tz: tzinfo) -> Text:
+    """Today's daily reports. Before the due time (read in ``tz``), how many are in
+    ("due 20:00: 41/75 filed"); after it, who has not filed, as an alert: the count,
+    then up to ``shown`` names (with their codes when ``codes``), or a green "all
+    filed". A day that owes no report says so."""
     out = Text(no_wrap=False)
+    if o.report_due_at is None:
+        out.append(tr("overview.reports_off", lang, filed=o.reports_filed), style="dim")
+        return out
+    if not o.reports_past_due:
+        due = f"{o.report_due_at.astimezone(tz):%H:%M}"
+        filed, expected = o.reports_filed, o.reports_expected
+        out.append(tr("overview.reports_due", lang, due=due, filed=filed, expected=expected))
+        return out
     if not o.missing_count:
         out.append(f"{SWATCH} " + tr("overview.none_missing", lang), style=COLOUR_STYLE["green"])
         return out
+    alert = COLOUR_STYLE["orange"]
     out.append(
-        tr("overview.missing_count", lang, n=o.missing_count, total=o.workers_active,
-           day=o.report_day.isoformat()),
-        style=COLOUR_STYLE["orange"],
+        "⚠ " + tr("overview.missing_count", lang, n=o.missing_count, total=o.reports_expected,
+                  day=o.report_day.isoformat()),
+        style=alert,
     )  # fmt: skip
     names = [f"{w.name}({w.code})" if codes else w.name for w in o.missing_reports]
     out.append("\n")
-    out.append_text(safe("、".join(names[:shown]) + ("…" if o.missing_count > shown else "")))
+    more = "…" if o.missing_count > shown else ""
+    out.append_text(safe("、".join(names[:shown]) + more, style=alert))
     return out

@@ -59,7 +59,8 @@ def _handled(url: str) -> tuple[int, int, int]:
 def test_serve_sweeps_breached_clocks_by_itself(template: Path, tmp_path: Path) -> None:
     url = _copy(template, tmp_path)
     before = _handled(url)
-    assert before[0] == before[2] == 0  # the seeded history was swept up to its end
+    # the seeded history was swept up to its end: its breaches carry their marks, no changes
+    assert before[0] > 0 and before[2] == 0
     port = free_port()
     proc = subprocess.Popen(
         [*GRIDTUI, "--db", url, "serve", "--port", str(port), "--sweep", "0.5", "--no-watch"],

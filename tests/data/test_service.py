@@ -72,7 +72,7 @@ def test_closed_loop_records_every_step_and_credits_points(svc: TicketService) -
         ("accept", "W0001", 3, None),
         ("arrive", "W0001", 8, None),  # within the 10-minute promise
         ("resolve", "W0001", 60, None),
-        ("feedback", "W0001", 90, None),
+        ("feedback", "W0001", 90, "satisfied"),
         ("verify", "duty:王敏", 120, None),
     ]
     version = t0.version

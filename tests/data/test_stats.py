@@ -25,7 +25,8 @@ def opened(svc: TicketService, at: datetime, channel: str = "patrol", colour: st
 def close(svc: TicketService, tid: int, start: datetime, end: datetime) -> None:
     step = (end - start) / len(WALK)
     for i, action in enumerate(WALK, start=1):
-        svc.act(tid, action, "W0001", at=start + step * i)
+        target = "satisfied" if action == "feedback" else None
+        svc.act(tid, action, "W0001", at=start + step * i, target=target)
 
 
 @pytest.fixture

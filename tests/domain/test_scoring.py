@@ -17,6 +17,8 @@ from gridtui.domain.lifecycle import Action
 from gridtui.domain.scoring import (
     ADJUSTMENT,
     SYSTEM,
+    AlertPolicy,
+    Award,
     LedgerEntry,
     Period,
     RankRow,
@@ -24,6 +26,7 @@ from gridtui.domain.scoring import (
     ScoringEngine,
     ScoringError,
     SubjectKind,
+    capped_award,
     parse_scoring_config,
 )
 
@@ -269,6 +272,39 @@ def test_penalties_are_uncapped_unless_configured(
     assert [e.points for e in capped] == [-1.5, -1.5, -1, 0]
     assert all(e.raw_points == -1.5 for e in capped)
     assert small.award(capped, W, 1, "sla_breach", sh(2026, 11, 25))[0].points == -1.5
+
+
+# -- the cap itself ----------------------------------------------------------------
+
+
+def test_capped_award_credits_what_is_left_of_the_cap_with_the_rules_sign(
+    small: ScoringEngine,
+) -> None:
+    resolve, verify, breach = (small.config.rule(c) for c in ("resolve", "verify", "breach"))
+    assert capped_award(resolve, 0, "2026-W48") == Award(300, 300, "处置 / Resolved")
+    assert capped_award(resolve, 800, "2026-W48") == Award(
+        300, 200, "处置 / Resolved (cap 10 per week reached, 2026-W48)"
+    )
+    assert capped_award(resolve, 1200, "2026-W48").points == 0  # never below nothing
+    assert capped_award(breach, 300, "2026-11-24").points == -100  # a penalty counts |deducted|
+    assert capped_award(verify, 10**6, "").points == 200  # uncapped: used is ignored
+
+
+# -- alerts -------------------------------------------------------------------------
+
+
+def test_the_on_time_target_defaults_to_80_percent_when_absent(
+    small: ScoringEngine, engine: ScoringEngine
+) -> None:
+    assert small.config.alerts == AlertPolicy(0.8)
+    assert engine.config.alerts == AlertPolicy(0.8)  # fixtures/scoring.toml says so too
+
+
+def test_the_on_time_alert_follows_the_configured_target() -> None:
+    alerts = parse_scoring_config(SMALL + "\n[alerts]\non_time_rate = 0.99\n").alerts
+    assert alerts.on_time_alert(0.98) and not alerts.on_time_alert(0.99)
+    assert not alerts.on_time_alert(None)  # nothing with a deadline: nothing to flag
+    assert not parse_scoring_config(SMALL + "[alerts]\non_time_rate = 0\n").alerts.on_time_alert(0)
 
 
 # -- adjustments -------------------------------------------------------------------
@@ -564,6 +600,11 @@ CONFIG_ERRORS = [
         "reason = true",
         "unknown key",
     ),
+    (SMALL + "\n[alerts]\non_time_rate = 1.2\n", "alerts.on_time_rate", "= 1.2", "0 to 1"),
+    (SMALL + "\n[alerts]\non_time_rate = -0.1\n", "alerts.on_time_rate", "= -0.1", "0 to 1"),
+    (SMALL + '\n[alerts]\non_time_rate = "80%"\n', "alerts.on_time_rate", "80%", "0 to 1"),
+    (SMALL + "\n[alerts]\non_time = 0.8\n", "alerts.on_time", "on_time =", "unknown key"),
+    ("alerts = 0.8\n" + SMALL, "alerts", "alerts = 0.8", "table [alerts]"),
     ('timezone = "UTC"\nrule = 3\n', "rule", "rule = 3", "array of tables"),
     (SMALL + "\n[bonus]\nx = 1\n", "bonus", "[bonus]", "unknown key"),
 ]

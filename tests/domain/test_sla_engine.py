@@ -10,16 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gridtui.domain.chain import ticket_clocks
 from gridtui.domain.sla import (
     ClockState,
     ClockStatus,
     SlaConfig,
     SlaConfigError,
     evaluate,
-    next_deadline,
     parse_duration,
     parse_sla_config,
-    resolution_deadline,
 )
 
 SLA_TEXT = (Path(__file__).resolve().parents[2] / "fixtures" / "sla.toml").read_text("utf-8")
@@ -33,6 +32,8 @@ H = timedelta(hours=1)
 class S:
     action: str
     at: datetime
+    actor: str = "duty:王敏"
+    target: str | None = None
 
 
 def clocks(
@@ -59,13 +60,20 @@ def test_fixture_file_has_the_promises() -> None:
     assert dept.resolution_clock is not None and dept.resolution_clock.name == "dept_solved"
 
 
-def test_most_specific_policy_wins() -> None:
+def test_holder_kind_first_then_the_most_specific_policy() -> None:
+    # a red ticket in a department's hands has the department's clocks, red budgets
+    assert CONFIG.policy_for("red", "hazard.fire", "patrol", "department").name == (
+        "red-department"
+    )
     assert CONFIG.policy_for("red", "hazard.fire", "patrol", "worker").name == "red"
+    assert CONFIG.policy_for("blue", "order.stall", "patrol", "community").name == "community"
+    # a kind with no policy of its own: the most specific policy without assignee
+    assert CONFIG.policy_for("green", "info.collect", "patrol", "centre").name == "default"
     assert CONFIG.policy_for("orange", "utility.gas", "hotline", "department").name == (
         "orange-department"
     )
     assert CONFIG.policy_for("blue", "service.errand", "patrol", "worker").name == "service-office"
-    assert CONFIG.policy_for("green", "info.collect", "patrol", None).name == "service-office"
+    assert CONFIG.policy_for("green", "info.collect", "patrol", "worker").name == "service-office"
     assert CONFIG.policy_for("yellow", "order.stall", "app", None).name == "default"
 
 
@@ -181,21 +189,28 @@ def test_reopen_restarts_the_resolution_clock_with_what_was_left() -> None:
     c = clocks("worker", steps, 11 * H)["resolved"]
     assert c.state is ClockState.OK and c.stopped_at is None
     assert c.deadline == T0 + 10 * H + 20 * H  # 20 h were left when it stopped
-    assert (
-        resolution_deadline(
-            next(p for p in CONFIG.policies if p.name == "worker"),
-            [S(a, T0 + d) for a, d in steps],
-            T0 + 11 * H,
-            CONFIG,
-        )
-        == c.deadline
-    )
+    timeline = [
+        S(a, T0 + d, target="W0001" if a in ("open", "dispatch") else None) for a, d in steps
+    ]
+    tc = ticket_clocks(CONFIG, "blue", "order.parking", "patrol", timeline, T0 + 11 * H)
+    assert tc.policy is not None and tc.policy.name == "worker"
+    assert tc.due_at == c.deadline
 
 
 def test_cancel_stops_every_clock() -> None:
     c = clocks("department", [("open", 0 * H), ("dispatch", 0 * H), ("cancel", 1 * H)], 60 * H)
     assert all(s.state is ClockState.MET for s in c.values())
-    assert next_deadline(c.values()) is None
+    timeline = [
+        S("open", T0, target="W1"),
+        S("dispatch", T0, target="dept:POWER"),
+        S("cancel", T0 + H),
+    ]
+    assert (
+        ticket_clocks(
+            CONFIG, "blue", "utility.power", "hotline", timeline, T0 + 60 * H
+        ).next_deadline
+        is None
+    )
 
 
 def test_business_hours_clock_across_the_holiday() -> None:
@@ -207,8 +222,9 @@ def test_business_hours_clock_across_the_holiday() -> None:
 
 
 def test_next_deadline_is_the_earliest_running_clock() -> None:
-    c = clocks("worker", [("open", 0 * M), ("dispatch", 2 * M)], 3 * M)
-    assert next_deadline(c.values()) == T0 + 12 * M
+    timeline = [S("open", T0, target="W1"), S("dispatch", T0 + 2 * M, target="W1")]
+    tc = ticket_clocks(CONFIG, "blue", "order.parking", "patrol", timeline, T0 + 3 * M)
+    assert tc.next_deadline == T0 + 12 * M
 
 
 # -- properties ---------------------------------------------------------------------------

@@ -139,7 +139,9 @@ def test_a_simulated_day_shows_every_behaviour(day_url: str) -> None:
                     ScoreEntry.at > NOW, ScoreEntry.author == "system", ScoreEntry.points < 0
                 )
             )  # fmt: skip
-        assert sim.tally.breaches == len(marks) > 0 and penalties
+        # (an action that stops a clock late, or hands the ticket over, handles that
+        # clock's breach at once: the sweeper's rounds handle the clocks still counting)
+        assert 0 < sim.tally.breaches <= len(marks) and penalties
 
         # escalations (吹哨) taken by departments
         taken = [

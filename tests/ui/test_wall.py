@@ -535,3 +535,26 @@ def test_the_app_refuses_unknown_screens_and_alerts(source):
         build_wall(source, screens=["overview", "ticket"])
     with pytest.raises(ValueError, match="unknown alert siren"):
         build_wall(source, alert=["siren"])
+
+
+async def test_daily_reports_on_the_wall_follow_the_due_time(make_wall, source):
+    now = [NOW]  # 10:00 in Shanghai: reports are due at 20:00
+    app = make_wall(clock=lambda: now[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = wall_screen(app)
+        title = screen.query_one("#ov-missing-title", WallText)
+        missing = screen.query_one("#ov-missing", WallText)
+        ov = source.overview(NOW)
+        assert title.shown.plain == "日报告" and not title.has_class("-alert")
+        assert (
+            missing.shown.plain == f"日报 20:00 截止 已报 {ov.reports_filed}/{ov.reports_expected}"
+        )
+        now[0] = NOW + timedelta(hours=10, minutes=30)
+        screen.reload()
+        assert await until(pilot, lambda: title.has_class("-alert"))
+        ov = source.overview(now[0])
+        assert title.shown.plain == "未报日报告"
+        assert f"{ov.missing_count}/{ov.reports_expected} 人未报" in missing.shown.plain
+        first = ov.missing_reports[0]
+        assert f"{first.name}({first.code})" in missing.shown.plain
