@@ -14,7 +14,8 @@ Existing 311 apps and tools read the catalogue and the tickets and file new repo
 ``fmt`` is ``json`` or ``xml``; both carry the same content. GETs are public, as the
 specification says; they show what a citizen may see of a ticket (no reporter, worker
 or contact details; for matters about persons — disputes, counselling, visits … — no
-description, address or coordinates either: :data:`PUBLIC_FUNCTIONS`). Errors are
+description, address or coordinates either: the category's ``personal`` flag, from
+``categories.csv``). Errors are
 GeoReport errors (``[{"code", "description"}]`` or ``<errors><error>…``) with HTTP
 400, 403 or 404 (405 for a wrong method, 503 when the database is away); the path's
 suffix picks their format. See ``docs/open311.md``.
@@ -497,12 +498,6 @@ def request_statement(query: RequestQuery) -> Select[*tuple[Any, ...]]:
     return stmt.order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(MAX_RESULTS)
 
 
-#: Category functions whose tickets are about places and things, not persons: public
-#: GETs show their description, address and coordinates. Every other function
-#: (disputes, population, errands and visits, public security, counselling, epidemic
-#: prevention, petitions, information collection) is about residents: a public GET
-#: shows the service, status, times, agency and grid, and withholds the rest.
-PUBLIC_FUNCTIONS = frozenset({"safety", "order", "utility", "environment", "market", "legal"})
 WITHHELD = "个人事项，详情不公开 / a personal matter: details withheld"
 
 
@@ -511,9 +506,15 @@ class _Names:
     """Names of what a page of tickets refers to."""
 
     categories: dict[str, str]
-    functions: dict[str, str]
+    personal: dict[str, bool]
     departments: dict[int, str]
     grids: dict[int, str]
+
+    def public(self, category: str) -> bool:
+        """Whether a public GET may show the description, address and coordinates of a
+        ticket in ``category``: only when the catalogue says it is not about persons
+        (a category it does not know is withheld)."""
+        return self.personal.get(category) is False
 
 
 class GeoReport:
@@ -595,7 +596,7 @@ class GeoReport:
     def _names(self, s: Session, rows: Sequence[AnyRow]) -> _Names:
         return _Names(
             categories=_lookup(s, Category.code, Category.name, {r.category for r in rows}),
-            functions=_lookup(s, Category.code, Category.function, {r.category for r in rows}),
+            personal=_lookup(s, Category.code, Category.personal, {r.category for r in rows}),
             departments=_lookup(s, Department.id, Department.name, {r.department_id for r in rows}),
             grids=_lookup(s, Node.id, Node.code, {r.grid_id for r in rows}),
         )
@@ -604,7 +605,7 @@ class GeoReport:
         notes = f"{status_label(r.status, 'zh')} / {status_label(r.status, 'en')}"
         if r.merged_into is not None:
             notes += f" → {r.merged_into}"
-        public = names.functions.get(r.category) in PUBLIC_FUNCTIONS
+        public = names.public(r.category)
         return {
             "service_request_id": str(r.id),
             "status": "closed" if r.status in _CLOSED else "open",

@@ -99,7 +99,13 @@ class DepartmentRow(_Row):
 
 
 class CategoryRow(_Row):
-    """A line of categories.csv."""
+    """A line of categories.csv.
+
+    ``personal`` (0/1) marks matters about persons, withheld from public Open311
+    reads; a catalogue without the column (written before it existed) withholds
+    every category until it says which are public. ``inspection`` (0/1, empty: as
+    ``sla.toml`` says) requires an on-site inspection (查验) before ``resolve``.
+    """
 
     code: str
     name: str
@@ -108,6 +114,8 @@ class CategoryRow(_Row):
     default_colour: RiskColour = RiskColour.BLUE
     is_dispute: bool = False
     department: str = ""
+    personal: bool = True
+    inspection: bool | None = None
 
 
 class WorkerRow(_Row):
@@ -386,6 +394,8 @@ def write_fixtures(session: Session, city: CityFixtures, *, now: datetime) -> Lo
                 "default_colour": r.default_colour.value,
                 "is_dispute": r.is_dispute,
                 "department_code": r.department or None,
+                "personal": r.personal,
+                "inspection": r.inspection,
             }
             for _, r in city.categories
         ),

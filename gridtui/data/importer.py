@@ -31,7 +31,8 @@ addresses on one line); markup such as ``[bold]`` is kept as literal text, since
 UI renders outside text as data. UTF-8 read back as Latin-1 (``â\\x80\\x99`` for ``’``),
 common in 311 exports, is repaired first. ``[values.category]`` and
 ``[values.department]`` translate source values into our codes; other unknown
-categories become ``<code_prefix>.<slug>`` (function ``imported``, colour blue) and
+categories become ``<code_prefix>.<slug>`` (function ``imported``, colour blue,
+``personal``: withheld from public Open311 reads until someone says otherwise) and
 unknown departments ``<PREFIX>-<SLUG>``; a value that already is a code is used as
 is. A ``grid`` value naming a node fills the ticket's hierarchy ids at that node's
 level and above.
@@ -780,9 +781,16 @@ class _Store:
         if code not in self.colours:
             name = _cut(value or "Unspecified", 120)
             colour = RiskColour.BLUE.value
+            # Nobody has said what an unknown category is about: withheld from public
+            # Open311 reads (personal) until the catalogue says otherwise.
             session.add(
                 Category(
-                    code=code, name=name, name_en=name, function="imported", default_colour=colour
+                    code=code,
+                    name=name,
+                    name_en=name,
+                    function="imported",
+                    default_colour=colour,
+                    personal=True,
                 )
             )
             self.colours[code] = colour

@@ -21,7 +21,6 @@ from sqlalchemy import func, select, text
 
 from gridtui.api.open311 import (
     MAX_RESULTS,
-    PUBLIC_FUNCTIONS,
     RequestQuery,
     parse_request_query,
     request_statement,
@@ -217,7 +216,7 @@ def test_a_request_maps_the_ticket(c, city):
         )
         departments = {d.id: d.name for d in s.scalars(select(Department))}
         categories = {x.code: x.name for x in s.scalars(select(Category))}
-        functions = {x.code: x.function for x in s.scalars(select(Category))}
+        personal = {x.code: x.personal for x in s.scalars(select(Category))}
     for ticket_id, status in ((closed, "closed"), (running, "open")):
         as_json, as_xml = both(c, "GET", f"requests/{ticket_id}")
         doc = as_json.json()
@@ -233,7 +232,7 @@ def test_a_request_maps_the_ticket(c, city):
         assert datetime.fromisoformat(r["updated_datetime"]) == t.updated_at
         assert datetime.fromisoformat(r["expected_datetime"]) == t.due_at
         assert r["address_id"] == grid_code(city, ticket_id)
-        if functions[t.category] in PUBLIC_FUNCTIONS:
+        if not personal[t.category]:
             assert r["address"] == t.address and r["description"] == (t.description or t.title)
             assert (r["lat"], r["long"]) == (t.lat, t.lon) and r["service_notice"] is None
         else:
@@ -248,9 +247,9 @@ def test_personal_matters_are_withheld_from_public_gets(c, city):
     """A dispute's or a visit's description and address name residents: a public GET
     shows the ticket's service, status and grid, never them; a hazard's are shown."""
     with city.factory() as s:
-        functions = {x.code: x.function for x in s.scalars(select(Category))}
-        private = [code for code, f in functions.items() if f not in PUBLIC_FUNCTIONS]
-        public = [code for code, f in functions.items() if f in PUBLIC_FUNCTIONS]
+        personal = {x.code: x.personal for x in s.scalars(select(Category))}
+        private = [code for code, mine in personal.items() if mine]
+        public = [code for code, mine in personal.items() if not mine]
         ids = {
             kind: s.scalar(
                 select(Ticket.id)
@@ -276,6 +275,47 @@ def test_personal_matters_are_withheld_from_public_gets(c, city):
     for answer in (as_json, as_xml):
         assert secret.address not in answer.text
         assert not secret.description or secret.description not in answer.text
+
+
+def test_the_demo_catalogue_withholds_all_but_places_and_things(city):
+    """categories.csv marks as personal every function but these (the list that
+    open311.py once held), so loading it keeps what the public sees."""
+    places_and_things = {"safety", "order", "utility", "environment", "market", "legal"}
+    with city.factory() as s:
+        rows = s.execute(select(Category.code, Category.function, Category.personal)).all()
+    assert rows and all(r.personal == (r.function not in places_and_things) for r in rows)
+
+
+def test_the_categorys_flag_decides_what_a_public_get_shows(c, city):
+    """Flipping ``personal`` in the database changes the very next answer."""
+    with city.factory() as s:
+        tid = s.scalar(
+            select(Ticket.id)
+            .where(Ticket.category == "hazard.fire", Ticket.address != "")
+            .order_by(Ticket.id)
+            .limit(1)
+        )
+    t = ticket_of(city, tid)
+
+    def shown() -> dict[str, Any]:
+        as_json, as_xml = both(c, "GET", f"requests/{tid}")
+        (doc,) = as_json.json()
+        same(as_json.json(), xml_of(as_xml, "service_requests", "request"))
+        return doc
+
+    def flag(personal: bool) -> None:
+        with city.factory.begin() as s:
+            category = s.get(Category, "hazard.fire")
+            assert category is not None
+            category.personal = personal
+
+    assert shown()["address"] == t.address and shown()["service_notice"] is None
+    flag(True)
+    doc = shown()
+    assert doc["address"] is doc["description"] is doc["lat"] is doc["long"] is None
+    assert doc["service_notice"].endswith("details withheld")
+    flag(False)
+    assert shown()["address"] == t.address
 
 
 def test_request_filters(c, city):

@@ -102,7 +102,13 @@ def test_an_edited_record_is_updated_by_code(
             "WH-HB-01,LC-WH,community",
             ["nodes.csv:5", "WH-HB-01", "parent", "must be a street"],
         ),
-        ("categories.csv", "CIVIL\n", "NOPE\n", ["categories.csv", "department", "NOPE"]),
+        ("categories.csv", "CIVIL,1,\n", "NOPE,1,\n", ["categories.csv", "department", "NOPE"]),
+        (
+            "categories.csv",
+            "dispute.family,家庭纠纷,Family dispute,dispute,blue,1,JUSTICE,1,",
+            "dispute.family,家庭纠纷,Family dispute,dispute,blue,1,JUSTICE,maybe,",
+            ["categories.csv:7", "dispute.family", "'personal'"],
+        ),
         ("workers.csv", "W0002,", "W0001,", ["workers.csv:3", "duplicate of line 2"]),
     ],
 )
@@ -121,6 +127,26 @@ def test_a_bad_record_is_named_and_nothing_is_loaded(
     assert "nothing was loaded" in message
     assert count(factory, Node) == 0
     assert count(factory, Worker) == 0
+
+
+def test_a_catalogue_without_the_newer_columns_loads_and_withholds(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """``personal`` and ``inspection`` are optional: an older categories.csv still
+    loads, every category withheld from public reads (nobody said which are public)."""
+    fx = copy_fixtures(tmp_path)
+    lines = (fx / "categories.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith(",personal,inspection")
+    older = [line.rsplit(",", 2)[0] for line in lines]
+    (fx / "categories.csv").write_text("\n".join(older) + "\n", encoding="utf-8")
+    load_fixtures(factory, fx, now=NOW)
+    with factory() as s:
+        flags = {tuple(r) for r in s.execute(select(Category.personal, Category.inspection))}
+    assert flags == {(True, None)}
+    load_fixtures(factory, FIXTURES, now=NOW)  # the current catalogue says which are public
+    with factory() as s:
+        fire = s.get(Category, "hazard.fire")
+        assert fire is not None and not fire.personal and fire.inspection is None
 
 
 def test_a_ragged_row_and_a_missing_file(factory: sessionmaker[Session], tmp_path: Path) -> None:

@@ -172,13 +172,15 @@ def test_pause_extends_the_deadline() -> None:
     assert c["resolved"].remaining == 24 * H - 3 * H
 
 
-def test_open_pause_counts_as_ending_now() -> None:
+def test_a_clock_standing_still_has_no_deadline_and_never_breaches() -> None:
     steps = [("open", 0 * H), ("pause", 2 * H)]
     at_10 = clocks("worker", steps, 10 * H)["resolved"]
     at_30 = clocks("worker", steps, 30 * H)["resolved"]
-    assert at_10.paused and at_10.deadline == T0 + 10 * H + 22 * H
-    assert at_30.deadline == T0 + 30 * H + 22 * H  # still paused: never breached
+    assert at_10.paused and at_10.deadline is None and at_10.remaining == 22 * H
+    assert at_30.deadline is None and at_30.remaining == 22 * H  # still paused
     assert at_30.state is ClockState.OK
+    resumed = clocks("worker", [*steps, ("resume", 30 * H)], 31 * H)["resolved"]
+    assert resumed.deadline == T0 + 30 * H + 22 * H
 
 
 def test_reopen_restarts_the_resolution_clock_with_what_was_left() -> None:
