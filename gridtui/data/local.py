@@ -414,8 +414,11 @@ class LocalSource:
         out: list[SlaRow] = []
         for row in rows:
             tc = runtime.ticket(row.colour, row.category, row.channel, steps.get(row.id, []), at)
+            holding = {h.key for h in (tc.handling.lead, *tc.handling.co) if h is not None}
             for status in tc.clocks:
-                if status.counting:
+                # the current holders' running clocks (waiting on the resident shows as
+                # paused); a former holder's clocks stand still and are not its business
+                if status.running and status.holder in holding:
                     out.append(SlaRow(row, clock_view(row.id, status)))
         out.sort(
             key=lambda r: (r.clock.state_at(at) != "breached", r.clock.deadline or at, r.ticket.id)

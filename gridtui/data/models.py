@@ -26,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -128,7 +129,7 @@ class Category(Base):
     is_dispute: Mapped[bool] = mapped_column(Boolean, default=False)
     department_code: Mapped[str | None] = mapped_column(String(32))
     #: about a person (disputes, visits, counselling …): withheld from public reads
-    personal: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    personal: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     #: on-site inspection (查验, ``arrive``) before ``resolve``; None: as ``sla.toml`` says
     inspection: Mapped[bool | None] = mapped_column(Boolean)
 

@@ -44,6 +44,7 @@ OFFICER_ACTIONS = frozenset(
         Action.RESOLVE,
         Action.FEEDBACK,
         Action.ESCALATE,
+        Action.ASSIST,
         Action.MERGE,
         Action.NOTE,
         Action.PAUSE,

@@ -291,3 +291,31 @@ def test_stored_columns_and_ledger_equal_the_domain_from_the_timeline_alone(
         for kind, sid, epoch, code, raw, *_ in acc.drain()
     )
     assert stored == expected
+
+
+def test_an_upgraded_database_keeps_persons_matters_withheld(db_url: str) -> None:
+    """Migration 0005 marks the categories Open311 used to withhold as personal, and a
+    category it cannot place stays withheld."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from gridtui.data.db import alembic_config, make_engine, upgrade
+
+    command.downgrade(alembic_config(db_url), "0004")
+    engine = make_engine(db_url)
+    with engine.begin() as c:
+        for code, function in (("dispute.x", "dispute"), ("order.x", "order"), ("odd.x", "odd")):
+            c.execute(
+                text(
+                    "INSERT INTO categories (code, name, name_en, function, default_colour,"
+                    " is_dispute) VALUES (:c, :c, :c, :f, 'blue', false)"
+                ),
+                {"c": code, "f": function},
+            )
+    upgrade(db_url)
+    with engine.connect() as c:
+        flags = dict(c.execute(text("SELECT code, personal FROM categories")).all())
+    engine.dispose()
+    assert {k: bool(v) for k, v in flags.items()} == {
+        "dispute.x": True, "order.x": False, "odd.x": True,
+    }  # fmt: skip

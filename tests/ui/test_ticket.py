@@ -18,6 +18,8 @@ NEEDS: dict[str, tuple[str, str | None]] = {
     "cancel": ("重复上报", None),
     "recolour": ("研判升级", "orange"),
     "note": ("已电话联系", None),
+    "feedback": ("群众表示满意", "满意"),
+    "assist": ("需民政协办", "dept:CIVIL"),
 }
 
 

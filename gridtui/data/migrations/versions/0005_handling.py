@@ -16,6 +16,8 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
+PUBLIC_BEFORE = ("safety", "order", "utility", "environment", "market", "legal")
+
 
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
@@ -32,10 +34,19 @@ def upgrade() -> None:
         postgresql_where=where,
     )
     with op.batch_alter_table("categories", schema=None) as batch_op:
+        # withheld unless known public: a category this migration does not know stays
+        # private until `gridtui load` says otherwise
         batch_op.add_column(
-            sa.Column("personal", sa.Boolean(), nullable=False, server_default=sa.false())
+            sa.Column("personal", sa.Boolean(), nullable=False, server_default=sa.true())
         )
         batch_op.add_column(sa.Column("inspection", sa.Boolean(), nullable=True))
+    # the functions Open311 showed in full before the flag existed (places and things)
+    categories = sa.table(
+        "categories", sa.column("function", sa.String), sa.column("personal", sa.Boolean)
+    )
+    op.execute(
+        categories.update().where(categories.c.function.in_(PUBLIC_BEFORE)).values(personal=False)
+    )
 
 
 def downgrade() -> None:
