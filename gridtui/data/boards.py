@@ -7,15 +7,20 @@ by colour and by kind, and the mandatory daily patrol points (日巡查必到点
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from gridtui.data.callbacks import satisfaction_by
 from gridtui.data.models import Entity, Node, Ticket
 from gridtui.data.records import Board, BoardCell, NodeRef, PatrolPoint, Reference
+from gridtui.domain.handling import LADDER
 
 PATROL_SHOWN = 200
+#: the window of callbacks (回访) a node's satisfaction rate reads
+SATISFACTION_DAYS = 30
 
 _TICKET_COL: dict[str, InstrumentedAttribute[Any]] = {
     "district": Ticket.district_id,
@@ -49,8 +54,9 @@ def _grouped(
     return out
 
 
-def board(session: Session, ref: Reference, node_id: int | None) -> Board:
-    """The board of ``node_id`` (see the module docstring).
+def board(session: Session, ref: Reference, node_id: int | None, at: datetime) -> Board:
+    """The board of ``node_id`` (see the module docstring); satisfaction rates over the
+    callbacks of the :data:`SATISFACTION_DAYS` up to ``at``.
 
     Raises:
         KeyError: no such node.
@@ -58,6 +64,7 @@ def board(session: Session, ref: Reference, node_id: int | None) -> Board:
     if node_id is None or node_id not in ref.nodes:
         raise KeyError(f"no hierarchy node {node_id}")
     node = ref.nodes[node_id]
+    since = at - timedelta(days=SATISFACTION_DAYS)
     is_open = Ticket.closed_at.is_(None)
     t_where = [is_open, *_within(_TICKET_COL, node)]
     e_where = _within(_ENTITY_COL, node)
@@ -67,6 +74,10 @@ def board(session: Session, ref: Reference, node_id: int | None) -> Board:
     )
     if level is not None and children:
         tickets = _grouped(session, _TICKET_COL[level], Ticket.colour, t_where)
+        levels = _grouped(session, _TICKET_COL[level], Ticket.level, t_where)
+        content = satisfaction_by(
+            session, _TICKET_COL[level], since, at, *_within(_TICKET_COL, node)
+        )
         entities = _grouped(session, _ENTITY_COL[level], Entity.colour, e_where)
         kinds = _grouped(session, _ENTITY_COL[level], Entity.kind, e_where)
         patrol: dict[int | None, int] = dict(
@@ -85,6 +96,7 @@ def board(session: Session, ref: Reference, node_id: int | None) -> Board:
         )
     else:
         tickets, entities, kinds, patrol, grand = {}, {}, {}, {}, {}  # a grid: nothing below
+        levels, content = {}, {}
     cells = [
         BoardCell(
             node=c,
@@ -93,6 +105,8 @@ def board(session: Session, ref: Reference, node_id: int | None) -> Board:
             entities_by_kind=kinds.get(c.id, {}),
             patrol_points=int(patrol.get(c.id, 0)),
             children=int(grand.get(c.id, 0)),
+            tickets_by_level=_on_ladder(levels.get(c.id, {})),
+            satisfaction_rate=content.get(c.id),
         )
         for c in children
     ]
@@ -115,6 +129,10 @@ def board(session: Session, ref: Reference, node_id: int | None) -> Board:
             or 0
         ),
         children=len(children),
+        tickets_by_level=by_levels(session, t_where),
+        satisfaction_rate=satisfaction_by(
+            session, literal(node.id), since, at, *_within(_TICKET_COL, node)
+        ).get(node.id),
     )
     points = [
         PatrolPoint(r.code, r.name, r.kind, r.colour, r.grid_id, r.reason)
@@ -139,3 +157,13 @@ def _colours(session: Session, colour: Any, where: list[ColumnElement[bool]]) ->
 
 def _ordered(counts: dict[str, int]) -> dict[str, int]:
     return {c: counts.get(c, 0) for c in ("red", "orange", "yellow", "blue", "green")}
+
+
+def by_levels(session: Session, where: list[ColumnElement[bool]]) -> dict[str, int]:
+    """Tickets matching ``where`` by handling level, on the ladder's order."""
+    rows = session.execute(select(Ticket.level, func.count()).where(*where).group_by(Ticket.level))
+    return _on_ladder({str(k): int(n) for k, n in rows})
+
+
+def _on_ladder(counts: dict[str, int]) -> dict[str, int]:
+    return {level.value: counts.get(level.value, 0) for level in LADDER}

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data import queue as queue_pages
 from gridtui.data.boards import board as build_board
+from gridtui.data.boards import by_levels
 from gridtui.data.changefeed import ChangeRecord, changes_since, record_change
 from gridtui.data.changefeed import last_seq as feed_last_seq
 from gridtui.data.db import make_engine, session_factory
@@ -256,6 +257,7 @@ class LocalSource:
                     select(Ticket.colour, func.count()).where(is_open).group_by(Ticket.colour)
                 )
             }
+            by_level = by_levels(s, [is_open])
             overdue = int(s.scalar(select(func.count()).where(is_open, Ticket.due_at < at)) or 0)
             closed = and_(Ticket.status == "closed", Ticket.closed_at.is_not(None))
             with_deadline = and_(closed, Ticket.due_at.is_not(None))
@@ -308,6 +310,7 @@ class LocalSource:
             reports_expected=reports.expected,
             reports_past_due=reports.past_due,
             on_time_alert=alerts.on_time_alert(on_time_rate),
+            open_by_level=by_level,
         )
 
     def trend(self, span: TrendSpan, at: datetime) -> list[TrendPoint]:
@@ -431,7 +434,8 @@ class LocalSource:
         """See :meth:`DataSource.board`."""
         ref = self.reference()
         with self._session() as s:
-            return build_board(s, ref, node_id if node_id is not None else ref.root_id)
+            node = node_id if node_id is not None else ref.root_id
+            return build_board(s, ref, node, self.now())
 
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
         """See :meth:`DataSource.scorecards`."""

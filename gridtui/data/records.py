@@ -320,6 +320,8 @@ class Overview:
     reports_past_due: bool = False
     #: ``on_time_rate`` is below the ``[alerts]`` target of scoring.toml
     on_time_alert: bool = False
+    #: open tickets by handling level (grid, community, street, district)
+    open_by_level: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +334,10 @@ class BoardCell:
     entities_by_kind: dict[str, int]
     patrol_points: int
     children: int
+    #: open tickets by handling level (grid, community, street, district)
+    tickets_by_level: dict[str, int] = field(default_factory=dict)
+    #: the residents' callbacks of the last 30 days under the node (满意率)
+    satisfaction_rate: float | None = None
 
     @property
     def worst(self) -> str | None:
@@ -386,6 +392,12 @@ class ScoreRow:
     trend: list[float] = field(default_factory=list)
     #: ``on_time_rate`` is below the ``[alerts]`` target of scoring.toml
     on_time_alert: bool = False
+    #: the residents' callbacks (回访) on its tickets in the period: (satisfied + basically
+    #: satisfied) / reached; ``None`` when nobody was reached
+    satisfaction_rate: float | None = None
+    #: the report and satisfaction rates are below the ``[alerts]`` targets
+    report_alert: bool = False
+    satisfaction_alert: bool = False
 
     def label(self, lang: str) -> str:
         """The name in ``lang``."""

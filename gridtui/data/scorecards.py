@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from gridtui.data.callbacks import satisfaction_by
 from gridtui.data.models import DailyReportRow, Department, ScoreEntry, Ticket, TicketEvent, Worker
 from gridtui.data.records import Period, Scorecards, ScoreRow
 from gridtui.domain.reports import ReportSchedule
@@ -162,6 +163,10 @@ def scorecards(
             acc[1] += 1
         return {sid: timedelta(seconds=round(t / n)) for sid, (t, n) in sums.items() if n}
 
+    def satisfaction(col: Any, ids: list[int]) -> dict[int, float | None]:
+        # every callback (回访) in the period so far on the subject's tickets
+        return satisfaction_by(session, col, start, min(end, at), col.in_(ids))
+
     # the period's last day is the one before its (exclusive) end
     counted = reports.counted_days(
         start.astimezone(tz).date(), (end - timedelta(seconds=1)).astimezone(tz).date(), at
@@ -195,6 +200,7 @@ def scorecards(
     w_close = closures(Ticket.worker_id, w_ids)
     w_arrive = arrivals(Ticket.worker_id, w_ids)
     w_reports = report_rates(w_ids)
+    w_content = satisfaction(Ticket.worker_id, w_ids)
     workers = [
         ScoreRow(
             "worker",
@@ -210,6 +216,9 @@ def scorecards(
             w_reports.get(sid),
             [round(v, 2) for v in w_trend.get(sid, [])],
             alerts.on_time_alert(_rate(w_close.get(sid))),
+            w_content.get(sid),
+            alerts.report_alert(w_reports.get(sid)),
+            alerts.satisfaction_alert(w_content.get(sid)),
         )
         for rank, (sid, points) in enumerate(w_ranked, start=1)
     ]
@@ -225,6 +234,7 @@ def scorecards(
     d_trend = trend("department", d_ids)
     d_close = closures(Ticket.department_id, d_ids)
     d_arrive = arrivals(Ticket.department_id, d_ids)
+    d_content = satisfaction(Ticket.department_id, d_ids)
     departments = [
         ScoreRow(
             "department",
@@ -238,6 +248,9 @@ def scorecards(
             None,
             [round(v, 2) for v in d_trend.get(sid, [])],
             alerts.on_time_alert(_rate(d_close.get(sid))),
+            d_content.get(sid),
+            False,
+            alerts.satisfaction_alert(d_content.get(sid)),
         )
         for rank, (sid, points) in enumerate(d_ranked, start=1)
     ]

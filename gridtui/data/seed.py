@@ -249,12 +249,17 @@ def _flush(
     rows = []
     for t in batch:
         steps = [Step(a, _dt(at), actor, target) for a, at, actor, _, _, _, target in t.events]
-        tc = sla.ticket(t.colour, t.category.code, t.channel, steps, now)
+        scored = t.opened >= ledger_from
+        # a settled ticket beyond the ledger: only its due date is stored or read
+        history = not scored and t.closed is not None
+        tc = sla.ticket(t.colour, t.category.code, t.channel, steps, now, due_only=history)
         t.level = tc.handling.level.value
         policy = tc.policy
         rows.append((t, _epoch(tc.due_at), _epoch(tc.next_deadline), policy.name if policy else ""))
-        if t.opened >= ledger_from:
+        if scored:
             scores.add_all(ticket_credits(steps, tc, subject_of, now), t.id, t.channel)
+        if history:
+            continue
         # each breach is marked on the timeline as the live sweeper marks it, so that a
         # later action or sweep never handles it a second time
         last = t.events[-1][1]

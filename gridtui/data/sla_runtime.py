@@ -41,10 +41,17 @@ class SlaRuntime:
         return cls(parse_sla_config(text, source))
 
     def ticket(
-        self, colour: str, category: str, channel: str, steps: Sequence[Step], now: datetime
+        self,
+        colour: str,
+        category: str,
+        channel: str,
+        steps: Sequence[Step],
+        now: datetime,
+        *,
+        due_only: bool = False,
     ) -> TicketClocks:
         """Every holder's clocks of a ticket as of ``now`` (:func:`ticket_clocks`)."""
-        return ticket_clocks(self.config, colour, category, channel, steps, now)
+        return ticket_clocks(self.config, colour, category, channel, steps, now, due_only=due_only)
 
 
 def steps_of(s: Session, ids: list[int]) -> dict[int, list[Step]]:

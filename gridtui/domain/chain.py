@@ -17,7 +17,7 @@ Pure code: the timeline and ``now`` come in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gridtui.domain.credits import Credit, SubjectOf
@@ -75,7 +75,7 @@ class TicketClocks:
         policy = self.policies.get(holder)
         if policy is None:
             return {}
-        return {c.name: frozenset(c.stops) for c in policy.clocks}
+        return {c.name: c.stops for c in policy.clocks}
 
 
 def ticket_clocks(
@@ -85,15 +85,27 @@ def ticket_clocks(
     channel: str,
     steps: Sequence[Step],
     now: datetime,
+    *,
+    due_only: bool = False,
 ) -> TicketClocks:
-    """Every holder's clocks over ``steps`` (the whole timeline, oldest first) at ``now``."""
+    """Every holder's clocks over ``steps`` (the whole timeline, oldest first) at ``now``.
+
+    ``due_only``: only the lead's resolution clock, for a settled ticket whose other
+    clocks nobody reads (the seed's history beyond the points ledger): its stored
+    columns come out the same, since nothing of it still counts.
+    """
     upto = [s for s in steps if s.at <= now]
     handling, views = holder_views(upto)
     policies: dict[str, Policy] = {}
     clocks: list[ClockStatus] = []
     for holder in handling.holders:
+        if due_only and holder != handling.lead:
+            continue
         policy = config.policy_for(colour, category, channel, holder.kind.value)
         policies[holder.key] = policy
+        if due_only:
+            clock = policy.resolution_clock
+            policy = replace(policy, clocks=(clock,) if clock else ())
         clocks += evaluate(policy, views.get(holder, []), now, config, holder.key)
     return TicketClocks(handling, policies, tuple(clocks))
 
@@ -152,9 +164,12 @@ def _outcomes(tc: TicketClocks) -> dict[tuple[str, str, datetime], bool]:
     return out
 
 
-def _leads(steps: Sequence[Step]) -> list[str | None]:
-    """The lead's key before each step."""
-    return [h.key if h is not None else None for h in leads_before(steps)]
+def _leads(steps: Sequence[Step], tc: TicketClocks) -> list[str | None]:
+    """The lead's key before each step (from the evaluation's replay when it read the
+    same steps)."""
+    known = tc.handling.leads_before
+    leads = known if len(known) == len(steps) else leads_before(steps)
+    return [h.key if h is not None else None for h in leads]
 
 
 def step_credits(
@@ -171,7 +186,7 @@ def step_credits(
     the lead of the moment, when that is a worker or a department.
     """
     outcomes = _outcomes(tc)
-    leads = _leads(steps)
+    leads = _leads(steps, tc)
     out: list[Credit] = []
     for i in index:
         step = steps[i]

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gridtui.domain.lifecycle import Action, IllegalTransition, Status, transition
 
@@ -90,9 +90,10 @@ DEPT = "dept:"
 UP = "up"
 
 
-@dataclass(frozen=True, slots=True)
-class Holder:
-    """One holder: ``ref`` is a worker code, a department code or a level."""
+class Holder(NamedTuple):
+    """One holder: ``ref`` is a worker code, a department code or a level.
+
+    A named tuple: holders are hashed at every step of every replay."""
 
     kind: HolderKind
     ref: str
@@ -169,6 +170,8 @@ class Handling:
     co: tuple[Holder, ...] = ()
     closed: bool = False
     tenures: list[Tenure] = field(default_factory=list)
+    #: the lead just before each step replayed (filled by :func:`holder_views`)
+    leads_before: list[Holder | None] = field(default_factory=list)
 
     @property
     def holders(self) -> tuple[Holder, ...]:
@@ -223,12 +226,25 @@ def check_assist(handling: Handling, department: str) -> None:
         raise HandlingRefused(f"{department} 已在协办 / {department} already helps")
 
 
+# plain strings: enum ``.value`` look-ups dominated a million-ticket seed
+_RECEIVED = frozenset({Action.OPEN.value, Action.IMPORT.value})
+_DISPATCH, _ESCALATE, _ASSIST = Action.DISPATCH.value, Action.ESCALATE.value, Action.ASSIST.value
+_REOPEN = Action.REOPEN.value
+#: actions that concern the whole ticket, whoever records them
+_CLOSING = frozenset({Action.VERIFY.value, Action.CANCEL.value, Action.MERGE.value})
+
+
 class _Replay:
     """Applies steps one by one to a :class:`Handling`."""
 
     def __init__(self) -> None:
         self.h = Handling()
         self._open: dict[Holder, int] = {}  # holder -> index of its open tenure
+
+    @property
+    def open_holders(self) -> Iterable[Holder]:
+        """Who holds the ticket now."""
+        return self._open.keys()
 
     def _start(self, holder: Holder, lead: bool, at: datetime) -> None:
         i = self._open.get(holder)
@@ -259,32 +275,32 @@ class _Replay:
 
     def apply(self, action: str, at: datetime, target: str | None) -> None:
         h = self.h
-        if action in (Action.OPEN.value, Action.IMPORT.value):
+        if action in _RECEIVED:
             self._lead(Holder(HolderKind.WORKER, target) if target else CENTRE, at)
-        elif action == Action.DISPATCH.value:
+        elif action == _DISPATCH:
             dept = _dept(target)
             if dept is not None:
                 self._lead(Holder(HolderKind.DEPARTMENT, dept), at)
             elif target:
                 self._lead(Holder(HolderKind.WORKER, target), at)
-        elif action == Action.ESCALATE.value:
+        elif action == _ESCALATE:
             dept = _dept(target)
             if dept is not None:
                 self._lead(Holder(HolderKind.DEPARTMENT, dept), at)
             elif target is None or target == UP or target.startswith(UP + ":"):
                 self._up(target, at)
-        elif action == Action.ASSIST.value:
+        elif action == _ASSIST:
             dept = _dept(target)
             if dept is not None:
                 holder = Holder(HolderKind.DEPARTMENT, dept)
                 if holder != h.lead and holder not in h.co:
                     h.co = (*h.co, holder)
                     self._start(holder, False, at)
-        elif action in (Action.VERIFY.value, Action.CANCEL.value, Action.MERGE.value):
+        elif action in _CLOSING:
             h.closed = True
             for holder in list(self._open):
                 self._end(holder, at)
-        elif action == Action.REOPEN.value and h.closed:
+        elif action == _REOPEN and h.closed:
             h.closed = False
             if h.lead is not None:
                 self._start(h.lead, True, at)
@@ -325,8 +341,6 @@ def leads_before(steps: Iterable[Step]) -> list[Holder | None]:
 
 # -- the timeline as one holder lives it --------------------------------------------------
 
-#: actions that concern the whole ticket, whoever records them
-_CLOSING = frozenset({Action.VERIFY.value, Action.CANCEL.value, Action.MERGE.value})
 #: actions the lead answers for, whoever records them (the centre's callback and acceptance)
 _LEAD_WIDE = frozenset({Action.FEEDBACK.value, Action.REJECT.value, Action.REOPEN.value})
 _PAUSE, _RESUME = Action.PAUSE.value, Action.RESUME.value
@@ -351,7 +365,11 @@ def holder_views(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[Vie
     ticket waits on the resident, or is in other hands.
     """
     r = _Replay()
-    holder_keys = {h.key for h in replay(steps).holders}
+    # who ever holds it (a worker is named by an open or dispatch; a department's actor
+    # says what it is): the centre's actions are everyone else's
+    holder_keys = {
+        s.target for s in steps if s.target and (s.action in _RECEIVED or s.action == _DISPATCH)
+    }
     views: dict[Holder, list[ViewStep]] = {}
     stopped: dict[Holder, bool] = {}  # whose clocks stand still now
     paused = False
@@ -369,16 +387,17 @@ def holder_views(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[Vie
     for s in steps:
         action, at, actor = str(s.action), s.at, s.actor
         lead_before = r.h.lead
-        held_before = {t.holder for t in r.h.tenures if t.until is None}
+        r.h.leads_before.append(lead_before)
+        held_before = set(r.open_holders)
         if action in (_PAUSE, _RESUME):
             paused = action == _PAUSE
             settle(at)
             continue
         r.apply(action, at, s.target)
-        held_after = {t.holder for t in r.h.tenures if t.until is None}
+        held_after = set(r.open_holders)
         for holder in held_after | held_before | set(views):
             receives = holder in held_after and (
-                holder not in held_before or action in (Action.DISPATCH.value, Action.OPEN.value)
+                holder not in held_before or action == _DISPATCH or action in _RECEIVED
             )
             mine = actor == holder.key
             # the centre acts for the lead; under a centre's lead the grid worker does too

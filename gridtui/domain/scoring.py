@@ -136,6 +136,8 @@ class AlertPolicy:
     """Targets below which a figure is drawn as an alert (告警), from ``[alerts]``."""
 
     on_time_rate: float = 0.8
+    report_rate: float = 0.9
+    satisfaction_rate: float = 0.9
 
     def on_time_alert(self, rate: float | None) -> bool:
         """Whether an on-time rate (按期率, 0..1) is below target.
@@ -143,6 +145,14 @@ class AlertPolicy:
         ``None`` (nothing with a deadline to rate) is no alert.
         """
         return rate is not None and rate < self.on_time_rate
+
+    def report_alert(self, rate: float | None) -> bool:
+        """Whether a daily-report rate (日报率) is below target (``None``: no alert)."""
+        return rate is not None and rate < self.report_rate
+
+    def satisfaction_alert(self, rate: float | None) -> bool:
+        """Whether a satisfaction rate (满意率) is below target (``None``: no alert)."""
+        return rate is not None and rate < self.satisfaction_rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -566,11 +576,16 @@ def parse_scoring_config(text: str, source: str = "scoring.toml") -> ScoringConf
 
 
 def _alerts(t: ConfTable) -> AlertPolicy:
-    t.only("on_time_rate")
-    rate = t.data.get("on_time_rate", AlertPolicy().on_time_rate)
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
-        t.fail(f"expected a rate from 0 to 1 such as 0.8 (80%), got {rate!r}", "on_time_rate")
-    return AlertPolicy(float(rate))
+    keys = ("on_time_rate", "report_rate", "satisfaction_rate")
+    t.only(*keys)
+    defaults = AlertPolicy()
+    rates = []
+    for key in keys:
+        rate = t.data.get(key, getattr(defaults, key))
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            t.fail(f"expected a rate from 0 to 1 such as 0.8 (80%), got {rate!r}", key)
+        rates.append(float(rate))
+    return AlertPolicy(*rates)
 
 
 def _rule(t: ConfTable) -> Rule:

@@ -47,6 +47,7 @@ from gridtui.domain.tomlconf import ConfigError, ConfTable
 #: holder kinds a policy's ``assignee`` may name (see :mod:`gridtui.domain.handling`)
 ASSIGNEES = ("worker", "department", "community", "street", "district", "centre")
 _RESTARTS = frozenset({Action.REOPEN.value, Action.REJECT.value})
+_PAUSE, _RESUME = Action.PAUSE.value, Action.RESUME.value
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -340,12 +341,12 @@ def _clock(
         seg = None
 
     for action, at in steps:
-        if action == Action.PAUSE.value:
+        if action == _PAUSE:
             if not paused:
                 close(at)
                 paused = True
             continue
-        if action == Action.RESUME.value:
+        if action == _RESUME:
             if paused:
                 paused = False
                 if running:

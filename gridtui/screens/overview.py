@@ -21,6 +21,7 @@ from gridtui.widgets.render import (
     colour_chip,
     fill_table,
     fit_flex_column,
+    levels_text,
     missing_reports,
     remaining_text,
     reports_alert,
@@ -50,7 +51,7 @@ class OverviewScreen(DataScreen):
     DEFAULT_CSS = """
     OverviewScreen #kpis { height: 4; }
     OverviewScreen.-big #kpis { height: 6; }
-    OverviewScreen #colours { height: 1; padding: 0 1; }
+    OverviewScreen #colours { height: auto; max-height: 2; padding: 0 1; }
     OverviewScreen #middle { height: 1fr; }
     OverviewScreen #at-risk-box { width: 1fr; }
     OverviewScreen #trend-box { width: 1fr; }
@@ -137,6 +138,9 @@ class OverviewScreen(DataScreen):
         for colour, n in o.open_by_colour.items():
             colours.append_text(colour_chip(colour, lang, count=n))
             colours.append("   ")
+        # the ladder beside the colours where it fits, else on a line of its own
+        colours.append("\n" if self.app.size.width < 140 else " ")
+        colours.append_text(levels_text(o.open_by_level, lang))
         self.query_one("#colours", Static).update(colours)
         self._fill_at_risk(data)
         self._draw_trend(data)

@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from gridtui.data.records import Anchor, Cursor, Page, QueueQuery, Reference, SortKey, TicketRow
+from gridtui.domain.handling import LADDER
 from gridtui.i18n import channel_label, colour_label, status_label, tr
 from gridtui.screens.acting import open_menu
 from gridtui.screens.base import DataScreen
@@ -242,6 +243,7 @@ class QueueScreen(DataScreen):
         parts = [status_label(s, lang) for s in sorted(q.statuses)]
         parts += [colour_label(c, lang) for c in sorted(q.colours)]
         parts += [channel_label(c, lang) for c in sorted(q.channels)]
+        parts += [level.label(lang) for level in LADDER if level.value in q.levels]
         data = self._data if isinstance(self._data, QueueData) else None
         if data is not None:
             parts += [

@@ -22,7 +22,7 @@ from gridtui.data.records import Board, BoardCell, PatrolPoint, Reference
 from gridtui.i18n import tr
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.key_bar import KeyBar
-from gridtui.widgets.render import COLOUR_STYLE, colour_chip, safe
+from gridtui.widgets.render import COLOUR_STYLE, colour_chip, levels_text, percent, safe
 from gridtui.widgets.status_bar import StatusBar
 
 COLOURS = ("red", "orange", "yellow", "blue", "green")
@@ -267,6 +267,9 @@ class RiskScreen(DataScreen):
         summary = Text()
         summary.append(f"{tr('risk.node_tickets', lang)} {sum(own.tickets.values())}: ", "bold")
         summary.append_text(chips_text(own.tickets, lang))
+        summary.append("   ")
+        summary.append_text(levels_text(own.tickets_by_level, lang))
+        summary.append(f"   {tr('col.satisfied', lang)} {percent(own.satisfaction_rate)}")
         summary.append("\n")
         summary.append(f"{tr('risk.node_entities', lang)} {sum(own.entities.values())}: ", "bold")
         summary.append_text(chips_text(own.entities, lang))
@@ -302,7 +305,12 @@ class RiskScreen(DataScreen):
         ]
         if wide:
             columns.append(("kinds", tr("col.kinds", lang)))
-        columns += [("patrol", tr("col.patrol", lang)), ("children", tr("col.children", lang))]
+        columns += [
+            ("above", tr("col.above_grid", lang)),
+            ("satisfied", tr("col.satisfied", lang)),
+            ("patrol", tr("col.patrol", lang)),
+            ("children", tr("col.children", lang)),
+        ]
         rows: list[Row] = []
         for cell in data.board.cells:
             cells: list[Text] = [safe(cell.node.label(lang))]
@@ -314,7 +322,12 @@ class RiskScreen(DataScreen):
             cells += [counts_text(cell.tickets), counts_text(cell.entities)]
             if wide:
                 cells.append(kinds_text(cell.entities_by_kind, lang))
+            above = sum(n for level, n in cell.tickets_by_level.items() if level != "grid")
             cells += [
+                Text(
+                    f"{above:,}" if above else "—", justify="right", style="bold" if above else ""
+                ),
+                Text(percent(cell.satisfaction_rate), justify="right"),
                 Text(str(cell.patrol_points), justify="right"),
                 Text(str(cell.children) if cell.children else "—", justify="right"),
             ]

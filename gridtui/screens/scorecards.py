@@ -134,6 +134,7 @@ class ScorecardsScreen(DataScreen):
     def _fill(self, selector: str, rows: list[ScoreRow], name_key: str, *, reports: bool) -> None:
         lang = self.lang
         keys = ["col.rank", name_key, "col.points", "col.closures", "col.on_time", "col.arrival"]
+        keys.append("col.satisfied")
         if reports:
             keys.append("col.reports")
         keys.append("col.trend")
@@ -150,10 +151,8 @@ class ScorecardsScreen(DataScreen):
                 "col.closures": _num(str(row.closures)),
                 "col.on_time": _rate(row.on_time_rate, alert=row.on_time_alert),
                 "col.arrival": _num(duration(row.avg_arrival, lang)),
-                "col.reports": _rate(
-                    row.report_compliance,
-                    alert=row.report_compliance is not None and row.report_compliance < 0.9,
-                ),
+                "col.satisfied": _rate(row.satisfaction_rate, alert=row.satisfaction_alert),
+                "col.reports": _rate(row.report_compliance, alert=row.report_alert),
                 "col.trend": Text(spark(row.trend), style="cyan"),
             }
             body.append((_key(row), [cells[k] for k in keys]))

@@ -1,4 +1,5 @@
-"""The queue's filter form: status, colour, channel, category, department, area."""
+"""The queue's filter form: status, colour, channel, handling level, category,
+department, area."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from gridtui.data.records import QueueQuery, Reference
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
+from gridtui.domain.handling import LADDER
 from gridtui.domain.lifecycle import Status
 from gridtui.i18n import channel_label, colour_label, status_label, tr
 
@@ -70,6 +72,13 @@ class FilterForm(ModalScreen[QueueQuery | None]):
                     ),
                     id="channels",
                 )
+                yield SelectionList[str](
+                    *(
+                        (level.label(lang), level.value, level.value in q.levels)
+                        for level in LADDER
+                    ),
+                    id="levels",
+                )
             with VerticalScroll(id="more"):
                 yield Label(tr("filter.category", lang))
                 categories = sorted(self.ref.categories.values(), key=lambda c: c.code)
@@ -115,6 +124,7 @@ class FilterForm(ModalScreen[QueueQuery | None]):
                 statuses=frozenset(self.query_one("#statuses", SelectionList).selected),
                 colours=frozenset(self.query_one("#colours", SelectionList).selected),
                 channels=frozenset(self.query_one("#channels", SelectionList).selected),
+                levels=frozenset(self.query_one("#levels", SelectionList).selected),
                 categories=frozenset({str(category)}) if isinstance(category, str) else frozenset(),
                 department_id=department if isinstance(department, int) else None,
                 node_id=node_id,

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from gridtui.data.records import Overview
+from gridtui.domain.handling import LADDER
 from gridtui.domain.text import clean_text
 from gridtui.i18n import clock_state_label, colour_label, duration, status_label, tr
 
@@ -171,3 +172,20 @@ def missing_reports(o: Overview, lang: str, *, shown: int, codes: bool, tz: tzin
     more = "…" if o.missing_count > shown else ""
     out.append_text(safe("、".join(names[:shown]) + more, style=alert))
     return out
+
+
+def levels_text(by_level: dict[str, int], lang: str) -> Text:
+    """Open tickets by handling level: "办理层级 网格 30 · 社区 12 · 街道 1 · 区 0"; the
+    rungs above the grid in bold when they hold any (大事不出社区、难事不出街道)."""
+    out = Text(tr("level.title", lang) + " ", style="bold")
+    for i, level in enumerate(LADDER):
+        if i:
+            out.append(" · ", style="dim")
+        n = by_level.get(level.value, 0)
+        out.append(f"{level.label(lang)} {n:,}", style="bold" if n and i else "")
+    return out
+
+
+def percent(rate: float | None) -> str:
+    """A rate as a whole percentage ("93%"), or "—" when there is none."""
+    return "—" if rate is None else f"{rate:.0%}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
+from textual.widgets import Static
 
 from gridtui.data.models import Ticket, TicketEvent, Worker
 from gridtui.domain.lifecycle import MOVES, STAYS, Action
@@ -208,3 +211,32 @@ async def test_an_open_form_survives_a_live_change(make_app, source, wait):
         await wait(app, pilot)
         # back on the ticket, which reloads and shows the other officer's note
         assert app.screen.detail.timeline[-1].note == "别人"
+
+
+async def test_the_ticket_shows_its_level_lead_helpers_and_whose_clocks(make_app, source, wait):
+    from gridtui.data.service import NewTicket
+    from gridtui.widgets.render import levels_text
+
+    svc = source.service
+    new = NewTicket("工资纠纷", "dispute.wages", "patrol", "WH-HB-01-01", "W0001")
+    t = svc.open(new).ticket_id
+    svc.act(t, "escalate", "W0001", target="JUSTICE")
+    svc.act(t, "assist", "duty:王敏", target="dept:CIVIL")
+    svc.act(t, "escalate", "duty:王敏", target="up")
+    app = make_app(screen="ticket", ticket_id=t)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait(app, pilot)
+        from rich.console import Console
+
+        console = Console(width=160, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#fields", Static).content)
+        text = console.export_text()
+        assert "办理层级" in text and "社区" in text
+        assert "牵头办理" in text and "区司法局" in text
+        assert "协办部门" in text and "区民政局" in text
+        clocks = app.screen.query_one("#clocks")
+        labels = [str(clocks.get_row_at(i)[0]) for i in range(clocks.row_count)]
+        assert any(label.startswith("区民政局") for label in labels), labels
+        assert any(label.startswith("区司法局") for label in labels), labels
+    counts = levels_text({"grid": 3, "community": 1}, "zh").plain
+    assert counts == "在办层级 网格 3 · 社区 1 · 街道 0 · 区 0"
