@@ -24,7 +24,12 @@ Row rules (the first problem found rejects the row):
 - ``status`` and ``channel`` values go through ``[values.*]``: an exact source value,
   else a value that already is ours, else ``"*"``; with none of these the row is
   rejected naming the value;
-- ``lat``/``lon`` are finite numbers within ±90/±180, given together or not at all.
+- ``lat``/``lon`` are finite numbers within ±90/±180, given together or not at all;
+- ``satisfaction`` (optional), the resident's callback (回访): 满意 / 基本满意 / 不满意
+  / 未联系上 or ``satisfied`` / ``basic`` / ``unsatisfied`` / ``unreached``.
+
+An imported ticket keeps the export's deadline: its due date and, while it is open,
+its next deadline (:func:`gridtui.domain.chain.imported_deadlines`).
 
 Text is cleaned where it enters (:func:`~gridtui.domain.text.clean_text`; titles and
 addresses on one line); markup such as ``[bold]`` is kept as literal text, since the
@@ -78,6 +83,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.changefeed import record_change
 from gridtui.data.models import Base, Category, Department, Node, Ticket
+from gridtui.domain.callback import Satisfaction
+from gridtui.domain.chain import imported_deadlines
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.lifecycle import Action, Status
@@ -85,7 +92,7 @@ from gridtui.domain.text import clean_text
 
 FIELDS = (
     "external_id", "opened_at", "due_at", "closed_at", "status", "category", "channel",
-    "title", "description", "address", "lat", "lon", "department", "grid",
+    "title", "description", "address", "lat", "lon", "department", "grid", "satisfaction",
 )  # fmt: skip
 REQUIRED = ("external_id", "opened_at")
 #: fields that may name several columns, and what joins their non-blank values
@@ -580,6 +587,7 @@ class _Row:
     lon: float | None
     department: str
     grid: str
+    satisfaction: str | None = None
 
 
 def _repair(value: str) -> str:
@@ -683,6 +691,11 @@ def _row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMap) -> _
     category = mapping.category_values.get(given, given)
     title = _text(cells, mapping, "title", one_line=True) or given
     department = _text(cells, mapping, "department", one_line=True)
+    callback = _text(cells, mapping, "satisfaction", one_line=True)
+    try:
+        satisfaction = Satisfaction.parse(callback).value if callback else None
+    except ValueError as exc:
+        raise _Bad("satisfaction", str(exc)) from None
     return _Row(
         line=line,
         external_id=key,
@@ -699,6 +712,7 @@ def _row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMap) -> _
         lon=lon,
         department=mapping.department_values.get(department, department),
         grid=_text(cells, mapping, "grid", one_line=True),
+        satisfaction=satisfaction,
     )
 
 
@@ -813,6 +827,7 @@ class _Store:
 
     def values(self, session: Session, row: _Row) -> dict[str, Any]:
         """The imported columns of ``row``'s ticket."""
+        due, next_deadline = imported_deadlines(row.due_at, row.status)
         return {
             "title": row.title,
             "description": row.description,
@@ -823,8 +838,9 @@ class _Store:
             "category": self.category(session, row.category),
             "status": row.status.value,
             "opened_at": row.opened_at,
-            "due_at": row.due_at,
-            "next_deadline": row.due_at if row.status.is_open else None,
+            "due_at": due,
+            "next_deadline": next_deadline,
+            "satisfaction": row.satisfaction,
             "closed_at": row.closed_at,
             "department_id": self.department(session, row.department),
             **(self.places[row.grid] if row.grid else NO_PLACE),

@@ -29,7 +29,7 @@ from gridtui.domain.handling import (
     holder_views,
     leads_before,
 )
-from gridtui.domain.lifecycle import Action
+from gridtui.domain.lifecycle import Action, Status
 from gridtui.domain.scoring import Event
 from gridtui.domain.sla import ClockState, ClockStatus, Policy, SlaConfig, evaluate
 
@@ -221,3 +221,12 @@ def breached_by(tc: TicketClocks, now: datetime) -> list[ClockStatus]:
         for c in tc.clocks
         if c.state_at(now) is ClockState.BREACHED and c.deadline is not None and c.deadline <= now
     ]
+
+
+def imported_deadlines(
+    due_at: datetime | None, status: Status
+) -> tuple[datetime | None, datetime | None]:
+    """(due date, next deadline) of a ticket imported with its status taken as given:
+    the export's deadline is its due date and, while it is open, the next deadline
+    (no clock runs on a timeline it does not have; the first action here starts them)."""
+    return due_at, due_at if status.is_open else None

@@ -507,3 +507,35 @@ def test_map_errors_name_file_line_and_key(
         assert key in message
     if line:
         assert f"{path}:{line}" in message or f"line {line}" in message
+
+
+def test_an_export_carries_the_residents_callback_and_its_deadline(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    _nodes(factory)
+    text = JSONL_MAP.replace(
+        'grid = "grid"\n', 'grid = "grid"\nsatisfaction = "callback"\ndue_at = "due"\n'
+    )
+    (tmp_path / "demo.toml").write_text(text, encoding="utf-8")
+    lines = [
+        {"id": "S1", "opened": "2024-03-01 10:00", "state": "closed", "kind": "Pothole",
+         "closed": "2024-03-02 10:00", "callback": "满意", "due": "2024-03-03 10:00"},
+        {"id": "S2", "opened": "2024-03-01 10:00", "state": "open", "kind": "Pothole",
+         "callback": "not satisfied", "due": "2024-03-03 10:00"},
+        {"id": "S3", "opened": "2024-03-01 10:00", "state": "open", "kind": "Pothole",
+         "callback": "还行"},
+    ]  # fmt: skip
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+
+    report = import_file(factory, path, load_map(tmp_path / "demo.toml"), now=NOW)
+
+    assert (report.inserted, report.rejected) == (2, 1)
+    assert [(r.external_id, r.field) for r in report.rejects] == [("S3", "satisfaction")]
+    assert "满意" in report.rejects[0].reason  # it says what is accepted
+    s1, s2 = ticket(factory, "S1", "demo"), ticket(factory, "S2", "demo")
+    assert (s1.satisfaction, s2.satisfaction) == ("satisfied", "unsatisfied")
+    due = datetime(2024, 3, 3, 2, 0, tzinfo=UTC)
+    # the export's deadline, by the domain's rule for imported tickets
+    assert (s1.due_at, s1.next_deadline) == (due, None)
+    assert (s2.due_at, s2.next_deadline) == (due, due)
