@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from gridtui.data.seedgen import CALLBACK_WEIGHTS, CALLBACKS, HOURLY, CategoryInfo
@@ -56,8 +56,9 @@ SPOT_FINDINGS = (
 )
 #: share of workers who miss a day's report (a missing report is itself an alert)
 P_MISSING_REPORT = 0.03
-#: daily reports are filed between these local hours
-REPORT_HOURS = (17, 21)
+#: daily reports are filed between these local times: mostly before the 20:00 due
+#: time of sla.toml's [daily_report], a few (about one in sixteen) just after it
+REPORT_HOURS = (time(16, 30), time(20, 15))
 
 
 def lognormal(rng: random.Random, median: timedelta, sigma: float) -> timedelta:

@@ -397,10 +397,9 @@ class Simulator:
         if local.date() != self._day:
             self._found.clear()
             self._day = local.date()
-        first, last = REPORT_HOURS
-        evening = datetime.combine(local.date(), time(first), self.tz)
+        first, last = (datetime.combine(local.date(), t, self.tz) for t in REPORT_HOURS)
         for _, code in city.workers:
-            at = evening + uniform(rng, timedelta(0), timedelta(hours=last - first))
+            at = first + uniform(rng, timedelta(0), last - first)
             missing = rng.random() < P_MISSING_REPORT
             if at > now:  # (started late in the day: that report was due already)
                 self._push(at, "missed" if missing else "report", code)

@@ -144,6 +144,8 @@ def test_sla_columns_and_ledger(demo: sessionmaker[Session]) -> None:
     assert running == 0  # every open ticket has a running clock to sort the queue by
     assert codes["arrive_on_time"] > codes["late_arrival"] > 0
     assert codes["missing_daily_report"] > 0 and codes["daily_report"] > 0
+    # departments earn for arriving within their promise, from their own whistle
+    assert codes["dept_report_on_time"] > 0 and codes["dept_resolve_on_time"] > 0
     assert workers and reports and reports < workers * 90
 
 
