@@ -355,6 +355,37 @@ class ViewStep:
     actor: str = ""
 
 
+def _one_holder(steps: Sequence[Step], holder_keys: set[str]) -> bool:
+    """Whether one worker (or the centre) holds the ticket all along: no department,
+    no rung up, at most one worker ever named (most tickets)."""
+    if len(holder_keys) > 1 or any(k and k.startswith(DEPT) for k in holder_keys):
+        return False
+    return not any(s.action in (_ESCALATE, _ASSIST) or s.actor.startswith(DEPT) for s in steps)
+
+
+def _alone(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[ViewStep]]]:
+    """:func:`holder_views` of a ticket with one holder all along: its view is the
+    whole timeline (every step is the holder's own, the centre's for it, or the
+    ticket's), standing still while the ticket waits or is closed."""
+    r = _Replay()
+    view: list[ViewStep] = []
+    paused = stopped = False
+    for s in steps:
+        action = str(s.action)
+        r.h.leads_before.append(r.h.lead)
+        if action in (_PAUSE, _RESUME):
+            paused = action == _PAUSE
+        else:
+            r.apply(action, s.at, s.target)
+            view.append(ViewStep(action, s.at, s.actor))
+        still = paused or r.h.closed
+        if still != stopped and view:
+            stopped = still
+            view.append(ViewStep(_PAUSE if still else _RESUME, s.at, ""))
+    lead = r.h.lead
+    return r.h, ({lead: view} if lead is not None else {})
+
+
 def holder_views(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[ViewStep]]]:
     """The handling, and each holder's view of the timeline for its SLA clocks.
 
@@ -364,12 +395,21 @@ def holder_views(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[Vie
     closing; and ``pause``/``resume`` wherever its clocks must stand still: while the
     ticket waits on the resident, or is in other hands.
     """
-    r = _Replay()
     # who ever holds it (a worker is named by an open or dispatch; a department's actor
     # says what it is): the centre's actions are everyone else's
     holder_keys = {
         s.target for s in steps if s.target and (s.action in _RECEIVED or s.action == _DISPATCH)
     }
+    if _one_holder(steps, holder_keys):
+        return _alone(steps)
+    return _apart(steps, holder_keys)
+
+
+def _apart(
+    steps: Sequence[Step], holder_keys: set[str]
+) -> tuple[Handling, dict[Holder, list[ViewStep]]]:
+    """:func:`holder_views` step by step, for any number of holders."""
+    r = _Replay()
     views: dict[Holder, list[ViewStep]] = {}
     stopped: dict[Holder, bool] = {}  # whose clocks stand still now
     paused = False

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridtui.domain.chain import ticket_clocks, ticket_credits, unmarked_breaches
 from gridtui.domain.credits import actor_subject
@@ -188,3 +190,33 @@ def test_warning_and_critical_instants_move_a_clock_along_in_time() -> None:
     assert dispatch.state_at(T0 + 8 * H + 16 * M) is ClockState.WARNING
     assert dispatch.state_at(T0 + 8 * H + 25 * M) is ClockState.CRITICAL
     assert dispatch.state_at(T0 + 8 * H + 31 * M) is ClockState.BREACHED
+
+
+@st.composite
+def one_holder_walks(draw: st.DrawFn) -> list[S]:
+    """Timelines with one worker all along: pauses, closing and reopening included."""
+    actions = st.sampled_from(
+        ("dispatch", "accept", "arrive", "resolve", "feedback", "verify", "reject",
+         "reopen", "pause", "resume", "note", "cancel", "recolour")
+    )  # fmt: skip
+    at, out = T0, [S("open", T0, "12345", "W1")]
+    for action in draw(st.lists(actions, max_size=12)):
+        at += draw(st.sampled_from((M, 7 * M, H, 5 * H)))
+        actor = draw(st.sampled_from(("W1", "duty:王敏", "system")))
+        out.append(S(action, at, actor, "W1" if action == "dispatch" else None))
+    return out
+
+
+@given(one_holder_walks())
+def test_the_one_holder_shortcut_sees_what_the_step_by_step_replay_sees(steps: list[S]) -> None:
+    from gridtui.domain import handling
+
+    keys = {"W1"}
+    assert handling._one_holder(steps, keys)
+    fast, fast_views = handling._alone(steps)
+    slow, slow_views = handling._apart(steps, keys)
+    assert (fast.level, fast.lead, fast.co, fast.closed) == (
+        slow.level, slow.lead, slow.co, slow.closed,
+    )  # fmt: skip
+    assert fast.tenures == slow.tenures and fast.leads_before == slow.leads_before
+    assert fast_views == slow_views
