@@ -19,10 +19,12 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from sqlalchemy import and_, exists, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridtui.data import ledger
 from gridtui.data.changefeed import record_change
 from gridtui.data.models import DailyReportRow, ScoreEntry, Worker
+from gridtui.domain.credits import Credit
 from gridtui.domain.reports import ReportSchedule, report_day
-from gridtui.domain.scoring import Event, LedgerEntry, ScoringEngine, SubjectKind
+from gridtui.domain.scoring import Event, ScoringEngine, SubjectKind
 from gridtui.domain.sla import SlaConfig
 
 #: how many days back a sweep looks for unpenalised missing reports: a sweeper that
@@ -32,8 +34,6 @@ LOOKBACK_DAYS = 7
 BATCH = 500
 #: PostgreSQL advisory lock that serialises sweeps of different processes
 _LOCK_KEY = 0x64726570  # "drep"
-#: how far back a worker's ledger is read for the penalty's cap (a year and a week)
-_CAP_HISTORY = timedelta(days=373)
 
 
 def sweep_missing_reports(
@@ -135,21 +135,11 @@ def _penalise(
         todo = _missing(session, day, due, codes, ids)
         if not todo:
             return 0
-        history: dict[int, list[LedgerEntry]] = {w: [] for w in todo}
-        for row in session.scalars(
-            select(ScoreEntry).where(
-                ScoreEntry.subject_kind == SubjectKind.WORKER.value,
-                ScoreEntry.subject_id.in_(todo),
-                ScoreEntry.code.in_(codes),
-                ScoreEntry.at >= due - _CAP_HISTORY,
-            )
-        ):
-            history[row.subject_id].append(_ledger_entry(row))
-        for worker_id in todo:
-            for entry in engine.award(
-                history[worker_id], SubjectKind.WORKER, worker_id, Event.MISSING_DAILY_REPORT, due
-            ):
-                session.add(_score_row(entry))
+        ledger.award(
+            session,
+            engine,
+            (Credit(SubjectKind.WORKER, w, Event.MISSING_DAILY_REPORT, due) for w in todo),
+        )
         record_change(
             session,
             at=due,
@@ -170,31 +160,3 @@ def _serialise(session: Session) -> None:
         # pysqlite opens a transaction only at the first write, so the look would run
         # outside it; BEGIN IMMEDIATE takes the database's write lock first
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _ledger_entry(row: ScoreEntry) -> LedgerEntry:
-    return LedgerEntry(
-        SubjectKind(row.subject_kind),
-        row.subject_id,
-        row.at,
-        row.code,
-        row.raw_points,
-        row.points,
-        row.reason,
-        row.author,
-        row.ticket_id,
-    )
-
-
-def _score_row(entry: LedgerEntry) -> ScoreEntry:
-    return ScoreEntry(
-        subject_kind=entry.subject_kind.value,
-        subject_id=entry.subject_id,
-        at=entry.at,
-        code=entry.code,
-        raw_points=entry.raw_points,
-        points=entry.points,
-        reason=entry.reason,
-        author=entry.author,
-        ticket_id=entry.ticket_id,
-    )

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridtui.data import ledger
 from gridtui.data.changefeed import record_change
 from gridtui.data.models import (
     Category,
@@ -30,7 +31,6 @@ from gridtui.data.models import (
     Department,
     IdempotencyKey,
     Node,
-    ScoreEntry,
     Ticket,
     TicketEvent,
     Worker,
@@ -63,12 +63,9 @@ from gridtui.domain.handling import (
 from gridtui.domain.lifecycle import Action, Status, allowed_actions, transition
 from gridtui.domain.reports import DailyReport, ReportKind, report_day, validate_report
 from gridtui.domain.scoring import (
-    LedgerEntry,
-    Rule,
     ScoringConfig,
     ScoringEngine,
     SubjectKind,
-    UsedPoints,
     parse_scoring_config,
 )
 from gridtui.domain.sla import ClockStatus
@@ -692,19 +689,10 @@ class TicketService:
         self, session: Session, engine: ScoringEngine, credits: list[Credit], ticket: Ticket | None
     ) -> None:
         """Append the ledger lines of ``credits``, in order; the domain applies the caps."""
-        for credit in credits:
-            for entry in engine.award_with(
-                _used_points(session, credit),
-                credit.subject_kind,
-                credit.subject_id,
-                credit.event,
-                credit.at,
-                ticket.id if ticket else None,
-                ticket.channel if ticket else None,
-                on_time=credit.on_time,
-            ):
-                session.add(_row(entry))
-            session.flush()
+        ledger.award(
+            session, engine, credits, ticket.id if ticket else None,
+            ticket.channel if ticket else None,
+        )  # fmt: skip
 
     # -- the sweeper ---------------------------------------------------------------------
 
@@ -814,7 +802,7 @@ class TicketService:
                 kind, subject_id, points, clean_text(reason), clean_text(author, one_line=True),
                 at, ticket_id,
             )  # fmt: skip
-            session.add(_row(entry))
+            session.add(ledger.ledger_row(entry))
             record_change(
                 session,
                 at=at,
@@ -927,38 +915,4 @@ def _result(ticket: Ticket, recoloured: bool = False) -> ActResult:
         ticket.due_at,
         ticket.next_deadline,
         recoloured,
-    )
-
-
-def _used_points(session: Session, credit: Credit) -> UsedPoints:
-    """What a rule already credited ``credit``'s subject in a period, read from the ledger."""
-
-    def used(rule: Rule, start: datetime, end: datetime) -> int:
-        # Whole hundredths summed, so a long period adds up exactly (points are floats).
-        cents = func.abs(func.round(ScoreEntry.points * 100))
-        total = session.scalar(
-            select(func.coalesce(func.sum(cents), 0)).where(
-                ScoreEntry.subject_kind == credit.subject_kind.value,
-                ScoreEntry.subject_id == credit.subject_id,
-                ScoreEntry.code == rule.code,
-                ScoreEntry.at >= start,
-                ScoreEntry.at < end,
-            )
-        )
-        return int(total or 0)
-
-    return used
-
-
-def _row(entry: LedgerEntry) -> ScoreEntry:
-    return ScoreEntry(
-        subject_kind=entry.subject_kind.value,
-        subject_id=entry.subject_id,
-        at=entry.at,
-        code=entry.code,
-        raw_points=entry.raw_points,
-        points=entry.points,
-        reason=entry.reason,
-        author=entry.author,
-        ticket_id=entry.ticket_id,
     )
