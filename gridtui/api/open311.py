@@ -46,6 +46,7 @@ from gridtui.data.models import Category, Department, Node, Ticket
 from gridtui.data.records import NodeRef
 from gridtui.data.service import NewTicket, ServiceError
 from gridtui.data.tokens import TokenInfo, verify_token
+from gridtui.domain.callback import Satisfaction
 from gridtui.domain.channels import Channel
 from gridtui.domain.lifecycle import OPEN_STATUSES, TERMINAL
 from gridtui.domain.roles import OPEN_TICKET, PermissionDenied, check
@@ -473,6 +474,7 @@ _REQUEST_COLUMNS = (
     Ticket.id, Ticket.status, Ticket.category, Ticket.title, Ticket.description,
     Ticket.department_id, Ticket.grid_id, Ticket.merged_into, Ticket.opened_at,
     Ticket.updated_at, Ticket.due_at, Ticket.address, Ticket.lat, Ticket.lon,
+    Ticket.satisfaction,
 )  # fmt: skip
 
 
@@ -605,6 +607,9 @@ class GeoReport:
         notes = f"{status_label(r.status, 'zh')} / {status_label(r.status, 'en')}"
         if r.merged_into is not None:
             notes += f" → {r.merged_into}"
+        if r.satisfaction:  # the resident's callback (回访), in GeoReport's own field
+            result = Satisfaction(r.satisfaction)
+            notes += f"; 回访 {result.label('zh')} / callback: {result.label('en').lower()}"
         public = names.public(r.category)
         return {
             "service_request_id": str(r.id),

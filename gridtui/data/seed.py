@@ -5,9 +5,11 @@
 - ``city``: 9,375 grids and 9,788 workers (Taiyuan 2021) and 1,000,000 tickets over
   three years.
 
-Same seed and same ``now`` give the same database. Tickets, timelines, the points
-ledger (last 365 days) and daily reports (last 30 days, a few missing) are written in
-bulk: raw ``executemany`` on SQLite, ``COPY`` on PostgreSQL, in batches of one
+Same seed and same ``now`` give the same database. Tickets, timelines (with the
+breach marks the live sweeper would have written), the points ledger (last 365 days,
+by the domain's chain: :func:`gridtui.domain.chain.ticket_credits`) and daily reports
+(each worker as reliable as drawn for them; the missing ones penalised once due) are
+written in bulk: raw ``executemany`` on SQLite, ``COPY`` on PostgreSQL, in batches of one
 transaction each, and one ``bulk`` change closes the run so live clients reload.
 """
 

@@ -307,6 +307,15 @@ class HistoryGenerator:
         else:
             solver = worker
             solve_median = 3 * HOUR
+        def rework() -> bool:
+            """Back to the grid worker after a rejection: dispatched, taken, on site."""
+            t.reopen_count += 1
+            return (
+                go(Action.DISPATCH, rng.randint(5 * MINUTE, HOUR), "centre", "", worker)
+                and go(Action.ACCEPT, rng.randint(60, 10 * MINUTE), worker)
+                and go(Action.ARRIVE, _lognormal_seconds(rng, 400, 0.5), worker)
+            )
+
         rounds = 0
         while True:
             rounds += 1
@@ -321,24 +330,14 @@ class HistoryGenerator:
             if result == "unsatisfied":
                 # 不满意：重新办理 (sla.toml [loop] unsatisfied_reopens)
                 step(Action.REJECT, 0, "system", "群众不满意，重新办理", None)
-                t.reopen_count += 1
-                if not go(Action.DISPATCH, rng.randint(5 * MINUTE, HOUR), "centre", "", worker):
-                    return
-                if not go(Action.ACCEPT, rng.randint(60, 10 * MINUTE), worker):
-                    return
-                if not go(Action.ARRIVE, _lognormal_seconds(rng, 400, 0.5), worker):
+                if not rework():
                     return
                 solver, solve_median = worker, 3 * HOUR
                 continue
             if rounds == 1 and rng.random() < 0.012:
                 if not go(Action.REJECT, rng.randint(HOUR, 12 * HOUR), "centre", "验收不通过"):
                     return
-                t.reopen_count += 1
-                if not go(Action.DISPATCH, rng.randint(5 * MINUTE, HOUR), "centre", "", worker):
-                    return
-                if not go(Action.ACCEPT, rng.randint(60, 10 * MINUTE), worker):
-                    return
-                if not go(Action.ARRIVE, _lognormal_seconds(rng, 400, 0.5), worker):
+                if not rework():
                     return
                 continue
             break

@@ -28,6 +28,7 @@ from gridtui.api.open311 import (
 )
 from gridtui.data.models import Category, Department, Node, Ticket
 from gridtui.data.tokens import create_token, revoke_token
+from gridtui.domain.callback import Satisfaction
 from tests.conftest import NOW
 
 SCHEMAS = Path(__file__).with_name("open311_schemas")
@@ -204,7 +205,11 @@ def test_a_request_maps_the_ticket(c, city):
     with city.factory() as s:
         closed = s.scalar(
             select(Ticket.id)
-            .where(Ticket.status == "closed", Ticket.department_id.is_not(None))
+            .where(
+                Ticket.status == "closed",
+                Ticket.department_id.is_not(None),
+                Ticket.satisfaction.is_not(None),
+            )
             .order_by(Ticket.id)
             .limit(1)
         )
@@ -232,6 +237,11 @@ def test_a_request_maps_the_ticket(c, city):
         assert datetime.fromisoformat(r["updated_datetime"]) == t.updated_at
         assert datetime.fromisoformat(r["expected_datetime"]) == t.due_at
         assert r["address_id"] == grid_code(city, ticket_id)
+        if t.satisfaction:  # the resident's callback travels in the status notes
+            assert (
+                f"callback: {Satisfaction(t.satisfaction).label('en').lower()}"
+                in (r["status_notes"])
+            )
         if not personal[t.category]:
             assert r["address"] == t.address and r["description"] == (t.description or t.title)
             assert (r["lat"], r["long"]) == (t.lat, t.lon) and r["service_notice"] is None
