@@ -14,6 +14,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gridtui.domain.lifecycle import Action, Status, transition
 
@@ -117,6 +118,13 @@ class GenTicket:
     )
 
 
+@lru_cache(maxsize=512)
+def _moved(status: str, action: Action) -> str:
+    """The lifecycle's :func:`transition` on plain values, remembered: a city-scale
+    seed takes millions of steps through a few dozen (status, action) pairs."""
+    return transition(Status(status), action).value
+
+
 def _lognormal_seconds(rng: random.Random, median: float, sigma: float) -> int:
     return max(30, int(median * math.exp(rng.gauss(0.0, sigma))))
 
@@ -214,11 +222,11 @@ class HistoryGenerator:
             at = clock + delay
             if at > now:
                 return False
-            before = Status(t.status)
+            before = t.status
             # a co-handling department's own part leaves the status where it is
-            after = before if actor in helpers else transition(before, action)
-            t.events.append((action.value, at, actor, before.value, after.value, note, target))
-            t.status = after.value
+            after = before if actor in helpers else _moved(before, action)
+            t.events.append((action.value, at, actor, before, after, note, target))
+            t.status = after
             clock = at
             return True
 
@@ -307,6 +315,7 @@ class HistoryGenerator:
         else:
             solver = worker
             solve_median = 3 * HOUR
+
         def rework() -> bool:
             """Back to the grid worker after a rejection: dispatched, taken, on site."""
             t.reopen_count += 1

@@ -155,8 +155,13 @@ def _outcomes(tc: TicketClocks) -> dict[tuple[str, str, datetime], bool]:
     """(holder, action, at) of each clock-stopping step -> whether every clock of that
     holder it stopped was within its budget."""
     out: dict[tuple[str, str, datetime], bool] = {}
+    by_holder: dict[str, dict[str, frozenset[str]]] = {}
     for clock in tc.clocks:
-        stops = tc.stops(clock.holder).get(clock.name, frozenset())
+        if not clock.stops:
+            continue
+        if clock.holder not in by_holder:
+            by_holder[clock.holder] = tc.stops(clock.holder)
+        stops = by_holder[clock.holder].get(clock.name, frozenset())
         for at, met in clock.stops:
             for action in stops:
                 key = (clock.holder, action, at)

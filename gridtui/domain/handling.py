@@ -27,7 +27,7 @@ clocks stand still. Pure code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -363,21 +363,22 @@ def _one_holder(steps: Sequence[Step], holder_keys: set[str]) -> bool:
     return not any(s.action in (_ESCALATE, _ASSIST) or s.actor.startswith(DEPT) for s in steps)
 
 
-def _alone(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[ViewStep]]]:
+def _alone(steps: Sequence[Step]) -> tuple[Handling, Mapping[Holder, Sequence[ViewStep | Step]]]:
     """:func:`holder_views` of a ticket with one holder all along: its view is the
     whole timeline (every step is the holder's own, the centre's for it, or the
     ticket's), standing still while the ticket waits or is closed."""
     r = _Replay()
-    view: list[ViewStep] = []
+    view: list[ViewStep | Step] = []
     paused = stopped = False
+    leads = r.h.leads_before
     for s in steps:
-        action = str(s.action)
-        r.h.leads_before.append(r.h.lead)
+        action = s.action
+        leads.append(r.h.lead)
         if action in (_PAUSE, _RESUME):
             paused = action == _PAUSE
         else:
             r.apply(action, s.at, s.target)
-            view.append(ViewStep(action, s.at, s.actor))
+            view.append(s)  # the step itself: what the clocks read of it is the same
         still = paused or r.h.closed
         if still != stopped and view:
             stopped = still
@@ -386,7 +387,9 @@ def _alone(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[ViewStep]
     return r.h, ({lead: view} if lead is not None else {})
 
 
-def holder_views(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[ViewStep]]]:
+def holder_views(
+    steps: Sequence[Step],
+) -> tuple[Handling, Mapping[Holder, Sequence[ViewStep | Step]]]:
     """The handling, and each holder's view of the timeline for its SLA clocks.
 
     A holder's view holds: the steps in which it receives the ticket; its own actions
@@ -407,10 +410,10 @@ def holder_views(steps: Sequence[Step]) -> tuple[Handling, dict[Holder, list[Vie
 
 def _apart(
     steps: Sequence[Step], holder_keys: set[str]
-) -> tuple[Handling, dict[Holder, list[ViewStep]]]:
+) -> tuple[Handling, Mapping[Holder, Sequence[ViewStep | Step]]]:
     """:func:`holder_views` step by step, for any number of holders."""
     r = _Replay()
-    views: dict[Holder, list[ViewStep]] = {}
+    views: dict[Holder, list[ViewStep | Step]] = {}
     stopped: dict[Holder, bool] = {}  # whose clocks stand still now
     paused = False
 

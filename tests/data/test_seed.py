@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -163,3 +165,12 @@ def test_each_backend_gets_the_same_history(
     # the indexes deferred during the bulk load are back
     names = {ix["name"] for ix in inspect(factory.kw["bind"]).get_indexes("tickets")}
     assert {ix.name for ix in Base.metadata.tables["tickets"].indexes} <= names
+
+
+@given(st.integers(0, 4_102_444_800))
+def test_bulk_times_are_the_text_sqlalchemy_writes(ts: int) -> None:
+    import time
+
+    from gridtui.data.seedwrite import _sqlite_time
+
+    assert _sqlite_time(ts) == time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime(ts))
