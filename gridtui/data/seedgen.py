@@ -14,7 +14,6 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from gridtui.domain.lifecycle import Action, Status, transition
 
@@ -118,11 +117,17 @@ class GenTicket:
     )
 
 
-@lru_cache(maxsize=512)
-def _moved(status: str, action: Action) -> str:
+_MOVED: dict[tuple[str, str], str] = {}
+
+
+def _moved(status: str, action: str) -> str:
     """The lifecycle's :func:`transition` on plain values, remembered: a city-scale
     seed takes millions of steps through a few dozen (status, action) pairs."""
-    return transition(Status(status), action).value
+    key = (status, action)
+    after = _MOVED.get(key)
+    if after is None:
+        after = _MOVED[key] = transition(Status(status), Action(action)).value
+    return after
 
 
 def _lognormal_seconds(rng: random.Random, median: float, sigma: float) -> int:
@@ -224,8 +229,9 @@ class HistoryGenerator:
                 return False
             before = t.status
             # a co-handling department's own part leaves the status where it is
-            after = before if actor in helpers else _moved(before, action)
-            t.events.append((action.value, at, actor, before, after, note, target))
+            name = action.value
+            after = before if actor in helpers else _moved(before, name)
+            t.events.append((name, at, actor, before, after, note, target))
             t.status = after
             clock = at
             return True

@@ -357,34 +357,58 @@ class ViewStep:
 
 def _one_holder(steps: Sequence[Step], holder_keys: set[str]) -> bool:
     """Whether one worker (or the centre) holds the ticket all along: no department,
-    no rung up, at most one worker ever named (most tickets)."""
-    if len(holder_keys) > 1 or any(k and k.startswith(DEPT) for k in holder_keys):
+    no rung up, at most one worker ever named, and named from the opening on (most
+    tickets)."""
+    if len(holder_keys) > 1 or any(k.startswith(DEPT) for k in holder_keys):
         return False
-    return not any(s.action in (_ESCALATE, _ASSIST) or s.actor.startswith(DEPT) for s in steps)
-
-
-def _alone(steps: Sequence[Step]) -> tuple[Handling, Mapping[Holder, Sequence[ViewStep | Step]]]:
-    """:func:`holder_views` of a ticket with one holder all along: its view is the
-    whole timeline (every step is the holder's own, the centre's for it, or the
-    ticket's), standing still while the ticket waits or is closed."""
-    r = _Replay()
-    view: list[ViewStep | Step] = []
-    paused = stopped = False
-    leads = r.h.leads_before
     for s in steps:
         action = s.action
-        leads.append(r.h.lead)
+        if action in (_ESCALATE, _ASSIST) or s.actor.startswith(DEPT):
+            return False
+        if action in _RECEIVED and holder_keys and s.target is None:
+            return False  # the centre first, a worker later: two holders
+    return True
+
+
+def _alone(
+    steps: Sequence[Step], holder_keys: set[str]
+) -> tuple[Handling, Mapping[Holder, Sequence[ViewStep | Step]]]:
+    """:func:`holder_views` of a ticket with one holder all along (:func:`_one_holder`):
+    its view is the whole timeline (every step is the holder's own, the centre's for
+    it, or the ticket's), standing still while the ticket waits or is closed. What
+    the replay would do, without a replay: a property test holds them equal."""
+    holder = Holder(HolderKind.WORKER, next(iter(holder_keys))) if holder_keys else CENTRE
+    h = Handling()
+    view: list[ViewStep | Step] = []
+    paused = stopped = False
+    since: datetime | None = None  # the open tenure's start
+    for s in steps:
+        action = s.action
+        h.leads_before.append(h.lead)
         if action in (_PAUSE, _RESUME):
             paused = action == _PAUSE
         else:
-            r.apply(action, s.at, s.target)
+            if action in _RECEIVED:
+                h.lead = holder
+                if since is None and not h.closed:
+                    since = s.at
+            elif action in _CLOSING:
+                if since is not None:
+                    h.tenures.append(Tenure(holder, True, since, s.at))
+                    since = None
+                h.closed = True
+            elif action == _REOPEN and h.closed:
+                h.closed = False
+                if h.lead is not None:
+                    since = s.at
             view.append(s)  # the step itself: what the clocks read of it is the same
-        still = paused or r.h.closed
+        still = paused or h.closed
         if still != stopped and view:
             stopped = still
             view.append(ViewStep(_PAUSE if still else _RESUME, s.at, ""))
-    lead = r.h.lead
-    return r.h, ({lead: view} if lead is not None else {})
+    if since is not None:
+        h.tenures.append(Tenure(holder, True, since))
+    return h, ({h.lead: view} if h.lead is not None else {})
 
 
 def holder_views(
@@ -404,7 +428,7 @@ def holder_views(
         s.target for s in steps if s.target and (s.action in _RECEIVED or s.action == _DISPATCH)
     }
     if _one_holder(steps, holder_keys):
-        return _alone(steps)
+        return _alone(steps, holder_keys)
     return _apart(steps, holder_keys)
 
 

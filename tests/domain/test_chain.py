@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridtui.domain.chain import ticket_clocks, ticket_credits, unmarked_breaches
@@ -19,11 +19,18 @@ from gridtui.domain.handling import (
     HolderKind,
     Level,
     check_assist,
+    holder_views,
     replay,
     status_after,
     up_target,
 )
-from gridtui.domain.lifecycle import IllegalTransition, Status
+from gridtui.domain.lifecycle import (
+    Action,
+    IllegalTransition,
+    Status,
+    allowed_actions,
+    transition,
+)
 from gridtui.domain.scoring import Event, SubjectKind
 from gridtui.domain.sla import ClockState, parse_sla_config
 
@@ -194,32 +201,48 @@ def test_warning_and_critical_instants_move_a_clock_along_in_time() -> None:
 
 @st.composite
 def one_holder_walks(draw: st.DrawFn) -> list[S]:
-    """Timelines with one worker all along: pauses, closing and reopening included."""
-    actions = st.sampled_from(
-        ("dispatch", "accept", "arrive", "resolve", "feedback", "verify", "reject",
-         "reopen", "pause", "resume", "note", "cancel", "recolour")
-    )  # fmt: skip
-    at, out = T0, [S("open", T0, "12345", "W1")]
-    for action in draw(st.lists(actions, max_size=12)):
+    """Legal timelines with one worker all along (or none: the centre), pauses,
+    closing and reopening included."""
+    worker = draw(st.sampled_from(("W1", None)))  # None: a grid without a worker
+    at, out, status = T0, [S("open", T0, "12345", worker)], Status.NEW
+    for pick in draw(st.lists(st.integers(0, 50), max_size=14)):
+        options = sorted(
+            a.value for a in allowed_actions(status)
+            if a.value not in ("escalate", "assist", "merge", "recolour")
+        )  # fmt: skip
+        action = options[pick % len(options)]
+        status = transition(status, Action(action))
         at += draw(st.sampled_from((M, 7 * M, H, 5 * H)))
         actor = draw(st.sampled_from(("W1", "duty:王敏", "system")))
-        out.append(S(action, at, actor, "W1" if action == "dispatch" else None))
+        target = draw(st.sampled_from((worker, None))) if action == "dispatch" else None
+        out.append(S(action, at, actor, target))
     return out
 
 
+@settings(max_examples=300)
 @given(one_holder_walks())
 def test_the_one_holder_shortcut_sees_what_the_step_by_step_replay_sees(steps: list[S]) -> None:
     from gridtui.domain import handling
 
-    keys = {"W1"}
+    keys = {s.target for s in steps if s.target and s.action in ("open", "dispatch")}
     assert handling._one_holder(steps, keys)
-    fast, fast_views = handling._alone(steps)
+    fast, fast_views = handling._alone(steps, keys)
     slow, slow_views = handling._apart(steps, keys)
     assert (fast.level, fast.lead, fast.co, fast.closed) == (
         slow.level, slow.lead, slow.co, slow.closed,
     )  # fmt: skip
     assert fast.tenures == slow.tenures and fast.leads_before == slow.leads_before
+
     def plain(views: dict) -> dict:  # what the clocks read of each step
         return {h: [(v.action, v.at, v.actor) for v in vs] for h, vs in views.items()}
 
     assert plain(fast_views) == plain(slow_views)
+
+
+def test_the_centre_first_and_a_worker_later_are_two_holders() -> None:
+    from gridtui.domain import handling
+
+    steps = [S("open", T0, "12345", None), S("dispatch", T0 + M, target="W1")]
+    assert not handling._one_holder(steps, {"W1"})
+    h, views = holder_views(steps)
+    assert [t.holder.key for t in h.tenures] == ["centre", "W1"] and len(views) == 2
