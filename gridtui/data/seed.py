@@ -15,11 +15,14 @@ transaction each, and one ``bulk`` change closes the run so live clients reload.
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,10 +38,12 @@ from gridtui.data.seedgen import HOURLY, CategoryInfo, GenTicket, GridInfo, Hist
 from gridtui.data.seedwrite import BulkWriter
 from gridtui.data.sla_runtime import SlaRuntime, Step
 from gridtui.domain.chain import breached_by, mark, ticket_credits
-from gridtui.domain.credits import SubjectOf, actor_subject
+from gridtui.domain.credits import Credit, actor_subject
 from gridtui.domain.reports import ReportKind, ReportSchedule
 
 Progress = Callable[[str], None] | None
+#: from this many tickets on, a second process evaluates the SLA chain (both cores)
+PARALLEL_FROM = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +148,12 @@ def seed(
     fixtures: Path,
     progress: Progress = None,
     tz: str = "Asia/Shanghai",
+    parallel: bool | None = None,
 ) -> dict[str, Any]:
     """Generate and write a history ending at ``now``; returns what was written.
+
+    ``parallel``: evaluate the SLA chain in a second process (default: from
+    :data:`PARALLEL_FROM` tickets on); the history written is the same either way.
 
     Raises:
         ValueError: unknown scale, a missing rules file, or a database with another city.
@@ -168,10 +177,10 @@ def seed(
     zone = ZoneInfo(tz)
     rng = random.Random(seed)
     gen = HistoryGenerator(rng, grids, cats)
-    sla = SlaRuntime.from_text(sla_text)
+    sla = _runtime(sla_text)
     scores = ScoreAccumulator.from_text(scoring_doc.text if scoring_doc else None)
     ledger_from = int((now - timedelta(days=plan.ledger_days)).timestamp())
-    subject_of = actor_subject({code: wid for wid, code in workers}, departments)
+    chain = _Chain(sla_text, {code: wid for wid, code in workers}, departments, now, ledger_from)
 
     today = now.astimezone(zone).date()
     days = [today - timedelta(days=i) for i in range(plan.days - 1, -1, -1)]
@@ -183,6 +192,9 @@ def seed(
 
     engine: Engine = factory.kw["bind"]
     writer = BulkWriter(engine, defer_indexes=first_id == 1)
+    if parallel is None:
+        parallel = total >= PARALLEL_FROM
+    pipeline = _Pipeline(chain, writer, scores, parallel=parallel)
     try:
         next_id = first_id
         made = 0
@@ -203,10 +215,11 @@ def seed(
                 made += 1
                 batch.append(t)
             if len(batch) >= 20_000:
-                _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
+                pipeline.add(batch)
                 batch = []
                 _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
-        _flush(writer, batch, sla, scores, subject_of, now, ledger_from)
+        pipeline.add(batch)
+        pipeline.finish()
         _say(progress, f"{made:,} tickets; daily reports …")
         report_days = [today - timedelta(days=i) for i in range(plan.report_days - 1, -1, -1)]
         schedule = ReportSchedule.of(sla.config, zone)
@@ -216,6 +229,7 @@ def seed(
         writer.write_scores(scores.drain())
         _say(progress, "indexes and statistics …")
     finally:
+        pipeline.finish()
         # indexes come back even when the run fails half-way
         writer.finish()
     with factory.begin() as session:
@@ -237,40 +251,127 @@ def seed(
     return result
 
 
-def _flush(
+#: what the chain makes of one generated ticket: (due, next deadline, policy, level,
+#: its credits, the breach-mark steps to append to its timeline)
+Evaluated = tuple[
+    int | None, int | None, str, str, list[Credit], list[tuple[str, int, str, str, str, str, str]]
+]
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """What evaluating a batch needs: the rules, who scores, as of when."""
+
+    sla_text: str
+    workers: dict[str, int]
+    departments: dict[str, int]
+    now: datetime
+    ledger_from: int
+
+    def evaluate(self, batch: list[GenTicket]) -> list[Evaluated]:
+        """Each ticket's stored SLA columns, credits and breach marks (pure: no I/O), by
+        the domain's chain (:mod:`gridtui.domain.chain`)."""
+        sla = _runtime(self.sla_text)
+        subject_of = actor_subject(self.workers, self.departments)
+        now = self.now
+        out: list[Evaluated] = []
+        for t in batch:
+            steps = [Step(a, _dt(at), actor, target) for a, at, actor, _, _, _, target in t.events]
+            scored = t.opened >= self.ledger_from
+            # a settled ticket beyond the ledger: only its due date is stored or read
+            history = not scored and t.closed is not None
+            tc = sla.ticket(t.colour, t.category.code, t.channel, steps, now, due_only=history)
+            policy = tc.policy
+            credits = ticket_credits(steps, tc, subject_of, now) if scored else []
+            marks = []
+            if not history:
+                # each breach is marked on the timeline as the live sweeper marks it, so
+                # that a later action or sweep never handles it a second time
+                last = t.events[-1][1]
+                for clock in breached_by(tc, now):
+                    at = max(last, _epoch(clock.deadline) or last)
+                    note = f"超时: {clock.label_zh} / breached: {clock.label_en}"
+                    marks.append(("note", at, "system", t.status, t.status, note, mark(clock)))
+            out.append(
+                (
+                    _epoch(tc.due_at), _epoch(tc.next_deadline), policy.name if policy else "",
+                    tc.handling.level.value, credits, marks,
+                )
+            )  # fmt: skip
+        return out
+
+
+@lru_cache(maxsize=2)
+def _runtime(sla_text: str) -> SlaRuntime:
+    return SlaRuntime.from_text(sla_text)
+
+
+def _evaluate_in_worker(chain: _Chain, batch: list[GenTicket]) -> list[Evaluated]:
+    """:meth:`_Chain.evaluate` in the helper process (a module-level function: pickled)."""
+    return chain.evaluate(batch)
+
+
+def _store(
     writer: BulkWriter,
     batch: list[GenTicket],
-    sla: SlaRuntime,
+    results: list[Evaluated],
     scores: ScoreAccumulator,
-    subject_of: SubjectOf,
     now: datetime,
-    ledger_from: int,
 ) -> None:
-    if not batch:
-        return
+    """Write one evaluated batch; credits go through the accumulator in order (caps)."""
     rows = []
-    for t in batch:
-        steps = [Step(a, _dt(at), actor, target) for a, at, actor, _, _, _, target in t.events]
-        scored = t.opened >= ledger_from
-        # a settled ticket beyond the ledger: only its due date is stored or read
-        history = not scored and t.closed is not None
-        tc = sla.ticket(t.colour, t.category.code, t.channel, steps, now, due_only=history)
-        t.level = tc.handling.level.value
-        policy = tc.policy
-        rows.append((t, _epoch(tc.due_at), _epoch(tc.next_deadline), policy.name if policy else ""))
-        if scored:
-            scores.add_all(ticket_credits(steps, tc, subject_of, now), t.id, t.channel)
-        if history:
-            continue
-        # each breach is marked on the timeline as the live sweeper marks it, so that a
-        # later action or sweep never handles it a second time
-        last = t.events[-1][1]
-        for clock in breached_by(tc, now):
-            at = max(last, _epoch(clock.deadline) or last)
-            note = f"超时: {clock.label_zh} / breached: {clock.label_en}"
-            t.events.append(("note", at, "system", t.status, t.status, note, mark(clock)))
+    for t, (due, next_deadline, policy, level, credits, marks) in zip(batch, results, strict=True):
+        t.level = level
+        t.events.extend(marks)
+        rows.append((t, due, next_deadline, policy))
+        if credits:
+            scores.add_all(credits, t.id, t.channel)
     writer.write_tickets(rows, now)
     writer.write_scores(scores.drain())
+
+
+class _Pipeline:
+    """Evaluates batches in a second process while this one generates the next (a
+    city-scale seed uses both cores), and writes them in order; small seeds evaluate
+    in place."""
+
+    def __init__(
+        self, chain: _Chain, writer: BulkWriter, scores: ScoreAccumulator, *, parallel: bool
+    ) -> None:
+        self.chain, self.writer, self.scores = chain, writer, scores
+        # spawn, not fork: the caller may run threads (a server, a test's loop)
+        self.pool = (
+            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            if parallel
+            else None
+        )
+        self.pending: tuple[list[GenTicket], Future[list[Evaluated]]] | None = None
+
+    def add(self, batch: list[GenTicket]) -> None:
+        """Evaluate ``batch`` (in the helper process when there is one) and write the
+        batch before it."""
+        if not batch:
+            return
+        if self.pool is None:
+            _store(self.writer, batch, self.chain.evaluate(batch), self.scores, self.chain.now)
+            return
+        future = self.pool.submit(_evaluate_in_worker, self.chain, batch)
+        self._drain()
+        self.pending = (batch, future)
+
+    def finish(self) -> None:
+        """Write what is still being evaluated and stop the helper process."""
+        try:
+            self._drain()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+
+    def _drain(self) -> None:
+        if self.pending is not None:
+            batch, future = self.pending
+            self.pending = None
+            _store(self.writer, batch, future.result(), self.scores, self.chain.now)
 
 
 def _day_share(local_now: datetime) -> float:
