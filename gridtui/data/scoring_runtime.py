@@ -41,6 +41,9 @@ class ScoreAccumulator:
             for rule in config.all_rules:
                 for event in rule.on:
                     self._by_event.setdefault(str(event), []).append(rule)
+        self._matching: dict[
+            tuple[str, SubjectKind, str | None, bool | None], tuple[Rule, ...]
+        ] = {}
         self._used: dict[tuple[str, str, int, str], int] = {}
         self._keys: dict[tuple[int, Period], str] = {}
         self._rows: list[ScoreRow] = []
@@ -54,10 +57,18 @@ class ScoreAccumulator:
         """Apply every rule that ``credit`` earns."""
         if self.engine is None:
             return
-        chan = Channel(channel) if channel is not None else None
-        for rule in self._by_event.get(credit.event, ()):
-            if rule.matches(credit.subject_kind, credit.event, chan, credit.on_time):
-                self._credit(rule, credit, ticket_id)
+        # which rules an event earns depends on four small values: decided once each
+        key = (credit.event, credit.subject_kind, channel, credit.on_time)
+        rules = self._matching.get(key)
+        if rules is None:
+            chan = Channel(channel) if channel is not None else None
+            rules = self._matching[key] = tuple(
+                rule
+                for rule in self._by_event.get(credit.event, ())
+                if rule.matches(credit.subject_kind, credit.event, chan, credit.on_time)
+            )
+        for rule in rules:
+            self._credit(rule, credit, ticket_id)
 
     def add_all(
         self, credits: Iterable[Credit], ticket_id: int | None = None, channel: str | None = None
@@ -80,31 +91,23 @@ class ScoreAccumulator:
         return rows
 
     def _credit(self, rule: Rule, credit: Credit, ticket_id: int | None) -> None:
+        kind, epoch = credit.subject_kind.value, int(credit.at.timestamp())
         if rule.cap_period is None:
             raw, credited, reason = capped_award(rule, 0, "")
         else:
-            key = self._period_key(credit.at, rule.cap_period)
-            slot = (rule.code, credit.subject_kind.value, credit.subject_id, key)
+            key = self._period_key(credit.at, epoch, rule.cap_period)
+            slot = (rule.code, kind, credit.subject_id, key)
             used = self._used.get(slot, 0)
             raw, credited, reason = capped_award(rule, used, key)
             self._used[slot] = used + abs(credited)
         self._rows.append(
-            (
-                credit.subject_kind.value,
-                credit.subject_id,
-                int(credit.at.timestamp()),
-                rule.code,
-                raw / 100,
-                credited / 100,
-                reason,
-                SYSTEM,
-                ticket_id,
-            )
-        )
+            (kind, credit.subject_id, epoch, rule.code, raw / 100, credited / 100, reason,
+             SYSTEM, ticket_id)
+        )  # fmt: skip
 
-    def _period_key(self, at: datetime, period: Period) -> str:
+    def _period_key(self, at: datetime, epoch: int, period: Period) -> str:
         assert self.engine is not None
-        quarter = int(at.timestamp()) // _QUARTER
+        quarter = epoch // _QUARTER
         cached = self._keys.get((quarter, period))
         if cached is None:
             cached = self.engine.period_key(at, period)

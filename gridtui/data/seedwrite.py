@@ -32,19 +32,10 @@ BULK_TABLES = ("tickets", "ticket_events", "score_entries", "daily_reports")
 ScoreRow = tuple[str, int, int, str, float, float, str, str, int | None]
 
 
-_DAYS: dict[int, str] = {}
-
-
 def _sqlite_time(ts: int | None) -> str | None:
-    # the text SQLAlchemy writes, built from a per-day prefix: millions of times per seed
     if ts is None:
         return None
-    day, second = divmod(ts, 86_400)
-    prefix = _DAYS.get(day)
-    if prefix is None:
-        prefix = _DAYS[day] = time.strftime("%Y-%m-%d", time.gmtime(day * 86_400))
-    hour, rest = divmod(second, 3600)
-    return f"{prefix} {hour:02d}:{rest // 60:02d}:{rest % 60:02d}.000000"
+    return time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime(ts))
 
 
 def _pg_time(ts: int | None) -> datetime | None:
