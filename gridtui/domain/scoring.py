@@ -229,15 +229,31 @@ def capped_award(rule: Rule, used: int, period_key: str) -> Award:
     for the reason text. A capped rule credits ``min(|points|, cap - used)`` with the
     rule's sign and never less than 0; an uncapped rule ignores both arguments.
     """
-    raw = _cents(rule.points)
-    reason = f"{rule.label_zh} / {rule.label_en}"
-    if rule.cap is None or rule.cap_period is None:
+    raw, cap, reason = _award_base(rule)
+    if cap is None or rule.cap_period is None:
         return Award(raw, raw, reason)
-    room = max(0, _cents(rule.cap) - used)
+    room = max(0, cap - used)
     credited = int(math.copysign(min(abs(raw), room), raw))
     if credited != raw:
         reason += f" (cap {rule.cap:g} per {rule.cap_period.value} reached, {period_key})"
     return Award(raw, credited, reason)
+
+
+_BASES: dict[int, tuple[Rule, tuple[int, int | None, str]]] = {}
+
+
+def _award_base(rule: Rule) -> tuple[int, int | None, str]:
+    """A rule's points and cap in hundredths and its reason text, worked out once per
+    rule (a city-scale seed awards millions of times through a few dozen rules)."""
+    found = _BASES.get(id(rule))
+    if found is not None and found[0] is rule:
+        return found[1]
+    cap = _cents(rule.cap) if rule.cap is not None else None
+    base = (_cents(rule.points), cap, f"{rule.label_zh} / {rule.label_en}")
+    if len(_BASES) > 4096:  # rules of configs long replaced
+        _BASES.clear()
+    _BASES[id(rule)] = (rule, base)
+    return base
 
 
 #: what a rule already credited a subject in ``[start, end)`` (UTC), in hundredths,
