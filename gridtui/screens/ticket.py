@@ -215,7 +215,13 @@ class TicketScreen(DataScreen):
             name = c.label(lang)
             if ref is not None and c.holder:
                 name = f"{ref.holder_label(c.holder, lang)}: {name}"
-            cells = [safe(name), state_text(state, lang), left, when(c.deadline)]
+            # a running clock that stands still (waiting, or in other hands) says so
+            shown = (
+                Text(tr("sla.paused", lang), style="dim")
+                if c.running and c.paused
+                else state_text(state, lang)
+            )
+            cells = [safe(name), shown, left, when(c.deadline)]
             if wide:
                 paused = f" ({tr('sla.paused', lang)})" if c.paused else ""
                 cells += [when(c.started_at), Text(when(c.stopped_at).plain + paused)]
