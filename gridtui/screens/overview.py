@@ -139,7 +139,7 @@ class OverviewScreen(DataScreen):
             colours.append_text(colour_chip(colour, lang, count=n))
             colours.append("   ")
         # the ladder beside the colours where it fits, else on a line of its own
-        colours.append("\n" if self.app.size.width < 140 else " ")
+        colours.append("\n" if self.app.size.width < WIDE else " ")
         colours.append_text(levels_text(o.open_by_level, lang))
         self.query_one("#colours", Static).update(colours)
         self._fill_at_risk(data)

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Board, BoardCell, PatrolPoint, Reference
 from gridtui.i18n import tr
-from gridtui.screens.base import DataScreen
+from gridtui.screens.base import TALL, DataScreen
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.render import COLOUR_STYLE, colour_chip, levels_text, percent, safe
 from gridtui.widgets.status_bar import StatusBar
@@ -30,6 +30,8 @@ KINDS = ("person", "event", "place", "thing", "org")
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community", "community": "grid"}
 #: from this width on, the tables show their extra columns
 WIDE = 160
+#: from this width on, the children's entities by kind too
+WIDER = 220
 
 Row = tuple[str, Sequence[Text]]
 
@@ -254,6 +256,11 @@ class RiskScreen(DataScreen):
         self._fill_patrol(data)
         self._select = None
 
+    def size_class(self) -> object:
+        """Compact, wide (codes, totals, the ladder per area) or wider (kinds too)."""
+        width = self.app.size.width
+        return (width >= WIDE, width >= WIDER, self.app.size.height >= TALL)
+
     def _show_head(self, data: RiskData) -> None:
         lang, own = self.lang, data.board.node
         crumb = Text(no_wrap=True, overflow="ellipsis")
@@ -267,7 +274,8 @@ class RiskScreen(DataScreen):
         summary = Text()
         summary.append(f"{tr('risk.node_tickets', lang)} {sum(own.tickets.values())}: ", "bold")
         summary.append_text(chips_text(own.tickets, lang))
-        summary.append("   ")
+        # the ladder and the callbacks beside the colours where they fit
+        summary.append("   " if self.app.size.width >= WIDE else "\n")
         summary.append_text(levels_text(own.tickets_by_level, lang))
         summary.append(f"   {tr('col.satisfied', lang)} {percent(own.satisfaction_rate)}")
         summary.append("\n")
@@ -303,14 +311,16 @@ class RiskScreen(DataScreen):
             ("tickets", tr("risk.tickets", lang) + order),
             ("entities", tr("col.entities", lang) + order),
         ]
-        if wide:
+        # the entities by kind only where there is room for them beside the rest
+        kinds = wide and self.app.size.width >= WIDER
+        if kinds:
             columns.append(("kinds", tr("col.kinds", lang)))
-        columns += [
-            ("above", tr("col.above_grid", lang)),
-            ("satisfied", tr("col.satisfied", lang)),
-            ("patrol", tr("col.patrol", lang)),
-            ("children", tr("col.children", lang)),
-        ]
+        if wide:
+            columns += [
+                ("above", tr("col.above_grid", lang)),
+                ("satisfied", tr("col.satisfied", lang)),
+            ]
+        columns += [("patrol", tr("col.patrol", lang)), ("children", tr("col.children", lang))]
         rows: list[Row] = []
         for cell in data.board.cells:
             cells: list[Text] = [safe(cell.node.label(lang))]
@@ -320,14 +330,15 @@ class RiskScreen(DataScreen):
             if wide:
                 cells.append(Text(str(sum(cell.tickets.values())), justify="right"))
             cells += [counts_text(cell.tickets), counts_text(cell.entities)]
-            if wide:
+            if kinds:
                 cells.append(kinds_text(cell.entities_by_kind, lang))
-            above = sum(n for level, n in cell.tickets_by_level.items() if level != "grid")
+            if wide:  # raised above the grid, and the residents' callbacks
+                above = sum(n for level, n in cell.tickets_by_level.items() if level != "grid")
+                cells += [
+                    Text(f"{above:,}" if above else "—", justify="right", style="bold"),
+                    Text(percent(cell.satisfaction_rate), justify="right"),
+                ]
             cells += [
-                Text(
-                    f"{above:,}" if above else "—", justify="right", style="bold" if above else ""
-                ),
-                Text(percent(cell.satisfaction_rate), justify="right"),
                 Text(str(cell.patrol_points), justify="right"),
                 Text(str(cell.children) if cell.children else "—", justify="right"),
             ]

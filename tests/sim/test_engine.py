@@ -21,7 +21,7 @@ from tests.conftest import FIXTURES, NOW, build_demo_city
 TZ = ZoneInfo("Asia/Shanghai")
 #: a seed whose first day on the demo city (seed 1) shows every behaviour at once
 #: (about one seed in four does, with the SLA sweeper escalating breached tickets)
-SEED = 4
+SEED = 6
 
 
 def _simulate(url: str, seed: int, hours: float) -> tuple[LocalSource, Simulator]:

@@ -55,6 +55,9 @@ async def test_board_shows_the_sources_figures(make_app, source, wait):
         assert f"在办工单 {sum(board.node.tickets.values())}" in summary
         assert f"■ 红 {board.node.tickets['red']}" in summary
         assert f"人{board.node.entities_by_kind.get('person', 0)}" in summary
+        levels = board.node.tickets_by_level
+        assert f"在办层级 网格 {levels['grid']} · 社区 {levels['community']}" in summary
+        assert "满意率 " in summary
 
 
 async def test_patrol_points_are_listed_and_lead_to_their_grid(make_app, source, wait):
@@ -183,10 +186,15 @@ async def test_language_switch_relabels_headers_and_names(make_app, wait):
 
 async def test_wide_and_compact_columns(make_app, wait):
     app = make_app(screen="risk")
-    async with app.run_test(size=(200, 50)) as pilot:
+    async with app.run_test(size=(240, 50)) as pilot:
         await wait(app, pilot)
         labels = column_labels(cells(app.screen))
         assert "编码" in labels and "合计" in labels and "人/事/地/物/组织" in labels
+        assert "上报在办" in labels and "满意率" in labels
+        await pilot.resize_terminal(170, 40)  # the kinds make room for the rest
+        await wait(app, pilot)
+        labels = column_labels(cells(app.screen))
+        assert "上报在办" in labels and "人/事/地/物/组织" not in labels
         assert "列管原因" in column_labels(app.screen.query_one("#patrol", DataTable))
     app = make_app(screen="risk")
     async with app.run_test(size=(80, 24)) as pilot:
