@@ -2,7 +2,7 @@
 
 :func:`ticket_clocks` evaluates every holder's SLA clocks over the ticket's timeline
 (each holder gets the policy of its kind, see :meth:`SlaConfig.policy_for`, and its
-own view of the timeline, see :func:`gridtui.domain.handling.holder_views`), and
+own view of the timeline, see :func:`gridtui.domain.views.holder_views`), and
 condenses them into what is stored on the ticket: the due date (the lead's
 resolution clock), the next deadline (the earliest clock still counting) and the
 lead's policy. :func:`ticket_credits` turns the same history into scorable credits:
@@ -26,12 +26,12 @@ from gridtui.domain.handling import (
     Holder,
     HolderKind,
     Step,
-    holder_views,
     leads_before,
 )
 from gridtui.domain.lifecycle import Action, Status
 from gridtui.domain.scoring import Event
 from gridtui.domain.sla import ClockState, ClockStatus, Policy, SlaConfig, evaluate
+from gridtui.domain.views import holder_views
 
 #: the timeline ``target`` of a note that marks a breach as handled: breach:<holder>/<clock>
 BREACH_MARK = "breach:"

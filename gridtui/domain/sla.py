@@ -305,7 +305,7 @@ def evaluate(
     """Every clock of ``policy`` over ``timeline`` (oldest first) as of ``now``.
 
     Entries after ``now`` are ignored, so a history can be replayed to any moment.
-    ``timeline`` is one holder's view (:func:`gridtui.domain.handling.holder_views`);
+    ``timeline`` is one holder's view (:func:`gridtui.domain.views.holder_views`);
     ``holder`` its key, carried on each status.
     """
     steps = [(str(s.action), s.at) for s in timeline if s.at <= now]

@@ -19,7 +19,6 @@ from gridtui.domain.handling import (
     HolderKind,
     Level,
     check_assist,
-    holder_views,
     replay,
     status_after,
     up_target,
@@ -33,6 +32,7 @@ from gridtui.domain.lifecycle import (
 )
 from gridtui.domain.scoring import Event, SubjectKind
 from gridtui.domain.sla import ClockState, parse_sla_config
+from gridtui.domain.views import holder_views
 
 CONFIG = parse_sla_config(
     (Path(__file__).resolve().parents[2] / "fixtures" / "sla.toml").read_text("utf-8")
@@ -222,7 +222,7 @@ def one_holder_walks(draw: st.DrawFn) -> list[S]:
 @settings(max_examples=300)
 @given(one_holder_walks())
 def test_the_one_holder_shortcut_sees_what_the_step_by_step_replay_sees(steps: list[S]) -> None:
-    from gridtui.domain import handling
+    from gridtui.domain import views as handling
 
     keys = {s.target for s in steps if s.target and s.action in ("open", "dispatch")}
     assert handling._one_holder(steps, keys)
@@ -240,7 +240,7 @@ def test_the_one_holder_shortcut_sees_what_the_step_by_step_replay_sees(steps: l
 
 
 def test_the_centre_first_and_a_worker_later_are_two_holders() -> None:
-    from gridtui.domain import handling
+    from gridtui.domain import views as handling
 
     steps = [S("open", T0, "12345", None), S("dispatch", T0 + M, target="W1")]
     assert not handling._one_holder(steps, {"W1"})
