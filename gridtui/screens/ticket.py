@@ -223,8 +223,8 @@ class TicketScreen(DataScreen):
             )
             cells = [safe(name), shown, left, when(c.deadline)]
             if wide:
-                paused = f" ({tr('sla.paused', lang)})" if c.paused else ""
-                cells += [when(c.started_at), Text(when(c.stopped_at).plain + paused)]
+                # a clock standing still says so in its state column, not here
+                cells += [when(c.started_at), when(c.stopped_at)]
             rows.append((f"{c.holder}/{c.name}", cells))
         fill_table(self.query_one("#clocks", DataTable), [(k, tr(k, lang)) for k in keys], rows)
 

@@ -238,5 +238,16 @@ async def test_the_ticket_shows_its_level_lead_helpers_and_whose_clocks(make_app
         labels = [str(clocks.get_row_at(i)[0]) for i in range(clocks.row_count)]
         assert any(label.startswith("区民政局") for label in labels), labels
         assert any(label.startswith("区司法局") for label in labels), labels
+    app = make_app(screen="ticket", ticket_id=t)
+    async with app.run_test(size=(210, 50)) as pilot:
+        await wait(app, pilot)
+        # wide: started and stopped columns; the stopped one holds instants, and a clock
+        # that stopped before the ticket left its holder is not called standing still
+        clocks = app.screen.query_one("#clocks")
+        rows = [clocks.get_row_at(i) for i in range(clocks.row_count)]
+        assert len(rows[0]) == 6
+        stopped = [str(r[-1]) for r in rows]
+        assert not any("已挂起" in s for s in stopped), stopped
+        assert sum(1 for r in rows if "已挂起" in str(r[1])) >= 1  # the state column says it
     counts = levels_text({"grid": 3, "community": 1}, "zh").plain
     assert counts == "在办层级 网格 3 · 社区 1 · 街道 0 · 区 0"
