@@ -788,6 +788,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gridtui`` console script."""
+    from gridtui.api.logs import install_cleaning
+
+    install_cleaning()  # outside text in any gridtui/uvicorn log line is made safe
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
