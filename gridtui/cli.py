@@ -445,7 +445,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     from gridtui.data.importer import ImportMapError, load_map
     from gridtui.data.inbox import Inbox
+    from gridtui.data.inbox_files import shown_name
 
+    _log_to_stderr()  # what is left alone, and why, once each
     factory = _factory(args.db_url, migrate=False)
     try:
         mapping = load_map(Path(args.map))
@@ -460,10 +462,11 @@ def cmd_watch(args: argparse.Namespace) -> int:
             time.sleep(wait + 0.05)
             inbox.scan()
         for name in inbox.waiting:
-            print(f"{name}: still being written (or empty): left for later", file=sys.stderr)
+            print(f"{shown_name(name)}: still being written (or empty): left for later",
+                  file=sys.stderr)  # fmt: skip
         return 0
-    print(f"watching {args.dir} (map {mapping.path}, source {mapping.source}); Ctrl-C stops",
-          file=sys.stderr, flush=True)  # fmt: skip
+    where = f"{shown_name(args.dir)} (map {mapping.path}, source {mapping.source})"
+    print(f"watching {where}; Ctrl-C stops", file=sys.stderr, flush=True)
     inbox.run()
     return 0
 
