@@ -111,3 +111,28 @@ async def test_bidi_controls_in_a_title_show_visibly_and_stay_in_the_database(
     with source.factory() as s:
         assert s.get(Ticket, tid).title == title  # data is data
         assert s.get(Ticket, tid).address == address
+
+
+async def test_names_in_the_filter_form_are_literal_and_show_bidi_visibly(
+    make_app, source, wait
+) -> None:
+    from textual.widgets import Select
+
+    from gridtui.data.models import Department
+    from gridtui.widgets.filters import FilterForm
+
+    name = "[bold]城管[/]\u202e局"
+    with source.factory.begin() as s:
+        dept = s.scalars(select(Department).order_by(Department.id)).first()
+        s.execute(update(Department).where(Department.id == dept.id).values(name=name))
+        dept_id = dept.id
+    app = make_app(screen="queue")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        await pilot.press("f")
+        await wait(app, pilot)
+        assert isinstance(app.screen, FilterForm)
+        app.screen.query_one("#department", Select).value = dept_id
+        await wait(app, pilot)
+        assert "[bold]城管[/]<U+202E>局" in screen_text(app)
+        assert "\u202e" not in app.export_screenshot()
