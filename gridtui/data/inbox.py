@@ -239,8 +239,10 @@ class Inbox:
         sig = signature(self.folder / name)
         if sig is not None:
             self._failed[name] = sig
+        known = isinstance(exc, OSError)
         why = f"{exc.strerror} ({type(exc).__name__})" if isinstance(exc, OSError) else repr(exc)
-        self._told.once(name, f"cannot be processed, left where it is: {why}", logging.WARNING)
+        what = f"cannot be processed, left where it is: {why}"
+        self._told.once(name, what, logging.WARNING, trace=not known)
 
     def next_check(self) -> float | None:
         """Seconds until a waiting file may have settled; None when none waits."""
@@ -369,10 +371,12 @@ class Inbox:
             while not self._stop.is_set():
                 try:
                     self.scan()
-                except OSError as exc:  # the folder went away, a file cannot be moved…
-                    log.warning("cannot work the inbox %s: %s", self.folder, exc)
-                except Exception:  # the watcher must outlive any surprise: files wait
-                    log.exception("inbox %s: scan failed; files wait for the next", self.folder)
+                except OSError as exc:  # the folder went away…: said once, until it is back
+                    why = f"cannot work the inbox: {exc.strerror}"
+                    self._told.once(str(self.folder), why, logging.WARNING)
+                except Exception as exc:  # the watcher must outlive any surprise: files wait
+                    why = f"scan failed ({exc!r}); files wait for the next"
+                    self._told.once(str(self.folder), why, logging.ERROR, trace=True)
                 wait = self.next_check()
                 timeout = 0 if wait is None else max(STEP_MS, int(wait * 1000) + 20)
                 got = self._notify.watch(DEBOUNCE_MS, STEP_MS, timeout, self._stop)

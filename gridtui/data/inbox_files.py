@@ -104,7 +104,7 @@ def signature(path: Path) -> tuple[int, int, int] | None:
     if a link); None when it is gone or no longer a regular file."""
     try:
         st = path.lstat()
-    except FileNotFoundError:
+    except OSError:  # gone, or out of reach
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
@@ -176,11 +176,12 @@ class Told:
     def __init__(self) -> None:
         self._said: dict[str, str] = {}
 
-    def once(self, name: str, what: str, level: int = logging.INFO) -> None:
-        """Log ``name: what`` unless that was the last thing said about ``name``."""
+    def once(self, name: str, what: str, level: int = logging.INFO, *, trace: bool = False) -> None:
+        """Log ``name: what`` unless that was the last thing said about ``name`` (with
+        the exception being handled when ``trace``)."""
         if self._said.get(name) != what:
             self._said[name] = what
-            log.log(level, "%s: %s", shown_name(name), what)
+            log.log(level, "%s: %s", shown_name(name), what, exc_info=trace)
 
     def forget(self, name: str) -> None:
         """``name`` was dealt with: a later problem under it is new."""

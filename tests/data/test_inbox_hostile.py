@@ -197,3 +197,32 @@ def test_escape_sequences_and_newlines_in_names_reach_neither_terminal_nor_log(
     assert "fifo<U+202E>.csv: not a regular file" in out, out
     error = (drop / "rejected" / "bad\nFORGED: imported 999 row(s).csv.error.txt").read_text()
     assert error.startswith("bad\\nFORGED")
+
+
+def test_a_folder_that_cannot_be_worked_is_reported_once(
+    city: Factory,
+    mapping: ImportMap,
+    drop: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inbox = make_inbox(drop, city, mapping, Clock())
+
+    class Notify:  # the watcher's wake-ups: twenty, then stop
+        calls = 0
+
+        def watch(self, *_: object) -> str:
+            self.calls += 1
+            return "stop" if self.calls > 20 else "timeout"
+
+        def close(self) -> None:
+            pass
+
+    def scan() -> list[object]:
+        raise PermissionError(13, "Permission denied", str(drop))
+
+    monkeypatch.setattr(inbox, "scan", scan)
+    inbox._notify = Notify()
+    inbox._watch()
+    said = [r.getMessage() for r in caplog.records if "cannot work the inbox" in r.getMessage()]
+    assert len(said) == 1 and "Permission denied" in said[0], said
