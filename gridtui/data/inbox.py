@@ -26,8 +26,7 @@ another). The life of a file:
      JSON syntax, missing columns, an unknown type, no rows): nothing is written, and
      the file moves, intact, to ``rejected/`` beside ``NAME.error.txt``, which lists
      every refused line with its work-order number, field and reason;
-   - the database is away: the file stays where it is and is tried again later.
-
+   - the database is away: the file stays where it is and is tried again later;
    - the file cannot be read (permissions, I/O): it moves to ``rejected/`` with the
      reason; if it cannot even be moved, it is left and the reason logged once.
 
@@ -239,10 +238,12 @@ class Inbox:
         sig = signature(self.folder / name)
         if sig is not None:
             self._failed[name] = sig
-        known = isinstance(exc, OSError)
-        why = f"{exc.strerror} ({type(exc).__name__})" if isinstance(exc, OSError) else repr(exc)
+        if isinstance(exc, OSError):  # a name, a move, a permission: said plainly
+            why, trace = f"{exc.strerror} ({type(exc).__name__})", False
+        else:  # a surprise: with its traceback
+            why, trace = repr(exc), True
         what = f"cannot be processed, left where it is: {why}"
-        self._told.once(name, what, logging.WARNING, trace=not known)
+        self._told.once(name, what, logging.WARNING, trace=trace)
 
     def next_check(self) -> float | None:
         """Seconds until a waiting file may have settled; None when none waits."""
@@ -311,6 +312,8 @@ class Inbox:
         self, path: Path, sig: tuple[int, int, int], digest: str, size: int
     ) -> ImportReport:
         now = self.now()
+        if signature(path) != sig:  # replaced (by a FIFO, a link…) since it was read
+            raise _StillWriting(path.name)
         with self.factory.begin() as s:
             report = import_file_atomic(s, path, self.mapping, now=now)
             if not report.read:
