@@ -389,8 +389,11 @@ def _log_to_stderr() -> None:
     """The ``gridtui.*`` logs (rules reloads, drop-folder imports) on stderr."""
     import logging
 
+    from gridtui.api.logs import CleanRecords
+
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(CleanRecords())  # (records are cleaned when made; this is the net)
     logger = logging.getLogger("gridtui")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

@@ -53,3 +53,18 @@ def test_a_traceback_keeps_its_lines_but_not_the_escapes(caplog: pytest.LogCaptu
 def test_other_loggers_are_left_alone(caplog: pytest.LogCaptureFixture) -> None:
     logging.getLogger("someone.else").warning("%s", "a\nb")
     assert caplog.records[-1].getMessage() == "a\nb"
+
+
+def test_the_filter_cleans_what_a_handler_writes() -> None:
+    import io
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(logs.CleanRecords())
+    other = logging.getLogger("someone.else.handled")
+    other.addHandler(handler)
+    try:
+        other.warning("%s", EVIL)
+    finally:
+        other.removeHandler(handler)
+    assert out.getvalue() == "x\\nFORGED 200 OK<U+202E>\n"
