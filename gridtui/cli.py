@@ -389,8 +389,11 @@ def _log_to_stderr() -> None:
     """The ``gridtui.*`` logs (rules reloads, drop-folder imports) on stderr."""
     import logging
 
+    from gridtui.api.logs import CleanRecords
+
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(CleanRecords())  # (records are cleaned when made; this is the net)
     logger = logging.getLogger("gridtui")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -445,7 +448,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     from gridtui.data.importer import ImportMapError, load_map
     from gridtui.data.inbox import Inbox
+    from gridtui.data.inbox_files import shown_name
 
+    _log_to_stderr()  # what is left alone, and why, once each
     factory = _factory(args.db_url, migrate=False)
     try:
         mapping = load_map(Path(args.map))
@@ -460,10 +465,11 @@ def cmd_watch(args: argparse.Namespace) -> int:
             time.sleep(wait + 0.05)
             inbox.scan()
         for name in inbox.waiting:
-            print(f"{name}: still being written (or empty): left for later", file=sys.stderr)
+            print(f"{shown_name(name)}: still being written (or empty): left for later",
+                  file=sys.stderr)  # fmt: skip
         return 0
-    print(f"watching {args.dir} (map {mapping.path}, source {mapping.source}); Ctrl-C stops",
-          file=sys.stderr, flush=True)  # fmt: skip
+    where = f"{shown_name(args.dir)} (map {mapping.path}, source {mapping.source})"
+    print(f"watching {where}; Ctrl-C stops", file=sys.stderr, flush=True)
     inbox.run()
     return 0
 
@@ -788,12 +794,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gridtui`` console script."""
+    from gridtui.api.logs import install_cleaning
+    from gridtui.domain.text import shown_text
+
+    install_cleaning()  # outside text in any gridtui/uvicorn log line is made safe
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
     except CliError as exc:
-        print(f"gridtui: {exc}", file=sys.stderr)
+        print(f"gridtui: {shown_text(str(exc))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `gridtui stats --json | head`: the reader left, not an error
         import os
@@ -802,7 +812,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except ValueError as exc:  # bad rules, bad input: the message names what and where
-        print(f"gridtui: {exc}", file=sys.stderr)
+        print(f"gridtui: {shown_text(str(exc))}", file=sys.stderr)
         return 1
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError

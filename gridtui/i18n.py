@@ -128,6 +128,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "key.next": ("下页", "Next page"),
     "key.prev": ("上页", "Prev page"),
     "key.act": ("操作", "Act"),
+    "key.full": ("全文", "Full text"),
+    # long outside text, cut (gridtui.widgets.render, gridtui.widgets.longtext)
+    "text.more": ("… 还有 {n} 个字符", "… ({n} more characters)"),
+    "text.read_all": ("按 f 查看全文，回车看所选记录", "f: read it all; Enter: the note"),
+    "text.length": ("{what} · 共 {n} 个字符 · Esc 返回", "{what} · {n} characters · Esc: back"),
+    "text.note": ("处置记录 {when}", "Note of {when}"),
     "filter.status": ("状态", "Status"),
     "filter.colour": ("颜色", "Colour"),
     "filter.channel": ("来源", "Channel"),

@@ -88,7 +88,7 @@ from gridtui.domain.chain import imported_deadlines
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.lifecycle import Action, Status
-from gridtui.domain.text import clean_text
+from gridtui.domain.text import clean_text, spreadsheet_cell
 
 FIELDS = (
     "external_id", "opened_at", "due_at", "closed_at", "status", "category", "channel",
@@ -955,12 +955,12 @@ def _rejects_sink(path: Path | None) -> Iterator[Callable[[Reject, list[str] | s
     except OSError as exc:
         raise ImportFileError(path, f"cannot write the rejects file: {exc.strerror}") from exc
     with fh:
-        writer = csv.writer(fh)
-        writer.writerow(REJECT_COLUMNS)
+        (writer := csv.writer(fh)).writerow(REJECT_COLUMNS)
 
         def write(rej: Reject, raw: list[str] | str) -> None:
             row = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
-            writer.writerow([rej.line, rej.external_id or "", rej.field, rej.reason, row])
+            cells = [rej.line, rej.external_id or "", rej.field, rej.reason, row]
+            writer.writerow([spreadsheet_cell(c) for c in cells])  # never a formula
 
         yield write
 

@@ -8,6 +8,8 @@ another). The life of a file:
 1. **Names still being written are left alone**: hidden names (``.name``) and
    ``*.part``, ``*.partial``, ``*.tmp``, ``*.crdownload``, ``*.swp``, ``*~``. Write
    under such a name and rename when done: the rename is atomic. Empty files wait too.
+   So do symbolic links, FIFOs, sockets, devices and folders (seen with ``lstat``,
+   never opened). Each is reported once in the log (:mod:`gridtui.data.inbox_files`).
 2. **Any other file waits until it has settled**: its size and modification time must
    stay the same for ``settle`` seconds (default 1 s); a file still growing is left for
    later. It is read once settled, and the import is rolled back if it changed while
@@ -24,14 +26,19 @@ another). The life of a file:
      JSON syntax, missing columns, an unknown type, no rows): nothing is written, and
      the file moves, intact, to ``rejected/`` beside ``NAME.error.txt``, which lists
      every refused line with its work-order number, field and reason;
-   - the database is away: the file stays where it is and is tried again later.
+   - the database is away: the file stays where it is and is tried again later;
+   - the file cannot be read (permissions, I/O): it moves to ``rejected/`` with the
+     reason; if it cannot even be moved, it is left and the reason logged once.
 
    A name already taken in ``done/`` or ``rejected/`` gets a counter
-   (``export.2.csv``); nothing is overwritten.
+   (``export.2.csv``); nothing is overwritten. A name too long to have a note beside
+   it is moved under a shortened one (the note names the original).
 5. Rows are keyed by (source, work-order number): an order exported again in a later
    file updates the ticket, never duplicates it.
 
-Files already in the folder at start are processed like new ones.
+Files already in the folder at start are processed like new ones. What goes wrong with
+one file stays with that file: the others are processed all the same, and the same
+trouble is logged once, not at every scan.
 """
 
 from __future__ import annotations
@@ -57,25 +64,29 @@ from gridtui.data.importer import (
     ImportRowsError,
     import_file_atomic,
 )
+from gridtui.data.inbox_files import (
+    LEFT_ALONE,
+    Told,
+    is_temporary,
+    kind_of,
+    move,
+    note,
+    read_regular,
+    shown_name,
+    signature,
+    stored_name,
+)
 from gridtui.data.models import InboxFile
 
 log = logging.getLogger("gridtui.inbox")
 
 DONE = "done"
 REJECTED = "rejected"
-#: suffixes of names that are still being written (by convention of browsers, editors,
-#: rsync, scp…)
-TEMPORARY = (".part", ".partial", ".tmp", ".crdownload", ".swp", "~")
 SETTLE_SECONDS = 1.0
 STEP_MS = 50
 DEBOUNCE_MS = 500
 #: seconds before a file is tried again while the database is away
 RETRY_SECONDS = 5.0
-
-
-def is_temporary(name: str) -> bool:
-    """Whether ``name`` is one a writer uses while the file is not complete."""
-    return name.startswith(".") or name.lower().endswith(TEMPORARY)
 
 
 def _utcnow() -> datetime:
@@ -95,7 +106,7 @@ class Outcome:
     report: ImportReport | None = None
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.message} → {self.moved_to}"
+        return f"{shown_name(self.name)}: {shown_name(self.message)} → {shown_name(self.moved_to)}"
 
 
 class _Retry:
@@ -151,6 +162,9 @@ class Inbox:
             (folder / sub).mkdir(parents=True, exist_ok=True)
         #: name -> (size, mtime, inode) and when that signature was first seen
         self._pending: dict[str, tuple[tuple[int, int, int], float]] = {}
+        #: name -> signature of a file that failed (left until it changes)
+        self._failed: dict[str, tuple[int, int, int]] = {}
+        self._told = Told()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._notify: Any = None
@@ -162,39 +176,74 @@ class Inbox:
         out: list[Outcome] = []
         seen: set[str] = set()
         with os.scandir(self.folder) as entries:
-            files = sorted(
-                (e for e in entries if e.is_file(follow_symlinks=False)), key=lambda e: e.name
-            )
-        for entry in files:
-            name = entry.name
-            if is_temporary(name):
+            found = sorted(entries, key=lambda e: e.name)
+        for entry in found:
+            if entry.name in (DONE, REJECTED):
                 continue
+            seen.add(entry.name)
             try:
-                st = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:  # moved away meanwhile (another inbox took it)
+                outcome = self._consider(entry)
+            except Exception as exc:  # this file's trouble stays with this file
+                self._fail(entry.name, exc)
                 continue
-            seen.add(name)
-            sig = (st.st_size, st.st_mtime_ns, st.st_ino)
-            now = self.clock()
-            first = self._pending.get(name)
-            if first is None or first[0] != sig or st.st_size == 0:
-                self._pending[name] = (sig, now)  # new, still growing, or still empty
-                continue
-            if now - first[1] < self.settle:
-                continue
-            outcome = self._process(Path(entry.path), sig)
-            if outcome is None:  # changed while read: settle again
-                self._pending[name] = (_signature(Path(entry.path)) or sig, self.clock())
-                continue
-            if isinstance(outcome, _Retry):  # the database is away: try a little later
-                self._pending[name] = (sig, self.clock() + RETRY_SECONDS)
-                continue
-            del self._pending[name]
-            out.append(outcome)
-            self.report(outcome)
+            if outcome is not None:
+                out.append(outcome)
+                self.report(outcome)
         for gone in self._pending.keys() - seen:
             del self._pending[gone]
+        for gone in self._failed.keys() - seen:
+            del self._failed[gone]
+        self._told.keep_only(seen)
         return out
+
+    def _consider(self, entry: os.DirEntry[str]) -> Outcome | None:
+        """One entry of the folder: left alone, noted as waiting, or processed."""
+        name = entry.name
+        try:
+            st = entry.stat(follow_symlinks=False)  # lstat: nothing is opened
+        except FileNotFoundError:  # moved away meanwhile (another inbox took it)
+            return None
+        kind = kind_of(st, name)
+        if kind is not None:
+            self._told.once(name, LEFT_ALONE[kind])
+            return None
+        sig = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if self._failed.get(name) == sig:
+            return None  # failed as it is: tried again once it changes
+        self._failed.pop(name, None)
+        now = self.clock()
+        first = self._pending.get(name)
+        if first is None or first[0] != sig or st.st_size == 0:
+            self._pending[name] = (sig, now)  # new, still growing, or still empty
+            if st.st_size == 0:
+                self._told.once(name, LEFT_ALONE["empty"])
+            return None
+        if now - first[1] < self.settle:
+            return None
+        path = Path(entry.path)
+        outcome = self._process(path, sig)
+        if outcome is None:  # changed while read: settle again
+            self._pending[name] = (signature(path) or sig, self.clock())
+            return None
+        if isinstance(outcome, _Retry):  # the database is away: try a little later
+            self._pending[name] = (sig, self.clock() + RETRY_SECONDS)
+            return None
+        del self._pending[name]
+        self._told.forget(name)
+        return outcome
+
+    def _fail(self, name: str, exc: Exception) -> None:
+        """``name`` could not be processed: leave it until it changes, say why once."""
+        self._pending.pop(name, None)
+        sig = signature(self.folder / name)
+        if sig is not None:
+            self._failed[name] = sig
+        if isinstance(exc, OSError):  # a name, a move, a permission: said plainly
+            why, trace = f"{exc.strerror} ({type(exc).__name__})", False
+        else:  # a surprise: with its traceback
+            why, trace = repr(exc), True
+        what = f"cannot be processed, left where it is: {why}"
+        self._told.once(name, what, logging.WARNING, trace=trace)
 
     def next_check(self) -> float | None:
         """Seconds until a waiting file may have settled; None when none waits."""
@@ -212,10 +261,11 @@ class Inbox:
 
     def _process(self, path: Path, sig: tuple[int, int, int]) -> Outcome | _Retry | None:
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        if _signature(path) != sig:
+            data = read_regular(path)
+        except OSError as exc:  # unreadable: to rejected/ with the reason
+            why = f"cannot be read: {exc.strerror}"
+            return self._reject(path, why, _file_text(path.name, why, self.mapping))
+        if data is None or signature(path) != sig:
             return None
         digest = hashlib.sha256(data).hexdigest()
         try:
@@ -240,13 +290,14 @@ class Inbox:
             return self._reject(path, why, _file_text(path.name, why, self.mapping))
         except SQLAlchemyError as exc:  # the database is away: keep the file, retry later
             why = _first_line(exc)
-            log.warning(
-                "%s: cannot import now (%s); retrying in %ss", path.name, why, RETRY_SECONDS
-            )
+            self._told.once(
+                path.name, f"cannot import now ({why}); retrying every {RETRY_SECONDS}s",
+                logging.WARNING,
+            )  # fmt: skip
             return RETRY
         if self.on_import is not None:
             self.on_import()
-        dest = _move(path, self.folder / DONE)
+        dest = move(path, self.folder / DONE)
         counts = (
             f"{report.read} row(s): {report.inserted} new, {report.updated} updated, "
             f"{report.unchanged} unchanged"
@@ -261,34 +312,37 @@ class Inbox:
         self, path: Path, sig: tuple[int, int, int], digest: str, size: int
     ) -> ImportReport:
         now = self.now()
+        if signature(path) != sig:  # replaced (by a FIFO, a link…) since it was read
+            raise _StillWriting(path.name)
         with self.factory.begin() as s:
             report = import_file_atomic(s, path, self.mapping, now=now)
             if not report.read:
                 raise ImportFileError(path, "no work orders in the file")
-            if _signature(path) != sig:
+            if signature(path) != sig:
                 raise _StillWriting(path.name)
             s.add(
                 InboxFile(
-                    digest=digest, name=path.name[:255], size=size, rows=report.read,
+                    digest=digest, name=stored_name(path.name), size=size, rows=report.read,
                     source=self.mapping.source, at=now,
                 )
             )  # fmt: skip
         return report
 
     def _duplicate(self, path: Path, prior: InboxFile) -> Outcome:
-        dest = _move(path, self.folder / DONE)
+        dest = move(path, self.folder / DONE)
         when = prior.at.isoformat(timespec="seconds")
         message = (
             f"not imported again: the same content as {prior.name!r}, imported at {when} "
             f"({prior.rows} row(s); sha256 {prior.digest})"
         )
-        _note(dest, ".duplicate.txt", f"{path.name}: {message}\n")
+        note(dest, ".duplicate.txt", f"{shown_name(path.name)}: {message}\n")
         return Outcome(path.name, "duplicate", dest, message)
 
     def _reject(self, path: Path, why: str, text: str) -> Outcome:
-        dest = _move(path, self.folder / REJECTED)
-        note = _note(dest, ".error.txt", text)
-        return Outcome(path.name, "rejected", dest, f"rejected: {why}; see {note.name}")
+        dest = move(path, self.folder / REJECTED)
+        written = note(dest, ".error.txt", text)
+        see = f"see {written.name}" if written is not None else "no note could be written"
+        return Outcome(path.name, "rejected", dest, f"rejected: {why}; {see}")
 
     # -- watching ----------------------------------------------------------------------------
 
@@ -320,10 +374,12 @@ class Inbox:
             while not self._stop.is_set():
                 try:
                     self.scan()
-                except OSError as exc:  # the folder went away, a file cannot be moved…
-                    log.warning("cannot work the inbox %s: %s", self.folder, exc)
-                except Exception:  # the watcher must outlive any surprise: files wait
-                    log.exception("inbox %s: scan failed; files wait for the next", self.folder)
+                except OSError as exc:  # the folder went away…: said once, until it is back
+                    why = f"cannot work the inbox: {exc.strerror}"
+                    self._told.once(str(self.folder), why, logging.WARNING)
+                except Exception as exc:  # the watcher must outlive any surprise: files wait
+                    why = f"scan failed ({exc!r}); files wait for the next"
+                    self._told.once(str(self.folder), why, logging.ERROR, trace=True)
                 wait = self.next_check()
                 timeout = 0 if wait is None else max(STEP_MS, int(wait * 1000) + 20)
                 got = self._notify.watch(DEBOUNCE_MS, STEP_MS, timeout, self._stop)
@@ -338,46 +394,10 @@ class Inbox:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-def _move(path: Path, folder: Path) -> Path:
-    """Move ``path`` into ``folder`` under a name nothing there has (never overwrites)."""
-    stem, suffix = (path.stem, path.suffix) if path.suffix else (path.name, "")
-    n = 1
-    while True:
-        dest = folder / (path.name if n == 1 else f"{stem}.{n}{suffix}")
-        if not dest.exists() and not Path(f"{dest}.error.txt").exists():
-            try:
-                os.link(path, dest)  # fails if the name was taken meanwhile
-            except FileExistsError:
-                n += 1
-                continue
-            except FileNotFoundError:  # another inbox moved it first
-                return dest
-            except OSError:  # no hard links on this file system: rename instead
-                os.replace(path, dest)
-                return dest
-            path.unlink(missing_ok=True)
-            return dest
-        n += 1
-
-
-def _note(dest: Path, suffix: str, text: str) -> Path:
-    note = dest.with_name(dest.name + suffix)
-    note.write_text(text, encoding="utf-8")
-    return note
-
-
 def _rows_text(name: str, exc: ImportRowsError, mapping: ImportMap) -> str:
     report = exc.report
     lines = [
-        f"{name}: not imported; nothing from this file was written "
+        f"{shown_name(name)}: not imported; nothing from this file was written "
         f"({report.rejected} of {report.read} row(s) refused).",
         f"map: {mapping.path} (source {mapping.source})",
         "",
@@ -393,7 +413,7 @@ def _rows_text(name: str, exc: ImportRowsError, mapping: ImportMap) -> str:
 
 def _file_text(name: str, message: str, mapping: ImportMap) -> str:
     return (
-        f"{name}: not imported; nothing from this file was written.\n"
+        f"{shown_name(name)}: not imported; nothing from this file was written.\n"
         f"{message}\n"
         f"map: {mapping.path} (source {mapping.source})\n"
         "\nFix the file (or the map) and drop it into the folder again.\n"

@@ -1,4 +1,10 @@
-"""6 · Ticket detail: every field, the audit trail, each SLA clock, the actions."""
+"""6 · Ticket detail: every field, the audit trail, each SLA clock, the actions.
+
+Outside text of any length stays quick: the description shows its first
+:data:`DESCRIPTION_SHOWN` characters and each note its first :data:`NOTE_SHOWN`, with
+how many more there are; ``f`` reads the description in full and Enter the selected
+note (:class:`~gridtui.widgets.longtext.TextViewer`, which draws only what is in view).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from gridtui.i18n import action_label, channel_label, duration, status_label, tr
 from gridtui.screens.acting import open_menu, start_action
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.longtext import TextViewer
 from gridtui.widgets.render import (
     colour_chip,
     fill_table,
@@ -35,6 +42,10 @@ from gridtui.widgets.status_bar import StatusBar
 NARROW = 110
 #: the clocks have half the width: their start/stop columns fit from this many columns
 CLOCKS_WIDE = 200
+#: characters of the description shown among the fields (``f`` shows all)
+DESCRIPTION_SHOWN = 600
+#: characters of a note shown on the timeline (Enter shows all)
+NOTE_SHOWN = 200
 #: direct keys for the common actions (the rest are in the `x` menu)
 ACTION_KEYS = {
     "d": "dispatch",
@@ -78,6 +89,7 @@ class TicketScreen(DataScreen):
             Binding(key, f"act('{action}')", action, id=f"action.{action}", show=False)
             for key, action in ACTION_KEYS.items()
         ),
+        Binding("f", "full_text", "full", id="key.full"),
         Binding("backspace", "back", "back", id="key.back"),
     ]
 
@@ -168,7 +180,7 @@ class TicketScreen(DataScreen):
             (tr("ticket.level", lang), Text(Level(r.level).label(lang))),
             (tr("ticket.lead", lang), safe(ref.holder_label(d.lead, lang) if d.lead else "—")),
             (tr("ticket.address", lang), safe(d.address or "—")),
-            (tr("ticket.description", lang), safe(d.description or "—", one_line=False)),
+            (tr("ticket.description", lang), self._description(d.description)),
             (tr("ticket.policy", lang), safe(d.sla_policy or "—")),
             (tr("ticket.source", lang), safe(f"{d.source} {d.external_id or ''}".strip())),
         ]
@@ -188,6 +200,14 @@ class TicketScreen(DataScreen):
         for label, value in rows:
             grid.add_row(label, value)
         return grid
+
+    def _description(self, description: str | None) -> Text:
+        """The description's beginning, and how to read the rest when it is cut."""
+        lang = self.lang
+        text = safe(description or "—", one_line=False, limit=DESCRIPTION_SHOWN, lang=lang)
+        if description and len(description) > DESCRIPTION_SHOWN:
+            text.append("\n" + tr("text.read_all", lang), style="dim italic")
+        return text
 
     def _fill_clocks(self, d: TicketDetail, reference: Reference) -> None:
         lang, now, tz = self.lang, self.gapp.now(), self.gapp.tz
@@ -246,7 +266,7 @@ class TicketScreen(DataScreen):
                 Text(action_label(e.action, lang)),
                 safe(e.actor),
                 Text(moved),
-                safe(note),
+                safe(note, limit=NOTE_SHOWN, lang=lang),
             ]
             rows.append((str(i), cells))
         fill_table(table, [(k, tr(k, lang)) for k in keys], rows)
@@ -281,6 +301,22 @@ class TicketScreen(DataScreen):
         d = self.detail
         if d is not None:
             start_action(self, d.row.id, d.row.version, d.row.status, action)
+
+    def action_full_text(self) -> None:
+        """The whole description, however long."""
+        d = self.detail
+        if d is not None:
+            what = tr("ticket.description", self.lang)
+            self.app.push_screen(TextViewer(what, d.description or "", self.lang))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on the timeline: that note in full."""
+        d = self.detail
+        if d is None or event.data_table.id != "timeline" or event.row_key.value is None:
+            return
+        e = d.timeline[int(event.row_key.value)]
+        what = tr("text.note", self.lang, when=f"{e.at.astimezone(self.gapp.tz):%m-%d %H:%M}")
+        self.app.push_screen(TextViewer(what, e.note, self.lang))
 
     def action_back(self) -> None:
         """Back to the queue."""

@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Callable
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from gridtui.data.source import SourceError
 from gridtui.i18n import tr
+from gridtui.widgets.render import safe
 
 
 def parse_points(value: str) -> float | None:
@@ -83,7 +83,7 @@ class AdjustForm(ModalScreen[float | None]):
         """Title, the two inputs, the error line and the buttons."""
         lang = self.lang
         with Vertical():
-            yield Static(Text(tr("adjust.title", lang, name=self.subject)), classes="title")
+            yield Static(safe(tr("adjust.title", lang, name=self.subject)), classes="title")
             yield Label(tr("adjust.points", lang))
             yield Input(self.initial[0], placeholder="+5 / -2.5", id="points")
             yield Label(tr("adjust.reason", lang))
@@ -129,7 +129,7 @@ class AdjustForm(ModalScreen[float | None]):
     def show_error(self, message: str) -> None:
         """Show ``message`` (as literal text) under the inputs; empty clears it."""
         self.error = message
-        self.query_one("#error", Static).update(Text(message))
+        self.query_one("#error", Static).update(safe(message, one_line=False))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Close with the points on success; show the reason and stay open on refusal."""

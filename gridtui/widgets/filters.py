@@ -20,6 +20,7 @@ from gridtui.domain.colours import RiskColour
 from gridtui.domain.handling import LADDER
 from gridtui.domain.lifecycle import Status
 from gridtui.i18n import channel_label, colour_label, status_label, tr
+from gridtui.widgets.render import safe
 
 
 class FilterForm(ModalScreen[QueueQuery | None]):
@@ -83,7 +84,7 @@ class FilterForm(ModalScreen[QueueQuery | None]):
                 yield Label(tr("filter.category", lang))
                 categories = sorted(self.ref.categories.values(), key=lambda c: c.code)
                 yield Select[str](
-                    ((c.label(lang), c.code) for c in categories),
+                    ((safe(c.label(lang)), c.code) for c in categories),
                     value=next(iter(q.categories)) if len(q.categories) == 1 else Select.NULL,
                     prompt=tr("filter.any", lang),
                     id="category",
@@ -91,7 +92,7 @@ class FilterForm(ModalScreen[QueueQuery | None]):
                 yield Label(tr("filter.department", lang))
                 departments = sorted(self.ref.departments.items(), key=lambda kv: kv[1].code)
                 yield Select[int](
-                    ((d.label(lang), i) for i, d in departments),
+                    ((safe(d.label(lang)), i) for i, d in departments),
                     value=q.department_id if q.department_id is not None else Select.NULL,
                     prompt=tr("filter.any", lang),
                     id="department",
@@ -113,7 +114,7 @@ class FilterForm(ModalScreen[QueueQuery | None]):
             node_id = next((n.id for n in self.ref.nodes.values() if n.code == code), None)
             if node_id is None:
                 self.query_one("#error", Static).update(
-                    Text(f"{tr('filter.node', self.lang)}: {code}?")
+                    safe(f"{tr('filter.node', self.lang)}: {code}?")
                 )
                 return
         category = self.query_one("#category", Select).value

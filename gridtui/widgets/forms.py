@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from gridtui.data.source import SourceError
+from gridtui.widgets.render import safe
 
 #: actions whose form asks for a target, and the catalog key of its hint
 TARGETS = {
@@ -150,6 +151,6 @@ class ActionForm(ModalScreen[Any]):
             error = event.worker.error
             message = str(error) if isinstance(error, SourceError) else repr(error)
             self.error = message
-            self.query_one("#error", Static).update(Text(message))
+            self.query_one("#error", Static).update(safe(message, one_line=False))
 
     error = ""

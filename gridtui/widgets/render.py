@@ -3,7 +3,11 @@
 Everything that came from outside (titles, names, notes) becomes a
 :class:`rich.text.Text` built from the plain string, so ``[bold]`` stays brackets,
 and is cleaned of control characters on the way, so nothing reaches the terminal
-as an escape sequence. Colour is never the only signal: every chip carries its
+as an escape sequence; bidi and zero-width controls show as ``<U+202E>``
+(:func:`~gridtui.domain.text.shown_text`). However long it is, no more than
+:data:`LINE_MAX` characters of one value (:data:`TEXT_MAX` for a block of text) are
+drawn: the rest is counted ("… 还有 n 个字符") and may be read in
+:mod:`gridtui.widgets.longtext`. Colour is never the only signal: every chip carries its
 name (红 / RED) beside the swatch.
 """
 
@@ -16,7 +20,7 @@ from textual.widgets import DataTable
 
 from gridtui.data.records import Overview
 from gridtui.domain.handling import LADDER
-from gridtui.domain.text import clean_text
+from gridtui.domain.text import cut, shown_text
 from gridtui.i18n import clock_state_label, colour_label, duration, status_label, tr
 
 #: Rich styles of the five colours (Rich maps them down on 16-colour terminals)
@@ -38,9 +42,29 @@ STATE_STYLE = {
 SWATCH = "■"
 
 
-def safe(value: object, *, one_line: bool = True, style: str = "") -> Text:
-    """Outside text as literal, cleaned :class:`Text` (never markup)."""
-    return Text(clean_text(str(value), one_line=one_line), style=style)
+#: the most characters of one outside value a line or a table cell draws
+LINE_MAX = 500
+#: the most characters of a block of outside text (a description) drawn at once
+TEXT_MAX = 20_000
+
+
+def safe(
+    value: object,
+    *,
+    one_line: bool = True,
+    style: str = "",
+    limit: int | None = None,
+    lang: str | None = None,
+) -> Text:
+    """Outside text as literal, cleaned :class:`Text` (never markup), bidi and
+    zero-width controls visible; cut after ``limit`` characters (default
+    :data:`LINE_MAX`, or :data:`TEXT_MAX` when not ``one_line``): "… 还有 n 个字符"
+    with ``lang``, else "…"."""
+    head, more = cut(str(value), limit or (LINE_MAX if one_line else TEXT_MAX))
+    out = Text(shown_text(head, one_line=one_line), style=style)
+    if more:
+        out.append(tr("text.more", lang, n=f"{more:,}") if lang else "…", style="dim")
+    return out
 
 
 def colour_chip(colour: str | None, lang: str, *, count: int | None = None) -> Text:
