@@ -10,14 +10,13 @@ stays on its ticket.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState
 
 from gridtui.data.records import Anchor, Cursor, Page, QueueQuery, Reference, SortKey, TicketRow
 from gridtui.domain.handling import LADDER
@@ -89,7 +88,6 @@ class QueueScreen(DataScreen):
         self.page_anchor = Anchor.FIRST
         self.cursor: Cursor | None = None
         self.count: int | None = None
-        self._count_for: QueueQuery | None = None
         self._land: str | None = None  # where the cursor goes on the next page
 
     def compose(self) -> ComposeResult:
@@ -135,33 +133,12 @@ class QueueScreen(DataScreen):
         src = self.gapp.source
         query, anchor, cursor = self.query_spec, self.page_anchor, self.cursor
         size = self.page_size
-        page = src.queue(query, anchor, cursor, size)
+        page = src.queue(query, anchor, cursor, size, COUNT_CAP)  # rows and count: one read
         return QueueData(page, query, anchor, cursor, src.reference(), size)
-
-    def reload(self) -> None:
-        """Reload the page, and the count when the query changed."""
-        super().reload()
-        if self.is_attached and self._count_for != self.query_spec:
-            query = self.query_spec
-            self._count_for = query
-            self.count = None
-            self.run_worker(
-                lambda: (query, self.gapp.source.queue_count(query, COUNT_CAP)),
-                thread=True, exclusive=True, group="count", exit_on_error=False,
-            )  # fmt: skip
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Counts arrive separately from pages."""
-        if event.worker.group == "count" and event.state is WorkerState.SUCCESS:
-            query, n = cast("tuple[QueueQuery, int]", event.worker.result)
-            if query == self.query_spec:
-                self.count = n
-                self._info()
-            return
-        super().on_worker_state_changed(event)
 
     def show(self, data: QueueData) -> None:
         """Put the page on screen, in place when only cells changed."""
+        self.count = data.page.count
         table = self.table
         lang, now = self.lang, self.gapp.now()
         width = self.app.size.width
