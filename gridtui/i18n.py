@@ -152,8 +152,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Space ticks · Enter/Ctrl+S applies · Esc cancels",
     ),
     "palette.open_ticket": ("打开工单 #{n}", "Open ticket #{n}"),
-    "palette.no_match": ("没有匹配的命令", "No matches found"),
-    "sla.more_clocks": ("另有 {n} 个时钟", "+{n} more clocks"),
+    "sla.tickets": ("（{n} 件工单）", "on {n} tickets"),
     # columns
     "col.id": ("编号", "ID"),
     "col.colour": ("颜色", "Colour"),
