@@ -139,11 +139,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     # issue 13: the queue's search, sort, pages, chips; the filter dialog; the palette
     "queue.page_of": ("页 {n} / {total}", "page {n} / {total}"),
     "queue.search_chip": ("搜索", "Search"),
-    "queue.chips_hint": ("Tab 选中 · 回车/退格 删除", "Tab to one · Enter/Backspace removes"),
     "key.reverse": ("倒序", "Reverse"),
     "key.unfilter": ("去掉筛选", "Remove filter"),
-    "key.down": ("下移", "Down"),
-    "key.up": ("上移", "Up"),
     "filter.level": ("层级", "Level"),
     "filter.node_code": ("区域（编码）", "Area (code)"),
     "filter.unchanged": ("筛选未更改", "Filter unchanged"),
