@@ -40,6 +40,7 @@ from gridtui.screens.scorecards import ScorecardsScreen
 from gridtui.screens.sla import SlaScreen
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.help import HelpScreen, describe
+from gridtui.widgets.palette import TicketJump, palette_bindings
 from gridtui.widgets.status_bar import StatusBar
 
 SCREENS = SCREEN_NAMES
@@ -92,9 +93,8 @@ class GridApp(App[None]):
     """The command centre."""
 
     TITLE = "gridtui"
-    CSS = """
-    Screen { layout: vertical; }
-    """
+    CSS = "Screen { layout: vertical; }"
+    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, TicketJump}  # and a ticket by number
     MODES: ClassVar[dict[str, Any]] = {
         "overview": OverviewScreen,
         "queue": QueueScreen,
@@ -482,15 +482,12 @@ class GridApp(App[None]):
                 f"{tr('key.theme', lang)}: {label}", theme,
                 lambda t=theme: setattr(self, "theme", t),
             )  # fmt: skip
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if binding.description and binding.id and not binding.id.startswith("screen."):
-                action = binding.action
-                yield SystemCommand(
-                    binding.description,
-                    binding.key_display or binding.key,
-                    lambda a=action, s=screen: self.run_action(a, s),
-                )
+        for binding in palette_bindings(screen):  # each once, not those listed above
+            yield SystemCommand(
+                binding.description,
+                binding.key_display or binding.key,
+                lambda a=binding.action, s=screen: self.run_action(a, s),
+            )
         yield SystemCommand(tr("key.quit", lang), "q", self.action_quit)
 
 

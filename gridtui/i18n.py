@@ -142,6 +142,20 @@ CATALOG: dict[str, tuple[str, str]] = {
     "filter.node": ("区域", "Area"),
     "filter.apply": ("应用", "Apply"),
     "filter.any": ("不限", "any"),
+    # issue 13: the queue's search, sort, pages, chips; the filter dialog; the palette
+    "queue.page_of": ("页 {n} / {total}", "page {n} / {total}"),
+    "queue.search_chip": ("搜索", "Search"),
+    "key.reverse": ("倒序", "Reverse"),
+    "key.unfilter": ("去掉筛选", "Remove filter"),
+    "filter.level": ("层级", "Level"),
+    "filter.node_code": ("区域（编码）", "Area (code)"),
+    "filter.unchanged": ("筛选未更改", "Filter unchanged"),
+    "filter.hint": (
+        "空格 勾选 · 回车/Ctrl+S 应用 · Esc 取消",
+        "Space ticks · Enter/Ctrl+S applies · Esc cancels",
+    ),
+    "palette.open_ticket": ("打开工单 #{n}", "Open ticket #{n}"),
+    "sla.tickets": ("（{n} 件工单）", "on {n} tickets"),
     # columns
     "col.id": ("编号", "ID"),
     "col.colour": ("颜色", "Colour"),

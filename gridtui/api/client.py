@@ -160,6 +160,8 @@ def _query_params(query: QueueQuery) -> list[tuple[str, str]]:
             params.append((name, str(value)))
     if query.text:
         params.append(("q", query.text))
+    if query.descending:
+        params.append(("desc", "true"))
     return params
 
 
@@ -283,9 +285,21 @@ class ApiSource:
         data = self._get(f"{API}/trend", {"span": span, "at": at.isoformat()})
         return _decode(_adapters().trend, data.get("points"), "trend")
 
-    def queue(self, query: QueueQuery, anchor: Anchor, cursor: Cursor | None, limit: int) -> Page:
-        """See :meth:`DataSource.queue`."""
+    def queue(
+        self,
+        query: QueueQuery,
+        anchor: Anchor,
+        cursor: Cursor | None,
+        limit: int,
+        count_cap: int | None = None,
+    ) -> Page:
+        """See :meth:`DataSource.queue`.
+
+        The count comes in the page's answer (``count``); a server that does not know
+        ``count_cap`` leaves it out, and then it is asked separately."""
         params = [*_query_params(query), ("limit", str(limit))]
+        if count_cap is not None:
+            params.append(("count_cap", str(count_cap)))
         if anchor is Anchor.AFTER:
             params.append(("after", _cursor_text(cursor)))
         elif anchor is Anchor.BEFORE:
@@ -293,12 +307,16 @@ class ApiSource:
         elif anchor is Anchor.LAST:
             params.append(("last", "true"))
         data = self._get(f"{API}/tickets", params)
+        count = data.get("count")
+        if count_cap is not None and count is None:
+            count = self.queue_count(query, count_cap)
         return Page(
             rows=_decode(_adapters().rows, data.get("tickets"), "ticket page"),
             first=_cursor(data.get("first")),
             last=_cursor(data.get("last")),
             has_before=bool(data.get("has_before")),
             has_after=bool(data.get("has_after")),
+            count=int(count) if count is not None else None,
         )
 
     def queue_count(self, query: QueueQuery, cap: int) -> int:

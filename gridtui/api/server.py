@@ -210,13 +210,14 @@ def queue_filters(
     worker: NodeId = None,
     q: Annotated[str, Query(max_length=200)] = "",
     level: Annotated[list[Literal["grid", "community", "street", "district"]], Query()] = [],  # noqa: B006
+    desc: bool = False,
 ) -> QueueQuery:
     """The queue's filters and order from the query string (shared by list and count)."""
     return QueueQuery(
         sort=sort, statuses=frozenset(status), colours=frozenset(colour),
         channels=frozenset(channel), categories=frozenset(category),
         department_id=department, node_id=node, worker_id=worker, text=q,
-        levels=frozenset(level),
+        levels=frozenset(level), descending=desc,
     )  # fmt: skip
 
 
@@ -499,10 +500,13 @@ def create_app(
         before: str | None = None,
         last: bool = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        count_cap: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     ) -> dict[str, Any]:
         """A page of tickets by key: pass ``after`` (``next``) or ``before`` (``prev``).
 
-        ``first`` / ``last`` are the cursors of the page's first and last rows."""
+        ``first`` / ``last`` are the cursors of the page's first and last rows. With
+        ``count_cap`` the answer's ``count`` is how many tickets match (at most the
+        cap), read in the same snapshot as the page."""
         if after and before:
             raise ApiError(400, "bad_request", "give either after or before, not both")
         if after:
@@ -511,8 +515,10 @@ def create_app(
             anchor, cursor = Anchor.BEFORE, decode_cursor(before)
         else:
             anchor, cursor = (Anchor.LAST if last else Anchor.FIRST), None
-        page = source.queue(query, anchor, cursor, limit)
+        page = source.queue(query, anchor, cursor, limit, count_cap)
+        counted = {} if page.count is None else {"count": page.count}
         return {
+            **counted,
             "tickets": [asdict(r) for r in page.rows],
             "next": encode_cursor(page.last) if page.has_after else None,
             "prev": encode_cursor(page.first) if page.has_before else None,

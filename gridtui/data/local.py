@@ -346,11 +346,22 @@ class LocalSource:
 
     # -- queue and tickets ----------------------------------------------------------------
 
-    def queue(self, query: QueueQuery, anchor: Anchor, cursor: Cursor | None, limit: int) -> Page:
+    def queue(
+        self,
+        query: QueueQuery,
+        anchor: Anchor,
+        cursor: Cursor | None,
+        limit: int,
+        count_cap: int | None = None,
+    ) -> Page:
         """See :meth:`DataSource.queue`."""
         ref = self.reference()
         with self._session() as s:
-            return queue_pages.fetch(s, query, ref, anchor, cursor, limit)
+            queue_pages.read_snapshot(s)
+            page = queue_pages.fetch(s, query, ref, anchor, cursor, limit)
+            if count_cap is not None:
+                page = replace(page, count=queue_pages.count(s, query, ref, count_cap))
+            return page
 
     def queue_count(self, query: QueueQuery, cap: int) -> int:
         """See :meth:`DataSource.queue_count`."""

@@ -153,6 +153,14 @@ def _bind(col: InstrumentedAttribute[Any], value: object) -> Any:
     return literal(value, type_=col.type)
 
 
+_REVERSED = {
+    Anchor.FIRST: Anchor.LAST,
+    Anchor.LAST: Anchor.FIRST,
+    Anchor.AFTER: Anchor.BEFORE,
+    Anchor.BEFORE: Anchor.AFTER,
+}
+
+
 def fetch(
     session: Session,
     query: QueueQuery,
@@ -161,7 +169,26 @@ def fetch(
     cursor: Cursor | None,
     limit: int,
 ) -> Page:
-    """One page of ``query`` at ``anchor``; see the module docstring."""
+    """One page of ``query`` at ``anchor``; see the module docstring.
+
+    A descending query is the ascending order read from the other end: its first page
+    is the ascending last page upside down, "after" a row is "before" it ascending, and
+    a cursor (the sort key of a row) means the same row both ways.
+    """
+    if not query.descending:
+        return _fetch(session, query, ref, anchor, cursor, limit)
+    up = _fetch(session, query, ref, _REVERSED[anchor], cursor, limit)
+    return Page(list(reversed(up.rows)), up.last, up.first, up.has_after, up.has_before)
+
+
+def _fetch(
+    session: Session,
+    query: QueueQuery,
+    ref: Reference,
+    anchor: Anchor,
+    cursor: Cursor | None,
+    limit: int,
+) -> Page:
     segs = segments(query)
     where = filters(query, ref)
     backwards = anchor in (Anchor.LAST, Anchor.BEFORE)
@@ -192,6 +219,21 @@ def fetch(
     else:
         has_before, has_after = anchor is Anchor.AFTER, more
     return Page(rows, first, last, has_before, has_after)
+
+
+def read_snapshot(session: Session) -> None:
+    """Make the session's reads one snapshot (a page and its count must agree).
+
+    PostgreSQL's default READ COMMITTED gives each statement a fresh snapshot:
+    REPEATABLE READ keeps the first one for the transaction. Python's sqlite3 runs a
+    SELECT outside any transaction (each statement its own read): an explicit
+    ``BEGIN`` makes the reads one WAL snapshot until the session closes (rollback).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    elif dialect == "sqlite":
+        session.connection().exec_driver_sql("BEGIN")
 
 
 def count(session: Session, query: QueueQuery, ref: Reference, cap: int) -> int:

@@ -145,6 +145,8 @@ class QueueQuery:
     worker_id: int | None = None
     text: str = ""
     levels: frozenset[str] = frozenset()
+    #: the order of ``sort`` reversed (latest deadline, least severe, newest first)
+    descending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,9 @@ class Page:
     last: Cursor | None
     has_before: bool
     has_after: bool
+    #: matching tickets (at most the cap asked for) read in the same snapshot as ``rows``;
+    #: None when no count was asked for
+    count: int | None = None
 
 
 class Anchor(StrEnum):

@@ -95,11 +95,20 @@ class DataSource(Protocol):
         """Intake and closures per hour (``24h``) or per day (``7d``, ``30d``) up to ``at``."""
         ...
 
-    def queue(self, query: QueueQuery, anchor: Anchor, cursor: Cursor | None, limit: int) -> Page:
+    def queue(
+        self,
+        query: QueueQuery,
+        anchor: Anchor,
+        cursor: Cursor | None,
+        limit: int,
+        count_cap: int | None = None,
+    ) -> Page:
         """One page of tickets in ``query`` order, paged by key (never by offset).
 
         ``anchor`` FIRST / LAST ignore ``cursor``; AFTER / BEFORE start right after /
         right before the row ``cursor`` came from (a page's ``last`` / ``first``).
+        With ``count_cap`` the page's ``count`` is the number of matching tickets
+        (at most ``count_cap``) read in the same snapshot as its rows.
         """
         ...
 

@@ -10,20 +10,18 @@ stays on its ticket.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import Static
 
 from gridtui.data.records import Anchor, Cursor, Page, QueueQuery, Reference, SortKey, TicketRow
-from gridtui.domain.handling import LADDER
-from gridtui.i18n import channel_label, colour_label, status_label, tr
+from gridtui.i18n import channel_label, tr
 from gridtui.screens.acting import open_menu
 from gridtui.screens.base import DataScreen
+from gridtui.widgets.chips import Chip, FilterChips, chips_of
 from gridtui.widgets.filters import FilterForm
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.page_table import PageTable
@@ -34,10 +32,18 @@ from gridtui.widgets.render import (
     safe,
     status_text,
 )
+from gridtui.widgets.search import SearchBar, highlight
 from gridtui.widgets.status_bar import StatusBar
 
 SORTS: tuple[SortKey, ...] = ("deadline", "colour", "age")
 COUNT_CAP = 100_000
+#: the column whose header carries a sort's arrow (and a click on which sorts by it)
+SORT_COLUMN: dict[str, SortKey] = {
+    "col.remaining": "deadline",
+    "col.colour": "colour",
+    "col.opened": "age",
+    "col.id": "age",
+}
 
 
 class QueueTable(PageTable):
@@ -64,15 +70,15 @@ class QueueScreen(DataScreen):
     PERIODIC = 30.0
     DEFAULT_CSS = """
     QueueScreen #info { height: 1; padding: 0 1; background: $boost; }
-    QueueScreen #search { dock: top; display: none; }
-    QueueScreen #search.-shown { display: block; }
     QueueScreen QueueTable { height: 1fr; }
     """
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("slash", "search", "/", id="key.search", key_display="/"),
         Binding("s", "sort", "sort", id="key.sort"),
+        Binding("S", "reverse", "reverse", id="key.reverse", key_display="S"),
         Binding("f", "filter", "filter", id="key.filter"),
         Binding("c", "clear", "clear", id="key.clear"),
+        Binding("backspace", "unfilter", "unfilter", id="key.unfilter", show=False),
         Binding("x", "act", "act", id="key.act"),
         Binding("pagedown", "page('next')", "next", id="key.next", priority=True),
         Binding("pageup", "page('prev')", "prev", id="key.prev", priority=True),
@@ -89,20 +95,22 @@ class QueueScreen(DataScreen):
         self.page_anchor = Anchor.FIRST
         self.cursor: Cursor | None = None
         self.count: int | None = None
-        self._count_for: QueueQuery | None = None
+        self.page_no: int | None = 1  # None: the last page (its number comes with the count)
+        self._pages: int | None = None
         self._land: str | None = None  # where the cursor goes on the next page
 
     def compose(self) -> ComposeResult:
         """Info line, (hidden) search, the page."""
         yield StatusBar()
-        yield Input(id="search")
         yield Static(id="info")
+        yield FilterChips(id="chips")
+        yield SearchBar(id="search")
         yield QueueTable(id="queue")
         yield KeyBar()
 
     def on_mount(self) -> None:
         """Label and load."""
-        self.query_one("#search", Input).placeholder = tr("queue.search", self.lang)
+        self.query_one(SearchBar).placeholder = tr("queue.search", self.lang)
         # Load once the table is laid out (its height says how many rows a page holds);
         # a screen built in the background is not drawn yet: load now, by estimate.
         if self.is_current:
@@ -112,15 +120,17 @@ class QueueScreen(DataScreen):
 
     def retitle(self) -> None:
         """Search placeholder and info line."""
-        self.query_one("#search", Input).placeholder = tr("queue.search", self.lang)
+        self.query_one(SearchBar).placeholder = tr("queue.search", self.lang)
+        self._chips()
         self._info()
 
     @property
     def page_size(self) -> int:
         """Rows that fit in the table (its header takes one)."""
         # Before the first layout, estimate from the screen: status bar (2), info
-        # line (1) and footer (1) take four lines.
-        height = self.query_one(QueueTable).size.height or (self.app.size.height - 4)
+        # line (1), footer (1) and the chips (1, when filtered) take four or five lines.
+        chips = 1 if chips_of(self.query_spec, None, self.lang) else 0
+        height = self.query_one(QueueTable).size.height or (self.app.size.height - 4 - chips)
         return max(5, height - 1)
 
     @property
@@ -135,33 +145,12 @@ class QueueScreen(DataScreen):
         src = self.gapp.source
         query, anchor, cursor = self.query_spec, self.page_anchor, self.cursor
         size = self.page_size
-        page = src.queue(query, anchor, cursor, size)
+        page = src.queue(query, anchor, cursor, size, COUNT_CAP)  # rows and count: one read
         return QueueData(page, query, anchor, cursor, src.reference(), size)
-
-    def reload(self) -> None:
-        """Reload the page, and the count when the query changed."""
-        super().reload()
-        if self.is_attached and self._count_for != self.query_spec:
-            query = self.query_spec
-            self._count_for = query
-            self.count = None
-            self.run_worker(
-                lambda: (query, self.gapp.source.queue_count(query, COUNT_CAP)),
-                thread=True, exclusive=True, group="count", exit_on_error=False,
-            )  # fmt: skip
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Counts arrive separately from pages."""
-        if event.worker.group == "count" and event.state is WorkerState.SUCCESS:
-            query, n = cast("tuple[QueueQuery, int]", event.worker.result)
-            if query == self.query_spec:
-                self.count = n
-                self._info()
-            return
-        super().on_worker_state_changed(event)
 
     def show(self, data: QueueData) -> None:
         """Put the page on screen, in place when only cells changed."""
+        self.count = data.page.count
         table = self.table
         lang, now = self.lang, self.gapp.now()
         width = self.app.size.width
@@ -170,7 +159,12 @@ class QueueScreen(DataScreen):
             columns.append("col.category")
         if width >= 160:
             columns += ["col.channel", "col.grid", "col.assignee", "col.opened"]
-        headers = [tr(k, lang) for k in columns]
+        q = data.query
+        arrow_on = next(c for c in SORT_COLUMN if c in columns and SORT_COLUMN[c] == q.sort)
+        headers = [
+            tr(k, lang) + ((" ▼" if q.descending else " ▲") if k == arrow_on else "")
+            for k in columns
+        ]
         if [str(c.label) for c in table.columns.values()] != headers:
             table.clear(columns=True)
             for key, header in zip(columns, headers, strict=True):
@@ -186,6 +180,8 @@ class QueueScreen(DataScreen):
                 for col, cell in zip(columns, cells, strict=True):
                     if table.get_cell(key, col) != cell:
                         table.update_cell(key, col, cell)
+            if self._land is not None and rows:
+                table.move_cursor(row=0 if self._land == "top" else len(rows) - 1)
         else:
             row_index = table.cursor_row
             table.clear()
@@ -198,6 +194,8 @@ class QueueScreen(DataScreen):
             elif rows:
                 table.move_cursor(row=min(row_index, len(rows) - 1))
         self._land = None
+        self._number_page(data)
+        self._chips()
         self._info()
         if data.size != self.page_size:  # laid out (or resized) since: fill the table
             self.set_timer(0.05, self.reload)
@@ -216,7 +214,7 @@ class QueueScreen(DataScreen):
             "col.colour": colour_chip(r.colour, lang),
             "col.remaining": remaining_text(r.next_deadline, now, lang),  # type: ignore[arg-type]
             "col.status": status_text(r.status, lang),
-            "col.title": safe(r.title),
+            "col.title": highlight(safe(r.title), self.query_spec.text),
             "col.category": safe(cat.label(lang) if cat else r.category),
         }
         if "col.channel" in columns:
@@ -236,91 +234,122 @@ class QueueScreen(DataScreen):
     def _selected_key(self) -> str | None:
         return self.table.cursor_key
 
+    def _number_page(self, data: QueueData) -> None:
+        """This page's number: counted from the first page, or back from the last."""
+        page, size = data.page, max(1, data.size)
+        pages = None
+        if page.count is not None and page.count < COUNT_CAP:
+            pages = max(1, -(-page.count // size))
+        if not page.has_before:
+            self.page_no = 1
+        elif not page.has_after:
+            self.page_no = pages
+        elif self.page_no is not None and pages is not None:
+            self.page_no = max(2, min(self.page_no, pages - 1))
+        self._pages = pages
+
+    def _chips(self) -> None:
+        data = self._data if isinstance(self._data, QueueData) else None
+        ref = data.ref if data is not None else None
+        self.query_one(FilterChips).set_chips(chips_of(self.query_spec, ref, self.lang))
+
     def _info(self) -> None:
         lang, q = self.lang, self.query_spec
-        line = Text()
-        line.append(f"{tr('queue.sort', lang)}: {tr(f'sort.{q.sort}', lang)}  ", style="bold")
-        parts = [status_label(s, lang) for s in sorted(q.statuses)]
-        parts += [colour_label(c, lang) for c in sorted(q.colours)]
-        parts += [channel_label(c, lang) for c in sorted(q.channels)]
-        parts += [level.label(lang) for level in LADDER if level.value in q.levels]
-        data = self._data if isinstance(self._data, QueueData) else None
-        if data is not None:
-            parts += [
-                data.ref.categories[c].label(lang)
-                for c in sorted(q.categories)
-                if c in data.ref.categories
-            ]
-            if q.department_id is not None:
-                parts.append(data.ref.departments[q.department_id].label(lang))
-            if q.node_id is not None:
-                parts.append(data.ref.node_label(q.node_id, lang))
-        if q.text:
-            parts.append(f"“{q.text}”")
-        line.append(f"{tr('queue.filters', lang)}: ")
-        line.append_text(safe(", ".join(parts) or tr("queue.no_filter", lang)))
+        arrow = "▼" if q.descending else "▲"
+        line = Text(f"{tr('queue.sort', lang)}: {tr(f'sort.{q.sort}', lang)} {arrow}", "bold")
+        if not chips_of(q, None, lang):
+            line.append(f"  │ {tr('queue.filters', lang)}: {tr('queue.no_filter', lang)}")
         if self.count is not None:
             key = "queue.count_capped" if self.count >= COUNT_CAP else "queue.count"
             line.append("  │ " + tr(key, lang, n=f"{self.count:,}"))
+        data = self._data if isinstance(self._data, QueueData) else None
         if data is not None:
+            total = f"{self._pages:,}" if self._pages is not None else "…"
+            number = f"{self.page_no:,}" if self.page_no is not None else "…"
+            line.append("  │ " + tr("queue.page_of", lang, n=number, total=total))
             if not data.page.rows:
                 line.append("  │ " + tr("queue.empty", lang), style="bold")
-            line.append(
-                "  "
-                + ("◀" if data.page.has_before else "·")
-                + ("▶" if data.page.has_after else "·")
-            )
         self.query_one("#info", Static).update(line)
 
     # -- keys ---------------------------------------------------------------------------
 
     def set_query(self, query: QueueQuery) -> None:
-        """Show ``query`` from its first page."""
+        """Show ``query`` from its first page, the cursor on its top row."""
         self.query_spec = query
         self.page_anchor, self.cursor = Anchor.FIRST, None
+        self.page_no, self._land = 1, "top"
+        self._chips()
         self.reload()
 
     def action_page(self, where: str) -> None:
         """Next / previous / first / last page."""
         data = self._data if isinstance(self._data, QueueData) else None
         if where == "first":
-            self.page_anchor, self.cursor = Anchor.FIRST, None
+            self.page_anchor, self.cursor, self.page_no = Anchor.FIRST, None, 1
+            self._land = self._land or "top"
         elif where == "last":
-            self.page_anchor, self.cursor = Anchor.LAST, None
+            self.page_anchor, self.cursor, self.page_no = Anchor.LAST, None, None
+            self._land = self._land or "bottom"
         elif data is None:
             return
         elif where == "next" and data.page.has_after:
             self.page_anchor, self.cursor = Anchor.AFTER, data.page.last
+            self.page_no = self.page_no + 1 if self.page_no is not None else None
         elif where == "prev" and data.page.has_before:
             self.page_anchor, self.cursor = Anchor.BEFORE, data.page.first
+            self.page_no = self.page_no - 1 if self.page_no is not None else None
         else:
             return
         self.reload()
 
     def action_sort(self) -> None:
-        """Cycle SLA remaining → colour → age."""
+        """Cycle SLA remaining → colour → age (each ascending)."""
         q = self.query_spec
-        self.set_query(replace(q, sort=SORTS[(SORTS.index(q.sort) + 1) % len(SORTS)]))
+        sort = SORTS[(SORTS.index(q.sort) + 1) % len(SORTS)]
+        self.set_query(replace(q, sort=sort, descending=False))
+
+    def action_reverse(self) -> None:
+        """The same order, the other way round."""
+        self.set_query(replace(self.query_spec, descending=not self.query_spec.descending))
+
+    def on_page_table_header_clicked(self, event: PageTable.HeaderClicked) -> None:
+        """A click on a sortable header sorts by it; on the sorted one, reverses."""
+        sort = SORT_COLUMN.get(event.column_key)
+        if sort is None:
+            return
+        if sort == self.query_spec.sort:
+            self.action_reverse()
+        else:
+            self.set_query(replace(self.query_spec, sort=sort, descending=False))
 
     def action_search(self) -> None:
-        """Show the search box."""
-        box = self.query_one("#search", Input)
-        box.add_class("-shown")
-        box.value = self.query_spec.text
-        box.focus()
+        """Show the search line (it filters as you type)."""
+        self.query_one(SearchBar).open(self.query_spec.text)
 
-    @on(Input.Submitted, "#search")
-    def _searched(self, event: Input.Submitted) -> None:
-        self.query_one("#search", Input).remove_class("-shown")
-        self.table.focus()
-        self.set_query(replace(self.query_spec, text=event.value.strip()))
+    def on_search_bar_search(self, event: SearchBar.Search) -> None:
+        """Typing paused (or Enter): search; Enter also goes back to the table."""
+        if event.done:
+            self.query_one(SearchBar).close()
+            self.table.focus()
+        if event.text != self.query_spec.text:
+            self.set_query(replace(self.query_spec, text=event.text))
 
     def action_close_search(self) -> None:
-        """Hide the search box, keeping the current results."""
-        box = self.query_one("#search", Input)
-        if box.has_class("-shown"):
-            box.remove_class("-shown")
+        """Hide the search line, keeping the current results."""
+        if self.query_one(SearchBar).close():
             self.table.focus()
+
+    def on_chip_removed(self, event: Chip.Removed) -> None:
+        """A chip was removed: drop its filter."""
+        if not chips_of(event.query, None, self.lang):
+            self.table.focus()
+        self.set_query(event.query)
+
+    def action_unfilter(self) -> None:
+        """Backspace: drop the last active filter."""
+        chip = self.query_one(FilterChips).last
+        if chip is not None:
+            chip.action_remove()
 
     def action_filter(self) -> None:
         """The filter form."""
@@ -336,7 +365,8 @@ class QueueScreen(DataScreen):
 
     def action_clear(self) -> None:
         """Drop every filter and the search, keep the sort."""
-        self.set_query(QueueQuery(sort=self.query_spec.sort))
+        q = self.query_spec
+        self.set_query(QueueQuery(sort=q.sort, descending=q.descending))
 
     def _selected_row(self) -> TicketRow | None:
         key = self._selected_key()

@@ -1,4 +1,7 @@
-"""4 · SLA board: a live countdown for every running clock of the most urgent tickets.
+"""4 · SLA board: a live countdown for the most urgent tickets, one row per ticket.
+
+A ticket with several running clocks shows its most urgent one (first in board
+order) and how many others it has ("受理 +2"); the ticket screen lists them all.
 
 The source is asked every :attr:`SlaScreen.PERIODIC` seconds (and on the change
 feed); in between, a one-second tick recomputes each clock's remaining time and
@@ -88,6 +91,19 @@ def ordered(rows: Iterable[SlaRow], now: datetime) -> list[SlaRow]:
     )
 
 
+def leads(rows: Iterable[SlaRow], now: datetime) -> tuple[list[SlaRow], Counter[int]]:
+    """One row per ticket, its most urgent clock, in board order; and for each ticket
+    how many other clocks it has."""
+    first: dict[int, SlaRow] = {}
+    others: Counter[int] = Counter()
+    for row in ordered(rows, now):
+        if row.ticket.id in first:
+            others[row.ticket.id] += 1
+        else:
+            first[row.ticket.id] = row
+    return list(first.values()), others
+
+
 def refill(
     table: DataTable[Any],
     columns: list[tuple[str, str, int | None]],
@@ -131,7 +147,7 @@ class SlaScreen(DataScreen):
         super().__init__()
         self._rows: dict[str, SlaRow] = {}
         self._states: dict[str, str] = {}
-        self._shown: dict[str, tuple[str, str]] = {}
+        self._shown: dict[str, tuple[str, str]] = {}  # the rows on the board (a ticket's lead)
         self._wide = False
         self._width = 0
         self.ticks = 0  # countdown ticks done, for tests
@@ -208,15 +224,19 @@ class SlaScreen(DataScreen):
         self._states = {k: state_of(r, now) for k, r in self._rows.items()}
         self._shown = {}
         body: list[tuple[str, list[RenderableType]]] = []
-        for row in ordered(self._rows.values(), now):
+        rows, others = leads(self._rows.values(), now)
+        for row in rows:
             key = row_key(row)
             state = self._states[key]
             remaining = self._remaining(row, now, state)
             self._shown[key] = (remaining.plain, str(remaining.style))
             clock = safe(row.clock.label(lang))
+            more = f" +{others[row.ticket.id]}" if others[row.ticket.id] else ""
             title = safe(row.ticket.title)
             if not self._wide:
-                clock.truncate(CLOCK_WIDTH, overflow="ellipsis")
+                clock.truncate(CLOCK_WIDTH - len(more), overflow="ellipsis")
+            clock.append(more, style="bold")
+            if not self._wide:
                 title.truncate(widths["col.title"] or 12, overflow="ellipsis")
             cells: list[RenderableType] = [
                 Text(str(row.ticket.id)),
@@ -268,6 +288,8 @@ class SlaScreen(DataScreen):
             self.query_one("#summary", Static).update(text)
             return
         text.append(tr("sla.running", lang, n=len(self._rows)), style="bold")
+        tickets = len({r.ticket.id for r in self._rows.values()})
+        text.append(("" if lang == "zh" else " ") + tr("sla.tickets", lang, n=tickets))
         text.append("  ")
         text.append(
             tr("sla.breached", lang, n=counts.get("breached", 0)),
@@ -303,6 +325,8 @@ class SlaScreen(DataScreen):
             if state != self._states.get(key):
                 self._states[key] = state
                 moved = True
+            if key not in self._shown:
+                continue  # not its ticket's lead clock: not on the board
             remaining = self._remaining(row, now, state)
             shown = (remaining.plain, str(remaining.style))
             if shown != self._shown.get(key):

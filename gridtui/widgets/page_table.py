@@ -61,8 +61,8 @@ class PageTable(Widget, can_focus=True):
         "page-table--cursor",
     }
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("up", "cursor(-1)", show=False),
-        Binding("down", "cursor(1)", show=False),
+        Binding("up,k", "cursor(-1)", show=False),
+        Binding("down,j", "cursor(1)", show=False),
         Binding("enter", "select", show=False),
     ]
 
@@ -88,6 +88,19 @@ class PageTable(Widget, can_focus=True):
             super().__init__()
             self.table = table
             self.direction = direction
+
+        @property
+        def control(self) -> PageTable:
+            """The table."""
+            return self.table
+
+    class HeaderClicked(Message):
+        """A click on the header of the column ``column_key``."""
+
+        def __init__(self, table: PageTable, column_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.column_key = column_key
 
         @property
         def control(self) -> PageTable:
@@ -275,8 +288,22 @@ class PageTable(Widget, can_focus=True):
         if key is not None:
             self.post_message(self.RowSelected(self, key))
 
+    def column_at(self, x: int) -> str | None:
+        """The key of the column drawn at ``x`` (each is its width plus two blanks)."""
+        left = 1
+        for column, width in zip(self._columns, self._layout(), strict=False):
+            if left <= x < left + width + 2:
+                return column.key.value
+            left += width + 2
+        return None
+
     def on_click(self, event: events.Click) -> None:
-        """A click selects (and opens) a row."""
+        """A click on the header names a column; on a row it selects (and opens) it."""
+        if event.y == 0:
+            key = self.column_at(event.x)
+            if key is not None:
+                self.post_message(self.HeaderClicked(self, key))
+            return
         index = event.y - 1
         if 0 <= index < len(self._rows):
             self.cursor_row = index

@@ -56,6 +56,7 @@ def test_reads_equal_the_local_source(city, officer):
         QueueQuery(sort="colour", colours=frozenset({"red", "orange"})),
         QueueQuery(sort="age", statuses=frozenset({"closed"}), text="噪音"),
         QueueQuery(channels=frozenset({"hotline", "patrol"}), categories=frozenset({"noise"})),
+        QueueQuery(sort="colour", descending=True),
     ],
 )
 def test_queue_pages_walk_like_the_local_source(city, officer, query):
@@ -77,6 +78,30 @@ def test_queue_pages_walk_like_the_local_source(city, officer, query):
     forward, backward = remote
     assert forward == backward
     assert officer.queue_count(query, 10_000) == city.queue_count(query, 10_000)
+
+
+def test_a_page_carries_its_count_and_an_older_server_is_asked_separately(
+    city, officer, monkeypatch
+):
+    query = QueueQuery(colours=frozenset({"red", "orange"}))
+    want = city.queue_count(query, 10_000)
+    page = officer.queue(query, Anchor.FIRST, None, 5, 10_000)
+    assert page.count == want and page.rows == city.queue(query, Anchor.FIRST, None, 5).rows
+    assert officer.queue(query, Anchor.FIRST, None, 5).count is None
+    # a server from before the count was in the page's answer leaves it out
+    real_get = officer._get
+    paths: list[str] = []
+
+    def old_server(path, params=None):
+        paths.append(path)
+        answer = real_get(path, params)
+        if path.endswith("/tickets"):
+            answer.pop("count", None)
+        return answer
+
+    monkeypatch.setattr(officer, "_get", old_server)
+    assert officer.queue(query, Anchor.FIRST, None, 5, 10_000).count == want
+    assert paths[-1].endswith("/tickets/count")
 
 
 def test_actions_are_checked_by_the_token_and_audited_with_its_name(city, server, officer):

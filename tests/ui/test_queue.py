@@ -121,3 +121,24 @@ async def test_outside_text_is_shown_literally(make_app, source, wait):
         svg = app.export_screenshot()
         assert "[bold&#160;red]x[/]" in svg or "[bold red]x[/]" in svg
         assert "\x1b" not in svg and "pwned" not in svg
+
+
+async def test_the_count_follows_live_changes_with_its_rows(make_app, source, wait):
+    app = make_app(screen="queue", role="officer")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        before = screen.count
+        assert before == source.queue_count(QueueQuery(), 10**6)
+        gone = ids(app)[0]
+        # a supervisor elsewhere cancels a ticket on this page: it leaves the open queue
+        source.act(gone, "cancel", role="supervisor", actor="duty:other", note="dup")
+        for _ in range(30):
+            await pilot.pause(0.1)
+            await wait(app, pilot)
+            if gone not in ids(app):
+                break
+        assert gone not in ids(app)
+        assert screen.count == before - 1 == source.queue_count(QueueQuery(), 10**6)
+        assert "共 " + f"{before - 1:,}" in str(screen.query_one("#info").render())
