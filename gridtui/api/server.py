@@ -18,10 +18,8 @@ GeoReport v2 is mounted at ``/open311/v2`` (:mod:`gridtui.api.open311`).
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import gc
-import json
 import logging
 import os
 import sys
@@ -38,10 +36,22 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridtui.api import logs
+from gridtui.api.cursors import BadCursor, decode_cursor, encode_cursor
+from gridtui.api.limits import (
+    Address,
+    Code,
+    CursorText,
+    Description,
+    KeyText,
+    Note,
+    Reason,
+    Search,
+    Title,
+)
 from gridtui.api.open311 import create_open311_app
 from gridtui.api.stream import ChangeHub
 from gridtui.data.local import LocalSource
-from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, Cursor, QueueQuery
+from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, QueueQuery
 from gridtui.data.service import NewTicket
 from gridtui.data.source import (
     ActionRefused,
@@ -51,8 +61,11 @@ from gridtui.data.source import (
     StaleData,
 )
 from gridtui.data.tokens import TokenCache, TokenInfo
+from gridtui.domain.roles import OFFICER_ACTIONS, SUPERVISOR_ACTIONS
 
 API = "/api/v1"
+#: the lifecycle actions a caller may ask for (whether its role may is checked after)
+API_ACTIONS = frozenset(str(a) for a in OFFICER_ACTIONS | SUPERVISOR_ACTIONS)
 #: ids and change numbers are 64-bit in the database: larger numbers are refused (422)
 MAX_ID = 2**63 - 1
 #: how far from the server's clock an ``at`` may be (a year back, for last year's scores)
@@ -85,36 +98,12 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     )
 
 
-def encode_cursor(cursor: Cursor | None) -> str | None:
-    """An opaque, URL-safe form of a queue cursor."""
-    if cursor is None:
-        return None
-    values = [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in cursor.key]
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def decode_cursor(text: str) -> Cursor:
-    """The cursor from :func:`encode_cursor`.
-
-    Raises:
-        ApiError: not a cursor this server made.
-    """
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        values = tuple(datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in raw)
-        if not values or not isinstance(values[0], int):
-            raise ValueError(text)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ApiError(400, "bad_cursor", f"cursor {text!r} is not one this server gave") from exc
-    return Cursor(values)
-
-
 class ActionIn(BaseModel):
     """A lifecycle action on a ticket."""
 
-    action: str = Field(description="dispatch, accept, arrive, resolve, … (see the lifecycle)")
-    note: str = ""
-    target: str | None = None
+    action: Code = Field(description="dispatch, accept, arrive, resolve, … (see the lifecycle)")
+    note: Note = ""
+    target: Code | None = None
     expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
@@ -124,16 +113,16 @@ class AdjustmentIn(BaseModel):
     subject_kind: Literal["worker", "department"]
     subject_id: int = Field(ge=1, le=MAX_ID)
     points: float = Field(ge=-1000, le=1000)
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
     ticket_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ReportIn(BaseModel):
     """A worker's daily report (日报告); ``events`` 0 is the zero report (零报告)."""
 
-    worker: str = Field(description="the worker's code", min_length=1, max_length=32)
+    worker: Code = Field(description="the worker's code", min_length=1)
     events: int = Field(default=0, ge=0, le=10_000)
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
 
 
 class ClockIn(BaseModel):
@@ -160,13 +149,13 @@ class ClockOut(BaseModel):
 class TicketIn(BaseModel):
     """A new ticket (intake)."""
 
-    title: str = Field(min_length=1, max_length=200)
-    category: str
-    channel: str
-    grid: str = Field(description="the grid's node code")
-    description: str = ""
-    address: str = ""
-    colour: str | None = None
+    title: Title
+    category: Code
+    channel: Code
+    grid: Code = Field(description="the grid's node code")
+    description: Description = ""
+    address: Address = ""
+    colour: Code | None = None
 
 
 def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
@@ -189,8 +178,7 @@ NodeId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 TicketId = Annotated[int, Path(ge=1, le=MAX_ID)]
 At = Annotated[datetime | None, Query(description="now for this answer (default: server clock)")]
 IdemKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=100, description="retry-safe writes"),
+    KeyText | None, Header(alias="Idempotency-Key", description="retry-safe writes")
 ]
 
 
@@ -201,14 +189,14 @@ def _replayed(response: Response, replayed: bool) -> None:
 
 def queue_filters(
     sort: Literal["deadline", "colour", "age"] = "deadline",
-    status: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI reads the default)
-    colour: Annotated[list[str], Query()] = [],  # noqa: B006
-    channel: Annotated[list[str], Query()] = [],  # noqa: B006
-    category: Annotated[list[str], Query()] = [],  # noqa: B006
+    status: Annotated[list[Code], Query()] = [],  # noqa: B006 (FastAPI reads the default)
+    colour: Annotated[list[Code], Query()] = [],  # noqa: B006
+    channel: Annotated[list[Code], Query()] = [],  # noqa: B006
+    category: Annotated[list[Code], Query()] = [],  # noqa: B006
     department: NodeId = None,
     node: NodeId = None,
     worker: NodeId = None,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[Search, Query()] = "",
     level: Annotated[list[Literal["grid", "community", "street", "district"]], Query()] = [],  # noqa: B006
 ) -> QueueQuery:
     """The queue's filters and order from the query string (shared by list and count)."""
@@ -495,8 +483,8 @@ def create_app(
     def tickets(
         who: Caller,
         query: Filters,
-        after: str | None = None,
-        before: str | None = None,
+        after: CursorText | None = None,
+        before: CursorText | None = None,
         last: bool = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
@@ -505,10 +493,15 @@ def create_app(
         ``first`` / ``last`` are the cursors of the page's first and last rows."""
         if after and before:
             raise ApiError(400, "bad_request", "give either after or before, not both")
-        if after:
-            anchor, cursor = Anchor.AFTER, decode_cursor(after)
-        elif before:
-            anchor, cursor = Anchor.BEFORE, decode_cursor(before)
+        if after or before:
+            anchor = Anchor.AFTER if after else Anchor.BEFORE
+            text = after or before or ""
+            try:
+                cursor = decode_cursor(text, query)
+            except BadCursor as exc:
+                raise ApiError(
+                    400, "bad_cursor", f"cursor {text[:40]!r} is not one this server gave: {exc}"
+                ) from None
         else:
             anchor, cursor = (Anchor.LAST if last else Anchor.FIRST), None
         page = source.queue(query, anchor, cursor, limit)
@@ -545,6 +538,11 @@ def create_app(
     ) -> dict[str, Any]:
         """Apply a lifecycle action: dispatch (assignment), note, escalate (吹哨), …
         (role-checked, audited with the token's name, retry-safe with a key)."""
+        if body.action not in API_ACTIONS:
+            raise ApiError(
+                422, "invalid",
+                f"unknown action {body.action!r}: use one of {', '.join(sorted(API_ACTIONS))}",
+            )  # fmt: skip
         out = source.act(
             ticket_id, body.action, role=who.role, actor=f"token:{who.name}",
             note=body.note, target=body.target, expected_version=body.expected_version,
