@@ -33,6 +33,7 @@ from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridtui.api import logs
@@ -185,6 +186,16 @@ IdemKey = Annotated[
 def _replayed(response: Response, replayed: bool) -> None:
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
+
+
+def _created(body: dict[str, Any], replayed: bool) -> Any:
+    """The answer of a write that creates something (201): a replayed one is 200 with
+    ``Idempotent-Replayed: true`` and the first answer's body."""
+    if replayed:
+        return JSONResponse(
+            to_jsonable_python(body), status_code=200, headers={"Idempotent-Replayed": "true"}
+        )
+    return body
 
 
 def queue_filters(
@@ -418,13 +429,15 @@ def create_app(
         return asdict(source.scorecards(period, now(at), limit))
 
     @app.post(f"{API}/adjustments", status_code=201)
-    def adjust(body: AdjustmentIn, who: Caller) -> dict[str, Any]:
-        """A spot-check point adjustment (supervisors; audited with the token's name)."""
-        source.adjust(
+    def adjust(body: AdjustmentIn, who: Caller, key: IdemKey = None) -> Any:
+        """A spot-check point adjustment (supervisors; audited with the token's name;
+        retry-safe with a key). A ``ticket_id`` must name a ticket (422 otherwise)."""
+        replayed = source.adjust(
             body.subject_kind, body.subject_id, body.points, body.reason,
             role=who.role, actor=f"token:{who.name}", ticket_id=body.ticket_id,
+            idempotency_key=key,
         )  # fmt: skip
-        return {"ok": True}
+        return _created({"ok": True, "replayed": replayed}, replayed)
 
     @app.get(f"{API}/reports")
     def reports(who: Caller, day: date | None = None, at: At = None) -> dict[str, Any]:
@@ -432,10 +445,14 @@ def create_app(
         return asdict(source.daily_reports(now(at), day))
 
     @app.post(f"{API}/reports", status_code=201)
-    def file_report(body: ReportIn, who: Caller) -> dict[str, Any]:
-        """File a worker's daily report for today (零报告 with ``events`` 0)."""
-        return asdict(source.file_report(body.worker, body.events, body.note,
-                                         role=who.role, at=now()))  # fmt: skip
+    def file_report(body: ReportIn, who: Caller, key: IdemKey = None) -> Any:
+        """File a worker's daily report for today (零报告 with ``events`` 0; retry-safe
+        with a key: a retry gets the filed report back, not "already reported")."""
+        row = source.file_report(
+            body.worker, body.events, body.note, role=who.role, at=now(),
+            actor=f"token:{who.name}", idempotency_key=key,
+        )  # fmt: skip
+        return _created(asdict(row), row.replayed)
 
     @app.get(f"{API}/reports/missing")
     def missing_reports(who: Caller, at: At = None) -> dict[str, Any]:
@@ -562,11 +579,7 @@ def create_app(
             ),
             role=who.role, idempotency_key=key,
         )  # fmt: skip
-        if out.replayed:
-            return JSONResponse(
-                asdict(out), status_code=200, headers={"Idempotent-Replayed": "true"}
-            )
-        return asdict(out)
+        return _created(asdict(out), out.replayed)
 
     # GeoReport v2 has its own error format: a sub-application with its own handlers.
     app.mount("/open311/v2", create_open311_app(source, now))
