@@ -4,11 +4,12 @@ Every text field of every route is bounded here, and the same limit holds on bot
 APIs (a ticket's description is 4,000 characters whether it comes from the desk's
 JSON or a 311 app's form). ``docs/api.md`` lists the table.
 
-Text is also checked for control characters: codes, ids, tokens and query text may
-carry none (no C0/C1 control, no DEL); free text (titles, descriptions, notes …) may
-carry no NUL (PostgreSQL cannot store one), and the service strips the other
-controls before it stores the text. Either is refused with 422 (``/api/v1``) or a
-GeoReport 400 (Open311), on both databases.
+Codes, ids, keys, cursors and query text are also checked for control characters:
+they may carry none (no C0/C1 control, no DEL; PostgreSQL cannot even compare a NUL),
+refused with 422 (``/api/v1``) or a GeoReport 400 (Open311), on both databases. Free
+text (titles, descriptions, notes, reasons, addresses) is outside text the service
+cleans before storing it (:func:`gridtui.domain.text.clean_text` drops every
+control character, NUL included), so it is only bounded here.
 
 The :data:`Code`, :data:`Line`, :data:`Text` … types carry the check and the limit
 into every pydantic model and query parameter that uses them: one validation place.
@@ -59,14 +60,14 @@ TABLE: dict[str, int] = {
 }
 
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_NUL = "\x00"
 
 
 def control_problem(value: str, *, free_text: bool = False) -> str | None:
-    """Why ``value`` may not be stored or searched for, or None when it may:
-    free text may carry no NUL, anything else no control character at all."""
+    """Why ``value`` may not be stored or searched for, or None when it may: free
+    text may carry anything (it is cleaned when stored), anything else no control
+    character at all."""
     if free_text:
-        return "must not contain NUL characters" if _NUL in value else None
+        return None
     if _ANY_CONTROL.search(value):
         return "must not contain control characters (such as NUL)"
     return None
@@ -74,13 +75,6 @@ def control_problem(value: str, *, free_text: bool = False) -> str | None:
 
 def _plain(value: str) -> str:
     problem = control_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-def _free(value: str) -> str:
-    problem = control_problem(value, free_text=True)
     if problem:
         raise ValueError(problem)
     return value
@@ -94,11 +88,31 @@ Search = Annotated[str, Field(max_length=QUERY_TEXT), AfterValidator(_plain)]
 CursorText = Annotated[str, Field(max_length=CURSOR), AfterValidator(_plain)]
 #: an idempotency key: no control characters, at most :data:`IDEMPOTENCY_KEY`
 KeyText = Annotated[str, Field(max_length=IDEMPOTENCY_KEY), AfterValidator(_plain)]
-Title = Annotated[str, Field(min_length=1, max_length=TITLE), AfterValidator(_free)]
-Description = Annotated[str, Field(max_length=DESCRIPTION), AfterValidator(_free)]
-Address = Annotated[str, Field(max_length=ADDRESS), AfterValidator(_free)]
-Note = Annotated[str, Field(max_length=NOTE), AfterValidator(_free)]
-Reason = Annotated[str, Field(min_length=1, max_length=REASON), AfterValidator(_free)]
+#: free text: bounded only (the service strips control characters when it stores it)
+Title = Annotated[str, Field(min_length=1, max_length=TITLE)]
+Description = Annotated[str, Field(max_length=DESCRIPTION)]
+Address = Annotated[str, Field(max_length=ADDRESS)]
+Note = Annotated[str, Field(max_length=NOTE)]
+Reason = Annotated[str, Field(min_length=1, max_length=REASON)]
+
+
+#: the Open311 fields a report stores or looks up: (limit, free text?)
+OPEN311_FIELDS: dict[str, tuple[int, bool]] = {
+    "service_code": (CODE, False),
+    "description": (DESCRIPTION, True),
+    "address_string": (ADDRESS, True),
+    "address_id": (CODE, False),
+    "api_key": (OPEN311_FIELD, False),
+}
+
+
+def field_problem(name: str, value: str) -> str | None:
+    """What is wrong with Open311 field ``name`` (of :data:`OPEN311_FIELDS`), if anything."""
+    limit, free_text = OPEN311_FIELDS[name]
+    if len(value) > limit:
+        return f"{name} is longer than {limit:,} characters"
+    problem = control_problem(value, free_text=free_text)
+    return f"{name} {problem}" if problem else None
 
 
 def clip(text: str | None, limit: int) -> str | None:

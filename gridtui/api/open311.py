@@ -41,6 +41,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gridtui.api import limits
 from gridtui.data.local import LocalSource
 from gridtui.data.models import Category, Department, Node, Ticket
 from gridtui.data.records import NodeRef
@@ -61,11 +62,11 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-24T00:00:00+00:00"
 FORMATS = ("json", "xml")
 MEDIA_TYPES = ["text/xml", "application/json"]
-MAX_DESCRIPTION = 4000
+MAX_DESCRIPTION = limits.DESCRIPTION
 KEY_SERVICE = "ask the centre for a token: gridtui token create --name APP --role officer"
 MAX_RESULTS = 1000
 WINDOW = timedelta(days=90)
-MAX_BODY = 64 * 1024
+MAX_BODY = limits.MAX_BODY
 MAX_FIELDS = 100
 MAX_ID = 2**63 - 1
 #: the channel of every ticket filed through Open311 (311 apps are citizen apps)
@@ -188,9 +189,27 @@ def _echo(value: str, limit: int = 64) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _code(value: str) -> str:
-    """A service code as sent, without control characters (PostgreSQL refuses NUL)."""
-    return clean_text(value, one_line=True).strip()
+def _code(value: str, name: str = "service_code") -> str:
+    """A service code as sent, stripped.
+
+    Raises:
+        GeoReportError: 400 for a code over :data:`limits.CODE` characters or with
+            control characters (PostgreSQL refuses NUL).
+    """
+    checked(name, value)
+    return value.strip()
+
+
+def checked(name: str, value: str) -> str:
+    """``value`` of field ``name`` when within its limit (:data:`limits.OPEN311_FIELDS`).
+
+    Raises:
+        GeoReportError: 400 saying what is wrong.
+    """
+    problem = limits.field_problem(name, value)
+    if problem:
+        raise GeoReportError(400, problem)
+    return value
 
 
 def _iso(at: datetime | None, tz: tzinfo) -> str | None:
@@ -358,7 +377,10 @@ async def read_form(request: Request) -> dict[str, str]:
     form: dict[str, str] = {}
     for key, value in pairs:
         form.setdefault(key, value)
-    return fields | form
+    fields |= form
+    for name in limits.OPEN311_FIELDS:
+        checked(name, fields.get(name, ""))
+    return fields
 
 
 # -- places: a report's grid -------------------------------------------------------------
@@ -617,13 +639,16 @@ class GeoReport:
             "status_notes": notes,
             "service_name": names.categories.get(r.category),
             "service_code": r.category,
-            "description": (r.description or r.title or None) if public else None,
+            # cut to the intake limit: no stored text makes a public list huge
+            "description": limits.clip(r.description or r.title or None, MAX_DESCRIPTION)
+            if public
+            else None,
             "agency_responsible": names.departments.get(r.department_id),
             "service_notice": None if public else WITHHELD,
             "requested_datetime": _iso(r.opened_at, self.tz),
             "updated_datetime": _iso(r.updated_at, self.tz),
             "expected_datetime": _iso(r.due_at, self.tz),
-            "address": (r.address or None) if public else None,
+            "address": limits.clip(r.address or None, limits.ADDRESS) if public else None,
             "address_id": names.grids.get(r.grid_id),
             "zipcode": None,
             "lat": r.lat if public else None,
@@ -665,9 +690,7 @@ class GeoReport:
             service_name = s.scalar(select(Category.name).where(Category.code == code))
         if service_name is None:
             raise GeoReportError(400, f"unknown service_code {_echo(code)}: see services")
-        description = fields.get("description", "")
-        if len(description) > MAX_DESCRIPTION:
-            raise GeoReportError(400, f"description is over {MAX_DESCRIPTION} characters")
+        description = checked("description", fields.get("description", ""))
         where = parse_location(fields)
         new = NewTicket(
             title=title_of(description, service_name),

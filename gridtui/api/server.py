@@ -23,7 +23,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridtui.api import logs
 from gridtui.api.cursors import BadCursor, decode_cursor, encode_cursor
+from gridtui.api.guards import BodyLimit
 from gridtui.api.limits import (
     Address,
     Code,
@@ -157,6 +158,19 @@ class TicketIn(BaseModel):
     description: Description = ""
     address: Address = ""
     colour: Code | None = None
+
+
+def invalid_message(errors: Sequence[Any]) -> str:
+    """One sentence for pydantic's errors: "note is longer than 2,000 characters; …"."""
+    parts = []
+    for e in errors:
+        field = ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path", "header"))
+        limit = (e.get("ctx") or {}).get("max_length")
+        if e["type"] == "string_too_long" and isinstance(limit, int):
+            parts.append(f"{field or 'request'} is longer than {limit:,} characters")
+        else:
+            parts.append(f"{field or 'request'}: {e['msg']}")
+    return "invalid request: " + "; ".join(parts)
 
 
 def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
@@ -294,6 +308,7 @@ def create_app(
         title="gridtui", version="1", description="网格化服务管理 command-centre API",
         lifespan=lifespan,
     )  # fmt: skip
+    app.add_middleware(BodyLimit)  # 413 for a body over limits.MAX_BODY, Open311's too
     app.state.source = source
     app.state.tokens = TokenCache(source.factory)
     hub = ChangeHub(source)
@@ -313,8 +328,7 @@ def create_app(
             {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
             for e in exc.errors()
         ]
-        names = ", ".join(f["field"] for f in fields)
-        return _error(422, "invalid", f"invalid request: {names}", fields=fields)
+        return _error(422, "invalid", invalid_message(exc.errors()), fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

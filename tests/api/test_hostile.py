@@ -106,7 +106,7 @@ def test_nul_and_controls_in_query_strings_are_422(server, city):
         assert c.get("/api/v1/tickets", params={"q": "路灯"}).status_code == 200
 
 
-def test_nul_in_json_bodies_is_422_and_nothing_is_written(server, city):
+def test_nul_in_json_codes_is_422_and_nothing_is_written(server, city):
     token = create_token(city.factory, "sup", "supervisor", at=NOW)
     ticket = city.queue(QueueQuery(statuses=frozenset({"new"})), Anchor.FIRST, None, 1).rows[0]
     before = city.last_seq()
@@ -114,28 +114,25 @@ def test_nul_in_json_bodies_is_422_and_nothing_is_written(server, city):
     cases = [
         ("/api/v1/tickets", {**ok_ticket, "category": NUL}, "category"),
         ("/api/v1/tickets", {**ok_ticket, "grid": f"G{NUL}"}, "grid"),
-        ("/api/v1/tickets", {**ok_ticket, "title": f"a{NUL}"}, "title"),
-        ("/api/v1/tickets", {**ok_ticket, "description": NUL}, "description"),
         ("/api/v1/reports", {"worker": f"W0001{NUL}"}, "worker"),
-        ("/api/v1/reports", {"worker": "W0001", "note": NUL}, "note"),
         (f"/api/v1/tickets/{ticket.id}/actions", {"action": "dispatch", "target": NUL}, "target"),
         (f"/api/v1/tickets/{ticket.id}/actions", {"action": f"note{NUL}"}, "action"),
-        (f"/api/v1/tickets/{ticket.id}/actions", {"action": "note", "note": NUL}, "note"),
-        (
-            "/api/v1/adjustments",
-            {"subject_kind": "worker", "subject_id": 1, "points": 1, "reason": NUL},
-            "reason",
-        ),
     ]
     with client(server, token) as c:
         for path, body, field in cases:
             r = c.post(path, json=body)
             assert r.status_code == 422, (path, body, r.text)
             assert r.json()["error"]["fields"][0]["field"] == field, r.text
-            assert "NUL" in r.json()["error"]["fields"][0]["message"]
+            assert "control characters" in r.json()["error"]["fields"][0]["message"]
         r = c.post("/api/v1/tickets", json=ok_ticket, headers={"Idempotency-Key": "k" * 101})
         assert r.status_code == 422
     assert city.last_seq() == before
+    # free text is outside text the service cleans: a NUL in a note is dropped, no 500
+    with client(server, token) as c:
+        r = c.post(f"/api/v1/tickets/{ticket.id}/actions", json={"action": "note",
+                                                                  "note": f"a{NUL}b"})  # fmt: skip
+        assert r.status_code == 200, r.text
+    assert any(e.note == "ab" for e in city.ticket(ticket.id, NOW).timeline)
 
 
 def test_an_unknown_action_is_422_naming_the_known_ones(server, city):
