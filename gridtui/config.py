@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         default="Asia/Shanghai", description="The centre's time zone: days, periods, display."
     )
     lang: Literal["zh", "en"] = Field(default="zh", description="Interface language.")
+    public_url: str = Field(
+        default="",
+        description="The API's public base URL (e.g. https://centre.example.org), named "
+        "by Open311 discovery; default: http://HOST:PORT of `gridtui serve`. Never taken "
+        "from a request's Host header.",
+    )
     fixtures: Path = Field(
         default=Path("fixtures"), description="Folder with sla.toml, scoring.toml and the city."
     )

@@ -768,17 +768,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(fmt, 503, "the centre's database is unavailable; try again")
 
 
-def create_open311_app(source: LocalSource, now: Callable[[], datetime]) -> FastAPI:
-    """The GeoReport v2 sub-application (its own error format)."""
+def create_open311_app(
+    source: LocalSource, now: Callable[[], datetime], *, public_url: str
+) -> FastAPI:
+    """The GeoReport v2 sub-application (its own error format); discovery names the
+    endpoint under ``public_url`` (configured, never the request's Host header)."""
     app = FastAPI(title="gridtui Open311 GeoReport v2", openapi_url=None, docs_url=None)
     geo = GeoReport(source, now)
+    endpoint = public_url.rstrip("/") + "/open311/v2"
     _install_error_handlers(app)
 
     @app.get("/discovery.{fmt}")
-    def discovery(request: Request, fmt: str) -> Response:
+    def discovery(fmt: str) -> Response:
         """Where the endpoint is and what it speaks."""
-        here = str(request.url.replace(query=""))
-        return render(checked_format(fmt), geo.discovery(here.rsplit("/", 1)[0]), "discovery")
+        return render(checked_format(fmt), geo.discovery(endpoint), "discovery")
 
     @app.get("/services.{fmt}")
     def services(fmt: str) -> Response:

@@ -22,6 +22,7 @@ import contextlib
 import gc
 import logging
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -52,6 +53,7 @@ from gridtui.api.limits import (
 )
 from gridtui.api.open311 import create_open311_app
 from gridtui.api.stream import ChangeHub
+from gridtui.config import Settings
 from gridtui.data.local import LocalSource
 from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, QueueQuery
 from gridtui.data.service import NewTicket
@@ -66,6 +68,8 @@ from gridtui.data.tokens import TokenCache, TokenInfo
 from gridtui.domain.roles import OFFICER_ACTIONS, SUPERVISOR_ACTIONS
 
 API = "/api/v1"
+#: the base URL Open311 discovery names when none is configured (``gridtui serve``'s)
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8765"
 #: the lifecycle actions a caller may ask for (whether its role may is checked after)
 API_ACTIONS = frozenset(str(a) for a in OFFICER_ACTIONS | SUPERVISOR_ACTIONS)
 #: ids and change numbers are 64-bit in the database: larger numbers are refused (422)
@@ -242,9 +246,12 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     heartbeat: float = 15.0,
     sweep_seconds: float = 0.0,
+    public_url: str | None = None,
 ) -> FastAPI:
     """The API over ``source``; with ``sweep_seconds``, the SLA sweeper runs in the
-    server every that many seconds (``gridtui serve`` does; tests call it by hand)."""
+    server every that many seconds (``gridtui serve`` does; tests call it by hand).
+    ``public_url`` is the base URL Open311 discovery names (default: the settings'
+    ``GRIDTUI_PUBLIC_URL``, else :data:`DEFAULT_PUBLIC_URL`), never a request's Host."""
     logs.install()  # tokens in query strings (Open311's api_key) never reach the log
     # without an injected clock, the source's: real time, or the simulated clock a
     # simulator published in the database
@@ -596,15 +603,28 @@ def create_app(
         return _created(asdict(out), out.replayed)
 
     # GeoReport v2 has its own error format: a sub-application with its own handlers.
-    app.mount("/open311/v2", create_open311_app(source, now))
+    base = public_url or Settings().public_url or DEFAULT_PUBLIC_URL
+    app.mount("/open311/v2", create_open311_app(source, now, public_url=base))
     return app
 
 
 def app_from_settings() -> FastAPI:
     """The API over the database of the settings (``GRIDTUI_DB``): what each worker
     process of ``gridtui serve --workers N`` runs."""
-    from gridtui.config import Settings
-
     settings = Settings()
     sweep = float(os.environ.get("GRIDTUI_SWEEP_SECONDS", SWEEP_SECONDS))
-    return create_app(LocalSource(settings.db, timezone=settings.timezone), sweep_seconds=sweep)
+    return create_app(
+        LocalSource(settings.db, timezone=settings.timezone),
+        sweep_seconds=sweep,
+        public_url=settings.public_url or None,
+    )
+
+
+def public_url_for(host: str, port: int) -> str:
+    """The base URL of a server bound to ``host``:``port`` (a wildcard address: this
+    machine's name), for when no public URL is configured."""
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.gethostname()
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

@@ -147,3 +147,26 @@ def test_an_unknown_action_is_422_naming_the_known_ones(server, city):
         # a known action the role may not do is still 403
         r = c.post(f"/api/v1/tickets/{ticket.id}/actions", json={"action": "note"})
         assert r.status_code == 403
+
+
+def test_open311_discovery_names_the_configured_url_never_the_host_header(serve, city):
+    server = serve(city)
+    with httpx.Client(base_url=server, timeout=10) as c:
+        for fmt in ("json", "xml"):
+            r = c.get(f"/open311/v2/discovery.{fmt}", headers={"Host": "evil.example"})
+            assert r.status_code == 200
+            assert "evil.example" not in r.text
+        doc = c.get("/open311/v2/discovery.json", headers={"Host": "evil.example"}).json()
+        assert doc["endpoints"][0]["url"] == f"{server}/open311/v2"
+    other = serve(city, public_url="https://centre.example.org/")
+    with httpx.Client(base_url=other, timeout=10) as c:
+        doc = c.get("/open311/v2/discovery.json", headers={"Host": "evil.example"}).json()
+    assert doc["endpoints"][0]["url"] == "https://centre.example.org/open311/v2"
+
+
+def test_the_default_public_url_comes_from_the_bind_address():
+    from gridtui.api.server import public_url_for
+
+    assert public_url_for("127.0.0.1", 8765) == "http://127.0.0.1:8765"
+    assert public_url_for("::1", 80) == "http://[::1]:80"
+    assert "0.0.0.0" not in public_url_for("0.0.0.0", 8765)
