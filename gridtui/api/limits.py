@@ -103,6 +103,7 @@ OPEN311_FIELDS: dict[str, tuple[int, bool]] = {
     "address_string": (ADDRESS, True),
     "address_id": (CODE, False),
     "api_key": (OPEN311_FIELD, False),
+    "Idempotency-Key": (IDEMPOTENCY_KEY, False),
 }
 
 

@@ -24,6 +24,7 @@ suffix picks their format. See ``docs/open311.md``.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -42,6 +43,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridtui.api import limits
+from gridtui.data.idempotency import Idempotency
 from gridtui.data.local import LocalSource
 from gridtui.data.models import Category, Department, Node, Ticket
 from gridtui.data.records import NodeRef
@@ -674,8 +676,12 @@ class GeoReport:
             raise GeoReportError(403, f"api_key {_echo(who.name)}: {exc}") from None
         return who
 
-    def create(self, fields: Mapping[str, str]) -> list[dict[str, Any]]:
-        """File the report in ``fields`` as a new ticket (``POST requests``).
+    def create(
+        self, fields: Mapping[str, str], key: str | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """File the report in ``fields`` as a new ticket (``POST requests``); with an
+        idempotency ``key``, at most once per (token, key). Returns the answer and
+        whether it is the first answer to the key replayed.
 
         Raises:
             GeoReportError: 403 for the key (see :meth:`caller`); 400 for an unknown
@@ -704,16 +710,20 @@ class GeoReport:
             lon=where.long,
             source="open311",
         )
+        request = json.dumps(
+            [new.category, new.grid, description, new.address, new.lat, new.lon],
+            ensure_ascii=False,
+        )
+        idem = Idempotency(new.reporter, checked("Idempotency-Key", key), request) if key else None
         try:
-            result = self.source.service.open(new)
-        except (ServiceError, ValueError) as exc:
+            result = self.source.service.open(new, idempotency=idem)
+        except (ServiceError, ValueError) as exc:  # a reused key too
             raise GeoReportError(400, str(exc)) from exc
-        return [
-            {
-                "service_request_id": str(result.ticket_id),
-                "service_notice": _notice(_iso(result.due_at, self.tz)),
-            }
-        ]
+        answer = {
+            "service_request_id": str(result.ticket_id),
+            "service_notice": _notice(_iso(result.due_at, self.tz)),
+        }
+        return [answer], result.replayed
 
 
 def _lookup(s: Session, key: Any, value: Any, wanted: set[Any]) -> dict[Any, Any]:
@@ -803,7 +813,11 @@ def create_open311_app(
         fmt = checked_format(fmt)
         if request.method == "POST":
             fields = await read_form(request)
-            found = await asyncio.to_thread(geo.create, fields)
+            key = request.headers.get("idempotency-key")
+            found, replayed = await asyncio.to_thread(geo.create, fields, key)
+            if replayed:
+                return render(fmt, found, "service_requests", "request",
+                              headers={"Idempotent-Replayed": "true"})  # fmt: skip
         else:
             query = parse_request_query(request.query_params, now(), geo.tz)
             found = await asyncio.to_thread(geo.requests, query)

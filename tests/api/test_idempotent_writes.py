@@ -99,3 +99,25 @@ def test_a_report_repeated_with_its_key_is_filed_once(server, city):
                                        DailyReportRow.day == day)
         )  # fmt: skip
     assert n == 1
+
+
+def test_an_open311_report_repeated_with_its_key_is_filed_once(server, city):
+    from gridtui.data.models import Ticket
+
+    token = create_token(city.factory, "fixmystreet", "officer", at=NOW)
+    form = {"api_key": token, "service_code": "env.noise", "address_string": "望湖社区",
+            "description": "夜间施工"}  # fmt: skip
+    with city.factory() as s:
+        before = s.scalar(select(func.count()).select_from(Ticket))
+    with httpx.Client(base_url=server, timeout=10) as c:
+        url = "/open311/v2/requests.json"
+        first = c.post(url, data=form, headers={"Idempotency-Key": "o-1"})
+        assert first.status_code == 200 and "Idempotent-Replayed" not in first.headers
+        again = c.post(url, data=form, headers={"Idempotency-Key": "o-1"})
+        assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == first.json()
+        other = c.post(url, data={**form, "description": "另一件事"},
+                       headers={"Idempotency-Key": "o-1"})  # fmt: skip
+        assert other.status_code == 400 and "different request" in other.json()[0]["description"]
+    with city.factory() as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == before + 1
