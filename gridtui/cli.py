@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gridtui.config import Settings
+from gridtui.config import Settings, public_url_for
 
 
 class CliError(Exception):
@@ -346,7 +346,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """``gridtui serve``: the local HTTP API under uvicorn."""
     import uvicorn
 
-    from gridtui.api.server import create_app, public_url_for
+    from gridtui.api.server import create_app
 
     public_url = args.public_url or public_url_for(args.host, args.port)
     if args.workers > 1:

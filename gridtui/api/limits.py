@@ -18,7 +18,8 @@ into every pydantic model and query parameter that uses them: one validation pla
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
@@ -114,6 +115,19 @@ def field_problem(name: str, value: str) -> str | None:
         return f"{name} is longer than {limit:,} characters"
     problem = control_problem(value, free_text=free_text)
     return f"{name} {problem}" if problem else None
+
+
+def invalid_message(errors: Sequence[Any]) -> str:
+    """One sentence for pydantic's errors: "note is longer than 2,000 characters; …"."""
+    parts = []
+    for e in errors:
+        field = ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path", "header"))
+        limit = (e.get("ctx") or {}).get("max_length")
+        if e["type"] == "string_too_long" and isinstance(limit, int):
+            parts.append(f"{field or 'request'} is longer than {limit:,} characters")
+        else:
+            parts.append(f"{field or 'request'}: {e['msg']}")
+    return "invalid request: " + "; ".join(parts)
 
 
 def clip(text: str | None, limit: int) -> str | None:

@@ -5,6 +5,10 @@ one); writes are checked against the token's role by the data source (403) and
 audited with ``token:<name>``. Errors are JSON ``{"error": {"code", "message"}}``
 with a stable ``code``; validation errors list the fields.
 
+Every text field has its limit and a body over 64 KiB is 413 (one table for this API
+and Open311: :mod:`gridtui.api.limits`, :mod:`gridtui.api.guards`); cursors are
+strictly parsed (:mod:`gridtui.api.cursors`).
+
 Writes (``POST``) take an ``Idempotency-Key`` header: the key is stored with the
 write in one transaction, and a request repeating a key gets the first answer back
 (header ``Idempotent-Replayed: true``) instead of a second write, so a client may
@@ -22,9 +26,8 @@ import contextlib
 import gc
 import logging
 import os
-import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -50,10 +53,11 @@ from gridtui.api.limits import (
     Reason,
     Search,
     Title,
+    invalid_message,
 )
 from gridtui.api.open311 import create_open311_app
 from gridtui.api.stream import ChangeHub
-from gridtui.config import Settings
+from gridtui.config import DEFAULT_PUBLIC_URL, Settings
 from gridtui.data.local import LocalSource
 from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, QueueQuery
 from gridtui.data.service import NewTicket
@@ -68,8 +72,6 @@ from gridtui.data.tokens import TokenCache, TokenInfo
 from gridtui.domain.roles import OFFICER_ACTIONS, SUPERVISOR_ACTIONS
 
 API = "/api/v1"
-#: the base URL Open311 discovery names when none is configured (``gridtui serve``'s)
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8765"
 #: the lifecycle actions a caller may ask for (whether its role may is checked after)
 API_ACTIONS = frozenset(str(a) for a in OFFICER_ACTIONS | SUPERVISOR_ACTIONS)
 #: ids and change numbers are 64-bit in the database: larger numbers are refused (422)
@@ -162,19 +164,6 @@ class TicketIn(BaseModel):
     description: Description = ""
     address: Address = ""
     colour: Code | None = None
-
-
-def invalid_message(errors: Sequence[Any]) -> str:
-    """One sentence for pydantic's errors: "note is longer than 2,000 characters; …"."""
-    parts = []
-    for e in errors:
-        field = ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path", "header"))
-        limit = (e.get("ctx") or {}).get("max_length")
-        if e["type"] == "string_too_long" and isinstance(limit, int):
-            parts.append(f"{field or 'request'} is longer than {limit:,} characters")
-        else:
-            parts.append(f"{field or 'request'}: {e['msg']}")
-    return "invalid request: " + "; ".join(parts)
 
 
 def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
@@ -618,13 +607,3 @@ def app_from_settings() -> FastAPI:
         sweep_seconds=sweep,
         public_url=settings.public_url or None,
     )
-
-
-def public_url_for(host: str, port: int) -> str:
-    """The base URL of a server bound to ``host``:``port`` (a wildcard address: this
-    machine's name), for when no public URL is configured."""
-    if host in ("", "0.0.0.0", "::"):
-        host = socket.gethostname()
-    elif ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"

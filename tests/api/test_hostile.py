@@ -165,7 +165,7 @@ def test_open311_discovery_names_the_configured_url_never_the_host_header(serve,
 
 
 def test_the_default_public_url_comes_from_the_bind_address():
-    from gridtui.api.server import public_url_for
+    from gridtui.config import public_url_for
 
     assert public_url_for("127.0.0.1", 8765) == "http://127.0.0.1:8765"
     assert public_url_for("::1", 80) == "http://[::1]:80"
