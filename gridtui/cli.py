@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gridtui.config import Settings
+from gridtui.config import Settings, public_url_for
 
 
 class CliError(Exception):
@@ -348,12 +348,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from gridtui.api.server import create_app
 
+    public_url = args.public_url or public_url_for(args.host, args.port)
     if args.workers > 1:
         # Several processes on one port; each has its own change-table reader and sees
         # the others' writes within a tenth of a second. Uvicorn needs an import path.
         factory = _factory(args.db_url, migrate=False)  # a clear error without a schema
         os.environ["GRIDTUI_DB"] = args.db_url
         os.environ["GRIDTUI_SWEEP_SECONDS"] = str(args.sweep)
+        os.environ["GRIDTUI_PUBLIC_URL"] = public_url
         watchers = _serve_watchers(args, factory)  # one of each, here in the parent
         try:
             uvicorn.run("gridtui.api.server:app_from_settings", factory=True, host=args.host,
@@ -364,7 +366,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 watcher.close()
         return 0
     source = _source(args)
-    app = create_app(source, sweep_seconds=args.sweep)
+    app = create_app(source, sweep_seconds=args.sweep, public_url=public_url)
     watchers = _serve_watchers(args, source.factory, source)
 
     class Server(uvicorn.Server):
@@ -688,6 +690,11 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
     srv.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     srv.add_argument("--port", type=int, default=8765)
+    srv.add_argument(
+        "--public-url", default=settings.public_url or None, metavar="URL",
+        help="the API's public base URL, named by Open311 discovery (env GRIDTUI_PUBLIC_URL; "
+        "default http://HOST:PORT)",
+    )  # fmt: skip
     srv.add_argument(
         "--workers", type=int, default=1,
         help="worker processes (default 1; more use more cores: each takes a share of the "

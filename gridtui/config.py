@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///var/gridtui.sqlite"
+#: the base URL Open311 discovery names when none is configured (``gridtui serve``'s)
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8765"
 
 
 class Settings(BaseSettings):
@@ -24,6 +27,22 @@ class Settings(BaseSettings):
         default="Asia/Shanghai", description="The centre's time zone: days, periods, display."
     )
     lang: Literal["zh", "en"] = Field(default="zh", description="Interface language.")
+    public_url: str = Field(
+        default="",
+        description="The API's public base URL (e.g. https://centre.example.org), named "
+        "by Open311 discovery; default: http://HOST:PORT of `gridtui serve`. Never taken "
+        "from a request's Host header.",
+    )
     fixtures: Path = Field(
         default=Path("fixtures"), description="Folder with sla.toml, scoring.toml and the city."
     )
+
+
+def public_url_for(host: str, port: int) -> str:
+    """The base URL of a server bound to ``host``:``port`` (a wildcard address: this
+    machine's name), for when no public URL is configured."""
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.gethostname()
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

@@ -24,6 +24,7 @@ suffix picks their format. See ``docs/open311.md``.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -41,6 +42,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gridtui.api import limits
+from gridtui.data.idempotency import Idempotency
 from gridtui.data.local import LocalSource
 from gridtui.data.models import Category, Department, Node, Ticket
 from gridtui.data.records import NodeRef
@@ -61,11 +64,11 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-24T00:00:00+00:00"
 FORMATS = ("json", "xml")
 MEDIA_TYPES = ["text/xml", "application/json"]
-MAX_DESCRIPTION = 4000
+MAX_DESCRIPTION = limits.DESCRIPTION
 KEY_SERVICE = "ask the centre for a token: gridtui token create --name APP --role officer"
 MAX_RESULTS = 1000
 WINDOW = timedelta(days=90)
-MAX_BODY = 64 * 1024
+MAX_BODY = limits.MAX_BODY
 MAX_FIELDS = 100
 MAX_ID = 2**63 - 1
 #: the channel of every ticket filed through Open311 (311 apps are citizen apps)
@@ -188,9 +191,27 @@ def _echo(value: str, limit: int = 64) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _code(value: str) -> str:
-    """A service code as sent, without control characters (PostgreSQL refuses NUL)."""
-    return clean_text(value, one_line=True).strip()
+def _code(value: str, name: str = "service_code") -> str:
+    """A service code as sent, stripped.
+
+    Raises:
+        GeoReportError: 400 for a code over :data:`limits.CODE` characters or with
+            control characters (PostgreSQL refuses NUL).
+    """
+    checked(name, value)
+    return value.strip()
+
+
+def checked(name: str, value: str) -> str:
+    """``value`` of field ``name`` when within its limit (:data:`limits.OPEN311_FIELDS`).
+
+    Raises:
+        GeoReportError: 400 saying what is wrong.
+    """
+    problem = limits.field_problem(name, value)
+    if problem:
+        raise GeoReportError(400, problem)
+    return value
 
 
 def _iso(at: datetime | None, tz: tzinfo) -> str | None:
@@ -358,7 +379,10 @@ async def read_form(request: Request) -> dict[str, str]:
     form: dict[str, str] = {}
     for key, value in pairs:
         form.setdefault(key, value)
-    return fields | form
+    fields |= form
+    for name in limits.OPEN311_FIELDS:
+        checked(name, fields.get(name, ""))
+    return fields
 
 
 # -- places: a report's grid -------------------------------------------------------------
@@ -617,13 +641,16 @@ class GeoReport:
             "status_notes": notes,
             "service_name": names.categories.get(r.category),
             "service_code": r.category,
-            "description": (r.description or r.title or None) if public else None,
+            # cut to the intake limit: no stored text makes a public list huge
+            "description": limits.clip(r.description or r.title or None, MAX_DESCRIPTION)
+            if public
+            else None,
             "agency_responsible": names.departments.get(r.department_id),
             "service_notice": None if public else WITHHELD,
             "requested_datetime": _iso(r.opened_at, self.tz),
             "updated_datetime": _iso(r.updated_at, self.tz),
             "expected_datetime": _iso(r.due_at, self.tz),
-            "address": (r.address or None) if public else None,
+            "address": limits.clip(r.address or None, limits.ADDRESS) if public else None,
             "address_id": names.grids.get(r.grid_id),
             "zipcode": None,
             "lat": r.lat if public else None,
@@ -649,8 +676,12 @@ class GeoReport:
             raise GeoReportError(403, f"api_key {_echo(who.name)}: {exc}") from None
         return who
 
-    def create(self, fields: Mapping[str, str]) -> list[dict[str, Any]]:
-        """File the report in ``fields`` as a new ticket (``POST requests``).
+    def create(
+        self, fields: Mapping[str, str], key: str | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """File the report in ``fields`` as a new ticket (``POST requests``); with an
+        idempotency ``key``, at most once per (token, key). Returns the answer and
+        whether it is the first answer to the key replayed.
 
         Raises:
             GeoReportError: 403 for the key (see :meth:`caller`); 400 for an unknown
@@ -665,9 +696,7 @@ class GeoReport:
             service_name = s.scalar(select(Category.name).where(Category.code == code))
         if service_name is None:
             raise GeoReportError(400, f"unknown service_code {_echo(code)}: see services")
-        description = fields.get("description", "")
-        if len(description) > MAX_DESCRIPTION:
-            raise GeoReportError(400, f"description is over {MAX_DESCRIPTION} characters")
+        description = checked("description", fields.get("description", ""))
         where = parse_location(fields)
         new = NewTicket(
             title=title_of(description, service_name),
@@ -681,16 +710,20 @@ class GeoReport:
             lon=where.long,
             source="open311",
         )
+        request = json.dumps(
+            [new.category, new.grid, description, new.address, new.lat, new.lon],
+            ensure_ascii=False,
+        )
+        idem = Idempotency(new.reporter, checked("Idempotency-Key", key), request) if key else None
         try:
-            result = self.source.service.open(new)
-        except (ServiceError, ValueError) as exc:
+            result = self.source.service.open(new, idempotency=idem)
+        except (ServiceError, ValueError) as exc:  # a reused key too
             raise GeoReportError(400, str(exc)) from exc
-        return [
-            {
-                "service_request_id": str(result.ticket_id),
-                "service_notice": _notice(_iso(result.due_at, self.tz)),
-            }
-        ]
+        answer = {
+            "service_request_id": str(result.ticket_id),
+            "service_notice": _notice(_iso(result.due_at, self.tz)),
+        }
+        return [answer], result.replayed
 
 
 def _lookup(s: Session, key: Any, value: Any, wanted: set[Any]) -> dict[Any, Any]:
@@ -745,17 +778,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(fmt, 503, "the centre's database is unavailable; try again")
 
 
-def create_open311_app(source: LocalSource, now: Callable[[], datetime]) -> FastAPI:
-    """The GeoReport v2 sub-application (its own error format)."""
+def create_open311_app(
+    source: LocalSource, now: Callable[[], datetime], *, public_url: str
+) -> FastAPI:
+    """The GeoReport v2 sub-application (its own error format); discovery names the
+    endpoint under ``public_url`` (configured, never the request's Host header)."""
     app = FastAPI(title="gridtui Open311 GeoReport v2", openapi_url=None, docs_url=None)
     geo = GeoReport(source, now)
+    endpoint = public_url.rstrip("/") + "/open311/v2"
     _install_error_handlers(app)
 
     @app.get("/discovery.{fmt}")
-    def discovery(request: Request, fmt: str) -> Response:
+    def discovery(fmt: str) -> Response:
         """Where the endpoint is and what it speaks."""
-        here = str(request.url.replace(query=""))
-        return render(checked_format(fmt), geo.discovery(here.rsplit("/", 1)[0]), "discovery")
+        return render(checked_format(fmt), geo.discovery(endpoint), "discovery")
 
     @app.get("/services.{fmt}")
     def services(fmt: str) -> Response:
@@ -777,7 +813,11 @@ def create_open311_app(source: LocalSource, now: Callable[[], datetime]) -> Fast
         fmt = checked_format(fmt)
         if request.method == "POST":
             fields = await read_form(request)
-            found = await asyncio.to_thread(geo.create, fields)
+            key = request.headers.get("idempotency-key")
+            found, replayed = await asyncio.to_thread(geo.create, fields, key)
+            if replayed:
+                return render(fmt, found, "service_requests", "request",
+                              headers={"Idempotent-Replayed": "true"})  # fmt: skip
         else:
             query = parse_request_query(request.query_params, now(), geo.tz)
             found = await asyncio.to_thread(geo.requests, query)

@@ -5,6 +5,10 @@ one); writes are checked against the token's role by the data source (403) and
 audited with ``token:<name>``. Errors are JSON ``{"error": {"code", "message"}}``
 with a stable ``code``; validation errors list the fields.
 
+Every text field has its limit and a body over 64 KiB is 413 (one table for this API
+and Open311: :mod:`gridtui.api.limits`, :mod:`gridtui.api.guards`); cursors are
+strictly parsed (:mod:`gridtui.api.cursors`).
+
 Writes (``POST``) take an ``Idempotency-Key`` header: the key is stored with the
 write in one transaction, and a request repeating a key gets the first answer back
 (header ``Idempotent-Replayed: true``) instead of a second write, so a client may
@@ -18,10 +22,8 @@ GeoReport v2 is mounted at ``/open311/v2`` (:mod:`gridtui.api.open311`).
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import gc
-import json
 import logging
 import os
 import sys
@@ -35,13 +37,29 @@ from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridtui.api import logs
+from gridtui.api.cursors import BadCursor, decode_cursor, encode_cursor
+from gridtui.api.guards import BodyLimit
+from gridtui.api.limits import (
+    Address,
+    Code,
+    CursorText,
+    Description,
+    KeyText,
+    Note,
+    Reason,
+    Search,
+    Title,
+    invalid_message,
+)
 from gridtui.api.open311 import create_open311_app
 from gridtui.api.stream import ChangeHub
+from gridtui.config import DEFAULT_PUBLIC_URL, Settings
 from gridtui.data.local import LocalSource
-from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, Cursor, QueueQuery
+from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, QueueQuery
 from gridtui.data.service import NewTicket
 from gridtui.data.source import (
     ActionRefused,
@@ -51,8 +69,11 @@ from gridtui.data.source import (
     StaleData,
 )
 from gridtui.data.tokens import TokenCache, TokenInfo
+from gridtui.domain.roles import OFFICER_ACTIONS, SUPERVISOR_ACTIONS
 
 API = "/api/v1"
+#: the lifecycle actions a caller may ask for (whether its role may is checked after)
+API_ACTIONS = frozenset(str(a) for a in OFFICER_ACTIONS | SUPERVISOR_ACTIONS)
 #: ids and change numbers are 64-bit in the database: larger numbers are refused (422)
 MAX_ID = 2**63 - 1
 #: how far from the server's clock an ``at`` may be (a year back, for last year's scores)
@@ -85,36 +106,12 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     )
 
 
-def encode_cursor(cursor: Cursor | None) -> str | None:
-    """An opaque, URL-safe form of a queue cursor."""
-    if cursor is None:
-        return None
-    values = [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in cursor.key]
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def decode_cursor(text: str) -> Cursor:
-    """The cursor from :func:`encode_cursor`.
-
-    Raises:
-        ApiError: not a cursor this server made.
-    """
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        values = tuple(datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in raw)
-        if not values or not isinstance(values[0], int):
-            raise ValueError(text)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ApiError(400, "bad_cursor", f"cursor {text!r} is not one this server gave") from exc
-    return Cursor(values)
-
-
 class ActionIn(BaseModel):
     """A lifecycle action on a ticket."""
 
-    action: str = Field(description="dispatch, accept, arrive, resolve, … (see the lifecycle)")
-    note: str = ""
-    target: str | None = None
+    action: Code = Field(description="dispatch, accept, arrive, resolve, … (see the lifecycle)")
+    note: Note = ""
+    target: Code | None = None
     expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
@@ -124,16 +121,16 @@ class AdjustmentIn(BaseModel):
     subject_kind: Literal["worker", "department"]
     subject_id: int = Field(ge=1, le=MAX_ID)
     points: float = Field(ge=-1000, le=1000)
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
     ticket_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ReportIn(BaseModel):
     """A worker's daily report (日报告); ``events`` 0 is the zero report (零报告)."""
 
-    worker: str = Field(description="the worker's code", min_length=1, max_length=32)
+    worker: Code = Field(description="the worker's code", min_length=1)
     events: int = Field(default=0, ge=0, le=10_000)
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
 
 
 class ClockIn(BaseModel):
@@ -160,13 +157,13 @@ class ClockOut(BaseModel):
 class TicketIn(BaseModel):
     """A new ticket (intake)."""
 
-    title: str = Field(min_length=1, max_length=200)
-    category: str
-    channel: str
-    grid: str = Field(description="the grid's node code")
-    description: str = ""
-    address: str = ""
-    colour: str | None = None
+    title: Title
+    category: Code
+    channel: Code
+    grid: Code = Field(description="the grid's node code")
+    description: Description = ""
+    address: Address = ""
+    colour: Code | None = None
 
 
 def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
@@ -189,8 +186,7 @@ NodeId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 TicketId = Annotated[int, Path(ge=1, le=MAX_ID)]
 At = Annotated[datetime | None, Query(description="now for this answer (default: server clock)")]
 IdemKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=100, description="retry-safe writes"),
+    KeyText | None, Header(alias="Idempotency-Key", description="retry-safe writes")
 ]
 
 
@@ -199,16 +195,26 @@ def _replayed(response: Response, replayed: bool) -> None:
         response.headers["Idempotent-Replayed"] = "true"
 
 
+def _created(body: dict[str, Any], replayed: bool) -> Any:
+    """The answer of a write that creates something (201): a replayed one is 200 with
+    ``Idempotent-Replayed: true`` and the first answer's body."""
+    if replayed:
+        return JSONResponse(
+            to_jsonable_python(body), status_code=200, headers={"Idempotent-Replayed": "true"}
+        )
+    return body
+
+
 def queue_filters(
     sort: Literal["deadline", "colour", "age"] = "deadline",
-    status: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI reads the default)
-    colour: Annotated[list[str], Query()] = [],  # noqa: B006
-    channel: Annotated[list[str], Query()] = [],  # noqa: B006
-    category: Annotated[list[str], Query()] = [],  # noqa: B006
+    status: Annotated[list[Code], Query()] = [],  # noqa: B006 (FastAPI reads the default)
+    colour: Annotated[list[Code], Query()] = [],  # noqa: B006
+    channel: Annotated[list[Code], Query()] = [],  # noqa: B006
+    category: Annotated[list[Code], Query()] = [],  # noqa: B006
     department: NodeId = None,
     node: NodeId = None,
     worker: NodeId = None,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[Search, Query()] = "",
     level: Annotated[list[Literal["grid", "community", "street", "district"]], Query()] = [],  # noqa: B006
     desc: bool = False,
 ) -> QueueQuery:
@@ -230,9 +236,12 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     heartbeat: float = 15.0,
     sweep_seconds: float = 0.0,
+    public_url: str | None = None,
 ) -> FastAPI:
     """The API over ``source``; with ``sweep_seconds``, the SLA sweeper runs in the
-    server every that many seconds (``gridtui serve`` does; tests call it by hand)."""
+    server every that many seconds (``gridtui serve`` does; tests call it by hand).
+    ``public_url`` is the base URL Open311 discovery names (default: the settings'
+    ``GRIDTUI_PUBLIC_URL``, else :data:`DEFAULT_PUBLIC_URL`), never a request's Host."""
     logs.install()  # tokens in query strings (Open311's api_key) never reach the log
     # without an injected clock, the source's: real time, or the simulated clock a
     # simulator published in the database
@@ -296,6 +305,7 @@ def create_app(
         title="gridtui", version="1", description="网格化服务管理 command-centre API",
         lifespan=lifespan,
     )  # fmt: skip
+    app.add_middleware(BodyLimit)  # 413 for a body over limits.MAX_BODY, Open311's too
     app.state.source = source
     app.state.tokens = TokenCache(source.factory)
     hub = ChangeHub(source)
@@ -315,8 +325,7 @@ def create_app(
             {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
             for e in exc.errors()
         ]
-        names = ", ".join(f["field"] for f in fields)
-        return _error(422, "invalid", f"invalid request: {names}", fields=fields)
+        return _error(422, "invalid", invalid_message(exc.errors()), fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -431,13 +440,15 @@ def create_app(
         return asdict(source.scorecards(period, now(at), limit))
 
     @app.post(f"{API}/adjustments", status_code=201)
-    def adjust(body: AdjustmentIn, who: Caller) -> dict[str, Any]:
-        """A spot-check point adjustment (supervisors; audited with the token's name)."""
-        source.adjust(
+    def adjust(body: AdjustmentIn, who: Caller, key: IdemKey = None) -> Any:
+        """A spot-check point adjustment (supervisors; audited with the token's name;
+        retry-safe with a key). A ``ticket_id`` must name a ticket (422 otherwise)."""
+        replayed = source.adjust(
             body.subject_kind, body.subject_id, body.points, body.reason,
             role=who.role, actor=f"token:{who.name}", ticket_id=body.ticket_id,
+            idempotency_key=key,
         )  # fmt: skip
-        return {"ok": True}
+        return _created({"ok": True, "replayed": replayed}, replayed)
 
     @app.get(f"{API}/reports")
     def reports(who: Caller, day: date | None = None, at: At = None) -> dict[str, Any]:
@@ -445,10 +456,14 @@ def create_app(
         return asdict(source.daily_reports(now(at), day))
 
     @app.post(f"{API}/reports", status_code=201)
-    def file_report(body: ReportIn, who: Caller) -> dict[str, Any]:
-        """File a worker's daily report for today (零报告 with ``events`` 0)."""
-        return asdict(source.file_report(body.worker, body.events, body.note,
-                                         role=who.role, at=now()))  # fmt: skip
+    def file_report(body: ReportIn, who: Caller, key: IdemKey = None) -> Any:
+        """File a worker's daily report for today (零报告 with ``events`` 0; retry-safe
+        with a key: a retry gets the filed report back, not "already reported")."""
+        row = source.file_report(
+            body.worker, body.events, body.note, role=who.role, at=now(),
+            actor=f"token:{who.name}", idempotency_key=key,
+        )  # fmt: skip
+        return _created(asdict(row), row.replayed)
 
     @app.get(f"{API}/reports/missing")
     def missing_reports(who: Caller, at: At = None) -> dict[str, Any]:
@@ -496,8 +511,8 @@ def create_app(
     def tickets(
         who: Caller,
         query: Filters,
-        after: str | None = None,
-        before: str | None = None,
+        after: CursorText | None = None,
+        before: CursorText | None = None,
         last: bool = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         count_cap: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
@@ -509,10 +524,15 @@ def create_app(
         cap), read in the same snapshot as the page."""
         if after and before:
             raise ApiError(400, "bad_request", "give either after or before, not both")
-        if after:
-            anchor, cursor = Anchor.AFTER, decode_cursor(after)
-        elif before:
-            anchor, cursor = Anchor.BEFORE, decode_cursor(before)
+        if after or before:
+            anchor = Anchor.AFTER if after else Anchor.BEFORE
+            text = after or before or ""
+            try:
+                cursor = decode_cursor(text, query)
+            except BadCursor as exc:
+                raise ApiError(
+                    400, "bad_cursor", f"cursor {text[:40]!r} is not one this server gave: {exc}"
+                ) from None
         else:
             anchor, cursor = (Anchor.LAST if last else Anchor.FIRST), None
         page = source.queue(query, anchor, cursor, limit, count_cap)
@@ -551,6 +571,11 @@ def create_app(
     ) -> dict[str, Any]:
         """Apply a lifecycle action: dispatch (assignment), note, escalate (吹哨), …
         (role-checked, audited with the token's name, retry-safe with a key)."""
+        if body.action not in API_ACTIONS:
+            raise ApiError(
+                422, "invalid",
+                f"unknown action {body.action!r}: use one of {', '.join(sorted(API_ACTIONS))}",
+            )  # fmt: skip
         out = source.act(
             ticket_id, body.action, role=who.role, actor=f"token:{who.name}",
             note=body.note, target=body.target, expected_version=body.expected_version,
@@ -570,22 +595,21 @@ def create_app(
             ),
             role=who.role, idempotency_key=key,
         )  # fmt: skip
-        if out.replayed:
-            return JSONResponse(
-                asdict(out), status_code=200, headers={"Idempotent-Replayed": "true"}
-            )
-        return asdict(out)
+        return _created(asdict(out), out.replayed)
 
     # GeoReport v2 has its own error format: a sub-application with its own handlers.
-    app.mount("/open311/v2", create_open311_app(source, now))
+    base = public_url or Settings().public_url or DEFAULT_PUBLIC_URL
+    app.mount("/open311/v2", create_open311_app(source, now, public_url=base))
     return app
 
 
 def app_from_settings() -> FastAPI:
     """The API over the database of the settings (``GRIDTUI_DB``): what each worker
     process of ``gridtui serve --workers N`` runs."""
-    from gridtui.config import Settings
-
     settings = Settings()
     sweep = float(os.environ.get("GRIDTUI_SWEEP_SECONDS", SWEEP_SECONDS))
-    return create_app(LocalSource(settings.db, timezone=settings.timezone), sweep_seconds=sweep)
+    return create_app(
+        LocalSource(settings.db, timezone=settings.timezone),
+        sweep_seconds=sweep,
+        public_url=settings.public_url or None,
+    )

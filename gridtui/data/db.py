@@ -7,6 +7,7 @@ is owned by Alembic: :func:`upgrade` brings any database to the newest revision.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: the mode of a new SQLite database file (owner read and write only)
+PRIVATE = 0o600
 
 
 class StorageError(RuntimeError):
@@ -30,13 +33,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with gridtui's connection settings.
 
     SQLite files get their folder created, WAL journal, ``foreign_keys=ON``, a 10 s
-    busy timeout, a 32 MB page cache and a memory map on every connection.
+    busy timeout, a 32 MB page cache and a memory map on every connection. A new
+    database file is created readable by its owner only (0600: it holds residents'
+    names and addresses); SQLite gives its ``-wal``, ``-shm`` and ``-journal`` files
+    the main file's permissions.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        if db and db != ":memory:" and not db.startswith("file:"):
+            create_private(Path(db))
         kwargs.setdefault("connect_args", {"timeout": 10})
         engine = create_engine(url, **kwargs)
 
@@ -57,6 +63,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` (and a missing folder, 0700) empty with mode 0600 unless it
+    exists; an existing file keeps the permissions its owner gave it."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os.chmod(path, PRIVATE)  # whatever the umask took away, nothing more is granted
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

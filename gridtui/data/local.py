@@ -31,6 +31,7 @@ from gridtui.data.boards import by_levels
 from gridtui.data.changefeed import ChangeRecord, changes_since, record_change
 from gridtui.data.changefeed import last_seq as feed_last_seq
 from gridtui.data.db import make_engine, session_factory
+from gridtui.data.idempotency import Idempotency
 from gridtui.data.models import (
     Category,
     ConfigDoc,
@@ -71,7 +72,6 @@ from gridtui.data.report_sweep import sweep_missing_reports
 from gridtui.data.scorecards import scorecards as build_scorecards
 from gridtui.data.service import (
     ActResult,
-    Idempotency,
     NewTicket,
     ServiceError,
     StaleTicket,
@@ -519,10 +519,19 @@ class LocalSource:
         return self._write(run)
 
     def file_report(
-        self, worker_code: str, events: int, note: str, *, role: str, at: datetime
+        self,
+        worker_code: str,
+        events: int,
+        note: str,
+        *,
+        role: str,
+        at: datetime,
+        actor: str = "",
+        idempotency_key: str | None = None,
     ) -> ReportRow:
         """File ``worker_code``'s daily report for the day of ``at`` (零报告 when
-        ``events`` is 0).
+        ``events`` is 0); with ``idempotency_key``, at most once per (``actor``, key):
+        a retry gets the filed report back (``replayed``).
 
         Raises:
             NotPermitted: ``role`` may not file reports.
@@ -536,8 +545,14 @@ class LocalSource:
                 if worker is None:
                     raise ServiceError(f"no worker {worker_code!r}")
                 worker_id, name = worker.id, Named(worker.code, worker.name)
-            r = self.service.file_report(worker_id, events=events, note=note, at=at)
-            return ReportRow(worker_id, name, r.day, r.at, r.kind.value, r.events, r.note)
+            request = _canonical("report", worker_code, events, note)
+            r = self.service.file_report(
+                worker_id, events=events, note=note, at=at,
+                idempotency=_idempotency(actor, idempotency_key, request),
+            )  # fmt: skip
+            return ReportRow(
+                worker_id, name, r.day, r.at, r.kind, r.events, r.note, replayed=r.replayed
+            )
 
         return self._write(run)
 
@@ -588,16 +603,25 @@ class LocalSource:
         role: str,
         actor: str,
         ticket_id: int | None = None,
-    ) -> None:
-        """See :meth:`DataSource.adjust`."""
+        idempotency_key: str | None = None,
+    ) -> bool:
+        """See :meth:`DataSource.adjust`; with ``idempotency_key``, at most once per
+        (``actor``, key).
 
-        def run() -> None:
+        Returns:
+            True when an earlier request with the key did it (nothing new written).
+        """
+        request = _canonical("adjust", subject_kind, subject_id, points, reason, ticket_id)
+
+        def run() -> bool:
             check(role, ADJUST_POINTS)
-            self.service.adjust(
-                subject_kind, subject_id, points, reason, actor, ticket_id=ticket_id
-            )
+            r = self.service.adjust(
+                subject_kind, subject_id, points, reason, actor, ticket_id=ticket_id,
+                idempotency=_idempotency(actor, idempotency_key, request),
+            )  # fmt: skip
+            return r.replayed
 
-        self._write(run)
+        return self._write(run)
 
     # -- wake-ups and refused rules -----------------------------------------------------------
 

@@ -436,6 +436,8 @@ class ReportRow:
     kind: str
     events: int
     note: str
+    #: an earlier request with the same idempotency key filed it; nothing new happened
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,21 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data import ledger
 from gridtui.data.changefeed import record_change
+from gridtui.data.idempotency import (
+    AdjustResult,
+    Idempotency,
+    ReportResult,
+    run_once,
+)
 from gridtui.data.models import (
     Category,
     ConfigDoc,
     DailyReportRow,
     Department,
-    IdempotencyKey,
     Node,
     Ticket,
     TicketEvent,
@@ -82,10 +86,6 @@ class ServiceError(ValueError):
 
 class TicketNotFound(ServiceError):
     """No ticket with that id."""
-
-
-class KeyReused(ServiceError):
-    """An idempotency key came back with a different request."""
 
 
 class StaleTicket(ServiceError):
@@ -145,21 +145,6 @@ class ActResult:
             int(str(data["version"])), when("due_at"), when("next_deadline"),
             bool(data.get("recoloured")), replayed=True,
         )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Idempotency:
-    """A write's idempotency key: ``scope`` is who sent it (a token), ``request`` the
-    request's canonical text (the same key with another request is refused)."""
-
-    scope: str
-    key: str
-    request: str
-
-    @property
-    def request_hash(self) -> str:
-        """SHA-256 of the request text."""
-        return hashlib.sha256(self.request.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,32 +404,8 @@ class TicketService:
         return self._once(idempotency, work)
 
     def _once(self, idem: Idempotency | None, work: Callable[[Session], ActResult]) -> ActResult:
-        """Run ``work`` in one transaction; with a key, at most once: the key is stored
-        with the write, and a key seen before answers with the stored result."""
-        if idem is None:
-            with self.factory.begin() as session:
-                return work(session)
-        try:
-            with self.factory.begin() as session:
-                prior = _replay(session, idem)
-                if prior is not None:
-                    return prior
-                result = work(session)
-                session.add(
-                    IdempotencyKey(
-                        scope=idem.scope[:100], key=idem.key[:100],
-                        request_hash=idem.request_hash, result=result.to_json(),
-                        at=self.clock(),
-                    )
-                )  # fmt: skip
-                return result
-        except IntegrityError:
-            # the same key raced in from another request and won: answer with its result
-            with self.factory() as session:
-                prior = _replay(session, idem)
-            if prior is None:
-                raise
-            return prior
+        """Run ``work`` in one transaction, at most once per key (:func:`run_once`)."""
+        return run_once(self.factory, idem, work, ActResult, self.clock)
 
     def _lock(self, session: Session, ticket_id: int) -> Ticket:
         ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
@@ -782,22 +743,29 @@ class TicketService:
         *,
         at: datetime | None = None,
         ticket_id: int | None = None,
-    ) -> None:
-        """A manual spot-check addition or deduction, with its reason and author.
+        idempotency: Idempotency | None = None,
+    ) -> AdjustResult:
+        """A manual spot-check addition or deduction, with its reason and author; with
+        ``idempotency``, at most once per key (a key seen before returns the first
+        result, ``replayed``).
 
         Raises:
             ScoringError: the rules refuse it (bounds, empty reason or author …).
-            ServiceError: no such worker or department.
+            ServiceError: no such worker, department or ticket.
+            KeyReused: the key came with a different request before.
         """
         at = _aware(at or self.clock())
         kind = SubjectKind(subject_kind)
-        with self.factory.begin() as session:
+
+        def work(session: Session) -> AdjustResult:
             _, engine = self.rules(session)
             if engine is None:
                 raise ServiceError("no scoring.toml loaded")
             model = Worker if kind is SubjectKind.WORKER else Department
             if session.get(model, subject_id) is None:
                 raise ServiceError(f"no {kind.value} {subject_id}")
+            if ticket_id is not None and session.get(Ticket, ticket_id) is None:
+                raise ServiceError(f"no ticket {ticket_id} to adjust points for")
             entry = engine.adjust(
                 kind, subject_id, points, clean_text(reason), clean_text(author, one_line=True),
                 at, ticket_id,
@@ -811,22 +779,35 @@ class TicketService:
                 entity_id=subject_id,
                 data={"subject": kind.value, "points": entry.points},
             )
+            return AdjustResult(kind.value, subject_id, entry.points)
+
+        return run_once(self.factory, idempotency, work, AdjustResult, self.clock)
 
     def file_report(
-        self, worker_id: int, *, events: int = 0, note: str = "", at: datetime | None = None
-    ) -> DailyReport:
-        """File a worker's daily report (日报告; 零报告 when ``events`` is 0).
+        self,
+        worker_id: int,
+        *,
+        events: int = 0,
+        note: str = "",
+        at: datetime | None = None,
+        idempotency: Idempotency | None = None,
+    ) -> ReportResult:
+        """File a worker's daily report (日报告; 零报告 when ``events`` is 0); with
+        ``idempotency``, at most once per key (a key seen before returns the first
+        result, ``replayed``, instead of "already reported").
 
         Raises:
             ReportError: the reporting rules refuse it (one per day, not in the future …).
             ServiceError: no such worker.
+            KeyReused: the key came with a different request before.
         """
         at = _aware(at or self.clock())
         kind = ReportKind.EVENTS if events else ReportKind.ALL_SAFE
         report = DailyReport(
             worker_id, report_day(at, self.timezone), at, kind, events, clean_text(note).strip()
         )
-        with self.factory.begin() as session:
+
+        def work(session: Session) -> ReportResult:
             if session.get(Worker, worker_id) is None:
                 raise ServiceError(f"no worker {worker_id}")
             existing = [
@@ -856,7 +837,9 @@ class TicketService:
                 session, at=at, kind="report", op="file", entity_id=worker_id,
                 data={"day": report.day.isoformat(), "kind": kind.value},
             )  # fmt: skip
-        return report
+            return ReportResult(worker_id, report.day, at, kind.value, events, report.note)
+
+        return run_once(self.factory, idempotency, work, ReportResult, self.clock)
 
     def missing_reports(self, day: date) -> list[tuple[int, str, str]]:
         """Active workers with no daily report for ``day``: (id, code, name), by code."""
@@ -886,18 +869,6 @@ def _inspected(events: Sequence[TicketEvent]) -> bool:
         if e.action in (Action.REJECT.value, Action.REOPEN.value):
             return False
     return False
-
-
-def _replay(session: Session, idem: Idempotency) -> ActResult | None:
-    row = session.get(IdempotencyKey, (idem.scope[:100], idem.key[:100]))
-    if row is None:
-        return None
-    if row.request_hash != idem.request_hash:
-        raise KeyReused(
-            f"idempotency key {idem.key!r} was used for a different request; "
-            "use a new key for a new request"
-        )
-    return ActResult.from_json(row.result)
 
 
 def _aware(at: datetime) -> datetime:

@@ -49,10 +49,15 @@ class LiveServers:
         self.running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def __call__(
-        self, source: LocalSource, heartbeat: float | None = None, port: int | None = None
+        self,
+        source: LocalSource,
+        heartbeat: float | None = None,
+        port: int | None = None,
+        public_url: str | None = None,
     ) -> str:
         port = port or free_port()
-        app = create_app(source, clock=self.clock, heartbeat=heartbeat or self.heartbeat)
+        app = create_app(source, clock=self.clock, heartbeat=heartbeat or self.heartbeat,
+                         public_url=public_url or f"http://127.0.0.1:{port}")  # fmt: skip
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                 lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
         server = uvicorn.Server(config)

@@ -253,6 +253,38 @@ def test_a_write_retried_after_a_lost_answer_happens_once(city, server):
         proxy.close()
 
 
+def test_adjustments_and_reports_retried_after_a_lost_answer_happen_once(city, server):
+    from sqlalchemy import func, select
+
+    from gridtui.data.models import DailyReportRow, ScoreEntry, Worker
+
+    secret = create_token(city.factory, "sup3", "supervisor", at=NOW)
+    proxy = LosingProxy(server, lose=0)
+    remote = ApiSource(proxy.url, secret, timeout=15)
+    filed = {r.worker_id for r in city.daily_reports(NOW).filed}
+    try:
+        proxy.lose = 1
+        remote.adjust("worker", 1, -5, "抽查只扣一次", role="supervisor", actor="x")
+        proxy.lose = 1
+        with city.factory() as s:
+            code = s.scalars(
+                select(Worker.code).where(Worker.active.is_(True), Worker.id.not_in(filed))
+            ).first()
+        row = remote.file_report(code, 0, "平安")
+        assert row.replayed and row.worker.code == code
+        with city.factory() as s:
+            adjusted = s.scalar(select(func.count()).where(ScoreEntry.reason == "抽查只扣一次"))
+            reports = s.scalar(
+                select(func.count()).where(
+                    DailyReportRow.worker_id == row.worker_id, DailyReportRow.day == row.day
+                )
+            )
+        assert adjusted == 1 and reports == 1
+    finally:
+        remote.close()
+        proxy.close()
+
+
 def test_open_ticket_through_the_local_source_needs_an_officer(city):
     new = NewTicket("积水", _category(city), "hotline", _grid_code(city), "duty:张")
     with pytest.raises(NotPermitted):

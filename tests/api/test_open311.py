@@ -446,7 +446,7 @@ def test_post_is_refused_without_a_key_that_may_open_tickets(c, city):
         ({"api_key": officer, "lat": "31.2"}, 400, "lat and long go together"),
         ({"api_key": officer, "lat": "north", "long": "1"}, 400, "'north' is not a number"),
         ({"api_key": officer, "lat": "91", "long": "1"}, 400, "within ±90"),
-        ({"api_key": officer, "description": "x" * 4001}, 400, "over 4000 characters"),
+        ({"api_key": officer, "description": "x" * 4001}, 400, "longer than 4,000 characters"),
         ({"api_key": officer, "address_string": "", "address_id": "ZZ"}, 400, "names no grid"),
     ]
     for fields, status, words in refusals:
@@ -494,9 +494,9 @@ def test_unknown_paths_and_methods_answer_georeport_errors(c):
     answers = both(c, "DELETE", "requests")
     assert_error(answers, 405, "Method Not Allowed")
     assert "POST" in answers[0].headers["allow"]
-    # NUL cannot reach PostgreSQL: a code with control characters is just unknown
-    assert_error(both(c, "GET", "services/%00"), 404, "no service ''")
-    assert c.get(f"{BASE}/requests.json", params={"service_code": "\x00"}).status_code == 200
+    # NUL cannot reach PostgreSQL: a code with control characters is refused
+    assert_error(both(c, "GET", "services/%00"), 400, "must not contain control characters")
+    assert c.get(f"{BASE}/requests.json", params={"service_code": "\x00"}).status_code == 400
     r = c.get("/api/v1/stats")  # the REST API keeps its own error format
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
 
