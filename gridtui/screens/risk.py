@@ -22,7 +22,8 @@ from gridtui.data.records import Board, BoardCell, PatrolPoint, Reference
 from gridtui.i18n import tr
 from gridtui.screens.base import TALL, DataScreen
 from gridtui.widgets.key_bar import KeyBar
-from gridtui.widgets.render import COLOUR_STYLE, colour_chip, levels_text, percent, safe
+from gridtui.widgets.palette import risk_style
+from gridtui.widgets.render import colour_chip, levels_text, percent, safe
 from gridtui.widgets.status_bar import StatusBar
 
 COLOURS = ("red", "orange", "yellow", "blue", "green")
@@ -55,7 +56,7 @@ def counts_text(counts: dict[str, int]) -> Text:
         if i:
             out.append("/", style="dim")
         n = counts.get(colour, 0)
-        out.append(str(n), style=COLOUR_STYLE[colour] if n else "dim")
+        out.append(str(n), style=risk_style(colour) if n else "dim")
     return out
 
 

@@ -25,9 +25,8 @@ from gridtui.screens.wall import (
     countdown,
     show_colour_tiles,
 )
+from gridtui.widgets.palette import risk_style, state_style
 from gridtui.widgets.render import (
-    COLOUR_STYLE,
-    STATE_STYLE,
     colour_chip,
     safe,
     spark,
@@ -46,7 +45,7 @@ def colour_counts(counts: dict[str, int], width: int = 4) -> Text:
     out = Text(no_wrap=True)
     for colour in COLOURS:
         n = counts.get(colour, 0)
-        out.append(f"{n:>{width}}", style=COLOUR_STYLE[colour] if n else "dim")
+        out.append(f"{n:>{width}}", style=risk_style(colour) if n else "dim")
     return out
 
 
@@ -55,7 +54,7 @@ def colour_heads(lang: str, width: int = 4) -> Text:
     out = Text(no_wrap=True)
     for colour in COLOURS:
         label = colour_label(colour, lang)[:1]
-        out.append(" " * (width - cell_len(label)) + label, style=COLOUR_STYLE[colour])
+        out.append(" " * (width - cell_len(label)) + label, style=risk_style(colour))
     return out
 
 
@@ -233,7 +232,7 @@ class WallSlaScreen(WallScreen):
                 clock_state_label(state, lang),
                 f"{n:,}",
                 alert=state == "breached" and n > 0,
-                tone=STATE_STYLE[state].replace("reverse", "").strip() if n else "dim",
+                tone=state_style(state).replace("reverse", "").strip() if n else "dim",
             )
         paused = sum(1 for r in self._rows if r.clock.paused)
         self.query_one("#sla-paused", BigFigure).set_value(
