@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 
 from gridtui.data.records import Board, BoardCell, Reference, Scorecards, ScoreRow, SlaRow
 from gridtui.i18n import clock_state_label, colour_label, duration, tr
-from gridtui.screens.risk import KINDS
+from gridtui.screens.risk import KINDS, ranked
 from gridtui.screens.scorecards import board_titles
 from gridtui.screens.sla import LIMIT as SLA_LIMIT
 from gridtui.screens.sla import ordered, state_of
@@ -124,7 +124,7 @@ class WallRiskScreen(WallScreen):
         self.query_one("#rk-crumb", WallText).set(crumb)
         notes = {c: f"{tr('risk.node_entities', lang)} {own.entities.get(c, 0)}" for c in COLOURS}
         show_colour_tiles(self, "rk", own.tickets, notes)
-        children = data.board.cells
+        children = ranked(data.board.cells)
         level = children[0].node.level if children else ""
         title = (
             tr("risk.children", lang, level=tr(f"risk.level.{level}", lang), n=len(children))
