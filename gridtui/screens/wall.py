@@ -325,7 +325,7 @@ class WallOverviewScreen(WallScreen):
         spec: list[tuple[Text, int, str]] = [
             (cells[0], 7, "left"),
             (cells[1], 8, "left"),
-            (cells[2], 12, "left"),
+            (cells[2], 14, "left"),  # "‼ 87d20h over"
         ]
         if grid:
             spec.append((cells[3], grid, "left"))

@@ -18,9 +18,11 @@ from gridtui.data.records import Overview
 from gridtui.domain.handling import LADDER
 from gridtui.domain.text import clean_text
 from gridtui.i18n import clock_state_label, colour_label, duration, status_label, tr
+from gridtui.widgets.figures import spark
 from gridtui.widgets.palette import OVERDUE_MARK, risk_style, state_style
 
 SWATCH = "■"
+__all__ = ["spark"]  # where the screens found it first
 
 
 def safe(value: object, *, one_line: bool = True, style: str = "") -> Text:
@@ -72,17 +74,6 @@ def overdue_text(text: str) -> Text:
 def state_text(state: str, lang: str) -> Text:
     """An SLA clock state (超时 / BREACHED …) in its style."""
     return Text(clock_state_label(state, lang), style=state_style(state))
-
-
-def spark(values: list[float]) -> str:
-    """A one-line sparkline of ``values`` (▁ … █)."""
-    bars = "▁▂▃▄▅▆▇█"
-    if not values:
-        return ""
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        return bars[0] * len(values)
-    return "".join(bars[int((v - lo) / (hi - lo) * (len(bars) - 1))] for v in values)
 
 
 def fit_flex_column(rows: list[list[Text]], headers: list[str], flex: int, width: int) -> None:
