@@ -40,31 +40,11 @@ from gridtui.screens.scorecards import ScorecardsScreen
 from gridtui.screens.sla import SlaScreen
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.help import HelpScreen, describe
-from gridtui.widgets.palette import TicketJump, palette_bindings
+from gridtui.widgets.palette import activate
 from gridtui.widgets.status_bar import StatusBar
+from gridtui.widgets.themes import HIGH_CONTRAST, THEMES, theme_name
 
 SCREENS = SCREEN_NAMES
-THEMES = {
-    "dark": "textual-dark",
-    "light": "textual-light",
-    "high-contrast": "gridtui-high-contrast",
-    "ansi": "ansi-dark",
-}
-HIGH_CONTRAST = Theme(
-    name="gridtui-high-contrast",
-    primary="#ffff00",
-    secondary="#00ffff",
-    accent="#ffffff",
-    warning="#ffff00",
-    error="#ff0000",
-    success="#00ff00",
-    foreground="#ffffff",
-    background="#000000",
-    surface="#000000",
-    panel="#1a1a1a",
-    boost="#333333",
-    dark=True,
-)
 #: screens built in the background after start (see GridApp._prebuild)
 PREBUILT = ("queue",)
 #: seconds without an answer from the source before the header says STALE
@@ -93,8 +73,9 @@ class GridApp(App[None]):
     """The command centre."""
 
     TITLE = "gridtui"
-    CSS = "Screen { layout: vertical; }"
-    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, TicketJump}  # and a ticket by number
+    CSS = """
+    Screen { layout: vertical; }
+    """
     MODES: ClassVar[dict[str, Any]] = {
         "overview": OverviewScreen,
         "queue": QueueScreen,
@@ -163,6 +144,7 @@ class GridApp(App[None]):
         self._config_toast: Notification | None = None
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(theme, theme)
+        activate(self.theme, no_color=self.no_color)
 
     # -- layout and lifecycle ---------------------------------------------------------
 
@@ -173,6 +155,7 @@ class GridApp(App[None]):
     def on_mount(self) -> None:
         """Open the first screen, label the keys, start following the change feed."""
         relabel_bindings(self, self.lang)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.switch_mode(self.start_screen)
         self.set_interval(1.0, self.update_status)
         if self.poll_seconds > 0:
@@ -457,10 +440,17 @@ class GridApp(App[None]):
         self.update_status()
 
     def action_next_theme(self) -> None:
-        """Cycle dark → light → high contrast → ANSI."""
+        """Cycle dark → light → high contrast → ANSI (the new one is named in a toast)."""
         names = list(THEMES.values())
         i = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(i + 1) % len(names)]
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Redraw every screen in the theme's risk colours and name the theme."""
+        activate(theme.name, no_color=self.no_color)
+        for screen in self._data_screens():
+            screen.redraw()
+        self.notify(f"{tr('key.theme', self.lang)}: {theme_name(theme.name, self.lang)}", timeout=3)
 
     def action_refresh(self) -> None:
         """Reload the current screen now."""
@@ -477,17 +467,20 @@ class GridApp(App[None]):
                 lambda n=name: self.action_show(n),
             )
         yield SystemCommand(tr("key.lang", lang), "l", self.action_toggle_lang)
-        for label, theme in THEMES.items():
+        for theme in THEMES.values():
             yield SystemCommand(
-                f"{tr('key.theme', lang)}: {label}", theme,
+                f"{tr('key.theme', lang)}: {theme_name(theme, lang)}", theme,
                 lambda t=theme: setattr(self, "theme", t),
             )  # fmt: skip
-        for binding in palette_bindings(screen):  # each once, not those listed above
-            yield SystemCommand(
-                binding.description,
-                binding.key_display or binding.key,
-                lambda a=binding.action, s=screen: self.run_action(a, s),
-            )
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.description and binding.id and not binding.id.startswith("screen."):
+                action = binding.action
+                yield SystemCommand(
+                    binding.description,
+                    binding.key_display or binding.key,
+                    lambda a=action, s=screen: self.run_action(a, s),
+                )
         yield SystemCommand(tr("key.quit", lang), "q", self.action_quit)
 
 

@@ -394,7 +394,8 @@ class ScoreRow:
     #: days with a daily report / duty days already due in the period (workers only;
     #: ``None`` also before the period's first report is due)
     report_compliance: float | None
-    trend: list[float] = field(default_factory=list)
+    #: per day (week, month) or month (year); None: not yet begun
+    trend: list[float | None] = field(default_factory=list)
     #: ``on_time_rate`` is below the ``[alerts]`` target of scoring.toml
     on_time_alert: bool = False
     #: the residents' callbacks (回访) on its tickets in the period: (satisfied + basically

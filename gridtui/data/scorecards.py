@@ -55,6 +55,10 @@ def _window(
     return midnight(first), midnight(last), key
 
 
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 def _buckets(start: datetime, end: datetime, period: Period, tz: ZoneInfo) -> list[datetime]:
     """Bucket starts for the trend: days (week, month) or months (year)."""
     out: list[datetime] = []
@@ -105,8 +109,10 @@ def scorecards(
         )
         return ranked[:limit], len(everyone)
 
-    def trend(kind: str, ids: list[int]) -> dict[int, list[float]]:
-        out = {i: [0.0] * len(buckets) for i in ids}
+    def trend(kind: str, ids: list[int]) -> dict[int, list[float | None]]:
+        # a bucket not yet begun is None (drawn blank), not a day without points
+        started = [b <= at for b in buckets]
+        out: dict[int, list[float | None]] = {i: [0.0 if s else None for s in started] for i in ids}
         if not ids:
             return out
         from bisect import bisect_right
@@ -117,8 +123,9 @@ def scorecards(
             )
         ):
             i = bisect_right(buckets, when) - 1
-            if i >= 0:
-                out[sid][i] += float(pts)
+            value = out[sid][i] if i >= 0 else None
+            if value is not None:
+                out[sid][i] = value + float(pts)
         return out
 
     def closures(col: Any, ids: list[int]) -> dict[int, tuple[int, int, int]]:
@@ -214,7 +221,7 @@ def scorecards(
             _rate(w_close.get(sid)),
             w_arrive.get(sid),
             w_reports.get(sid),
-            [round(v, 2) for v in w_trend.get(sid, [])],
+            [_round(v) for v in w_trend.get(sid, [])],
             alerts.on_time_alert(_rate(w_close.get(sid))),
             w_content.get(sid),
             alerts.report_alert(w_reports.get(sid)),
@@ -246,7 +253,7 @@ def scorecards(
             _rate(d_close.get(sid)),
             d_arrive.get(sid),
             None,
-            [round(v, 2) for v in d_trend.get(sid, [])],
+            [_round(v) for v in d_trend.get(sid, [])],
             alerts.on_time_alert(_rate(d_close.get(sid))),
             d_content.get(sid),
             False,

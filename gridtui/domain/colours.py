@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 
@@ -89,3 +90,17 @@ _ZH = {
     RiskColour.BLUE: "蓝",
     RiskColour.GREEN: "绿",
 }
+
+
+def risk_rank_key(*counts: Mapping[str, int]) -> tuple[int, ...]:
+    """How areas are ranked by risk, most at risk first (sort ascending by this key).
+
+    ``counts`` count things by colour (open tickets, registered entities …), taken
+    together: an area with more red comes first, ties go to more orange, then yellow,
+    blue and green. So the worst colour present leads (the order agrees with the
+    "worst" column), and one red outranks any number of orange: counts, not a
+    weighted score (红 is what the duty officer acts on).
+    """
+    return tuple(
+        -sum(int(c.get(colour.value, 0)) for c in counts) for colour in RiskColour.by_severity()
+    )

@@ -15,6 +15,7 @@ from textual_plotext import PlotextPlot
 from gridtui.data.records import Overview, Reference, TrendPoint, TrendSpan
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.base import TALL, WIDE, DataScreen
+from gridtui.widgets.figures import count_ticks
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.kpi import KpiTile
 from gridtui.widgets.render import (
@@ -31,6 +32,8 @@ from gridtui.widgets.render import (
 from gridtui.widgets.status_bar import StatusBar
 
 SPANS: tuple[TrendSpan, ...] = ("24h", "7d", "30d")
+#: the trend's two lines (named in the section title in the same colours)
+INTAKE_COLOUR, CLOSED_COLOUR = "cyan", "magenta"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +101,10 @@ class OverviewScreen(DataScreen):
     def retitle(self) -> None:
         """Section titles in the current language."""
         self.query_one("#at-risk-title", Static).update(tr("overview.at_risk", self.lang))
-        self.query_one("#trend-title", Static).update(
-            Text(
-                f"{tr('overview.trend', self.lang)} · {self.span}  [s]   "
-                f"⣿ {tr('overview.intake', self.lang)}  • {tr('overview.closed', self.lang)}"
-            )
-        )
+        title = Text(f"{tr('overview.trend', self.lang)} · {self.span}  [s]   ")
+        title.append(f"⣿ {tr('overview.intake', self.lang)}", style=f"bold {INTAKE_COLOUR}")
+        title.append(f"  ⣿ {tr('overview.closed', self.lang)}", style=f"bold {CLOSED_COLOUR}")
+        self.query_one("#trend-title", Static).update(title)
 
     def fetch(self) -> OverviewData:
         """Overview, trend and names (worker thread)."""
@@ -189,8 +190,14 @@ class OverviewScreen(DataScreen):
         fmt = "%H" if data.span == "24h" else "%m-%d"
         labels = [p.start.astimezone(self.gapp.tz).strftime(fmt) for p in data.trend]
         step = max(1, len(xs) // 8)
-        plt.plot(xs, [p.intake for p in data.trend], marker="braille")
-        plt.plot(xs, [p.closed for p in data.trend], marker="dot")
+        intake = [p.intake for p in data.trend]
+        closed = [p.closed for p in data.trend]
+        # both series as lines (braille), counts on whole-number ticks from zero
+        plt.plot(xs, intake, marker="braille", color=INTAKE_COLOUR)
+        plt.plot(xs, closed, marker="braille", color=CLOSED_COLOUR)
+        ticks = count_ticks(max([*intake, *closed], default=0))
+        plt.ylim(0, ticks[-1])
+        plt.yticks([float(t) for t in ticks], [str(t) for t in ticks])
         plt.xticks(xs[::step], labels[::step])
         plot.refresh()
 

@@ -1,8 +1,8 @@
 """3 · Risk board: the five colours (红橙黄蓝绿) over city → district → street → community → grid.
 
 One node at a time: where it sits (the breadcrumb), its own totals, one row per child
-(open tickets and registered entities 人、事、地、物、组织 by colour, patrol points,
-children) and the mandatory daily patrol points (日巡查必到点) under it. ``enter``
+(most at risk first; open tickets and registered entities 人、事、地、物、组织 by colour,
+patrol points, children) and the mandatory daily patrol points (日巡查必到点) under it. ``enter``
 drills into a child, ``backspace`` / ``u`` go back up with the row you came from
 selected again. Reloads update the rows in place and keep the cursor.
 """
@@ -19,10 +19,12 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from gridtui.data.records import Board, BoardCell, PatrolPoint, Reference
+from gridtui.domain.colours import risk_rank_key
 from gridtui.i18n import tr
 from gridtui.screens.base import TALL, DataScreen
 from gridtui.widgets.key_bar import KeyBar
-from gridtui.widgets.render import COLOUR_STYLE, colour_chip, levels_text, percent, safe
+from gridtui.widgets.palette import risk_style
+from gridtui.widgets.render import colour_chip, levels_text, percent, safe
 from gridtui.widgets.status_bar import StatusBar
 
 COLOURS = ("red", "orange", "yellow", "blue", "green")
@@ -44,8 +46,10 @@ class RiskData:
     ref: Reference
 
 
-def counts_text(counts: dict[str, int]) -> Text:
-    """``1/7/14/22/17``: counts in red … green order, each in its colour (0 dimmed).
+def counts_text(counts: dict[str, int], width: int = 1) -> Text:
+    """`` 1  7 14 22 17``: counts in red … green order, each right-aligned in ``width``
+    cells and a space apart (so a column of them lines up and no two run together),
+    each in its colour (0 dimmed).
 
     The section title (and, when wide, the header) names the order (红/橙/黄/蓝/绿),
     so colour is not the only signal.
@@ -53,10 +57,21 @@ def counts_text(counts: dict[str, int]) -> Text:
     out = Text(no_wrap=True)
     for i, colour in enumerate(COLOURS):
         if i:
-            out.append("/", style="dim")
+            out.append(" ")
         n = counts.get(colour, 0)
-        out.append(str(n), style=COLOUR_STYLE[colour] if n else "dim")
+        out.append(f"{n:>{width}}", style=risk_style(colour) if n else "dim")
     return out
+
+
+def ranked(cells: Sequence[BoardCell]) -> list[BoardCell]:
+    """Children most at risk first (the domain's rule: most red among open tickets and
+    registered entities, then orange …), in code order among equals."""
+    return sorted(cells, key=lambda c: risk_rank_key(c.tickets, c.entities))
+
+
+def count_width(*counts: dict[str, int]) -> int:
+    """The width of the widest count in ``counts``."""
+    return max((len(str(n)) for c in counts for n in c.values()), default=1)
 
 
 def chips_text(counts: dict[str, int], lang: str) -> Text:
@@ -322,14 +337,16 @@ class RiskScreen(DataScreen):
             ]
         columns += [("patrol", tr("col.patrol", lang)), ("children", tr("col.children", lang))]
         rows: list[Row] = []
-        for cell in data.board.cells:
+        t_width = count_width(*(c.tickets for c in data.board.cells))
+        e_width = count_width(*(c.entities for c in data.board.cells))
+        for cell in ranked(data.board.cells):
             cells: list[Text] = [safe(cell.node.label(lang))]
             if wide:
                 cells.append(safe(cell.node.code, style="dim"))
             cells.append(colour_chip(cell.worst, lang))
             if wide:
                 cells.append(Text(str(sum(cell.tickets.values())), justify="right"))
-            cells += [counts_text(cell.tickets), counts_text(cell.entities)]
+            cells += [counts_text(cell.tickets, t_width), counts_text(cell.entities, e_width)]
             if kinds:
                 cells.append(kinds_text(cell.entities_by_kind, lang))
             if wide:  # raised above the grid, and the residents' callbacks

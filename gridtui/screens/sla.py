@@ -31,8 +31,8 @@ from gridtui.data.records import Reference, SlaRow
 from gridtui.i18n import clock_state_label, duration, tr
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.palette import state_style
 from gridtui.widgets.render import (
-    STATE_STYLE,
     colour_chip,
     remaining_text,
     safe,
@@ -293,13 +293,13 @@ class SlaScreen(DataScreen):
         text.append("  ")
         text.append(
             tr("sla.breached", lang, n=counts.get("breached", 0)),
-            style=STATE_STYLE["breached"] if counts.get("breached") else "",
+            style=state_style("breached") if counts.get("breached") else "",
         )
         for state in ("critical", "warning", "ok", "pending", "met"):
             if counts.get(state):
                 text.append("  ")
                 text.append(
-                    f"{clock_state_label(state, lang)} {counts[state]}", style=STATE_STYLE[state]
+                    f"{clock_state_label(state, lang)} {counts[state]}", style=state_style(state)
                 )
         paused = sum(1 for r in self._rows.values() if r.clock.paused)
         if paused:

@@ -33,11 +33,11 @@ from textual.timer import Timer
 from gridtui.data.records import Overview, Reference, TicketRow, TrendPoint
 from gridtui.i18n import channel_label, colour_label, duration, tr
 from gridtui.screens.base import DataScreen
+from gridtui.widgets.palette import risk_style, state_style
 from gridtui.widgets.render import (
-    COLOUR_STYLE,
-    STATE_STYLE,
     colour_chip,
     missing_reports,
+    overdue_text,
     reports_alert,
     reports_title,
     safe,
@@ -75,9 +75,9 @@ def countdown(
         return Text("—", style="dim")
     left = deadline - now
     if left.total_seconds() < 0:
-        return Text(tr("time.overdue", lang, d=duration(left, lang)), style=STATE_STYLE["breached"])
+        return overdue_text(tr("time.overdue", lang, d=duration(left, lang)))
     urgent = state or ("critical" if left.total_seconds() < 3600 else "ok")
-    return Text(tr("time.left", lang, d=duration(left, lang)), style=STATE_STYLE.get(urgent, ""))
+    return Text(tr("time.left", lang, d=duration(left, lang)), style=state_style(urgent))
 
 
 class Coalescer:
@@ -217,7 +217,7 @@ def show_colour_tiles(
             f"{n:,}",
             notes.get(colour, ""),
             alert=colour == "red" and n > 0,
-            tone=COLOUR_STYLE[colour] if n else "dim",
+            tone=risk_style(colour) if n else "dim",
         )
 
 
@@ -325,7 +325,7 @@ class WallOverviewScreen(WallScreen):
         spec: list[tuple[Text, int, str]] = [
             (cells[0], 7, "left"),
             (cells[1], 8, "left"),
-            (cells[2], 12, "left"),
+            (cells[2], 14, "left"),  # "‼ 87d20h over"
         ]
         if grid:
             spec.append((cells[3], grid, "left"))

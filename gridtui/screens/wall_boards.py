@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 
 from gridtui.data.records import Board, BoardCell, Reference, Scorecards, ScoreRow, SlaRow
 from gridtui.i18n import clock_state_label, colour_label, duration, tr
-from gridtui.screens.risk import KINDS
+from gridtui.screens.risk import KINDS, ranked
 from gridtui.screens.scorecards import board_titles
 from gridtui.screens.sla import LIMIT as SLA_LIMIT
 from gridtui.screens.sla import ordered, state_of
@@ -25,9 +25,8 @@ from gridtui.screens.wall import (
     countdown,
     show_colour_tiles,
 )
+from gridtui.widgets.palette import risk_style, state_style
 from gridtui.widgets.render import (
-    COLOUR_STYLE,
-    STATE_STYLE,
     colour_chip,
     safe,
     spark,
@@ -46,7 +45,7 @@ def colour_counts(counts: dict[str, int], width: int = 4) -> Text:
     out = Text(no_wrap=True)
     for colour in COLOURS:
         n = counts.get(colour, 0)
-        out.append(f"{n:>{width}}", style=COLOUR_STYLE[colour] if n else "dim")
+        out.append(f"{n:>{width}}", style=risk_style(colour) if n else "dim")
     return out
 
 
@@ -55,7 +54,7 @@ def colour_heads(lang: str, width: int = 4) -> Text:
     out = Text(no_wrap=True)
     for colour in COLOURS:
         label = colour_label(colour, lang)[:1]
-        out.append(" " * (width - cell_len(label)) + label, style=COLOUR_STYLE[colour])
+        out.append(" " * (width - cell_len(label)) + label, style=risk_style(colour))
     return out
 
 
@@ -125,7 +124,7 @@ class WallRiskScreen(WallScreen):
         self.query_one("#rk-crumb", WallText).set(crumb)
         notes = {c: f"{tr('risk.node_entities', lang)} {own.entities.get(c, 0)}" for c in COLOURS}
         show_colour_tiles(self, "rk", own.tickets, notes)
-        children = data.board.cells
+        children = ranked(data.board.cells)
         level = children[0].node.level if children else ""
         title = (
             tr("risk.children", lang, level=tr(f"risk.level.{level}", lang), n=len(children))
@@ -233,7 +232,7 @@ class WallSlaScreen(WallScreen):
                 clock_state_label(state, lang),
                 f"{n:,}",
                 alert=state == "breached" and n > 0,
-                tone=STATE_STYLE[state].replace("reverse", "").strip() if n else "dim",
+                tone=state_style(state).replace("reverse", "").strip() if n else "dim",
             )
         paused = sum(1 for r in self._rows if r.clock.paused)
         self.query_one("#sla-paused", BigFigure).set_value(

@@ -1,5 +1,8 @@
 """The bottom line: the keys of the current screen, clickable, in the user's language.
 
+The keys are clickable but do not look like links (no underline): a key bar, not a
+page of hyperlinks.
+
 Textual's ``Footer`` rebuilds one widget per key whenever a screen comes into view
 (about 50 ms for a screen of keys), which made switching screens feel slow; this is
 one line of text, redrawn only when the keys or the language change.
@@ -23,6 +26,9 @@ class KeyBar(Static):
         background: $panel;
         color: $foreground;
         padding: 0 1;
+        link-style: none;
+        link-style-hover: bold;
+        link-background-hover: $boost;
     }
     """
 

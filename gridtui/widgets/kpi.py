@@ -1,17 +1,17 @@
 """A KPI tile: a label, a large figure and a note, with an alert style.
 
-On tall screens (the ``-big`` class) the figure is drawn in 3-line digits, readable
-from across a hall; otherwise in bold text.
+On tall screens (the ``-big`` class) the figure is drawn in the 3-line block font
+(:mod:`gridtui.widgets.bigfont`), centred, readable from across a hall; otherwise in
+bold text.
 """
 
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual.renderables.digits import Digits
 from textual.widgets import Static
 
-DIGIT_CHARS = set(" 0123456789+-.:")
+from gridtui.widgets.bigfont import big_text, can_draw
 
 
 class KpiTile(Static):
@@ -36,13 +36,10 @@ class KpiTile(Static):
         self.set_class(alert, "-alert")
         self.border_title = label
         big = self.has_class("-big")
-        number, unit = value.replace(",", ""), ""
-        if number.endswith("%"):
-            number, unit = number[:-1], "%"
+        number = value.replace(",", "")
         lines: list[RenderableType]
-        if big and set(number) <= DIGIT_CHARS:
-            lines = [Digits(number, style="bold")]
-            note = f"{unit} {note}".strip()
+        if big and can_draw(number):  # a rate keeps its "%" on the same line
+            lines = [big_text(number, style="bold")]
         else:
             lines = [Text(value, style="bold", justify="center")]
         if note:

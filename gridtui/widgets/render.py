@@ -22,24 +22,11 @@ from gridtui.data.records import Overview
 from gridtui.domain.handling import LADDER
 from gridtui.domain.text import cut, shown_text
 from gridtui.i18n import clock_state_label, colour_label, duration, status_label, tr
+from gridtui.widgets.figures import spark
+from gridtui.widgets.palette import OVERDUE_MARK, risk_style, state_style
 
-#: Rich styles of the five colours (Rich maps them down on 16-colour terminals)
-COLOUR_STYLE = {
-    "red": "bold red",
-    "orange": "bold dark_orange",
-    "yellow": "bold yellow",
-    "blue": "bold dodger_blue1",
-    "green": "bold green",
-}
-STATE_STYLE = {
-    "breached": "bold reverse red",
-    "critical": "bold red",
-    "warning": "bold yellow",
-    "ok": "green",
-    "met": "dim green",
-    "pending": "dim",
-}
 SWATCH = "■"
+__all__ = ["spark"]  # where the screens found it first
 
 
 #: the most characters of one outside value a line or a table cell draws
@@ -74,7 +61,7 @@ def colour_chip(colour: str | None, lang: str, *, count: int | None = None) -> T
     label = f"{SWATCH} {colour_label(colour, lang)}"
     if count is not None:
         label += f" {count}"
-    return Text(label, style=COLOUR_STYLE.get(colour, ""))
+    return Text(label, style=risk_style(colour))
 
 
 def status_text(status: str, lang: str) -> Text:
@@ -97,27 +84,20 @@ def remaining_text(
     secs = left.total_seconds()
     near = abs(secs) < 600
     if secs < 0:
-        text = tr("time.overdue", lang, d=duration(left, lang, seconds=near))
-        return Text(text, style=STATE_STYLE["breached"])
+        return overdue_text(tr("time.overdue", lang, d=duration(left, lang, seconds=near)))
     text = tr("time.left", lang, d=duration(left, lang, seconds=near))
-    style = STATE_STYLE.get(state or ("critical" if secs < 3600 else "ok"), "")
+    style = state_style(state or ("critical" if secs < 3600 else "ok"))
     return Text(text, style=style)
+
+
+def overdue_text(text: str) -> Text:
+    """``‼ 超2小时``: a late time in the overdue style, with its mark (never a risk colour)."""
+    return Text(f"{OVERDUE_MARK} {text}", style=state_style("breached"))
 
 
 def state_text(state: str, lang: str) -> Text:
     """An SLA clock state (超时 / BREACHED …) in its style."""
-    return Text(clock_state_label(state, lang), style=STATE_STYLE.get(state, ""))
-
-
-def spark(values: list[float]) -> str:
-    """A one-line sparkline of ``values`` (▁ … █)."""
-    bars = "▁▂▃▄▅▆▇█"
-    if not values:
-        return ""
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        return bars[0] * len(values)
-    return "".join(bars[int((v - lo) / (hi - lo) * (len(bars) - 1))] for v in values)
+    return Text(clock_state_label(state, lang), style=state_style(state))
 
 
 def fit_flex_column(rows: list[list[Text]], headers: list[str], flex: int, width: int) -> None:
@@ -183,9 +163,9 @@ def missing_reports(o: Overview, lang: str, *, shown: int, codes: bool, tz: tzin
         out.append(tr("overview.reports_due", lang, due=due, filed=filed, expected=expected))
         return out
     if not o.missing_count:
-        out.append(f"{SWATCH} " + tr("overview.none_missing", lang), style=COLOUR_STYLE["green"])
+        out.append(f"{SWATCH} " + tr("overview.none_missing", lang), style=risk_style("green"))
         return out
-    alert = COLOUR_STYLE["orange"]
+    alert = risk_style("orange")
     out.append(
         "⚠ " + tr("overview.missing_count", lang, n=o.missing_count, total=o.reports_expected,
                   day=o.report_day.isoformat()),

@@ -25,6 +25,9 @@ class StatusBar(Static):
         background: $panel;
         color: $foreground;
         padding: 0 1;
+        link-style: none;
+        link-style-hover: bold;
+        link-background-hover: $boost;
     }
     StatusBar.-stale {
         background: $error;

@@ -8,14 +8,15 @@ repaint is bytes written to the terminal. None of these widgets takes focus or k
 
 from __future__ import annotations
 
-from rich.align import Align
 from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.renderables.digits import Digits as DigitsRenderable
+from textual.geometry import Size
 from textual.widgets import Digits, Static
+
+from gridtui.widgets.bigfont import big_text, big_width, can_draw
 
 #: how each cell of a row is laid out: (content, width in cells or 0 for the rest, align)
 Cell = tuple[Text, int, str]
@@ -77,9 +78,10 @@ class WallText(Static):
 
 
 class BigDigits(Digits):
-    """Textual's :class:`Digits`, bold, in an optional colour, centred; repainted only
-    when the value changes. When its box is too narrow for the 3-line glyphs (an
-    80-column terminal, a six-digit count) it falls back to one bold line."""
+    """A figure in the 3-line block font (:mod:`gridtui.widgets.bigfont`), bold, in
+    an optional colour, centred; repainted only when the value changes. When its box
+    is too narrow for the glyphs (an 80-column terminal, a six-digit count) or the
+    value has a character the font lacks, it falls back to one bold line."""
 
     DEFAULT_CSS = """
     BigDigits { width: 1fr; height: 3; text-align: center; }
@@ -98,10 +100,21 @@ class BigDigits(Digits):
         if value != self.value:
             self.update(value)
 
+    def update(self, value: str) -> None:
+        """Show ``value``; a new width lays the box out again."""
+        layout = big_width(value) != big_width(self.value)
+        super().update(value)
+        if layout:
+            self.refresh(layout=True)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        """As wide as the value in the big font."""
+        return big_width(self.value) if can_draw(self.value) else len(self.value)
+
     def fits(self) -> bool:
         """Whether the glyphs fit the box (unknown before layout: assume they do)."""
         width = self.content_size.width
-        return not width or DigitsRenderable.get_width(self.value) <= width
+        return can_draw(self.value) and (not width or big_width(self.value) <= width)
 
     def render(self) -> RenderableType:
         """The 3-line glyphs, or the value in bold on the middle line."""
@@ -111,7 +124,7 @@ class BigDigits(Digits):
         if not self.fits():
             line = Text(self.value, style=style, justify="center", no_wrap=True)
             return Text("\n", end="") + line
-        return Align(DigitsRenderable(self.value, style), "center")
+        return big_text(self.value, style)
 
 
 class BigFigure(Vertical):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridtui.domain.colours import RiskColour
+from gridtui.domain.colours import RiskColour, risk_rank_key
 from gridtui.domain.disputes import after_failed_mediation
 from gridtui.domain.text import clean_text
 
@@ -62,3 +62,15 @@ def test_clean_text_removes_escapes_keeps_markup_literal() -> None:
 def test_clean_text_never_lets_a_control_character_through(raw: str) -> None:
     out = clean_text(raw)
     assert not any((ord(ch) < 32 and ch not in "\t\n") or 0x7F <= ord(ch) <= 0x9F for ch in out)
+
+
+def test_risk_rank_key_puts_more_red_first_then_orange():
+    areas = {
+        "a": ({"orange": 9, "green": 50}, {}),
+        "b": ({"red": 1}, {}),
+        "c": ({}, {"red": 2}),  # red entities count with red tickets
+        "d": ({"orange": 9, "yellow": 1}, {}),
+        "e": ({}, {}),
+    }
+    ranked = sorted(areas, key=lambda k: risk_rank_key(*areas[k]))
+    assert ranked == ["c", "b", "d", "a", "e"]

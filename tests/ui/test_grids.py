@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from gridtui.data.models import Node, Ticket
 from gridtui.screens.grids import GridsScreen
-from gridtui.screens.risk import RiskScreen
+from gridtui.screens.risk import RiskScreen, ranked
 
 ZH = dict(zip(("red", "orange", "yellow", "blue", "green"), "红橙黄蓝绿", strict=True))
 
@@ -95,7 +95,8 @@ async def test_enter_on_a_grid_opens_the_risk_board_there(make_app, source, wait
         await pilot.press("backspace")  # up to the community, the grid selected
         await wait(app, pilot)
         assert risk.node_id == community.id
-        assert risk.query_one("#cells").cursor_row == 1
+        rows = [c.node.id for c in ranked(source.board(community.id).cells)]  # most at risk first
+        assert risk.query_one("#cells").cursor_row == rows.index(grid.node.id)
 
 
 async def test_reload_refreshes_counts_without_collapsing(make_app, source, wait):

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from textual.widgets import DataTable, Static
 
 from gridtui.data.models import Entity, Node
-from gridtui.screens.risk import RiskScreen
+from gridtui.screens.risk import RiskScreen, ranked
 
 COLOURS = ("red", "orange", "yellow", "blue", "green")
 EVIL = "[bold red]x[/]\x1b]0;pwned\x07\x1b[2J\x07"
@@ -29,7 +29,8 @@ def column_labels(table: DataTable) -> list[str]:
 
 
 def slashed(counts: dict[str, int]) -> str:
-    return "/".join(str(counts.get(c, 0)) for c in COLOURS)
+    """The five counts as the board shows them (a space apart; alignment aside)."""
+    return " ".join(str(counts.get(c, 0)) for c in COLOURS)
 
 
 async def test_board_shows_the_sources_figures(make_app, source, wait):
@@ -47,8 +48,8 @@ async def test_board_shows_the_sources_figures(make_app, source, wait):
             area, worst, tickets, entities, patrol, children = row_text(table, i)
             assert area == cell.node.name
             assert worst == f"■ {'红橙黄蓝绿'[COLOURS.index(cell.worst)]}"
-            assert tickets == slashed(cell.tickets)
-            assert entities == slashed(cell.entities)
+            assert " ".join(tickets.split()) == slashed(cell.tickets)
+            assert " ".join(entities.split()) == slashed(cell.entities)
             assert patrol == str(cell.patrol_points)
             assert children == str(cell.children)
         summary = str(screen.query_one("#summary", Static).content)
@@ -96,7 +97,7 @@ async def test_drill_down_and_back_restore_breadcrumb_and_row(make_app, source, 
         await wait(app, pilot)
         assert screen.node_id == district.id
         assert crumb(screen).startswith(f"{city.node.node.name} › {district.name}")
-        streets = source.board(district.id).cells
+        streets = ranked(source.board(district.id).cells)  # most at risk first
         assert [row_text(cells(screen), i)[0] for i in range(len(streets))] == [
             s.node.name for s in streets
         ]
@@ -126,7 +127,7 @@ async def test_back_after_a_jump_goes_to_the_parent_with_the_node_selected(make_
         await wait(app, pilot)
         screen = app.screen
         ref = source.reference()
-        street = source.board(source.board(None).cells[0].node.id).cells[3].node
+        street = ranked(source.board(source.board(None).cells[0].node.id).cells)[3].node
         screen.goto(street.id)
         await wait(app, pilot)
         assert screen.node_id == street.id
@@ -146,7 +147,7 @@ async def test_reload_updates_rows_in_place_and_keeps_the_cursor(make_app, sourc
         screen.goto(district.id)
         await wait(app, pilot)
         await pilot.press("down", "down", "down")
-        street = source.board(district.id).cells[3].node
+        street = ranked(source.board(district.id).cells)[3].node
         with source.factory() as s:
             ids = s.scalars(
                 select(Entity.id).where(Entity.street_id == street.id, Entity.colour != "red")
@@ -157,9 +158,12 @@ async def test_reload_updates_rows_in_place_and_keeps_the_cursor(make_app, sourc
         await pilot.press("f5")
         await wait(app, pilot)
         assert screen.loaded > before
-        assert cells(screen).cursor_row == 3
-        fresh = source.board(district.id).cells[3]
-        assert row_text(cells(screen), 3)[3] == slashed(fresh.entities)
+        # the rows stay ranked by risk; the cursor stays on the street
+        order = ranked(source.board(district.id).cells)
+        row = [c.node.id for c in order].index(street.id)
+        assert cells(screen).cursor_row == row
+        fresh = order[row]
+        assert " ".join(row_text(cells(screen), row)[3].split()) == slashed(fresh.entities)
         assert fresh.entities["red"] > 0 and fresh.entities["green"] == 0
 
 

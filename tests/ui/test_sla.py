@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from gridtui.data.records import SlaRow
 from gridtui.i18n import clock_state_label, tr
 from gridtui.screens.sla import LIMIT, SlaScreen
+from gridtui.widgets.palette import palette_for
 from tests.conftest import NOW
 
 SEVERITY = {"breached": 0, "critical": 1, "warning": 2, "ok": 3}
@@ -74,7 +75,7 @@ async def test_rows_match_the_source_breached_first(make_app, source, wait):
         label = re.sub(r" \+\d+$", "", cell(table, shown[0], "col.clock"))
         assert first.clock.label_zh.startswith(label.rstrip("…"))
         assert cell(table, shown[0], "col.state") == clock_state_label("breached", "zh")
-        assert cell(table, shown[0], "col.remaining").startswith("超")
+        assert cell(table, shown[0], "col.remaining").startswith("‼ 超")
         deadline = first.clock.deadline.astimezone(app.tz)
         assert cell(table, shown[0], "col.deadline") == f"{deadline:%m-%d %H:%M}"
         summary = str(screen.query_one("#summary").render())
@@ -153,13 +154,13 @@ async def test_state_change_recolours_and_resorts(make_app, source, wait):
         assert screen.row_keys().index(k) < before.index(k)
         state = table.get_cell(k, "col.state")
         assert state.plain == clock_state_label("critical", "zh")
-        assert "red" in str(state.style)
+        assert str(state.style) == palette_for(app.theme).state("critical")
         # past its deadline it joins the breached rows at the top
         clock.now = target.clock.deadline + timedelta(seconds=1)
         screen.tick()
         order = screen.row_keys()
         assert table.get_cell(k, "col.state").plain == clock_state_label("breached", "zh")
-        assert cell(table, k, "col.remaining").startswith("超")
+        assert cell(table, k, "col.remaining").startswith("‼ 超")
         breached = [r for r in rows if r.clock.state_at(clock.now) == "breached"]
         assert k in order[: len({r.ticket.id for r in breached})]
         assert screen.loaded == loaded

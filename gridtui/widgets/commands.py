@@ -1,0 +1,54 @@
+"""The command palette's extras: jump to a ticket by its number.
+
+The screen's keys are listed once each (:func:`palette_bindings`). Typing ``5375``
+(or ``#5375``) offers "打开工单 #5375 / Open ticket #5375"; the
+ticket screen says so if there is no such ticket. Nothing is read from the data
+source while typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+
+from gridtui.i18n import tr
+
+#: binding ids the palette lists once already (screens, language, quit)
+PALETTE_SKIP = ("screen.", "key.lang", "key.quit")
+
+
+def palette_bindings(screen: Any) -> Iterator[Binding]:
+    """The screen's described keys for the palette, each command once (a command on two
+    keys, such as PageDown and ``n``, is listed by its first)."""
+    seen: set[str] = set()
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not binding.description or not binding.id or binding.id.startswith(PALETTE_SKIP):
+            continue
+        if binding.id not in seen:
+            seen.add(binding.id)
+            yield binding
+
+
+def ticket_number(query: str) -> int | None:
+    """The ticket number in ``query`` ("5375", "#5375"), if it is one."""
+    digits = query.strip().removeprefix("#").strip()
+    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+
+
+class TicketJump(Provider):
+    """Offers to open the ticket whose number is typed."""
+
+    async def search(self, query: str) -> Hits:
+        """One hit when ``query`` is a ticket number."""
+        number = ticket_number(query)
+        if number is None:
+            return
+        app: Any = self.app
+        label = tr("palette.open_ticket", app.lang, n=number)
+        yield Hit(1.0, Text(label), partial(app.open_ticket, number), text=label)
