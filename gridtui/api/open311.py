@@ -38,14 +38,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import case, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gridtui.api.busy import retry_after
 from gridtui.data.local import LocalSource
 from gridtui.data.models import Category, Department, Node, Ticket
 from gridtui.data.records import NodeRef
 from gridtui.data.service import NewTicket, ServiceError
-from gridtui.data.tokens import TokenInfo, verify_token
+from gridtui.data.source import SourceUnavailable
+from gridtui.data.tokens import TokenCache, TokenInfo
 from gridtui.domain.callback import Satisfaction
 from gridtui.domain.channels import Channel
 from gridtui.domain.lifecycle import OPEN_STATUSES, TERMINAL
@@ -522,9 +525,12 @@ class _Names:
 class GeoReport:
     """The GeoReport documents over a data source (each call one short session)."""
 
-    def __init__(self, source: LocalSource, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, source: LocalSource, now: Callable[[], datetime], tokens: TokenCache
+    ) -> None:
         self.source = source
         self.now = now
+        self.tokens = tokens
         self.tz: tzinfo = source.tz
         self.places = Places(source)
 
@@ -640,7 +646,7 @@ class GeoReport:
             GeoReportError: 403 for a missing, unknown or revoked key, or a role that
                 may not open tickets.
         """
-        who = verify_token(self.source.factory, api_key.strip()) if api_key.strip() else None
+        who = self.tokens.verify(api_key.strip()) if api_key.strip() else None
         if who is None:
             raise GeoReportError(403, "api_key is missing, unknown or revoked")
         try:
@@ -740,15 +746,23 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(fmt, exc.status_code, detail, exc.headers)
 
     @app.exception_handler(OperationalError)
-    async def _unavailable(request: Request, exc: OperationalError) -> Response:
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(SourceUnavailable)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
         fmt = format_of_path(request.url.path)
-        return error_response(fmt, 503, "the centre's database is unavailable; try again")
+        wait = retry_after(exc)
+        return error_response(
+            fmt, 503, f"the centre's database is busy or unavailable; try again in {wait} s",
+            {"Retry-After": str(wait)},
+        )  # fmt: skip
 
 
-def create_open311_app(source: LocalSource, now: Callable[[], datetime]) -> FastAPI:
+def create_open311_app(
+    source: LocalSource, now: Callable[[], datetime], tokens: TokenCache | None = None
+) -> FastAPI:
     """The GeoReport v2 sub-application (its own error format)."""
     app = FastAPI(title="gridtui Open311 GeoReport v2", openapi_url=None, docs_url=None)
-    geo = GeoReport(source, now)
+    geo = GeoReport(source, now, tokens or TokenCache(source.side_factory))
     _install_error_handlers(app)
 
     @app.get("/discovery.{fmt}")

@@ -37,7 +37,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridtui.api import logs
+from gridtui.api import busy, logs
 from gridtui.api.open311 import create_open311_app
 from gridtui.api.stream import ChangeHub
 from gridtui.data.local import LocalSource
@@ -296,13 +296,15 @@ def create_app(
         lifespan=lifespan,
     )  # fmt: skip
     app.state.source = source
-    app.state.tokens = TokenCache(source.factory)
+    app.state.tokens = tokens = TokenCache(source.side_factory)
     hub = ChangeHub(source)
     app.state.hub = hub
     source.write_listeners.append(hub.kick)
     # other processes' writes (a simulator, `gridtui watch`, another server) wake the
     # stream too: the database file's changes on SQLite, LISTEN/NOTIFY on PostgreSQL
     source.on_change(hub.kick)
+
+    busy.install(app)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -331,7 +333,7 @@ def create_app(
         if isinstance(exc, ActionRefused):
             return _error(422, "refused", str(exc))
         if isinstance(exc, SourceUnavailable):
-            return _error(503, "unavailable", str(exc))
+            return busy.unavailable(exc)  # 503 with Retry-After
         if str(exc).startswith("no ticket"):
             return _error(404, "not_found", str(exc))
         return _error(500, "source_error", str(exc))
@@ -571,7 +573,7 @@ def create_app(
         return asdict(out)
 
     # GeoReport v2 has its own error format: a sub-application with its own handlers.
-    app.mount("/open311/v2", create_open311_app(source, now))
+    app.mount("/open311/v2", create_open311_app(source, now, tokens))
     return app
 
 
@@ -579,7 +581,9 @@ def app_from_settings() -> FastAPI:
     """The API over the database of the settings (``GRIDTUI_DB``): what each worker
     process of ``gridtui serve --workers N`` runs."""
     from gridtui.config import Settings
+    from gridtui.data.db import PoolSettings
 
     settings = Settings()
     sweep = float(os.environ.get("GRIDTUI_SWEEP_SECONDS", SWEEP_SECONDS))
-    return create_app(LocalSource(settings.db, timezone=settings.timezone), sweep_seconds=sweep)
+    source = LocalSource(settings.db, timezone=settings.timezone, pool=PoolSettings.from_env())
+    return create_app(source, sweep_seconds=sweep)

@@ -322,7 +322,7 @@ class TicketService:
             )
             return _result(ticket)
 
-        return self._once(idempotency, work)
+        return self._once(idempotency, work, at)
 
     # -- acting ------------------------------------------------------------------------
 
@@ -416,11 +416,15 @@ class TicketService:
             )
             return _result(ticket, recoloured)
 
-        return self._once(idempotency, work)
+        return self._once(idempotency, work, at)
 
-    def _once(self, idem: Idempotency | None, work: Callable[[Session], ActResult]) -> ActResult:
+    def _once(
+        self, idem: Idempotency | None, work: Callable[[Session], ActResult], at: datetime
+    ) -> ActResult:
         """Run ``work`` in one transaction; with a key, at most once: the key is stored
-        with the write, and a key seen before answers with the stored result."""
+        with the write (stamped ``at``: the clock is never asked inside a transaction,
+        which may hold the change feed's lock while reading it would need a second
+        connection), and a key seen before answers with the stored result."""
         if idem is None:
             with self.factory.begin() as session:
                 return work(session)
@@ -434,7 +438,7 @@ class TicketService:
                     IdempotencyKey(
                         scope=idem.scope[:100], key=idem.key[:100],
                         request_hash=idem.request_hash, result=result.to_json(),
-                        at=self.clock(),
+                        at=at,
                     )
                 )  # fmt: skip
                 return result
@@ -821,7 +825,8 @@ class TicketService:
             ReportError: the reporting rules refuse it (one per day, not in the future …).
             ServiceError: no such worker.
         """
-        at = _aware(at or self.clock())
+        now = self.clock()  # before the transaction, like every clock read
+        at = _aware(at or now)
         kind = ReportKind.EVENTS if events else ReportKind.ALL_SAFE
         report = DailyReport(
             worker_id, report_day(at, self.timezone), at, kind, events, clean_text(note).strip()
@@ -837,7 +842,7 @@ class TicketService:
                     )
                 )
             ]
-            validate_report(report, existing, self.clock(), self.timezone)
+            validate_report(report, existing, now, self.timezone)
             session.add(
                 DailyReportRow(
                     worker_id=worker_id,
