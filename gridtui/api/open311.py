@@ -46,11 +46,12 @@ from gridtui.api.busy import retry_after
 from gridtui.data.local import LocalSource
 from gridtui.data.models import Category, Department, Node, Ticket
 from gridtui.data.records import NodeRef
-from gridtui.data.service import NewTicket, ServiceError
-from gridtui.data.source import SourceUnavailable
+from gridtui.data.service import NewTicket
+from gridtui.data.source import ActionRefused, SourceUnavailable
 from gridtui.data.tokens import TokenCache, TokenInfo
 from gridtui.domain.callback import Satisfaction
 from gridtui.domain.channels import Channel
+from gridtui.domain.intake import DUPLICATE_WINDOW, content_key
 from gridtui.domain.lifecycle import OPEN_STATUSES, TERMINAL
 from gridtui.domain.roles import OPEN_TICKET, PermissionDenied, check
 from gridtui.domain.text import clean_text
@@ -688,13 +689,19 @@ class GeoReport:
             source="open311",
         )
         try:
-            result = self.source.service.open(new)
-        except (ServiceError, ValueError) as exc:
+            # no key from the client: the content is the key, so that a retry after a
+            # timeout answers with the ticket the first try opened
+            result = self.source.open_ticket(
+                new, role=who.role, idempotency_key=content_key(fields), window=DUPLICATE_WINDOW
+            )
+        except ActionRefused as exc:
             raise GeoReportError(400, str(exc)) from exc
+        with self.source.factory() as s:
+            due_at = s.scalar(select(Ticket.due_at).where(Ticket.id == result.ticket_id))
         return [
             {
                 "service_request_id": str(result.ticket_id),
-                "service_notice": _notice(_iso(result.due_at, self.tz)),
+                "service_notice": _notice(_iso(due_at, self.tz)),
             }
         ]
 

@@ -31,6 +31,7 @@ from gridtui.data.boards import by_levels
 from gridtui.data.changefeed import ChangeRecord, changes_since, record_change
 from gridtui.data.changefeed import last_seq as feed_last_seq
 from gridtui.data.db import SIDE_POOL, PoolSettings, make_engine, session_factory
+from gridtui.data.idempotency import Idempotency
 from gridtui.data.models import (
     Category,
     ConfigDoc,
@@ -71,7 +72,6 @@ from gridtui.data.report_sweep import sweep_missing_reports
 from gridtui.data.scorecards import scorecards as build_scorecards
 from gridtui.data.service import (
     ActResult,
-    Idempotency,
     NewTicket,
     ServiceError,
     StaleTicket,
@@ -503,9 +503,11 @@ class LocalSource:
         *,
         role: str,
         idempotency_key: str | None = None,
+        window: timedelta | None = None,
     ) -> ActionOutcome:
         """A new ticket from a report (officers and above), audited as ``new.reporter``;
-        with ``idempotency_key``, at most once per (reporter, key).
+        with ``idempotency_key``, at most once per (reporter, key) (within ``window``
+        when given: Open311's content keys).
 
         Raises:
             NotPermitted: ``role`` may not open tickets.
@@ -519,7 +521,7 @@ class LocalSource:
         def run() -> ActionOutcome:
             check(role, OPEN_TICKET)
             r = self.service.open(
-                new, idempotency=_idempotency(new.reporter, idempotency_key, request)
+                new, idempotency=_idempotency(new.reporter, idempotency_key, request, window)
             )
             return _outcome(r)
 
@@ -769,8 +771,10 @@ def _canonical(*parts: object) -> str:
     return json.dumps(parts, ensure_ascii=False, default=str)
 
 
-def _idempotency(scope: str, key: str | None, request: str) -> Idempotency | None:
-    return Idempotency(scope, key, request) if key else None
+def _idempotency(
+    scope: str, key: str | None, request: str, window: timedelta | None = None
+) -> Idempotency | None:
+    return Idempotency(scope, key, request, window) if key else None
 
 
 def _outcome(r: ActResult) -> ActionOutcome:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data import ledger
 from gridtui.data.changefeed import record_change
+from gridtui.data.idempotency import Idempotency, stored_key
 from gridtui.data.models import (
     Category,
     ConfigDoc,
@@ -145,21 +146,6 @@ class ActResult:
             int(str(data["version"])), when("due_at"), when("next_deadline"),
             bool(data.get("recoloured")), replayed=True,
         )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Idempotency:
-    """A write's idempotency key: ``scope`` is who sent it (a token), ``request`` the
-    request's canonical text (the same key with another request is refused)."""
-
-    scope: str
-    key: str
-    request: str
-
-    @property
-    def request_hash(self) -> str:
-        """SHA-256 of the request text."""
-        return hashlib.sha256(self.request.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,7 +416,7 @@ class TicketService:
                 return work(session)
         try:
             with self.factory.begin() as session:
-                prior = _replay(session, idem)
+                prior = _replay(session, idem, at)
                 if prior is not None:
                     return prior
                 result = work(session)
@@ -445,7 +431,7 @@ class TicketService:
         except IntegrityError:
             # the same key raced in from another request and won: answer with its result
             with self.factory() as session:
-                prior = _replay(session, idem)
+                prior = _replay(session, idem, at)
             if prior is None:
                 raise
             return prior
@@ -893,8 +879,8 @@ def _inspected(events: Sequence[TicketEvent]) -> bool:
     return False
 
 
-def _replay(session: Session, idem: Idempotency) -> ActResult | None:
-    row = session.get(IdempotencyKey, (idem.scope[:100], idem.key[:100]))
+def _replay(session: Session, idem: Idempotency, at: datetime) -> ActResult | None:
+    row = stored_key(session, idem, at)
     if row is None:
         return None
     if row.request_hash != idem.request_hash:

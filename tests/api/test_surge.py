@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -110,3 +111,38 @@ def test_a_full_pool_answers_503_with_retry_after(
     finally:
         serve.stop()
         src.close()
+
+
+def _open311_post(base: str, **fields: str) -> str:
+    r = httpx.post(f"{base}/open311/v2/requests.json", data=fields, timeout=30)
+    assert r.status_code == 200, r.text
+    return str(r.json()[0]["service_request_id"])
+
+
+def test_an_open311_report_sent_again_within_the_window_is_one_ticket(
+    city: LocalSource, db_url: str, serve: Callable[..., str]
+) -> None:
+    key = create_token(city.factory, "fixmystreet", "officer", at=NOW)
+    report = {"api_key": key, "service_code": "order.sanitation", "description": "井盖缺失",
+              "address_string": "柳岸社区第2网格 5号楼", "phone": "13900000000"}  # fmt: skip
+    base = serve(city)
+    before = _count(city)
+    # a client that timed out sends the same report again, several times at once
+    with ThreadPoolExecutor(4) as pool:
+        ids = set(pool.map(lambda _: _open311_post(base, **report), range(8)))
+    assert len(ids) == 1 and _count(city) == before + 1
+    (first,) = ids
+    # another report (other text, or another phone) is another ticket
+    assert _open311_post(base, **{**report, "description": "井盖缺失 (2)"}) != first
+    assert _open311_post(base, **{**report, "phone": "13900000001"}) != first
+    assert _count(city) == before + 3
+    # nine minutes on, still the first ticket; eleven minutes on, the same text is new
+    for minutes, same in ((9, True), (11, False)):
+        later = LocalSource(db_url, clock=lambda m=minutes: NOW + timedelta(minutes=m))
+        try:
+            again = _open311_post(serve(later), **report)
+        finally:
+            serve.stop()
+            later.close()
+        assert (again == first) is same, minutes
+    assert _count(city) == before + 4
