@@ -87,6 +87,7 @@ from gridtui.data.source import (
     SourceUnavailable,
     StaleData,
 )
+from gridtui.data.sweeper import PAUSE, sweep_in_steps
 from gridtui.data.wakeup import ChangeSignal, ChangeWaiter, Waker, start_waker
 from gridtui.domain.calendars import RealTimeCalendar
 from gridtui.domain.lifecycle import IllegalTransition, Status, allowed_actions
@@ -648,18 +649,18 @@ class LocalSource:
         ``missing_reports``). Run by ``gridtui serve``, ``gridtui simulate`` and
         ``gridtui sweep``."""
         when = at or self.now()
-
-        def run() -> SweepResult:
-            result = self.service.sweep(at=when)
-            with self.factory() as s:
-                try:
-                    sla, engine = self.service.rules(s)
-                except ServiceError:  # no rules loaded yet: no reports are due either
-                    return result
-            missing = sweep_missing_reports(self.factory, sla.config, engine, self.tz, when)
-            return replace(result, missing_reports=missing)
-
-        return self._write(run)
+        # a backlog in small transactions, each through the write queue, with pauses
+        # between them for the intake waiting behind (gridtui.data.sweeper)
+        result = sweep_in_steps(self.service, self._write, when)
+        with self._session() as s:
+            try:
+                sla, engine = self.service.rules(s)
+            except ServiceError:  # no rules loaded yet: no reports are due either
+                return result
+        missing = sweep_missing_reports(
+            self.factory, sla.config, engine, self.tz, when, write=self._write, pause=PAUSE
+        )
+        return replace(result, missing_reports=missing)
 
     # -- change feed ------------------------------------------------------------------------
 

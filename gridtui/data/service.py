@@ -13,10 +13,12 @@ person at the centre (``duty:王敏``); ``system`` is the rules themselves.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -146,6 +148,12 @@ class ActResult:
             int(str(data["version"])), when("due_at"), when("next_deadline"),
             bool(data.get("recoloured")), replayed=True,
         )  # fmt: skip
+
+
+#: tickets the sweeper handles in one transaction at most
+SWEEP_BATCH = 50
+#: seconds of work after which a sweep transaction commits (fewer tickets then)
+SWEEP_BUDGET = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -686,17 +694,33 @@ class TicketService:
 
     # -- the sweeper ---------------------------------------------------------------------
 
-    def sweep(self, *, at: datetime | None = None, limit: int = 5000) -> SweepResult:
+    def sweep(
+        self, *, at: datetime | None = None, limit: int = 5000, batch: int = SWEEP_BATCH
+    ) -> SweepResult:
         """Handle clocks that breached by ``at``: penalty, note, and escalation.
 
         Each breached clock is handled once (a ``breach:<clock>`` note marks it): the
         responsible worker or department loses the breach points, and a clock that
         escalates on breach sends the ticket one level up (吹哨) when its status
-        allows. Safe to run as often as wanted, from any number of processes.
+        allows. Safe to run as often as wanted, from any number of processes. Writes
+        in transactions of at most ``batch`` tickets (:mod:`gridtui.data.sweeper`
+        drives them with pauses in between, for a server).
         """
         at = _aware(at or self.clock())
+        ids = self.due_for_sweep(at, limit)
+        checked, breaches, escalated = len(ids), 0, 0
+        while ids:
+            done, b, e = self.sweep_batch(ids[:batch], at)
+            ids = ids[done:]
+            breaches += b
+            escalated += e
+        return SweepResult(checked, breaches, escalated)
+
+    def due_for_sweep(self, at: datetime, limit: int = 5000) -> list[int]:
+        """The open tickets with a deadline passed by ``at`` (the ``limit`` earliest),
+        in id order: the order sweepers lock them in."""
         with self.factory() as session:
-            ids = list(
+            return sorted(
                 session.scalars(
                     select(Ticket.id)
                     .where(Ticket.status.in_([s.value for s in Status if s.is_open]))
@@ -705,60 +729,76 @@ class TicketService:
                     .limit(limit)
                 )
             )
-        breaches = escalated = 0
-        for ticket_id in ids:
-            b, e = self._sweep_one(ticket_id, at)
-            breaches += b
-            escalated += e
-        return SweepResult(len(ids), breaches, escalated)
 
-    def _sweep_one(self, ticket_id: int, at: datetime) -> tuple[int, int]:
+    def sweep_batch(
+        self, ids: Sequence[int], at: datetime, budget: float = SWEEP_BUDGET
+    ) -> tuple[int, int, int]:
+        """One transaction sweeping the tickets ``ids`` (ascending, as
+        :meth:`due_for_sweep` gives them: two sweepers lock in the same order) until
+        ``budget`` seconds have passed; (how many of the first ``ids`` were done,
+        breaches, escalated). At least one ticket is done. The change feed's lock is
+        taken last, at commit, so that an officer's action is never kept waiting for
+        it while this batch locks tickets."""
+        at = _aware(at)
+        started = time.monotonic()
+        done = breaches = escalated = 0
         with self.factory.begin() as session:
-            ticket = self._lock(session, ticket_id)
-            status = Status(ticket.status)
-            if not status.is_open:
-                return 0, 0
-            _, engine = self.rules(session)
-            events = self.timeline(session, ticket.id)
-            tc = self.clocks(session, ticket, at, events)
-            fresh = unmarked_breaches(tc, _marks(events), at)
-            if not fresh:
-                self._store(session, ticket, tc)  # e.g. rules re-timed since: no re-sweep
-                return 0, 0
-            for clock in fresh:
-                self._breach_note(session, ticket, clock, at)
-            if engine is not None:
-                self._award(
-                    session, engine, breach_credits(tc, fresh, self._subject_of(session)), ticket
-                )
-            # one rung up, once per clock (its mark is written above), for the lead's clocks
-            lead = tc.lead_key
-            escalated = 0
-            if (
-                any(c.escalate and c.holder == lead for c in fresh)
-                and Action.ESCALATE in allowed_actions(status)
-                and tc.handling.level.up() is not None
-            ):
-                tgt = up_target(tc.handling.level)
-                self._event(
-                    session, ticket, Action.ESCALATE, SYSTEM, at, status,
-                    Status.ESCALATED, "超时自动升级 / escalated on breach", tgt,
-                )  # fmt: skip
-                ticket.status = Status.ESCALATED.value
-                escalated = 1
-            ticket.version += 1
-            ticket.updated_at = at
-            session.flush()
-            self._store(session, ticket, self.clocks(session, ticket, at))
-            record_change(
-                session,
-                at=at,
-                kind="ticket",
-                op="breach",
-                entity_id=ticket.id,
-                data={"status": ticket.status, "version": ticket.version},
+            changes = []
+            for ticket_id in ids:
+                b, e, change = self._sweep_ticket(session, ticket_id, at)
+                done, breaches, escalated = done + 1, breaches + b, escalated + e
+                if change is not None:
+                    changes.append(change)
+                if time.monotonic() - started > budget:
+                    break
+            for ticket_id, data in changes:
+                record_change(session, at=at, kind="ticket", op="breach",
+                              entity_id=ticket_id, data=data)  # fmt: skip
+        return done, breaches, escalated
+
+    def _sweep_ticket(
+        self, session: Session, ticket_id: int, at: datetime
+    ) -> tuple[int, int, tuple[int, dict[str, Any]] | None]:
+        """One ticket's fresh breaches handled in the caller's transaction: (breaches,
+        escalated, the change to record)."""
+        ticket = self._lock(session, ticket_id)
+        status = Status(ticket.status)
+        if not status.is_open:
+            return 0, 0, None
+        _, engine = self.rules(session)
+        events = self.timeline(session, ticket.id)
+        tc = self.clocks(session, ticket, at, events)
+        fresh = unmarked_breaches(tc, _marks(events), at)
+        if not fresh:
+            self._store(session, ticket, tc)  # e.g. rules re-timed since: no re-sweep
+            return 0, 0, None
+        for clock in fresh:
+            self._breach_note(session, ticket, clock, at)
+        if engine is not None:
+            self._award(
+                session, engine, breach_credits(tc, fresh, self._subject_of(session)), ticket
             )
-            return len(fresh), escalated
+        # one rung up, once per clock (its mark is written above), for the lead's clocks
+        lead = tc.lead_key
+        escalated = 0
+        if (
+            any(c.escalate and c.holder == lead for c in fresh)
+            and Action.ESCALATE in allowed_actions(status)
+            and tc.handling.level.up() is not None
+        ):
+            tgt = up_target(tc.handling.level)
+            self._event(
+                session, ticket, Action.ESCALATE, SYSTEM, at, status,
+                Status.ESCALATED, "超时自动升级 / escalated on breach", tgt,
+            )  # fmt: skip
+            ticket.status = Status.ESCALATED.value
+            escalated = 1
+        ticket.version += 1
+        ticket.updated_at = at
+        session.flush()
+        self._store(session, ticket, self.clocks(session, ticket, at))
+        change = (ticket.id, {"status": ticket.status, "version": ticket.version})
+        return len(fresh), escalated, change
 
     # -- points and reports ------------------------------------------------------------
 

@@ -17,10 +17,10 @@ from sqlalchemy import event, func, select
 from gridtui.data import sidereads
 from gridtui.data.db import PoolSettings
 from gridtui.data.local import LocalSource
-from gridtui.data.models import Ticket
+from gridtui.data.models import Change, Ticket
 from gridtui.data.service import NewTicket
 from gridtui.data.tokens import create_token
-from tests.conftest import NOW
+from tests.conftest import NOW, until
 
 
 @pytest.fixture
@@ -146,3 +146,44 @@ def test_an_open311_report_sent_again_within_the_window_is_one_ticket(
             later.close()
         assert (again == first) is same, minutes
     assert _count(city) == before + 4
+
+
+def test_the_sweeper_clears_a_backlog_in_steps_that_let_intake_through(city: LocalSource) -> None:
+    for i in range(150):  # a backlog: these and the city's open tickets breach by next week
+        new = NewTicket(title=f"积压 {i}", category="utility.streetlight", channel="hotline",
+                        grid="WH-HB-01-01", reporter="test")  # fmt: skip
+        city.service.open(new, at=NOW)
+    week_on = NOW + timedelta(days=7)
+    with city.factory() as s:
+        due = int(s.scalar(
+            select(func.count()).where(Ticket.closed_at.is_(None), Ticket.next_deadline <= week_on)
+        ) or 0)  # fmt: skip
+    assert due > 150
+    commits: Counter[str] = Counter()
+    event.listen(
+        city.engine, "commit", lambda _c: commits.update([threading.current_thread().name])
+    )
+    results: list[Any] = []
+    sweeper = threading.Thread(target=lambda: results.append(city.sweep(week_on)), name="sweeper")
+    sweeper.start()
+    try:
+        # once the sweep has committed its first step, an intake goes through at once
+        assert until(lambda: _breach_changes(city) > 0)
+        new = NewTicket(title="暴雨积水", category="utility.streetlight", channel="hotline",
+                        grid="WH-HB-01-01", reporter="test")  # fmt: skip
+        opened = city.open_ticket(new, role="officer")
+        assert sweeper.is_alive(), "the intake waited for the whole sweep"
+    finally:
+        sweeper.join(120)
+    (result,) = results
+    assert result.checked == due and result.breaches >= due
+    assert 150 <= _breach_changes(city) <= due  # a few were marked already
+    # small transactions: not one for everything, nor one per ticket
+    assert due / 50 <= commits["sweeper"] <= due / 2 + 10, commits
+    with city.factory() as s:
+        assert s.get(Ticket, opened.ticket_id) is not None
+
+
+def _breach_changes(source: LocalSource) -> int:
+    with source.factory() as s:
+        return int(s.scalar(select(func.count()).where(Change.op == "breach")) or 0)

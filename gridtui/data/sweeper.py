@@ -1,0 +1,55 @@
+"""The SLA sweeper of a live server: a backlog cleared in small steps.
+
+After a night's outage (or a restart on a database whose clocks are a week behind)
+thousands of clocks are breached at once. Handling them in one go would hold the
+database's write lock (and on SQLite this process's write queue) for many seconds
+while intake waits. Here each step is one transaction of at most
+:data:`~gridtui.data.service.SWEEP_BATCH` tickets or
+:data:`~gridtui.data.service.SWEEP_BUDGET` seconds of work, passed through the
+source's write path (``write``: its queue of writers, its wake-ups), and the sweeper
+pauses :data:`PAUSE` seconds between steps so that the writes waiting behind it (an
+intake, an officer's action) go first and its thread gives up the GIL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Protocol, TypeVar
+
+from gridtui.data.service import SWEEP_BATCH, SweepResult, TicketService
+
+T = TypeVar("T")
+
+
+class Write(Protocol):
+    """A source's write path: runs ``fn`` (one transaction) in its turn."""
+
+    def __call__(self, fn: Callable[[], T], /) -> T: ...
+
+
+#: seconds the sweeper rests between two transactions (other writers go first)
+PAUSE = 0.01
+
+
+def sweep_in_steps(
+    service: TicketService,
+    write: Write,
+    at: datetime,
+    *,
+    batch: int = SWEEP_BATCH,
+    pause: float = PAUSE,
+) -> SweepResult:
+    """One round of the SLA sweeper as of ``at``, one small transaction at a time,
+    each run through ``write``."""
+    ids = write(partial(service.due_for_sweep, at))  # its errors mapped like the writes'
+    checked, breaches, escalated = len(ids), 0, 0
+    while ids:
+        done, b, e = write(partial(service.sweep_batch, ids[:batch], at))
+        ids = ids[done:]
+        breaches, escalated = breaches + b, escalated + e
+        if ids:
+            time.sleep(pause)
+    return SweepResult(checked, breaches, escalated)
