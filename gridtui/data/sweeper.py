@@ -7,8 +7,9 @@ while intake waits. Here each step is one transaction of at most
 :data:`~gridtui.data.service.SWEEP_BATCH` tickets or
 :data:`~gridtui.data.service.SWEEP_BUDGET` seconds of work, passed through the
 source's write path (``write``: its queue of writers, its wake-ups), and the sweeper
-pauses :data:`PAUSE` seconds between steps so that the writes waiting behind it (an
-intake, an officer's action) go first and its thread gives up the GIL.
+rests between steps (as long as the step took, :data:`DUTY`; at least :data:`PAUSE`)
+so that the writes waiting behind it (an intake, an officer's action) go first and
+its thread leaves the GIL to the requests.
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ class Write(Protocol):
     def __call__(self, fn: Callable[[], T], /) -> T: ...
 
 
-#: seconds the sweeper rests between two transactions (other writers go first)
+#: seconds the sweeper rests between two transactions at least (other writers go first)
 PAUSE = 0.01
+#: the share of the time the sweeper works while it clears a backlog: it rests as
+#: long as its last step took, so that the requests of its process (one GIL) get at
+#: least the other half
+DUTY = 0.5
 
 
 def sweep_in_steps(
@@ -47,9 +52,11 @@ def sweep_in_steps(
     ids = write(partial(service.due_for_sweep, at))  # its errors mapped like the writes'
     checked, breaches, escalated = len(ids), 0, 0
     while ids:
+        started = time.monotonic()
         done, b, e = write(partial(service.sweep_batch, ids[:batch], at))
         ids = ids[done:]
         breaches, escalated = breaches + b, escalated + e
         if ids:
-            time.sleep(pause)
+            took = time.monotonic() - started
+            time.sleep(max(pause, took * (1 - DUTY) / DUTY))
     return SweepResult(checked, breaches, escalated)
