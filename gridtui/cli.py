@@ -690,7 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument(
         "--workers", type=int, default=1,
         help="worker processes (default 1; more use more cores: each takes a share of the "
-        "requests and change streams)",
+        "requests, the change streams and the database connections, see docs/api.md)",
     )  # fmt: skip
     srv.add_argument(
         "--sweep", type=float, default=10.0, metavar="SECONDS",

@@ -51,9 +51,10 @@ class PoolSettings:
 
     @classmethod
     def for_workers(cls, workers: int) -> PoolSettings:
-        """Each of ``workers`` processes' share of :data:`POOL_BUDGET`: 1 worker
-        8 + 8, 2 workers 6 + 6, 4 workers 3 + 3 (at least 2 + 2)."""
-        share = max(4, min(16, POOL_BUDGET // max(1, workers) // 2))
+        """Each of ``workers`` processes' share of :data:`POOL_BUDGET`, at most 16 (a
+        process answers with 40 threads) and at least 4: 1 to 3 workers 8 + 8 each,
+        4 workers 6 + 6, 8 workers 3 + 3."""
+        share = max(4, min(16, POOL_BUDGET // max(1, workers)))
         return cls(size=share // 2, overflow=share - share // 2)
 
     @classmethod

@@ -32,6 +32,15 @@ def small(city: LocalSource, db_url: str) -> Iterator[LocalSource]:
     src.close()
 
 
+def test_pool_sizes_follow_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes = {w: PoolSettings.for_workers(w) for w in (1, 2, 4, 8, 64)}
+    assert [(p.size, p.overflow) for p in sizes.values()] == [(8, 8), (8, 8), (6, 6), (3, 3),
+                                                              (2, 2)]  # fmt: skip
+    assert all(p.timeout == 3.0 for p in sizes.values())
+    monkeypatch.setenv("GRIDTUI_POOL", sizes[4].to_env())
+    assert PoolSettings.from_env() == sizes[4]
+
+
 def _nesting(source: LocalSource) -> Counter[str]:
     """The most connections each thread held at once (main and side pools together)."""
     held: Counter[int] = Counter()
