@@ -305,6 +305,8 @@ def create_app(
     source.on_change(hub.kick)
 
     busy.install(app)
+    # bounded writes in progress: a surge gets 503 with Retry-After, not a queue
+    app.add_middleware(busy.WriteGate)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

@@ -13,7 +13,7 @@ import json
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -81,7 +81,9 @@ from gridtui.data.service import (
 from gridtui.data.sidereads import CLOCK_DOC, SpecCache, parse_spec
 from gridtui.data.sla_runtime import steps_of
 from gridtui.data.source import (
+    BUSY_RETRY_AFTER,
     ActionRefused,
+    Busy,
     NotPermitted,
     SourceError,
     SourceUnavailable,
@@ -89,6 +91,7 @@ from gridtui.data.source import (
 )
 from gridtui.data.sweeper import PAUSE, sweep_in_steps
 from gridtui.data.wakeup import ChangeSignal, ChangeWaiter, Waker, start_waker
+from gridtui.data.writequeue import WriteQueue
 from gridtui.domain.calendars import RealTimeCalendar
 from gridtui.domain.lifecycle import IllegalTransition, Status, allowed_actions
 from gridtui.domain.reports import ReportError, ReportRules, ReportSchedule, report_day
@@ -108,15 +111,6 @@ T = TypeVar("T")
 RATE_WINDOW_DAYS = 30
 AT_RISK = 30  # enough to fill a wall screen; smaller screens show the first rows
 MISSING_SHOWN = 50
-#: seconds a client is asked to wait (Retry-After) when every pooled connection is busy
-BUSY_RETRY_AFTER = 2
-
-
-class Busy(SourceUnavailable):
-    """Every pooled connection stayed busy for the pool's timeout: the server cannot
-    keep up right now (a surge); ``retry_after`` seconds is a fair wait."""
-
-    retry_after = BUSY_RETRY_AFTER
 
 
 class LocalSource:
@@ -164,10 +158,9 @@ class LocalSource:
         self._waker_lock = threading.Lock()
         # SQLite has one writer at a time: threads of this process that write at once
         # would wait for each other in SQLite's busy handler, which sleeps in steps of
-        # up to 100 ms. Queue them here instead (PostgreSQL locks rows, not the file).
-        self._write_lock: AbstractContextManager[object] = (
-            threading.Lock() if parsed.get_backend_name() == "sqlite" else nullcontext()
-        )
+        # up to 100 ms. Queue them here instead (PostgreSQL locks rows, not the file),
+        # each waiting at most the pool's timeout (then Busy: 503 with Retry-After).
+        self._write_lock = WriteQueue(parsed.get_backend_name() == "sqlite", self.pool.timeout)
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -186,7 +179,7 @@ class LocalSource:
 
     def _write(self, fn: Callable[[], T]) -> T:
         try:
-            with self._write_lock:
+            with self._write_lock.turn():
                 result = fn()
             for listener in self.write_listeners:
                 listener()

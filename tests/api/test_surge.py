@@ -3,6 +3,7 @@ server that cannot keep up answers 503 with Retry-After instead of 500 or a hang
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import event, func, select
 
+from gridtui.api.busy import WriteGate
 from gridtui.data import sidereads
 from gridtui.data.db import PoolSettings
 from gridtui.data.local import LocalSource
@@ -196,3 +198,52 @@ def test_the_sweeper_clears_a_backlog_in_steps_that_let_intake_through(city: Loc
 def _breach_changes(source: LocalSource) -> int:
     with source.factory() as s:
         return int(s.scalar(select(func.count()).where(Change.op == "breach")) or 0)
+
+
+def test_writers_queued_too_long_get_503(city: LocalSource, db_url: str, serve: Callable[..., str]):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("only SQLite queues this process's writers")
+    src = LocalSource(db_url, pool=PoolSettings(size=4, overflow=0, timeout=0.3))
+    token = create_token(city.factory, "hotline", "officer", at=NOW)
+    body = {"title": "积水", "category": "utility.streetlight", "channel": "hotline",
+            "grid": "WH-HB-01-01"}  # fmt: skip
+    try:
+        base = serve(src)
+        with httpx.Client(base_url=base, timeout=30,
+                          headers={"Authorization": f"Bearer {token}"}) as c:  # fmt: skip
+            with src._write_lock.turn():  # a long write holds the turn
+                r = c.post("/api/v1/tickets", json=body)
+            assert r.status_code == 503, r.text
+            assert r.headers["Retry-After"] == "2"
+            assert r.json()["error"] == {
+                "code": "busy",
+                "message": "the server is busy: no turn to write came within 0.3 s; retry in 2 s",
+            }
+            assert c.post("/api/v1/tickets", json=body).status_code == 201
+    finally:
+        serve.stop()
+        src.close()
+
+
+async def test_the_write_gate_bounds_the_writes_in_progress() -> None:
+    release = asyncio.Event()
+
+    async def slow_app(scope: Any, receive: Any, send: Any) -> None:
+        await release.wait()
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    gate = WriteGate(slow_app, limit=2, wait=0.2)
+    transport = httpx.ASGITransport(app=gate)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        first = [asyncio.create_task(c.post("/api/v1/tickets")) for _ in range(2)]
+        await asyncio.sleep(0)  # both take their slots
+        third = await c.post("/api/v1/tickets")
+        assert third.status_code == 503 and third.headers["Retry-After"] == "2"
+        assert third.json()["error"]["code"] == "busy"
+        geo = await c.post("/open311/v2/requests.json")
+        assert geo.status_code == 503 and geo.json()[0]["code"] == 503
+        release.set()
+        assert [(await t).status_code for t in first] == [201, 201]
+        assert (await c.get("/healthz")).status_code == 201  # reads are not gated
+        assert (await c.post("/api/v1/tickets")).status_code == 201  # a slot is free again
