@@ -189,8 +189,8 @@ def test_the_sweeper_clears_a_backlog_in_steps_that_let_intake_through(city: Loc
     (result,) = results
     assert result.checked == due and result.breaches >= due
     assert 150 <= _breach_changes(city) <= due  # a few were marked already
-    # small transactions: not one for everything, nor one per ticket
-    assert due / 50 <= commits["sweeper"] <= due / 2 + 10, commits
+    # small transactions (at most 50 tickets or 50 ms each), not one for everything
+    assert commits["sweeper"] >= due / 50, commits
     with city.factory() as s:
         assert s.get(Ticket, opened.ticket_id) is not None
 
