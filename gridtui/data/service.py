@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -150,6 +150,8 @@ class ActResult:
         )  # fmt: skip
 
 
+#: where a session keeps the rules it read (Session.info)
+_RULES_KEY = "gridtui.rules"
 #: tickets the sweeper handles in one transaction at most
 SWEEP_BATCH = 50
 #: seconds of work after which a sweep transaction commits (fewer tickets then)
@@ -206,8 +208,12 @@ class TicketService:
         """The SLA and scoring rules as loaded in the database.
 
         Parsed rules are kept while the documents' stamps (load time and length) stay
-        the same: one small query per call instead of reading and hashing both texts.
+        the same: one small query per session instead of reading and hashing both
+        texts (a session, one transaction, sees one version of the rules).
         """
+        pinned = session.info.get(_RULES_KEY)
+        if pinned is not None:
+            return cast(tuple[SlaRuntime, ScoringEngine | None], pinned)
         stamp = tuple(
             tuple(row)
             for row in session.execute(
@@ -218,6 +224,7 @@ class TicketService:
         )
         cached = self._rules
         if cached is not None and cached[0] == stamp:
+            session.info[_RULES_KEY] = cached[1]
             return cached[1]
         sla_doc = session.get(ConfigDoc, "sla.toml")
         if sla_doc is None:
@@ -230,6 +237,7 @@ class TicketService:
             else None
         )
         self._rules = (stamp, (sla, engine))
+        session.info[_RULES_KEY] = (sla, engine)
         return sla, engine
 
     # -- opening -------------------------------------------------------------------
