@@ -29,7 +29,7 @@ AWAY_RETRY_AFTER = 5
 #: writes (POSTs) one process works on at once; more wait at most WRITE_WAIT seconds
 #: for their turn, then get 503 with Retry-After (a process answers with 40 threads:
 #: reads keep some, and no write waits in a queue nobody bounds)
-MAX_WRITES = 24
+MAX_WRITES = 8
 WRITE_WAIT = 3.0
 
 
