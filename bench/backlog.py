@@ -169,6 +169,9 @@ def run(args: argparse.Namespace) -> bool:
     for label, values in (("during the sweep", during), ("after (baseline)", after)):
         print(f"{label:16} {len(values):>6} {ms(pct(values, 0.5)):>8} "
               f"{ms(pct(values, 0.99)):>8} {ms(max(values, default=float('nan'))):>8}")  # fmt: skip
+    worst = sorted(results, key=lambda r: r[1])[-5:]
+    slowest = ", ".join(f"{sent - up:.1f}: {took * 1000:.0f}" for sent, took, _ in worst)
+    print(f"slowest POSTs (s after the server answered: ms): {slowest}")
     p99 = pct(during, 0.99)
     print(f"target: p99 ≤ {TARGET_P99 * 1000:.0f} ms during the sweep: "
           + ("met" if p99 <= TARGET_P99 else "MISSED"))  # fmt: skip

@@ -714,39 +714,20 @@ class TicketService:
         in transactions of at most ``batch`` tickets (:mod:`gridtui.data.sweeper`
         drives them with pauses in between, for a server).
         """
-        at = _aware(at or self.clock())
-        ids = self.due_for_sweep(at, limit)
-        checked, breaches, escalated = len(ids), 0, 0
-        while ids:
-            done, b, e = self.sweep_batch(ids[:batch], at)
-            ids = ids[done:]
-            breaches += b
-            escalated += e
-        return SweepResult(checked, breaches, escalated)
+        from gridtui.data.sweeper import sweep_in_steps  # it drives this service
 
-    def due_for_sweep(self, at: datetime, limit: int = 5000) -> list[int]:
-        """The open tickets with a deadline passed by ``at`` (the ``limit`` earliest),
-        in id order: the order sweepers lock them in."""
-        with self.factory() as session:
-            return sorted(
-                session.scalars(
-                    select(Ticket.id)
-                    .where(Ticket.status.in_([s.value for s in Status if s.is_open]))
-                    .where(Ticket.next_deadline <= at)
-                    .order_by(Ticket.next_deadline, Ticket.id)
-                    .limit(limit)
-                )
-            )
+        at = _aware(at or self.clock())
+        return sweep_in_steps(self, lambda step: step(), at, limit=limit, batch=batch, pause=0)
 
     def sweep_batch(
         self, ids: Sequence[int], at: datetime, budget: float = SWEEP_BUDGET
     ) -> tuple[int, int, int]:
         """One transaction sweeping the tickets ``ids`` (ascending, as
-        :meth:`due_for_sweep` gives them: two sweepers lock in the same order) until
-        ``budget`` seconds have passed; (how many of the first ``ids`` were done,
-        breaches, escalated). At least one ticket is done. The change feed's lock is
-        taken last, at commit, so that an officer's action is never kept waiting for
-        it while this batch locks tickets."""
+        :func:`~gridtui.data.sweeper.due_for_sweep` gives them: two sweepers lock in
+        the same order) until ``budget`` seconds have passed; (how many of the first
+        ``ids`` were done, breaches, escalated). At least one ticket is done. The
+        change feed's lock is taken last, at commit, so that an officer's action is
+        never kept waiting for it while this batch locks tickets."""
         at = _aware(at)
         started = time.monotonic()
         done = breaches = escalated = 0

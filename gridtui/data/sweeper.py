@@ -20,7 +20,12 @@ from datetime import datetime
 from functools import partial
 from typing import Protocol, TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data.models import Ticket
 from gridtui.data.service import SWEEP_BATCH, SweepResult, TicketService
+from gridtui.domain.lifecycle import Status
 
 T = TypeVar("T")
 
@@ -44,12 +49,13 @@ def sweep_in_steps(
     write: Write,
     at: datetime,
     *,
+    limit: int = 5000,
     batch: int = SWEEP_BATCH,
     pause: float = PAUSE,
 ) -> SweepResult:
-    """One round of the SLA sweeper as of ``at``, one small transaction at a time,
-    each run through ``write``."""
-    ids = write(partial(service.due_for_sweep, at))  # its errors mapped like the writes'
+    """One round of the SLA sweeper as of ``at`` (the ``limit`` earliest deadlines),
+    one small transaction at a time, each run through ``write``."""
+    ids = write(partial(due_for_sweep, service.factory, at, limit))  # errors mapped alike
     checked, breaches, escalated = len(ids), 0, 0
     while ids:
         started = time.monotonic()
@@ -60,3 +66,18 @@ def sweep_in_steps(
             took = time.monotonic() - started
             time.sleep(max(pause, took * (1 - DUTY) / DUTY))
     return SweepResult(checked, breaches, escalated)
+
+
+def due_for_sweep(factory: sessionmaker[Session], at: datetime, limit: int = 5000) -> list[int]:
+    """The open tickets with a deadline passed by ``at`` (the ``limit`` earliest), in
+    id order: the order sweepers lock them in."""
+    with factory() as session:
+        return sorted(
+            session.scalars(
+                select(Ticket.id)
+                .where(Ticket.status.in_([s.value for s in Status if s.is_open]))
+                .where(Ticket.next_deadline <= at)
+                .order_by(Ticket.next_deadline, Ticket.id)
+                .limit(limit)
+            )
+        )
