@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.sqlite
 DEMO_SPEED ?= 60
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test test-pg bench bench-api lint clean venv
+.PHONY: demo test test-pg bench bench-api bench-surge bench-backlog lint clean venv
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -44,6 +44,14 @@ bench-api: $(VENV)/.installed-test
 		GRIDTUI_BENCH_DIR="$$dir" $(BIN)/python bench/seed_city.py --keep || exit 1; \
 	fi; \
 	GRIDTUI_BENCH_DIR="$$dir" $(BIN)/python bench/api_loopback.py
+
+# A hotline surge and the morning after an outage (bench/README.md); demo cities made
+# for the run (SQLite, and PostgreSQL at PG_URL for the surge).
+bench-surge: $(VENV)/.installed-test
+	GRIDTUI_TEST_PG=$(PG_URL) $(BIN)/python bench/surge.py
+
+bench-backlog: $(VENV)/.installed-test
+	$(BIN)/python bench/backlog.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check gridtui tests bench

@@ -144,12 +144,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from gridtui.data.db import PoolSettings
     from gridtui.data.local import LocalSource
 
     if getattr(args, "api", None):
         return _remote(args)
     _factory(args.db_url, migrate=False)  # a clear error when the schema is missing
-    return LocalSource(args.db_url, timezone=Settings().timezone)
+    pool = PoolSettings.for_workers(getattr(args, "workers", 1))
+    return LocalSource(args.db_url, timezone=Settings().timezone, pool=pool)
 
 
 def _remote(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -347,6 +349,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gridtui.api.server import create_app
+    from gridtui.data.db import PoolSettings
 
     public_url = args.public_url or public_url_for(args.host, args.port)
     if args.workers > 1:
@@ -356,6 +359,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["GRIDTUI_DB"] = args.db_url
         os.environ["GRIDTUI_SWEEP_SECONDS"] = str(args.sweep)
         os.environ["GRIDTUI_PUBLIC_URL"] = public_url
+        # each worker's share of the connections (gridtui.data.db.PoolSettings)
+        os.environ["GRIDTUI_POOL"] = PoolSettings.for_workers(args.workers).to_env()
         watchers = _serve_watchers(args, factory)  # one of each, here in the parent
         try:
             uvicorn.run("gridtui.api.server:app_from_settings", factory=True, host=args.host,
@@ -698,7 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument(
         "--workers", type=int, default=1,
         help="worker processes (default 1; more use more cores: each takes a share of the "
-        "requests and change streams)",
+        "requests, the change streams and the database connections, see docs/api.md)",
     )  # fmt: skip
     srv.add_argument(
         "--sweep", type=float, default=10.0, metavar="SECONDS",

@@ -39,18 +39,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import case, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridtui.api import limits
-from gridtui.data.idempotency import Idempotency
+from gridtui.api.busy import retry_after
 from gridtui.data.local import LocalSource
 from gridtui.data.models import Category, Department, Node, Ticket
 from gridtui.data.records import NodeRef
-from gridtui.data.service import NewTicket, ServiceError
-from gridtui.data.tokens import TokenInfo, verify_token
+from gridtui.data.service import NewTicket
+from gridtui.data.source import ActionRefused, SourceUnavailable
+from gridtui.data.tokens import TokenCache, TokenInfo
 from gridtui.domain.callback import Satisfaction
 from gridtui.domain.channels import Channel
+from gridtui.domain.intake import DUPLICATE_WINDOW, content_key
 from gridtui.domain.lifecycle import OPEN_STATUSES, TERMINAL
 from gridtui.domain.roles import OPEN_TICKET, PermissionDenied, check
 from gridtui.domain.text import clean_text
@@ -546,9 +549,12 @@ class _Names:
 class GeoReport:
     """The GeoReport documents over a data source (each call one short session)."""
 
-    def __init__(self, source: LocalSource, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, source: LocalSource, now: Callable[[], datetime], tokens: TokenCache
+    ) -> None:
         self.source = source
         self.now = now
+        self.tokens = tokens
         self.tz: tzinfo = source.tz
         self.places = Places(source)
 
@@ -667,7 +673,7 @@ class GeoReport:
             GeoReportError: 403 for a missing, unknown or revoked key, or a role that
                 may not open tickets.
         """
-        who = verify_token(self.source.factory, api_key.strip()) if api_key.strip() else None
+        who = self.tokens.verify(api_key.strip()) if api_key.strip() else None
         if who is None:
             raise GeoReportError(403, "api_key is missing, unknown or revoked")
         try:
@@ -710,18 +716,24 @@ class GeoReport:
             lon=where.long,
             source="open311",
         )
-        request = json.dumps(
-            [new.category, new.grid, description, new.address, new.lat, new.lon],
-            ensure_ascii=False,
-        )
-        idem = Idempotency(new.reporter, checked("Idempotency-Key", key), request) if key else None
+        client_key = checked("Idempotency-Key", key) if key else None
         try:
-            result = self.source.service.open(new, idempotency=idem)
-        except (ServiceError, ValueError) as exc:  # a reused key too
+            if client_key:
+                result = self.source.open_ticket(new, role=who.role, idempotency_key=client_key)
+            else:
+                # no key from the client: the content is the key, so that a retry after
+                # a timeout answers with the ticket the first try opened
+                result = self.source.open_ticket(
+                    new, role=who.role, idempotency_key=content_key(fields),
+                    window=DUPLICATE_WINDOW,
+                )  # fmt: skip
+        except ActionRefused as exc:  # a reused key too
             raise GeoReportError(400, str(exc)) from exc
+        with self.source.factory() as s:
+            due_at = s.scalar(select(Ticket.due_at).where(Ticket.id == result.ticket_id))
         answer = {
             "service_request_id": str(result.ticket_id),
-            "service_notice": _notice(_iso(result.due_at, self.tz)),
+            "service_notice": _notice(_iso(due_at, self.tz)),
         }
         return [answer], result.replayed
 
@@ -773,18 +785,28 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(fmt, exc.status_code, detail, exc.headers)
 
     @app.exception_handler(OperationalError)
-    async def _unavailable(request: Request, exc: OperationalError) -> Response:
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(SourceUnavailable)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
         fmt = format_of_path(request.url.path)
-        return error_response(fmt, 503, "the centre's database is unavailable; try again")
+        wait = retry_after(exc)
+        return error_response(
+            fmt, 503, f"the centre's database is busy or unavailable; try again in {wait} s",
+            {"Retry-After": str(wait)},
+        )  # fmt: skip
 
 
 def create_open311_app(
-    source: LocalSource, now: Callable[[], datetime], *, public_url: str
+    source: LocalSource,
+    now: Callable[[], datetime],
+    tokens: TokenCache | None = None,
+    *,
+    public_url: str,
 ) -> FastAPI:
     """The GeoReport v2 sub-application (its own error format); discovery names the
     endpoint under ``public_url`` (configured, never the request's Host header)."""
     app = FastAPI(title="gridtui Open311 GeoReport v2", openapi_url=None, docs_url=None)
-    geo = GeoReport(source, now)
+    geo = GeoReport(source, now, tokens or TokenCache(source.side_factory))
     endpoint = public_url.rstrip("/") + "/open311/v2"
     _install_error_handlers(app)
 

@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridtui.api import logs
+from gridtui.api import busy, logs
 from gridtui.api.cursors import BadCursor, decode_cursor, encode_cursor
 from gridtui.api.guards import BodyLimit
 from gridtui.api.limits import (
@@ -307,13 +307,17 @@ def create_app(
     )  # fmt: skip
     app.add_middleware(BodyLimit)  # 413 for a body over limits.MAX_BODY, Open311's too
     app.state.source = source
-    app.state.tokens = TokenCache(source.factory)
+    app.state.tokens = tokens = TokenCache(source.side_factory)
     hub = ChangeHub(source)
     app.state.hub = hub
     source.write_listeners.append(hub.kick)
     # other processes' writes (a simulator, `gridtui watch`, another server) wake the
     # stream too: the database file's changes on SQLite, LISTEN/NOTIFY on PostgreSQL
     source.on_change(hub.kick)
+
+    busy.install(app)
+    # bounded writes in progress: a surge gets 503 with Retry-After, not a queue
+    app.add_middleware(busy.WriteGate)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -341,7 +345,7 @@ def create_app(
         if isinstance(exc, ActionRefused):
             return _error(422, "refused", str(exc))
         if isinstance(exc, SourceUnavailable):
-            return _error(503, "unavailable", str(exc))
+            return busy.unavailable(exc)  # 503 with Retry-After
         if str(exc).startswith("no ticket"):
             return _error(404, "not_found", str(exc))
         return _error(500, "source_error", str(exc))
@@ -599,17 +603,16 @@ def create_app(
 
     # GeoReport v2 has its own error format: a sub-application with its own handlers.
     base = public_url or Settings().public_url or DEFAULT_PUBLIC_URL
-    app.mount("/open311/v2", create_open311_app(source, now, public_url=base))
+    app.mount("/open311/v2", create_open311_app(source, now, tokens, public_url=base))
     return app
 
 
 def app_from_settings() -> FastAPI:
     """The API over the database of the settings (``GRIDTUI_DB``): what each worker
     process of ``gridtui serve --workers N`` runs."""
+    from gridtui.data.db import PoolSettings
+
     settings = Settings()
     sweep = float(os.environ.get("GRIDTUI_SWEEP_SECONDS", SWEEP_SECONDS))
-    return create_app(
-        LocalSource(settings.db, timezone=settings.timezone),
-        sweep_seconds=sweep,
-        public_url=settings.public_url or None,
-    )
+    source = LocalSource(settings.db, timezone=settings.timezone, pool=PoolSettings.from_env())
+    return create_app(source, sweep_seconds=sweep, public_url=settings.public_url or None)

@@ -58,7 +58,9 @@ PARSERS: dict[str, Callable[[str, str], object]] = {
 }
 RULES = tuple(PARSERS)
 #: open tickets re-derived per transaction after an SLA edit
-RECOMPUTE_BATCH = 500
+RECOMPUTE_BATCH = 200
+#: seconds between two of its transactions
+RECOMPUTE_PAUSE = 0.005
 #: watchfiles yields once a step brings no new event (an editor's save is one burst)
 STEP_MS = 100
 DEBOUNCE_MS = 600
@@ -212,6 +214,8 @@ def recompute_deadlines(
         runtime = SlaRuntime.from_text(doc.text)
     moved, last = 0, 0
     while True:
+        if last:
+            time.sleep(RECOMPUTE_PAUSE)  # the writes waiting behind (intake) go first
         with factory.begin() as s:
             tickets = list(
                 s.scalars(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +26,67 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 PRIVATE = 0o600
 
 
+#: connections a process may hold for all its serve workers together (PostgreSQL's
+#: default max_connections is 100: the rest is for watchers, simulators and psql)
+POOL_BUDGET = 48
+#: seconds a request waits for a pooled connection; then the server answers 503 with
+#: Retry-After instead of hanging (SQLAlchemy's default is 30 s)
+POOL_TIMEOUT = 3.0
+#: the side pool of clock and token reads (never shared with writers, so a surge of
+#: writes cannot make a token check wait): its size and its wait
+SIDE_POOL_SIZE = 2
+SIDE_POOL_TIMEOUT = 1.0
+
+
 class StorageError(RuntimeError):
     """The database cannot be reached or used; the message says why and what to do."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` with gridtui's connection settings.
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """The connection pool of one process: ``size`` kept open, ``overflow`` more
+    opened under load, ``timeout`` seconds to wait for one."""
+
+    size: int = 8
+    overflow: int = 8
+    timeout: float = POOL_TIMEOUT
+
+    @classmethod
+    def for_workers(cls, workers: int) -> PoolSettings:
+        """Each of ``workers`` processes' share of :data:`POOL_BUDGET`, at most 16 (a
+        process answers with 40 threads) and at least 4: 1 to 3 workers 8 + 8 each,
+        4 workers 6 + 6, 8 workers 3 + 3."""
+        share = max(4, min(16, POOL_BUDGET // max(1, workers)))
+        return cls(size=share // 2, overflow=share - share // 2)
+
+    @classmethod
+    def from_env(cls) -> PoolSettings:
+        """The settings ``gridtui serve`` passed its worker processes
+        (``GRIDTUI_POOL`` = ``size,overflow,timeout``), else the defaults."""
+        raw = os.environ.get("GRIDTUI_POOL", "")
+        try:
+            size, overflow, timeout = raw.split(",")
+            return cls(int(size), int(overflow), float(timeout))
+        except ValueError:
+            return cls()
+
+    def to_env(self) -> str:
+        """The form :meth:`from_env` reads."""
+        return f"{self.size},{self.overflow},{self.timeout}"
+
+    def kwargs(self) -> dict[str, Any]:
+        """``create_engine`` arguments."""
+        return {"pool_size": self.size, "max_overflow": self.overflow,
+                "pool_timeout": self.timeout}  # fmt: skip
+
+
+#: the side pool (:data:`SIDE_POOL_SIZE`)
+SIDE_POOL = PoolSettings(size=SIDE_POOL_SIZE, overflow=0, timeout=SIDE_POOL_TIMEOUT)
+
+
+def make_engine(url: str, *, pool: PoolSettings | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with gridtui's connection settings; with ``pool``, that
+    pool's size and timeout (file databases and PostgreSQL).
 
     SQLite files get their folder created, WAL journal, ``foreign_keys=ON``, a 10 s
     busy timeout, a 32 MB page cache and a memory map on every connection. A new
@@ -39,6 +95,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     the main file's permissions.
     """
     parsed = make_url(url)
+    if pool is not None and parsed.database not in (None, "", ":memory:"):
+        for key, value in pool.kwargs().items():
+            kwargs.setdefault(key, value)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:" and not db.startswith("file:"):

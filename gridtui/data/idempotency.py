@@ -4,8 +4,15 @@ A write that carries a key runs in one transaction with the key's row
 (:class:`~gridtui.data.models.IdempotencyKey`: who sent it, the key, a hash of the
 request and the result as JSON). The same key again answers with the stored result,
 marked ``replayed``, and writes nothing; the same key with another request is
-refused (:class:`KeyReused`). Ticket writes, spot-check adjustments and daily
-reports all go through :func:`run_once`.
+refused (:class:`KeyReused`). Ticket writes, spot-check adjustments, daily reports
+and Open311 requests all go through :func:`run_once`.
+
+Keys come from clients (the ``Idempotency-Key`` header: kept for good) or from a
+report's content (:func:`gridtui.domain.intake.content_key`: kept for a short
+``window``, after which the same content is a new write and the old key is replaced
+in the new write's transaction). The key is stamped with a time taken before the
+transaction: the clock is never asked inside one (it may hold the change feed's lock,
+and reading the clock may need a second connection).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol, Self, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -29,11 +36,13 @@ class KeyReused(ValueError):
 @dataclass(frozen=True, slots=True)
 class Idempotency:
     """A write's idempotency key: ``scope`` is who sent it (a token), ``request`` the
-    request's canonical text (the same key with another request is refused)."""
+    request's canonical text (the same key with another request is refused);
+    ``window``: how long the key holds (None: for good)."""
 
     scope: str
     key: str
     request: str
+    window: timedelta | None = None
 
     @property
     def request_hash(self) -> str:
@@ -67,10 +76,11 @@ def run_once(
     idem: Idempotency | None,
     work: Callable[[Session], R],
     kind: type[R],
-    at: Callable[[], datetime],
+    at: datetime,
 ) -> R:
     """Run ``work`` in one transaction; with a key, at most once: the key is stored
-    with the write, and a key seen before answers with the stored result.
+    with the write (stamped ``at``, taken before the transaction), and a key seen
+    before (still within its window) answers with the stored result.
 
     Raises:
         KeyReused: the key came with a different request before.
@@ -80,33 +90,34 @@ def run_once(
             return work(session)
     try:
         with factory.begin() as session:
-            prior = replay(session, idem, kind)
+            prior = replay(session, idem, kind, at)
             if prior is not None:
                 return prior
             result = work(session)
             session.add(
                 IdempotencyKey(
                     scope=idem.scope[:100], key=idem.key[:100],
-                    request_hash=idem.request_hash, result=result.to_json(), at=at(),
+                    request_hash=idem.request_hash, result=result.to_json(), at=at,
                 )
             )  # fmt: skip
             return result
     except IntegrityError:
         # the same key raced in from another request and won: answer with its result
         with factory() as session:
-            prior = replay(session, idem, kind)
+            prior = replay(session, idem, kind, at)
         if prior is None:
             raise
         return prior
 
 
-def replay(session: Session, idem: Idempotency, kind: type[R]) -> R | None:
-    """The stored result of ``idem``'s key, or None when the key is new.
+def replay(session: Session, idem: Idempotency, kind: type[R], at: datetime) -> R | None:
+    """The stored result of ``idem``'s key, or None when the key is new (or its
+    window has passed by ``at``).
 
     Raises:
         KeyReused: the key came with a different request before.
     """
-    row = session.get(IdempotencyKey, (idem.scope[:100], idem.key[:100]))
+    row = stored_key(session, idem, at)
     if row is None:
         return None
     if row.request_hash != idem.request_hash:
@@ -166,3 +177,16 @@ class ReportResult:
             datetime.fromisoformat(str(data["at"])), str(data["kind"]),
             int(str(data["events"])), str(data["note"]), replayed=True,
         )  # fmt: skip
+
+
+def stored_key(session: Session, idem: Idempotency, at: datetime) -> IdempotencyKey | None:
+    """The stored key of ``idem`` when it still holds at ``at``; a key whose window
+    has passed is deleted (in the caller's transaction) and None returned."""
+    row = session.get(IdempotencyKey, (idem.scope[:100], idem.key[:100]))
+    if row is None or idem.window is None:
+        return row
+    if at - row.at < idem.window:
+        return row
+    session.delete(row)
+    session.flush()
+    return None

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data import queue as queue_pages
@@ -30,7 +30,7 @@ from gridtui.data.boards import board as build_board
 from gridtui.data.boards import by_levels
 from gridtui.data.changefeed import ChangeRecord, changes_since, record_change
 from gridtui.data.changefeed import last_seq as feed_last_seq
-from gridtui.data.db import make_engine, session_factory
+from gridtui.data.db import SIDE_POOL, PoolSettings, make_engine, session_factory
 from gridtui.data.idempotency import Idempotency
 from gridtui.data.models import (
     Category,
@@ -78,15 +78,20 @@ from gridtui.data.service import (
     SweepResult,
     TicketService,
 )
+from gridtui.data.sidereads import CLOCK_DOC, SpecCache, parse_spec
 from gridtui.data.sla_runtime import steps_of
 from gridtui.data.source import (
+    BUSY_RETRY_AFTER,
     ActionRefused,
+    Busy,
     NotPermitted,
     SourceError,
     SourceUnavailable,
     StaleData,
 )
+from gridtui.data.sweeper import PAUSE, sweep_in_steps
 from gridtui.data.wakeup import ChangeSignal, ChangeWaiter, Waker, start_waker
+from gridtui.data.writequeue import WriteQueue
 from gridtui.domain.calendars import RealTimeCalendar
 from gridtui.domain.lifecycle import IllegalTransition, Status, allowed_actions
 from gridtui.domain.reports import ReportError, ReportRules, ReportSchedule, report_day
@@ -106,10 +111,6 @@ T = TypeVar("T")
 RATE_WINDOW_DAYS = 30
 AT_RISK = 30  # enough to fill a wall screen; smaller screens show the first rows
 MISSING_SHOWN = 50
-#: the ``config_docs`` row holding the simulated clock a simulator published
-CLOCK_DOC = "clock.json"
-#: seconds a read of the published clock is reused
-SPEC_TTL = 1.0
 
 
 class LocalSource:
@@ -121,6 +122,7 @@ class LocalSource:
         *,
         timezone: str = "Asia/Shanghai",
         clock: Callable[[], datetime] | None = None,
+        pool: PoolSettings | None = None,
     ) -> None:
         self.url = url
         self.timezone = timezone
@@ -131,11 +133,16 @@ class LocalSource:
             if parsed.get_backend_name() == "sqlite"
             else parsed.render_as_string(hide_password=True)
         )
-        self.engine = make_engine(url)
+        self.pool = pool or PoolSettings()
+        self.engine = make_engine(url, pool=self.pool)
         self.factory: sessionmaker[Session] = session_factory(self.engine)
+        #: a small pool of its own for the reads every request makes (the clock, token
+        #: checks): writers holding every connection of the main pool never delay them
+        self.side_engine = make_engine(url, pool=SIDE_POOL)
+        self.side_factory: sessionmaker[Session] = session_factory(self.side_engine)
         self._clock = clock
-        #: (monotonic time of the read, spec) of the published simulated clock
-        self._spec: tuple[float, ClockSpec | None] | None = None
+        #: the published simulated clock, read through the side pool
+        self._specs = SpecCache(self.side_factory)
         self.service = TicketService(self.factory, timezone=timezone, clock=clock or self.now)
         self._ref: Reference | None = None
         self._ref_lock = threading.Lock()
@@ -151,10 +158,9 @@ class LocalSource:
         self._waker_lock = threading.Lock()
         # SQLite has one writer at a time: threads of this process that write at once
         # would wait for each other in SQLite's busy handler, which sleeps in steps of
-        # up to 100 ms. Queue them here instead (PostgreSQL locks rows, not the file).
-        self._write_lock: AbstractContextManager[object] = (
-            threading.Lock() if parsed.get_backend_name() == "sqlite" else nullcontext()
-        )
+        # up to 100 ms. Queue them here instead (PostgreSQL locks rows, not the file),
+        # each waiting at most the pool's timeout (then Busy: 503 with Retry-After).
+        self._write_lock = WriteQueue(parsed.get_backend_name() == "sqlite", self.pool.timeout)
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -163,6 +169,8 @@ class LocalSource:
         try:
             with self.factory() as session:
                 yield session
+        except PoolTimeout as exc:
+            raise _busy(self.pool) from exc
         except OperationalError as exc:
             self._reset()
             raise SourceUnavailable(f"database unavailable: {_reason(exc)}") from exc
@@ -171,7 +179,7 @@ class LocalSource:
 
     def _write(self, fn: Callable[[], T]) -> T:
         try:
-            with self._write_lock:
+            with self._write_lock.turn():
                 result = fn()
             for listener in self.write_listeners:
                 listener()
@@ -182,6 +190,8 @@ class LocalSource:
             raise StaleData(str(exc)) from exc
         except (IllegalTransition, ServiceError, ScoringError, ReportError, ValueError) as exc:
             raise ActionRefused(str(exc)) from exc
+        except PoolTimeout as exc:
+            raise _busy(self.pool) from exc
         except OperationalError as exc:
             self._reset()
             raise SourceUnavailable(f"database unavailable: {_reason(exc)}") from exc
@@ -199,6 +209,7 @@ class LocalSource:
             waker.close()
         self.changed.close()
         self.engine.dispose()
+        self.side_engine.dispose()
 
     # -- reference ---------------------------------------------------------------------
 
@@ -444,9 +455,10 @@ class LocalSource:
     def board(self, node_id: int | None) -> Board:
         """See :meth:`DataSource.board`."""
         ref = self.reference()
+        at = self.now()  # before the session: never a second connection inside one
         with self._session() as s:
             node = node_id if node_id is not None else ref.root_id
-            return build_board(s, ref, node, self.now())
+            return build_board(s, ref, node, at)
 
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
         """See :meth:`DataSource.scorecards`."""
@@ -496,9 +508,11 @@ class LocalSource:
         *,
         role: str,
         idempotency_key: str | None = None,
+        window: timedelta | None = None,
     ) -> ActionOutcome:
         """A new ticket from a report (officers and above), audited as ``new.reporter``;
-        with ``idempotency_key``, at most once per (reporter, key).
+        with ``idempotency_key``, at most once per (reporter, key) (within ``window``
+        when given: Open311's content keys).
 
         Raises:
             NotPermitted: ``role`` may not open tickets.
@@ -512,7 +526,7 @@ class LocalSource:
         def run() -> ActionOutcome:
             check(role, OPEN_TICKET)
             r = self.service.open(
-                new, idempotency=_idempotency(new.reporter, idempotency_key, request)
+                new, idempotency=_idempotency(new.reporter, idempotency_key, request, window)
             )
             return _outcome(r)
 
@@ -663,18 +677,18 @@ class LocalSource:
         ``missing_reports``). Run by ``gridtui serve``, ``gridtui simulate`` and
         ``gridtui sweep``."""
         when = at or self.now()
-
-        def run() -> SweepResult:
-            result = self.service.sweep(at=when)
-            with self.factory() as s:
-                try:
-                    sla, engine = self.service.rules(s)
-                except ServiceError:  # no rules loaded yet: no reports are due either
-                    return result
-            missing = sweep_missing_reports(self.factory, sla.config, engine, self.tz, when)
-            return replace(result, missing_reports=missing)
-
-        return self._write(run)
+        # a backlog in small transactions, each through the write queue, with pauses
+        # between them for the intake waiting behind (gridtui.data.sweeper)
+        result = sweep_in_steps(self.service, self._write, when)
+        with self._session() as s:
+            try:
+                sla, engine = self.service.rules(s)
+            except ServiceError:  # no rules loaded yet: no reports are due either
+                return result
+        missing = sweep_missing_reports(
+            self.factory, sla.config, engine, self.tz, when, write=self._write, pause=PAUSE
+        )
+        return replace(result, missing_reports=missing)
 
     # -- change feed ------------------------------------------------------------------------
 
@@ -696,7 +710,7 @@ class LocalSource:
             with self._ref_lock:
                 self._ref = None  # fixtures reloaded: names and nodes may have changed
         if any(c.kind == "clock" for c in batch):
-            self._spec = None  # a simulator published its clock again: read it afresh
+            self._specs.forget()  # a simulator published its clock again: read it afresh
         return ChangeBatch(
             seq=batch[-1].seq if batch else since,
             ticket_ids=frozenset(c.entity_id for c in batch if c.kind == "ticket" and c.entity_id),
@@ -717,28 +731,19 @@ class LocalSource:
             spec = self.clock_spec()
         except SourceError:
             # the database is away (or the row is broken): keep the last spec known
-            last = self._spec
-            spec = last[1] if last else None
-            self._spec = (time.monotonic(), spec)
+            spec = self._specs.keep_last()
         return (spec.now(real) if spec else real).replace(microsecond=0)
 
     def clock_spec(self) -> ClockSpec | None:
         """See :meth:`DataSource.clock_spec`: the ``clock.json`` row, read at most once
-        every :data:`SPEC_TTL` seconds (and again after a ``clock`` change).
+        every :data:`~gridtui.data.sidereads.SPEC_TTL` seconds (and again after a
+        ``clock`` change) through the side pool, never the writers' pool.
 
         Raises:
             SourceUnavailable: the database is away.
             SourceError: the row holds something that is not a clock spec.
         """
-        cached = self._spec
-        if cached is not None and time.monotonic() - cached[0] < SPEC_TTL:
-            return cached[1]
-        with self._session() as s:
-            doc = s.get(ConfigDoc, CLOCK_DOC)
-            text = doc.text if doc is not None else None
-        spec = _parse_spec(text) if text is not None else None
-        self._spec = (time.monotonic(), spec)
-        return spec
+        return self._specs.get()
 
     def publish_clock(self, speed: float, *, start: datetime | None = None) -> ClockSpec:
         """Publish a simulated clock running ``speed`` times real time, and record a
@@ -760,7 +765,7 @@ class LocalSource:
             with self.factory.begin() as s:
                 doc = s.get(ConfigDoc, CLOCK_DOC, with_for_update=True)
                 try:
-                    old = _parse_spec(doc.text) if doc is not None else None
+                    old = parse_spec(doc.text) if doc is not None else None
                 except SourceError:
                     old = None  # a broken row is replaced
                 if old is None:
@@ -775,7 +780,7 @@ class LocalSource:
                     doc.text, doc.loaded_at = text, real
                 record_change(s, at=spec.origin_sim, kind="clock", op="publish",
                               data=spec.to_json())  # fmt: skip
-            self._spec = (time.monotonic(), spec)
+            self._specs.put(spec)
             return spec
 
         return self._write(run)
@@ -784,19 +789,21 @@ class LocalSource:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _parse_spec(text: str) -> ClockSpec:
-    try:
-        return ClockSpec.from_json(json.loads(text))
-    except ValueError as exc:  # also bad JSON
-        raise SourceError(f"{CLOCK_DOC} in the database is not a clock: {exc}") from exc
+def _busy(pool: PoolSettings) -> Busy:
+    return Busy(
+        f"the server is busy: no database connection came free within {pool.timeout:g} s "
+        f"({pool.size + pool.overflow} in use); retry in {BUSY_RETRY_AFTER} s"
+    )
 
 
 def _canonical(*parts: object) -> str:
     return json.dumps(parts, ensure_ascii=False, default=str)
 
 
-def _idempotency(scope: str, key: str | None, request: str) -> Idempotency | None:
-    return Idempotency(scope, key, request) if key else None
+def _idempotency(
+    scope: str, key: str | None, request: str, window: timedelta | None = None
+) -> Idempotency | None:
+    return Idempotency(scope, key, request, window) if key else None
 
 
 def _outcome(r: ActResult) -> ActionOutcome:

@@ -13,8 +13,10 @@ process swept first and however often the sweep runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import partial
 
 from sqlalchemy import and_, exists, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +33,7 @@ from gridtui.domain.sla import SlaConfig
 #: was stopped for a few days catches up; older days stay as they are
 LOOKBACK_DAYS = 7
 #: workers penalised per transaction (a city of 10,000 workers writes in small steps)
-BATCH = 500
+BATCH = 50
 #: PostgreSQL advisory lock that serialises sweeps of different processes
 _LOCK_KEY = 0x64726570  # "drep"
 
@@ -45,6 +47,8 @@ def sweep_missing_reports(
     *,
     lookback_days: int = LOOKBACK_DAYS,
     batch: int = BATCH,
+    write: Callable[[Callable[[], int]], int] = lambda step: step(),
+    pause: float = 0.0,
 ) -> int:
     """Penalise each missing daily report that is due by ``at``, once; returns how
     many (worker, day) penalties this call wrote.
@@ -52,9 +56,11 @@ def sweep_missing_reports(
     Looks at the duty days of the last ``lookback_days`` days (today included once
     its due time has passed) and never before the first day anyone filed a report:
     a city that has not begun reporting (just loaded) owes nothing for the days
-    before. A worker is missing for a day when active now and without a report for
-    that day filed at or before its due instant (a late report still cost the
-    points). Nothing is written without scoring rules, or when no rule scores
+    before. Each transaction goes through ``write`` (a server's write queue); with
+    ``pause``, it rests as long as the step took (at least ``pause``) between them. A
+    worker is missing for a day when active now and without a report for that day
+    filed at or before its due instant (a late report still cost the points).
+    Nothing is written without scoring rules, or when no rule scores
     ``missing_daily_report``.
 
     Raises:
@@ -87,12 +93,19 @@ def sweep_missing_reports(
             for day in days
             if day >= first and (ids := _missing(session, day, schedule.due_at(day), codes, None))
         }
-    written = 0
+    written, took = 0, 0.0
     for day, ids in pending.items():
         for start in range(0, len(ids), batch):
-            written += _penalise(
-                factory, engine, day, schedule.due_at(day), codes, ids[start : start + batch]
+            if pause and took:
+                # the writes waiting behind this sweep go first: rest as long as the
+                # step took (at least ``pause``)
+                time.sleep(max(pause, took))
+            chunk = ids[start : start + batch]
+            started = time.monotonic()
+            written += write(
+                partial(_penalise, factory, engine, day, schedule.due_at(day), codes, chunk)
             )
+            took = time.monotonic() - started
     return written
 
 

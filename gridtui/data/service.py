@@ -13,10 +13,12 @@ person at the centre (``duty:王敏``); ``system`` is the rules themselves.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -147,6 +149,14 @@ class ActResult:
         )  # fmt: skip
 
 
+#: where a session keeps the rules it read (Session.info)
+_RULES_KEY = "gridtui.rules"
+#: tickets the sweeper handles in one transaction at most
+SWEEP_BATCH = 50
+#: seconds of work after which a sweep transaction commits (fewer tickets then)
+SWEEP_BUDGET = 0.05
+
+
 @dataclass(frozen=True, slots=True)
 class SweepResult:
     """What one pass of the SLA sweeper did; ``missing_reports``: the missing-daily-
@@ -197,8 +207,12 @@ class TicketService:
         """The SLA and scoring rules as loaded in the database.
 
         Parsed rules are kept while the documents' stamps (load time and length) stay
-        the same: one small query per call instead of reading and hashing both texts.
+        the same: one small query per session instead of reading and hashing both
+        texts (a session, one transaction, sees one version of the rules).
         """
+        pinned = session.info.get(_RULES_KEY)
+        if pinned is not None:
+            return cast(tuple[SlaRuntime, ScoringEngine | None], pinned)
         stamp = tuple(
             tuple(row)
             for row in session.execute(
@@ -209,6 +223,7 @@ class TicketService:
         )
         cached = self._rules
         if cached is not None and cached[0] == stamp:
+            session.info[_RULES_KEY] = cached[1]
             return cached[1]
         sla_doc = session.get(ConfigDoc, "sla.toml")
         if sla_doc is None:
@@ -221,6 +236,7 @@ class TicketService:
             else None
         )
         self._rules = (stamp, (sla, engine))
+        session.info[_RULES_KEY] = (sla, engine)
         return sla, engine
 
     # -- opening -------------------------------------------------------------------
@@ -307,7 +323,7 @@ class TicketService:
             )
             return _result(ticket)
 
-        return self._once(idempotency, work)
+        return self._once(idempotency, work, at)
 
     # -- acting ------------------------------------------------------------------------
 
@@ -401,11 +417,14 @@ class TicketService:
             )
             return _result(ticket, recoloured)
 
-        return self._once(idempotency, work)
+        return self._once(idempotency, work, at)
 
-    def _once(self, idem: Idempotency | None, work: Callable[[Session], ActResult]) -> ActResult:
-        """Run ``work`` in one transaction, at most once per key (:func:`run_once`)."""
-        return run_once(self.factory, idem, work, ActResult, self.clock)
+    def _once(
+        self, idem: Idempotency | None, work: Callable[[Session], ActResult], at: datetime
+    ) -> ActResult:
+        """Run ``work`` in one transaction, at most once per key (:func:`run_once`); the
+        key is stamped ``at``, taken before the transaction."""
+        return run_once(self.factory, idem, work, ActResult, at)
 
     def _lock(self, session: Session, ticket_id: int) -> Ticket:
         ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
@@ -657,79 +676,92 @@ class TicketService:
 
     # -- the sweeper ---------------------------------------------------------------------
 
-    def sweep(self, *, at: datetime | None = None, limit: int = 5000) -> SweepResult:
+    def sweep(
+        self, *, at: datetime | None = None, limit: int = 5000, batch: int = SWEEP_BATCH
+    ) -> SweepResult:
         """Handle clocks that breached by ``at``: penalty, note, and escalation.
 
         Each breached clock is handled once (a ``breach:<clock>`` note marks it): the
         responsible worker or department loses the breach points, and a clock that
         escalates on breach sends the ticket one level up (吹哨) when its status
-        allows. Safe to run as often as wanted, from any number of processes.
+        allows. Safe to run as often as wanted, from any number of processes. Writes
+        in transactions of at most ``batch`` tickets (:mod:`gridtui.data.sweeper`
+        drives them with pauses in between, for a server).
         """
-        at = _aware(at or self.clock())
-        with self.factory() as session:
-            ids = list(
-                session.scalars(
-                    select(Ticket.id)
-                    .where(Ticket.status.in_([s.value for s in Status if s.is_open]))
-                    .where(Ticket.next_deadline <= at)
-                    .order_by(Ticket.next_deadline, Ticket.id)
-                    .limit(limit)
-                )
-            )
-        breaches = escalated = 0
-        for ticket_id in ids:
-            b, e = self._sweep_one(ticket_id, at)
-            breaches += b
-            escalated += e
-        return SweepResult(len(ids), breaches, escalated)
+        from gridtui.data.sweeper import sweep_in_steps  # it drives this service
 
-    def _sweep_one(self, ticket_id: int, at: datetime) -> tuple[int, int]:
+        at = _aware(at or self.clock())
+        return sweep_in_steps(self, lambda step: step(), at, limit=limit, batch=batch, pause=0)
+
+    def sweep_batch(
+        self, ids: Sequence[int], at: datetime, budget: float = SWEEP_BUDGET
+    ) -> tuple[int, int, int]:
+        """One transaction sweeping the tickets ``ids`` (ascending, as
+        :func:`~gridtui.data.sweeper.due_for_sweep` gives them: two sweepers lock in
+        the same order) until ``budget`` seconds have passed; (how many of the first
+        ``ids`` were done, breaches, escalated). At least one ticket is done. The
+        change feed's lock is taken last, at commit, so that an officer's action is
+        never kept waiting for it while this batch locks tickets."""
+        at = _aware(at)
+        started = time.monotonic()
+        done = breaches = escalated = 0
         with self.factory.begin() as session:
-            ticket = self._lock(session, ticket_id)
-            status = Status(ticket.status)
-            if not status.is_open:
-                return 0, 0
-            _, engine = self.rules(session)
-            events = self.timeline(session, ticket.id)
-            tc = self.clocks(session, ticket, at, events)
-            fresh = unmarked_breaches(tc, _marks(events), at)
-            if not fresh:
-                self._store(session, ticket, tc)  # e.g. rules re-timed since: no re-sweep
-                return 0, 0
-            for clock in fresh:
-                self._breach_note(session, ticket, clock, at)
-            if engine is not None:
-                self._award(
-                    session, engine, breach_credits(tc, fresh, self._subject_of(session)), ticket
-                )
-            # one rung up, once per clock (its mark is written above), for the lead's clocks
-            lead = tc.lead_key
-            escalated = 0
-            if (
-                any(c.escalate and c.holder == lead for c in fresh)
-                and Action.ESCALATE in allowed_actions(status)
-                and tc.handling.level.up() is not None
-            ):
-                tgt = up_target(tc.handling.level)
-                self._event(
-                    session, ticket, Action.ESCALATE, SYSTEM, at, status,
-                    Status.ESCALATED, "超时自动升级 / escalated on breach", tgt,
-                )  # fmt: skip
-                ticket.status = Status.ESCALATED.value
-                escalated = 1
-            ticket.version += 1
-            ticket.updated_at = at
-            session.flush()
-            self._store(session, ticket, self.clocks(session, ticket, at))
-            record_change(
-                session,
-                at=at,
-                kind="ticket",
-                op="breach",
-                entity_id=ticket.id,
-                data={"status": ticket.status, "version": ticket.version},
+            changes = []
+            for ticket_id in ids:
+                b, e, change = self._sweep_ticket(session, ticket_id, at)
+                done, breaches, escalated = done + 1, breaches + b, escalated + e
+                if change is not None:
+                    changes.append(change)
+                if time.monotonic() - started > budget:
+                    break
+            for ticket_id, data in changes:
+                record_change(session, at=at, kind="ticket", op="breach",
+                              entity_id=ticket_id, data=data)  # fmt: skip
+        return done, breaches, escalated
+
+    def _sweep_ticket(
+        self, session: Session, ticket_id: int, at: datetime
+    ) -> tuple[int, int, tuple[int, dict[str, Any]] | None]:
+        """One ticket's fresh breaches handled in the caller's transaction: (breaches,
+        escalated, the change to record)."""
+        ticket = self._lock(session, ticket_id)
+        status = Status(ticket.status)
+        if not status.is_open:
+            return 0, 0, None
+        _, engine = self.rules(session)
+        events = self.timeline(session, ticket.id)
+        tc = self.clocks(session, ticket, at, events)
+        fresh = unmarked_breaches(tc, _marks(events), at)
+        if not fresh:
+            self._store(session, ticket, tc)  # e.g. rules re-timed since: no re-sweep
+            return 0, 0, None
+        for clock in fresh:
+            self._breach_note(session, ticket, clock, at)
+        if engine is not None:
+            self._award(
+                session, engine, breach_credits(tc, fresh, self._subject_of(session)), ticket
             )
-            return len(fresh), escalated
+        # one rung up, once per clock (its mark is written above), for the lead's clocks
+        lead = tc.lead_key
+        escalated = 0
+        if (
+            any(c.escalate and c.holder == lead for c in fresh)
+            and Action.ESCALATE in allowed_actions(status)
+            and tc.handling.level.up() is not None
+        ):
+            tgt = up_target(tc.handling.level)
+            self._event(
+                session, ticket, Action.ESCALATE, SYSTEM, at, status,
+                Status.ESCALATED, "超时自动升级 / escalated on breach", tgt,
+            )  # fmt: skip
+            ticket.status = Status.ESCALATED.value
+            escalated = 1
+        ticket.version += 1
+        ticket.updated_at = at
+        session.flush()
+        self._store(session, ticket, self.clocks(session, ticket, at))
+        change = (ticket.id, {"status": ticket.status, "version": ticket.version})
+        return len(fresh), escalated, change
 
     # -- points and reports ------------------------------------------------------------
 
@@ -781,7 +813,7 @@ class TicketService:
             )
             return AdjustResult(kind.value, subject_id, entry.points)
 
-        return run_once(self.factory, idempotency, work, AdjustResult, self.clock)
+        return run_once(self.factory, idempotency, work, AdjustResult, at)
 
     def file_report(
         self,
@@ -801,7 +833,8 @@ class TicketService:
             ServiceError: no such worker.
             KeyReused: the key came with a different request before.
         """
-        at = _aware(at or self.clock())
+        now = self.clock()  # before the transaction, like every clock read
+        at = _aware(at or now)
         kind = ReportKind.EVENTS if events else ReportKind.ALL_SAFE
         report = DailyReport(
             worker_id, report_day(at, self.timezone), at, kind, events, clean_text(note).strip()
@@ -818,7 +851,7 @@ class TicketService:
                     )
                 )
             ]
-            validate_report(report, existing, self.clock(), self.timezone)
+            validate_report(report, existing, now, self.timezone)
             session.add(
                 DailyReportRow(
                     worker_id=worker_id,
@@ -839,7 +872,7 @@ class TicketService:
             )  # fmt: skip
             return ReportResult(worker_id, report.day, at, kind.value, events, report.note)
 
-        return run_once(self.factory, idempotency, work, ReportResult, self.clock)
+        return run_once(self.factory, idempotency, work, ReportResult, now)
 
     def missing_reports(self, day: date) -> list[tuple[int, str, str]]:
         """Active workers with no daily report for ``day``: (id, code, name), by code."""

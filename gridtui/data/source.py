@@ -59,6 +59,17 @@ class SourceUnavailable(SourceError):
     """The database or server cannot be reached right now (retrying may help)."""
 
 
+#: seconds a client is asked to wait (Retry-After) when the server is too busy
+BUSY_RETRY_AFTER = 2
+
+
+class Busy(SourceUnavailable):
+    """The server cannot keep up right now (a surge): no database connection, or no
+    turn to write, came free in time; ``retry_after`` seconds is a fair wait."""
+
+    retry_after = BUSY_RETRY_AFTER
+
+
 class ActionRefused(SourceError):
     """A write the domain rules or the data refuse; the message says which and why."""
 

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.models import ApiToken
@@ -109,13 +110,20 @@ class TokenCache:
     """:func:`verify_token` with a short memory, for a server answering many requests.
 
     A valid token is remembered for ``ttl`` seconds, so revoking one takes effect on a
-    running server within ``ttl`` seconds; unknown tokens are never remembered.
-    Database failures come out as :class:`~gridtui.data.source.SourceUnavailable`.
+    running server within ``ttl`` seconds; unknown tokens are never remembered. Give
+    it a factory of its own (the source's side pool): a token check must never wait
+    behind writers for a connection. When the check cannot be made (the database
+    away, the pool busy), a token known valid within ``stale`` seconds is still
+    accepted; other failures come out as
+    :class:`~gridtui.data.source.SourceUnavailable`.
     """
 
-    def __init__(self, factory: sessionmaker[Session], *, ttl: float = 2.0) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], *, ttl: float = 2.0, stale: float = 60.0
+    ) -> None:
         self.factory = factory
         self.ttl = ttl
+        self.stale = stale
         self._known: dict[str, tuple[float, TokenInfo]] = {}
 
     def verify(self, token: str) -> TokenInfo | None:
@@ -127,8 +135,13 @@ class TokenCache:
             return hit[1]
         try:
             info = verify_token(self.factory, token)
-        except OperationalError as exc:
-            raise SourceUnavailable(f"database unavailable: {exc.orig}") from exc
+        except (OperationalError, PoolTimeout) as exc:
+            if hit is not None and now - hit[0] < self.stale:
+                return hit[1]  # checked a moment ago: good enough until it can be again
+            reason = "no connection came free" if isinstance(exc, PoolTimeout) else exc.orig
+            raise SourceUnavailable(
+                f"cannot check the token, database unavailable: {reason}"
+            ) from exc
         if info is None:
             self._known.pop(key, None)
             return None

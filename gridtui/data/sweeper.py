@@ -1,0 +1,83 @@
+"""The SLA sweeper of a live server: a backlog cleared in small steps.
+
+After a night's outage (or a restart on a database whose clocks are a week behind)
+thousands of clocks are breached at once. Handling them in one go would hold the
+database's write lock (and on SQLite this process's write queue) for many seconds
+while intake waits. Here each step is one transaction of at most
+:data:`~gridtui.data.service.SWEEP_BATCH` tickets or
+:data:`~gridtui.data.service.SWEEP_BUDGET` seconds of work, passed through the
+source's write path (``write``: its queue of writers, its wake-ups), and the sweeper
+rests between steps (as long as the step took, :data:`DUTY`; at least :data:`PAUSE`)
+so that the writes waiting behind it (an intake, an officer's action) go first and
+its thread leaves the GIL to the requests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data.models import Ticket
+from gridtui.data.service import SWEEP_BATCH, SweepResult, TicketService
+from gridtui.domain.lifecycle import Status
+
+T = TypeVar("T")
+
+
+class Write(Protocol):
+    """A source's write path: runs ``fn`` (one transaction) in its turn."""
+
+    def __call__(self, fn: Callable[[], T], /) -> T: ...
+
+
+#: seconds the sweeper rests between two transactions at least (other writers go first)
+PAUSE = 0.01
+#: the share of the time the sweeper works while it clears a backlog: it rests as
+#: long as its last step took, so that the requests of its process (one GIL) get at
+#: least the other half
+DUTY = 0.5
+
+
+def sweep_in_steps(
+    service: TicketService,
+    write: Write,
+    at: datetime,
+    *,
+    limit: int = 5000,
+    batch: int = SWEEP_BATCH,
+    pause: float = PAUSE,
+) -> SweepResult:
+    """One round of the SLA sweeper as of ``at`` (the ``limit`` earliest deadlines),
+    one small transaction at a time, each run through ``write``."""
+    ids = write(partial(due_for_sweep, service.factory, at, limit))  # errors mapped alike
+    checked, breaches, escalated = len(ids), 0, 0
+    while ids:
+        started = time.monotonic()
+        done, b, e = write(partial(service.sweep_batch, ids[:batch], at))
+        ids = ids[done:]
+        breaches, escalated = breaches + b, escalated + e
+        if ids:
+            took = time.monotonic() - started
+            time.sleep(max(pause, took * (1 - DUTY) / DUTY))
+    return SweepResult(checked, breaches, escalated)
+
+
+def due_for_sweep(factory: sessionmaker[Session], at: datetime, limit: int = 5000) -> list[int]:
+    """The open tickets with a deadline passed by ``at`` (the ``limit`` earliest), in
+    id order: the order sweepers lock them in."""
+    with factory() as session:
+        return sorted(
+            session.scalars(
+                select(Ticket.id)
+                .where(Ticket.status.in_([s.value for s in Status if s.is_open]))
+                .where(Ticket.next_deadline <= at)
+                .order_by(Ticket.next_deadline, Ticket.id)
+                .limit(limit)
+            )
+        )
