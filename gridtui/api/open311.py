@@ -24,7 +24,6 @@ suffix picks their format. See ``docs/open311.md``.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import re
 import xml.etree.ElementTree as ET
