@@ -200,6 +200,9 @@ class TicketService:
         self.clock = clock
         self.timezone = timezone
         self._rules: tuple[object, tuple[SlaRuntime, ScoringEngine | None]] | None = None
+        #: tickets the sweeper found with nothing to do: id -> (version, rules, the next
+        #: deadline still ahead then); skipped until one of them changes or passes
+        self.quiet: dict[int, tuple[int, SlaRuntime, datetime | None]] = {}
 
     # -- rules -------------------------------------------------------------------
 
@@ -734,6 +737,7 @@ class TicketService:
         fresh = unmarked_breaches(tc, _marks(events), at)
         if not fresh:
             self._store(session, ticket, tc)  # e.g. rules re-timed since: no re-sweep
+            self._remember_quiet(session, ticket, tc, at)
             return 0, 0, None
         for clock in fresh:
             self._breach_note(session, ticket, clock, at)
@@ -759,9 +763,30 @@ class TicketService:
         ticket.version += 1
         ticket.updated_at = at
         session.flush()
-        self._store(session, ticket, self.clocks(session, ticket, at))
+        after = self.clocks(session, ticket, at)
+        self._store(session, ticket, after)
+        self._remember_quiet(session, ticket, after, at)
         change = (ticket.id, {"status": ticket.status, "version": ticket.version})
         return len(fresh), escalated, change
+
+    def _remember_quiet(
+        self, session: Session, ticket: Ticket, tc: TicketClocks, at: datetime
+    ) -> None:
+        """Every clock of ``ticket`` that ran out by ``at`` is handled: until its next
+        deadline still ahead (or a change of the ticket or of the rules) a sweep has
+        nothing to do with it. An overdue ticket keeps its passed deadline for the
+        queue's order, so without this every round would read it again."""
+        ahead = [c.deadline for c in tc.clocks if c.counting and c.deadline and c.deadline > at]
+        sla, _ = self.rules(session)
+        self.quiet[ticket.id] = (ticket.version, sla, min(ahead, default=None))
+
+    def is_quiet(self, ticket_id: int, version: int, sla: SlaRuntime, at: datetime) -> bool:
+        """Whether a sweep at ``at`` has nothing to do with the ticket (see
+        :meth:`_remember_quiet`)."""
+        known = self.quiet.get(ticket_id)
+        if known is None or known[0] != version or known[1] is not sla:
+            return False
+        return known[2] is None or known[2] > at
 
     # -- points and reports ------------------------------------------------------------
 

@@ -21,7 +21,6 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.models import Ticket
 from gridtui.data.service import SWEEP_BATCH, SweepResult, TicketService
@@ -55,7 +54,7 @@ def sweep_in_steps(
 ) -> SweepResult:
     """One round of the SLA sweeper as of ``at`` (the ``limit`` earliest deadlines),
     one small transaction at a time, each run through ``write``."""
-    ids = write(partial(due_for_sweep, service.factory, at, limit))  # errors mapped alike
+    ids = write(partial(due_for_sweep, service, at, limit))  # errors mapped alike
     checked, breaches, escalated = len(ids), 0, 0
     while ids:
         started = time.monotonic()
@@ -68,16 +67,24 @@ def sweep_in_steps(
     return SweepResult(checked, breaches, escalated)
 
 
-def due_for_sweep(factory: sessionmaker[Session], at: datetime, limit: int = 5000) -> list[int]:
-    """The open tickets with a deadline passed by ``at`` (the ``limit`` earliest), in
-    id order: the order sweepers lock them in."""
-    with factory() as session:
-        return sorted(
-            session.scalars(
-                select(Ticket.id)
-                .where(Ticket.status.in_([s.value for s in Status if s.is_open]))
-                .where(Ticket.next_deadline <= at)
-                .order_by(Ticket.next_deadline, Ticket.id)
-                .limit(limit)
-            )
-        )
+def due_for_sweep(service: TicketService, at: datetime, limit: int = 5000) -> list[int]:
+    """The open tickets with a deadline passed by ``at`` that may have something to
+    handle (the ``limit`` earliest), in id order: the order sweepers lock them in.
+
+    An overdue ticket whose breaches are all handled keeps its passed deadline (the
+    queue sorts it first); the service remembers it as quiet
+    (:meth:`TicketService.is_quiet`) and it is skipped until it or the rules change or
+    its next deadline passes, so a round reads only what may have changed.
+    """
+    with service.factory() as session:
+        sla, _ = service.rules(session)
+        due = session.execute(
+            select(Ticket.id, Ticket.version)
+            .where(Ticket.status.in_([s.value for s in Status if s.is_open]))
+            .where(Ticket.next_deadline <= at)
+            .order_by(Ticket.next_deadline, Ticket.id)
+        ).all()
+    # what the service remembers is kept for the tickets still due, the rest forgotten
+    service.quiet = {i: service.quiet[i] for i, _ in due if i in service.quiet}
+    wanted = [i for i, version in due if not service.is_quiet(i, version, sla, at)]
+    return sorted(wanted[:limit])

@@ -223,3 +223,38 @@ def test_outside_text_is_stored_without_control_sequences(svc: TicketService) ->
     title = ticket(svc, tid).title
     assert "\x1b" not in title and "\x07" not in title
     assert "[bold]标题[/bold]" in title  # markup stays literal data; the UI escapes it
+
+
+def test_a_handled_overdue_ticket_is_not_read_again_until_something_changes(
+    svc: TicketService,
+) -> None:
+    """An overdue ticket keeps its passed deadline (the queue sorts it first), but once
+    its breaches are handled a sweep skips it: until an action changes it, its next
+    deadline passes, or the rules change. (A city twelve days behind otherwise had the
+    sweeper re-read two thousand tickets every round, most of each 10 s.)"""
+    tid = new(svc)  # never dispatched: its 30-minute dispatch clock runs out
+    first = svc.sweep(at=NOW + timedelta(minutes=60))
+    assert first.checked == 1 and first.breaches >= 1
+    quiet = svc.sweep(at=NOW + timedelta(minutes=61))
+    assert (quiet.checked, quiet.breaches) == (0, 0)
+    with svc.factory() as s:
+        t = s.get(Ticket, tid)
+        assert t is not None and t.next_deadline is not None
+        # still overdue: the queue still sorts it first
+        assert t.next_deadline.replace(tzinfo=None) <= (NOW + timedelta(minutes=61)).replace(
+            tzinfo=None
+        )
+    # an action: read again
+    svc.act(tid, "note", "duty:王敏", note="催办", at=NOW + timedelta(minutes=62))
+    assert svc.sweep(at=NOW + timedelta(minutes=63)).checked == 1
+    assert svc.sweep(at=NOW + timedelta(minutes=64)).checked == 0
+    # its next deadline still ahead passes: read again, and that breach handled
+    ahead = svc.quiet[tid][2]
+    assert ahead is not None
+    later = svc.sweep(at=ahead + timedelta(minutes=1))
+    assert later.checked == 1 and later.breaches >= 1
+    # a new service over the same database (a restart) reads it once more, finds nothing
+    fresh = TicketService(svc.factory, clock=svc.clock, timezone=svc.timezone)
+    again = fresh.sweep(at=ahead + timedelta(minutes=2))
+    assert (again.checked, again.breaches) == (1, 0)
+    assert fresh.sweep(at=ahead + timedelta(minutes=3)).checked == 0
