@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
@@ -30,6 +31,7 @@ from gridtui.data.records import ChangeBatch, ClockSpec, ConfigProblem
 from gridtui.data.source import DataSource
 from gridtui.domain.roles import Role
 from gridtui.i18n import role_label, tr
+from gridtui.labels import error_text
 from gridtui.screens import SCREEN_NAMES
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.grids import GridsScreen
@@ -374,14 +376,14 @@ class GridApp(App[None]):
         """The header's freshness text in the current language."""
         if self.last_ok is None:
             return (
-                tr("header.error", self.lang) + f": {self.error}"
+                tr("header.error", self.lang) + f": {error_text(self.error, self.lang)}"
                 if self.error
                 else tr("header.loading", self.lang)
             )
         when = f"{self.last_ok.astimezone(self.tz):%H:%M:%S}"
         if self.is_stale():
             text = f"{tr('header.stale', self.lang)} {when}"
-            return f"{text} ({self.error})" if self.error else text
+            return f"{text} ({error_text(self.error, self.lang)})" if self.error else text
         return f"{tr('header.updated', self.lang)} {when}"
 
     def update_status(self) -> None:
@@ -456,6 +458,12 @@ class GridApp(App[None]):
         self.refresh_bindings()
         self.update_status()
 
+    def action_command_palette(self) -> None:
+        """The command palette, its search field in the current language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            placeholder = tr("textual.palette_search", self.lang)
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
+
     def action_next_theme(self) -> None:
         """Cycle dark → light → high contrast → ANSI."""
         names = list(THEMES.values())
@@ -472,14 +480,14 @@ class GridApp(App[None]):
         lang = self.lang
         for i, name in enumerate(SCREENS, start=1):
             yield SystemCommand(
-                f"{tr(f'screen.{name}', lang)} ({name})",
-                f"{i}",
+                tr(f"screen.{name}", lang) + ("" if lang == "zh" else f" ({name})"),
+                tr("palette.screen_help", lang, n=i),
                 lambda n=name: self.action_show(n),
             )
         yield SystemCommand(tr("key.lang", lang), "l", self.action_toggle_lang)
         for label, theme in THEMES.items():
             yield SystemCommand(
-                f"{tr('key.theme', lang)}: {label}", theme,
+                f"{tr('key.theme', lang)}: {tr(f'theme.{label}', lang)}", tr("theme.help", lang),
                 lambda t=theme: setattr(self, "theme", t),
             )  # fmt: skip
         for binding in palette_bindings(screen):  # each once, not those listed above

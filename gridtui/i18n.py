@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 
 from gridtui.domain.colours import RiskColour
+from gridtui.i18n_more import MORE
 
 LANGS = ("zh", "en")
 
@@ -322,6 +323,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "adjust.subject.worker": ("网格员", "Worker"),
     "adjust.subject.department": ("部门", "Department"),
 }
+CATALOG.update(MORE)
 
 STATUS: dict[str, tuple[str, str]] = {
     "new": ("待派单", "New"),

@@ -138,7 +138,7 @@ class ScorecardsScreen(DataScreen):
         if reports:
             keys.append("col.reports")
         keys.append("col.trend")
-        if self._wide:
+        if self._wide and (reports or lang != "zh"):  # department codes are English words
             keys.insert(1, "col.code")
         columns: list[tuple[str, str, int | None]] = [(k, tr(k, lang), None) for k in keys]
         body: list[tuple[str, list[RenderableType]]] = []
