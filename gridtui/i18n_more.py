@@ -67,6 +67,7 @@ MORE: dict[str, tuple[str, str]] = {
     "error.needs_callback": ("请填写回访结果", "give the callback result"),
     "error.needs_merge": ("请填写保留的工单编号", "give the id of the ticket it duplicates"),
     "error.no_merge": ("没有可合并的工单 #{id}", "no other ticket #{id} to merge into"),
+    "error.outside": ("分值须在 {min} 到 {max} 之间", "points must be within [{min}, {max}]"),
     "error.stale": ("工单已被他人更新，请重新载入", "the ticket changed meanwhile; reload"),
     # pickers (gridtui.widgets.pickers)
     "pick.worker": (

@@ -117,7 +117,7 @@ _REFUSALS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"unknown worker '?([^']*)'?"), "error.unknown_worker"),
     (re.compile(r"unknown department '?([^']*)'?"), "error.unknown_dept"),
     (re.compile(r"needs a department"), "error.needs_dept"),
-    (re.compile(r"needs a reason in the note"), "error.needs_reason"),
+    (re.compile(r"needs a reason"), "error.needs_reason"),
     (re.compile(r"recolour needs a colour"), "error.needs_colour"),
     (re.compile(r"needs the callback result"), "error.needs_callback"),
     (re.compile(r"merge needs the id"), "error.needs_merge"),
@@ -129,6 +129,8 @@ _REFUSALS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"sqlite|database|OperationalError", re.I), "error.database"),
 ]
 _ILLEGAL = re.compile(r"cannot (\w+) a ticket that is (\w+)")
+_ROLE = re.compile(r"role (\w+) may not (\w+)(?:; it needs (\w+))?")
+_OUTSIDE = re.compile(r"outside \[([-\d.]+), ([-\d.]+)\]")
 _VALUE = {"error.unknown_worker": "code", "error.unknown_dept": "code", "error.no_merge": "id"}
 
 
@@ -151,9 +153,32 @@ def error_text(error: BaseException | str, lang: str) -> str:
             action=action_label(moved.group(1), lang),
             status=status_label(moved.group(2), lang),
         )
+    role = _ROLE.search(message)
+    if role:
+        return _role_refusal(role, lang)
+    outside = _OUTSIDE.search(message)
+    if outside:
+        return tr("error.outside", lang, min=outside.group(1), max=outside.group(2))
     for pattern, key in _REFUSALS:
         found = pattern.search(message)
         if found:
             field = _VALUE.get(key)
             return tr(key, lang, **{field: found.group(1)}) if field else tr(key, lang)
     return tr("error.other", lang)
+
+
+def _role_refusal(found: re.Match[str], lang: str) -> str:
+    """ "role viewer may not adjust; it needs supervisor or above" in ``lang``."""
+    from gridtui.i18n import action_label, role_label
+
+    what = found.group(2)
+    key = f"key.{what}"
+    label = tr(key, lang) if key in CATALOG else action_label(what, lang)
+    need = found.group(3)
+    return tr(
+        "act.role_refused",
+        lang,
+        role=role_label(found.group(1), lang),
+        action=label,
+        need=role_label(need, lang) if need else "—",
+    )

@@ -21,6 +21,7 @@ from gridtui.data.records import Period, Scorecards, ScoreRow
 from gridtui.data.source import NotPermitted
 from gridtui.domain.roles import ADJUST_POINTS, may, required_role
 from gridtui.i18n import duration, role_label, tr
+from gridtui.labels import error_text
 from gridtui.screens.base import DataScreen
 from gridtui.screens.sla import WIDE, refill
 from gridtui.widgets.adjust import AdjustForm
@@ -219,7 +220,8 @@ class ScorecardsScreen(DataScreen):
                     actor=app.actor,
                 )
             except NotPermitted as exc:
-                app.call_from_thread(self._say, str(exc), error=True, title=tr("act.refused", lang))
+                why = error_text(exc, lang)
+                app.call_from_thread(self._say, why, error=True, title=tr("act.refused", lang))
                 raise
 
         def done(points: float | None) -> None:

@@ -99,6 +99,11 @@ def test_default_language_from_the_environment(monkeypatch, env, expected):
             "回访不满意，不能验收 / the resident's callback was 'not satisfied'",
             "回访不满意，不能验收",
         ),
+        (
+            "role viewer may not adjust; it needs supervisor or above",
+            "角色“只读”无权执行“加减分”，需要“督办员”或以上",
+        ),
+        ("adjustment 50 is outside [-10, 10]", "分值须在 -10 到 10 之间"),
         ("something nobody foresaw", "操作失败，请稍后重试"),
     ],
 )
