@@ -149,7 +149,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "key.reverse": ("倒序", "Reverse"),
     "key.unfilter": ("去掉筛选", "Remove filter"),
     "filter.level": ("层级", "Level"),
-    "filter.node_code": ("区域（编码）", "Area (code)"),
+    "filter.node_code": ("区域（名称或编码）", "Area (name or code)"),
     "filter.unchanged": ("筛选未更改", "Filter unchanged"),
     "filter.hint": (
         "空格 勾选 · 回车/Ctrl+S 应用 · Esc 取消",
