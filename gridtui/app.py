@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
@@ -42,7 +41,7 @@ from gridtui.screens.scorecards import ScorecardsScreen
 from gridtui.screens.sla import SlaScreen
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.help import HelpScreen, describe
-from gridtui.widgets.palette import TicketJump, palette_bindings
+from gridtui.widgets.palette import TicketJump, open_palette, palette_bindings
 from gridtui.widgets.status_bar import StatusBar
 
 SCREENS = SCREEN_NAMES
@@ -97,6 +96,7 @@ class GridApp(App[None]):
     TITLE = "gridtui"
     CSS = "Screen { layout: vertical; }"
     COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, TicketJump}  # and a ticket by number
+    action_command_palette = open_palette  # its search field in the current language
     MODES: ClassVar[dict[str, Any]] = {
         "overview": OverviewScreen,
         "queue": QueueScreen,
@@ -341,9 +341,9 @@ class GridApp(App[None]):
 
     @property
     def error(self) -> str | None:
-        """Why the data is stale, while any reader (the change feed or the screen in
-        view) is still failing."""
-        return next(iter(self.errors.values()), None)
+        """Why the data is stale, in the current language, while a reader still fails."""
+        raw = next(iter(self.errors.values()), None)
+        return error_text(raw, self.lang) if raw is not None else None
 
     def data_loaded(self, origin: str = "poll") -> None:
         """``origin`` (the change feed or a screen) read the source: fresh again.
@@ -376,14 +376,14 @@ class GridApp(App[None]):
         """The header's freshness text in the current language."""
         if self.last_ok is None:
             return (
-                tr("header.error", self.lang) + f": {error_text(self.error, self.lang)}"
+                tr("header.error", self.lang) + f": {self.error}"
                 if self.error
                 else tr("header.loading", self.lang)
             )
         when = f"{self.last_ok.astimezone(self.tz):%H:%M:%S}"
         if self.is_stale():
             text = f"{tr('header.stale', self.lang)} {when}"
-            return f"{text} ({error_text(self.error, self.lang)})" if self.error else text
+            return f"{text} ({self.error})" if self.error else text
         return f"{tr('header.updated', self.lang)} {when}"
 
     def update_status(self) -> None:
@@ -457,12 +457,6 @@ class GridApp(App[None]):
             screen.relabel()
         self.refresh_bindings()
         self.update_status()
-
-    def action_command_palette(self) -> None:
-        """The command palette, its search field in the current language."""
-        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
-            placeholder = tr("textual.palette_search", self.lang)
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
 
     def action_next_theme(self) -> None:
         """Cycle dark → light → high contrast → ANSI."""

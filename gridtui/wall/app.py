@@ -39,7 +39,6 @@ from gridtui.app import GridApp
 from gridtui.data.records import Anchor, QueueQuery, SlaRow, TicketRow
 from gridtui.data.source import DataSource
 from gridtui.i18n import tr
-from gridtui.labels import error_text
 from gridtui.screens.base import RETRY_SECONDS
 from gridtui.screens.wall import TICK_SECONDS, Coalescer, WallScreen, wall_screens
 from gridtui.wall import ALERT_MODES, DEFAULT_ROTATE, WALL_SCREENS
@@ -428,7 +427,7 @@ class WallApp(GridApp, inherit_bindings=False):
         text = Text(f"⚠ {tr('wall.outage', lang)}  ", no_wrap=True, overflow="ellipsis")
         text.append(tr("wall.outage_since", lang, time=when))
         text.append("\n")
-        reason = error_text(self.error, lang) if self.error else tr("wall.no_answer", lang)
+        reason = self.error or tr("wall.no_answer", lang)
         text.append_text(safe(reason))
         text.append("\n")
         text.append(tr("wall.reconnecting", lang))
