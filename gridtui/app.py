@@ -30,6 +30,7 @@ from gridtui.data.records import ChangeBatch, ClockSpec, ConfigProblem
 from gridtui.data.source import DataSource
 from gridtui.domain.roles import Role
 from gridtui.i18n import role_label, tr
+from gridtui.labels import error_text
 from gridtui.screens import SCREEN_NAMES
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.grids import GridsScreen
@@ -39,6 +40,7 @@ from gridtui.screens.risk import RiskScreen
 from gridtui.screens.scorecards import ScorecardsScreen
 from gridtui.screens.sla import SlaScreen
 from gridtui.screens.ticket import TicketScreen
+from gridtui.widgets.commands import TicketJump, open_palette, palette_bindings
 from gridtui.widgets.help import HelpScreen, describe
 from gridtui.widgets.palette import activate
 from gridtui.widgets.status_bar import StatusBar
@@ -73,9 +75,9 @@ class GridApp(App[None]):
     """The command centre."""
 
     TITLE = "gridtui"
-    CSS = """
-    Screen { layout: vertical; }
-    """
+    CSS = "Screen { layout: vertical; }"
+    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, TicketJump}  # and a ticket by number
+    action_command_palette = open_palette  # its search field in the current language
     MODES: ClassVar[dict[str, Any]] = {
         "overview": OverviewScreen,
         "queue": QueueScreen,
@@ -322,9 +324,9 @@ class GridApp(App[None]):
 
     @property
     def error(self) -> str | None:
-        """Why the data is stale, while any reader (the change feed or the screen in
-        view) is still failing."""
-        return next(iter(self.errors.values()), None)
+        """Why the data is stale, in the current language, while a reader still fails."""
+        raw = next(iter(self.errors.values()), None)
+        return error_text(raw, self.lang) if raw is not None else None
 
     def data_loaded(self, origin: str = "poll") -> None:
         """``origin`` (the change feed or a screen) read the source: fresh again.
@@ -462,25 +464,22 @@ class GridApp(App[None]):
         lang = self.lang
         for i, name in enumerate(SCREENS, start=1):
             yield SystemCommand(
-                f"{tr(f'screen.{name}', lang)} ({name})",
-                f"{i}",
+                tr(f"screen.{name}", lang) + ("" if lang == "zh" else f" ({name})"),
+                tr("palette.screen_help", lang, n=i),
                 lambda n=name: self.action_show(n),
             )
         yield SystemCommand(tr("key.lang", lang), "l", self.action_toggle_lang)
         for theme in THEMES.values():
             yield SystemCommand(
-                f"{tr('key.theme', lang)}: {theme_name(theme, lang)}", theme,
+                f"{tr('key.theme', lang)}: {theme_name(theme, lang)}", tr("theme.help", lang),
                 lambda t=theme: setattr(self, "theme", t),
             )  # fmt: skip
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if binding.description and binding.id and not binding.id.startswith("screen."):
-                action = binding.action
-                yield SystemCommand(
-                    binding.description,
-                    binding.key_display or binding.key,
-                    lambda a=action, s=screen: self.run_action(a, s),
-                )
+        for binding in palette_bindings(screen):  # each once, not those listed above
+            yield SystemCommand(
+                binding.description,
+                binding.key_display or binding.key,
+                lambda a=binding.action, s=screen: self.run_action(a, s),
+            )
         yield SystemCommand(tr("key.quit", lang), "q", self.action_quit)
 
 

@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 
 from gridtui.domain.colours import RiskColour
+from gridtui.i18n_more import MORE
 
 LANGS = ("zh", "en")
 
@@ -152,7 +153,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "key.reverse": ("倒序", "Reverse"),
     "key.unfilter": ("去掉筛选", "Remove filter"),
     "filter.level": ("层级", "Level"),
-    "filter.node_code": ("区域（编码）", "Area (code)"),
+    "filter.node_code": ("区域（名称或编码）", "Area (name or code)"),
     "filter.unchanged": ("筛选未更改", "Filter unchanged"),
     "filter.hint": (
         "空格 勾选 · 回车/Ctrl+S 应用 · Esc 取消",
@@ -326,6 +327,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "adjust.subject.worker": ("网格员", "Worker"),
     "adjust.subject.department": ("部门", "Department"),
 }
+CATALOG.update(MORE)
 
 STATUS: dict[str, tuple[str, str]] = {
     "new": ("待派单", "New"),

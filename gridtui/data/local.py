@@ -235,12 +235,14 @@ class LocalSource:
                 )
             }
             categories = {
-                r.code: Named(r.code, r.name, r.name_en)
-                for r in s.execute(select(Category.code, Category.name, Category.name_en))
+                r.code: Named(r.code, r.name, r.name_en, department=r.department_code)
+                for r in s.execute(
+                    select(Category.code, Category.name, Category.name_en, Category.department_code)
+                )
             }
             workers = {
-                r.id: Named(r.code, r.name)
-                for r in s.execute(select(Worker.id, Worker.code, Worker.name))
+                r.id: Named(r.code, r.name, grid_id=r.grid_id)
+                for r in s.execute(select(Worker.id, Worker.code, Worker.name, Worker.grid_id))
             }
         root = next((n.id for n in nodes.values() if n.parent_id is None), None)
         return Reference(nodes, departments, categories, workers, root)

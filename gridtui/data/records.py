@@ -53,6 +53,10 @@ class Named:
     code: str
     name: str
     name_en: str = ""
+    #: a worker's grid (node id), for the pickers of the action forms
+    grid_id: int | None = None
+    #: a category's department (code), for the pickers of the action forms
+    department: str | None = None
 
     def label(self, lang: str) -> str:
         """The name in ``lang``."""

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridtui.data.records import ActionOutcome
+from gridtui.data.records import ActionOutcome, Reference, TicketRow
 from gridtui.domain.lifecycle import Action, Status, allowed_actions
 from gridtui.domain.roles import may, required_role
 from gridtui.i18n import action_label, role_label, status_label, tr
 from gridtui.widgets.forms import TARGETS, ActionForm, ActionMenu
+from gridtui.widgets.pickers import (
+    Choice,
+    category_department,
+    department_choices,
+    grid_worker,
+    worker_choices,
+)
 
 #: the actions a person can take (open/import are not actions on a ticket)
 ACTIONS = [a.value for a in Action if a not in (Action.OPEN, Action.IMPORT)]
@@ -77,8 +84,40 @@ def start_action(screen: Any, ticket_id: int, version: int, status: str, action:
     hint_key = TARGETS.get(action)
     labels = {k: tr(f"act.{k}", lang) for k in ("note", "target", "submit", "cancel")}
     title = f"{tr('act.title', lang, id=ticket_id)}: {action_label(action, lang)}"
-    form = ActionForm(title, labels, submit, target_hint=tr(hint_key, lang) if hint_key else None)
+    hint = tr(hint_key, lang) if hint_key else None
+    choices, default = target_choices(app, ticket_row(screen, ticket_id), action)
+    if choices is not None:
+        hint = tr("pick.worker" if action == "dispatch" else "pick.department", lang)
+    form = ActionForm(
+        title, labels, submit, target_hint=hint, target=default or "", choices=choices, lang=lang
+    )
     app.push_screen(form, done)
+
+
+def ticket_row(screen: Any, ticket_id: int) -> TicketRow | None:
+    """The row of ``ticket_id`` the screen shows (the detail's, or the queue's)."""
+    detail = getattr(screen, "detail", None)
+    if detail is not None and detail.row.id == ticket_id:
+        return detail.row  # type: ignore[no-any-return]
+    selected = getattr(screen, "_selected_row", None)
+    row = selected() if callable(selected) else None
+    return row if isinstance(row, TicketRow) and row.id == ticket_id else None
+
+
+def target_choices(
+    app: Any, row: TicketRow | None, action: str
+) -> tuple[list[Choice] | None, str | None]:
+    """The choices of an action's target and the default: the grid's worker for
+    dispatch, the category's department for escalate and assist."""
+    if action not in ("dispatch", "escalate", "assist"):
+        return None, None
+    ref: Reference = app.source.reference()
+    lang = app.lang
+    if action == "dispatch":
+        return worker_choices(ref, lang), grid_worker(ref, row)
+    dept = category_department(ref, row)
+    choices = department_choices(ref, lang, first=dept, up=action == "escalate")
+    return choices, f"dept:{dept}" if dept else None
 
 
 def open_menu(screen: Any, ticket_id: int, version: int, status: str) -> None:

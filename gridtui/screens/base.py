@@ -29,7 +29,10 @@ def binding_label(binding: Binding, lang: str) -> str:
     if binding.action == "app.command_palette" or binding.action == "command_palette":
         return tr("key.palette", lang)
     if not binding.id:
-        return binding.description
+        from gridtui.labels import TEXTUAL_ACTIONS
+
+        key = TEXTUAL_ACTIONS.get(binding.action)
+        return tr(key, lang) if key else binding.description
     if binding.id.startswith("action."):
         return action_label(binding.id.removeprefix("action."), lang)
     return tr(binding.id, lang)

@@ -317,7 +317,8 @@ class RiskScreen(DataScreen):
         lang, wide = self.lang, self._wide
         order = f" {tr('risk.order', lang)}" if wide else ""
         columns = [("area", tr("col.area", lang))]
-        if wide:
+        codes = wide and lang != "zh"  # area codes are Latin letters: the name says it in zh
+        if codes:
             columns.append(("code", tr("col.code", lang)))
         columns.append(("worst", tr("col.worst", lang)))
         if wide:
@@ -341,7 +342,7 @@ class RiskScreen(DataScreen):
         e_width = count_width(*(c.entities for c in data.board.cells))
         for cell in ranked(data.board.cells):
             cells: list[Text] = [safe(cell.node.label(lang))]
-            if wide:
+            if codes:
                 cells.append(safe(cell.node.code, style="dim"))
             cells.append(colour_chip(cell.worst, lang))
             if wide:

@@ -21,6 +21,7 @@ from gridtui.data.records import Period, Scorecards, ScoreRow
 from gridtui.data.source import NotPermitted
 from gridtui.domain.roles import ADJUST_POINTS, may, required_role
 from gridtui.i18n import duration, role_label, tr
+from gridtui.labels import error_text
 from gridtui.screens.base import DataScreen
 from gridtui.screens.sla import WIDE, refill
 from gridtui.widgets.adjust import AdjustForm
@@ -138,7 +139,7 @@ class ScorecardsScreen(DataScreen):
         if reports:
             keys.append("col.reports")
         keys.append("col.trend")
-        if self._wide:
+        if self._wide and (reports or lang != "zh"):  # department codes are English words
             keys.insert(1, "col.code")
         columns: list[tuple[str, str, int | None]] = [(k, tr(k, lang), None) for k in keys]
         body: list[tuple[str, list[RenderableType]]] = []
@@ -219,7 +220,8 @@ class ScorecardsScreen(DataScreen):
                     actor=app.actor,
                 )
             except NotPermitted as exc:
-                app.call_from_thread(self._say, str(exc), error=True, title=tr("act.refused", lang))
+                why = error_text(exc, lang)
+                app.call_from_thread(self._say, why, error=True, title=tr("act.refused", lang))
                 raise
 
         def done(points: float | None) -> None:

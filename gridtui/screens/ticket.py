@@ -24,6 +24,7 @@ from gridtui.domain.callback import Satisfaction
 from gridtui.domain.handling import Level
 from gridtui.domain.roles import may
 from gridtui.i18n import action_label, channel_label, duration, status_label, tr
+from gridtui.labels import actor_label, one_language, policy_label, source_label, target_label
 from gridtui.screens.acting import open_menu, start_action
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.key_bar import KeyBar
@@ -148,7 +149,7 @@ class TicketScreen(DataScreen):
         self.set_class(self.app.size.width < NARROW, "-narrow")
         self.query_one("#fields", Static).update(self._fields(d, data.ref))
         self._fill_clocks(d, data.ref)
-        self._fill_timeline(d)
+        self._fill_timeline(d, data.ref)
         self._fill_actions(d)
         self.retitle()
 
@@ -181,8 +182,11 @@ class TicketScreen(DataScreen):
             (tr("ticket.lead", lang), safe(ref.holder_label(d.lead, lang) if d.lead else "—")),
             (tr("ticket.address", lang), safe(d.address or "—")),
             (tr("ticket.description", lang), self._description(d.description)),
-            (tr("ticket.policy", lang), safe(d.sla_policy or "—")),
-            (tr("ticket.source", lang), safe(f"{d.source} {d.external_id or ''}".strip())),
+            (tr("ticket.policy", lang), safe(policy_label(d.sla_policy, lang))),
+            (
+                tr("ticket.source", lang),
+                safe(f"{source_label(d.source, lang)} {d.external_id or ''}".strip()),
+            ),
         ]
         if d.co_handlers:
             names = "、".join(ref.holder_label(k, lang) for k in d.co_handlers)
@@ -248,7 +252,7 @@ class TicketScreen(DataScreen):
             rows.append((f"{c.holder}/{c.name}", cells))
         fill_table(self.query_one("#clocks", DataTable), [(k, tr(k, lang)) for k in keys], rows)
 
-    def _fill_timeline(self, d: TicketDetail) -> None:
+    def _fill_timeline(self, d: TicketDetail, ref: Reference) -> None:
         lang, tz = self.lang, self.gapp.tz
         table = self.query_one("#timeline", DataTable)
         keep, scroll = table.cursor_row, table.scroll_y
@@ -260,11 +264,13 @@ class TicketScreen(DataScreen):
                 if e.from_status and e.from_status != e.to_status
                 else status_label(e.to_status, lang)
             )
-            note = e.note + (f" [{e.target}]" if e.target else "")
+            note = one_language(e.note, lang) if e.actor == "system" else e.note
+            if e.target:
+                note += f" [{target_label(e.target, ref, d.clocks, lang)}]"
             cells = [
                 Text(f"{e.at.astimezone(tz):%m-%d %H:%M}"),
                 Text(action_label(e.action, lang)),
-                safe(e.actor),
+                safe(actor_label(e.actor, ref, lang)),
                 Text(moved),
                 safe(note, limit=NOTE_SHOWN, lang=lang),
             ]
@@ -316,7 +322,8 @@ class TicketScreen(DataScreen):
             return
         e = d.timeline[int(event.row_key.value)]
         what = tr("text.note", self.lang, when=f"{e.at.astimezone(self.gapp.tz):%m-%d %H:%M}")
-        self.app.push_screen(TextViewer(what, e.note, self.lang))
+        note = one_language(e.note, self.lang) if e.actor == "system" else e.note
+        self.app.push_screen(TextViewer(what, note, self.lang))
 
     def action_back(self) -> None:
         """Back to the queue."""

@@ -23,8 +23,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from gridtui.data.source import SourceError
 from gridtui.i18n import tr
+from gridtui.labels import error_text
 from gridtui.widgets.render import safe
 
 
@@ -144,4 +144,4 @@ class AdjustForm(ModalScreen[float | None]):
             self.dismiss(parse_points(self.query_one("#points", Input).value))
             return
         error = event.worker.error
-        self.show_error(str(error) if isinstance(error, SourceError) else repr(error))
+        self.show_error(error_text(error or RuntimeError(), self.lang))

@@ -14,9 +14,18 @@ from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
+from textual.command import CommandPalette, Hit, Hits, Provider
 
 from gridtui.i18n import tr
+
+
+def open_palette(app: Any) -> None:
+    """Open the command palette, its search field in the app's language (the app's
+    ``action_command_palette``)."""
+    if app.use_command_palette and not CommandPalette.is_open(app):
+        placeholder = tr("textual.palette_search", app.lang)
+        app.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
+
 
 #: binding ids the palette lists once already (screens, language, quit)
 PALETTE_SKIP = ("screen.", "key.lang", "key.quit")

@@ -154,7 +154,7 @@ class FilterForm(ModalScreen[QueueQuery | None]):
                 with Vertical():
                     yield Label(tr("filter.node_code", lang))
                     node = self.ref.nodes.get(q.node_id) if q.node_id is not None else None
-                    yield Input(node.code if node else "", id="node", compact=True)
+                    yield Input(node.label(lang) if node else "", id="node", compact=True)
             yield Static("", classes="error", id="error")
             with Horizontal(id="buttons"):
                 yield Button(tr("filter.apply", lang), variant="primary", id="apply", compact=True)
@@ -173,7 +173,7 @@ class FilterForm(ModalScreen[QueueQuery | None]):
         code = self.query_one("#node", Input).value.strip()
         node_id = None
         if code:
-            node_id = next((n.id for n in self.ref.nodes.values() if n.code == code), None)
+            node_id = find_node(self.ref, code)
             if node_id is None:
                 self.query_one("#error", Static).update(
                     safe(f"{tr('filter.node', self.lang)}: {code}?")
@@ -199,3 +199,17 @@ class FilterForm(ModalScreen[QueueQuery | None]):
         """Close without changing the filters, and say so."""
         self.app.notify(tr("filter.unchanged", self.lang), timeout=3)
         self.dismiss(None)
+
+
+def find_node(ref: Reference, text: str) -> int | None:
+    """The area ``text`` names: by code, by name (zh or en), or the one whose name
+    holds it."""
+    nodes = list(ref.nodes.values())
+    for found in (
+        [n for n in nodes if n.code == text],
+        [n for n in nodes if text in (n.name, n.name_en)],
+        [n for n in nodes if text in n.name or (n.name_en and text.lower() in n.name_en.lower())],
+    ):
+        if len(found) == 1:
+            return found[0].id
+    return None

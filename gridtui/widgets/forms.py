@@ -20,7 +20,8 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from gridtui.data.source import SourceError
+from gridtui.labels import error_text
+from gridtui.widgets.pickers import Choice, Picker
 from gridtui.widgets.render import safe
 
 #: actions whose form asks for a target, and the catalog key of its hint
@@ -97,6 +98,8 @@ class ActionForm(ModalScreen[Any]):
         target_hint: str | None = None,
         note: str = "",
         target: str = "",
+        choices: list[Choice] | None = None,
+        lang: str = "zh",
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -104,6 +107,9 @@ class ActionForm(ModalScreen[Any]):
         self.submit = submit
         self.target_hint = target_hint
         self.initial = (note, target)
+        #: the target is picked from these (a :class:`Picker`), pre-filled with ``target``
+        self.choices = choices
+        self.lang = lang
 
     def compose(self) -> ComposeResult:
         """Inputs and buttons."""
@@ -111,7 +117,15 @@ class ActionForm(ModalScreen[Any]):
             yield Static(Text(self.title_text), classes="title")
             if self.target_hint is not None:
                 yield Label(Text(self.labels["target"]))
-                yield Input(self.initial[1], placeholder=self.target_hint, id="target")
+                if self.choices is not None:
+                    yield Picker(
+                        self.choices,
+                        value=self.initial[1] or None,
+                        placeholder=self.target_hint,
+                        id="picker",
+                    )
+                else:
+                    yield Input(self.initial[1], placeholder=self.target_hint, id="target")
             yield Label(Text(self.labels["note"]))
             yield Input(self.initial[0], id="note")
             yield Static("", classes="error", id="error")
@@ -128,13 +142,20 @@ class ActionForm(ModalScreen[Any]):
     def _submit(self) -> None:
         note = self.query_one("#note", Input).value
         target: str | None = None
-        if self.target_hint is not None:
+        if self.choices is not None:
+            target = self.query_one(Picker).value
+        elif self.target_hint is not None:
             target = self.query_one("#target", Input).value.strip() or None
         self.error = ""
         self.query_one("#error", Static).update("")
         self.run_worker(
             lambda: self.submit(note, target), thread=True, group="submit", exit_on_error=False
         )
+
+    @on(Picker.Picked)
+    def _picked(self) -> None:
+        """A target picked: on to the note."""
+        self.query_one("#note", Input).focus()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -149,7 +170,7 @@ class ActionForm(ModalScreen[Any]):
             self.dismiss(event.worker.result)
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
-            message = str(error) if isinstance(error, SourceError) else repr(error)
+            message = error_text(error or RuntimeError(), self.lang)
             self.error = message
             self.query_one("#error", Static).update(safe(message, one_line=False))
 

@@ -84,3 +84,17 @@ def test_filter_form_looks_right(snap_compare, make_app, lang):
         await pilot.press("tab", "space", "down", "space")  # two colours ticked
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=opened)
+
+
+async def test_the_area_is_chosen_by_name(make_app, source, wait):
+    grid = next(n for n in source.reference().nodes.values() if n.level == "grid")
+    app = make_app(screen="queue")
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue, form = await open_form(app, pilot, wait)
+        form.query_one("#node").focus()
+        await pilot.press(*grid.name, "enter")
+        await wait(app, pilot)
+        assert not isinstance(app.screen, FilterForm)
+        assert queue.query_spec.node_id == grid.id
+        _, form = await open_form(app, pilot, wait)
+        assert form.query_one("#node").value == grid.name  # shown by its name

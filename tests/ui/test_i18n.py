@@ -1,11 +1,15 @@
-"""Every label in both languages; domain names have labels; the language default."""
+"""Every label in both languages; domain names have labels; the language default; a
+Chinese screen shows no English word and no internal code (issue 13, point 4)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.command import CommandPalette
 
 from gridtui.domain.channels import Channel
 from gridtui.domain.lifecycle import Action, Status
@@ -20,6 +24,10 @@ from gridtui.i18n import (
     status_label,
     tr,
 )
+from gridtui.labels import error_text, one_language
+from gridtui.screens.ticket import TicketScreen
+from gridtui.widgets.forms import ActionForm
+from tests.ui.test_ticket import ticket_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,3 +82,163 @@ def test_default_language_from_the_environment(monkeypatch, env, expected):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     assert default_lang() == expected
+
+
+@pytest.mark.parametrize(
+    ("error", "zh"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "无法连接服务器（连接被拒绝）"),
+        (TimeoutError("timed out"), "服务器无响应（超时）"),
+        ("unknown department 'NOPE'", "没有这个部门：NOPE"),
+        ("reject needs a reason in the note", "请在说明中写明原因"),
+        (
+            "cannot accept a ticket that is resolved; allowed here: note",
+            "工单当前为“已处置”，不能“签收”",
+        ),
+        (
+            "回访不满意，不能验收 / the resident's callback was 'not satisfied'",
+            "回访不满意，不能验收",
+        ),
+        (
+            "role viewer may not adjust; it needs supervisor or above",
+            "角色“只读”无权执行“加减分”，需要“督办员”或以上",
+        ),
+        ("adjustment 50 is outside [-10, 10]", "分值须在 -10 到 10 之间"),
+        ("something nobody foresaw", "操作失败，请稍后重试"),
+    ],
+)
+def test_errors_are_said_in_chinese_with_the_detail_reduced(error, zh):
+    assert error_text(error, "zh") == zh
+    assert error_text(error, "en") == str(error)
+
+
+def test_a_bilingual_system_note_shows_one_language():
+    note = "超时: 24小时内办结 / breached: Solved within 24 h"
+    assert one_language(note, "zh") == "超时: 24小时内办结"
+    assert one_language(note, "en") == "breached: Solved within 24 h"
+    assert one_language("门牌 3 / 4 号", "zh") == "门牌 3 / 4 号"  # not a bilingual pair
+
+
+#: ASCII words a Chinese screen may show, and why:
+#: key names, as printed on the keys and shown beside what they do ("space 展开");
+#: single letters (the keys themselves, "x 操作"; ticket versions "v3"; worker codes
+#: "W0003") are not words to the pattern below.
+KEYS = {"enter", "space", "backspace", "tab", "shift", "ctrl", "super", "esc", "escape"}
+ALLOWED = KEYS | {
+    "pgup",
+    "pgdn",
+    "pageup",
+    "pagedown",
+    "home",
+    "end",
+    "up",
+    "down",
+    "left",
+    "right",
+}
+WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The text of every line the current screen draws."""
+    strips = app.screen._compositor.render_strips()
+    return [strip.text for strip in strips]
+
+
+def english(lines: list[str]) -> list[str]:
+    """Lines with ASCII words outside the allowlist, each with its words."""
+    bad = []
+    for line in lines:
+        words = [w for w in WORD.findall(line) if w.lower() not in ALLOWED]
+        if words:
+            bad.append(f"{words}: {line.strip()}")
+    return bad
+
+
+async def test_no_english_on_any_chinese_screen(make_app, source, wait):
+    app = make_app(screen="overview", role="supervisor", lang="zh")
+    found: dict[str, list[str]] = {}
+
+    def read(where: str) -> None:
+        bad = english(screen_lines(app))
+        if bad:
+            found[where] = bad
+
+    async with app.run_test(size=(160, 50)) as pilot:
+        for key, name in enumerate(
+            ("overview", "queue", "risk", "sla", "scorecards", "ticket", "grids"), start=1
+        ):
+            await pilot.press(str(key))
+            await wait(app, pilot)
+            read(name)
+            await pilot.press("question_mark")
+            await wait(app, pilot)
+            read(f"{name} help")
+            await pilot.press("escape")
+            await wait(app, pilot)
+        # the palette, every command listed
+        await pilot.press("ctrl+p")
+        await wait(app, pilot)
+        assert isinstance(app.screen, CommandPalette)
+        read("palette")
+        await pilot.press("escape")
+        await wait(app, pilot)
+        # the queue's filter dialog
+        await pilot.press("2")
+        await wait(app, pilot)
+        await pilot.press("f")
+        await wait(app, pilot)
+        read("filter dialog")
+        await pilot.press("escape")
+        await wait(app, pilot)
+        # the scorecards' adjustment form
+        await pilot.press("5")
+        await wait(app, pilot)
+        await pilot.press("a")
+        await wait(app, pilot)
+        read("adjust form")
+        await pilot.press("escape")
+        await wait(app, pilot)
+        # a ticket with a breach and a department on its timeline: menu and forms
+        app.ticket_id = source.most_urgent()
+        await pilot.press("6")
+        await wait(app, pilot)
+        assert isinstance(app.screen, TicketScreen)
+        read("ticket")
+        for keys in (("x",), ("d",), ("e",), ("f",)):
+            await pilot.press(*keys)
+            await wait(app, pilot)
+            read(f"ticket {keys}")
+            await pilot.press("escape")
+            await wait(app, pilot)
+        # the pickers' suggestions, and a refusal from the service, on a new ticket
+        app.open_ticket(ticket_in(source, {"new"}).id)
+        await wait(app, pilot)
+        for key, typed in (("d", "区"), ("e", "区")):
+            await pilot.press(key)
+            await wait(app, pilot)
+            await pilot.press("ctrl+u", *typed)
+            await wait(app, pilot)
+            read(f"suggestions {key}")
+            await pilot.press("ctrl+u", *"999", "tab", "enter")
+            await wait(app, pilot)
+            assert isinstance(app.screen, ActionForm) and app.screen.error
+            read(f"refusal {key}")
+            await pilot.press("escape")
+            await wait(app, pilot)
+        # the database stops answering: the header says so
+        path = source.engine.url.database
+        source.engine.dispose()
+        os.rename(path, f"{path}.away")
+        os.makedirs(path)
+        app.screen.reload()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.is_stale():
+                break
+        await wait(app, pilot)
+        assert app.is_stale()
+        read("outage")
+        os.rmdir(path)
+        os.rename(f"{path}.away", path)
+    assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())

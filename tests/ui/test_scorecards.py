@@ -193,7 +193,7 @@ async def test_source_refusal_is_shown(make_app, source, wait):
         await type_into(pilot, "#reason", "x")
         await submit(app, pilot, wait, form)
         assert app.screen is form
-        assert "viewer" in form.error and "supervisor" in form.error
+        assert "只读" in form.error and "督办员" in form.error
         assert form.error in messages(app)
         assert entries_by(source, app.actor) == []
 
@@ -219,13 +219,13 @@ async def test_bad_input_keeps_the_form_open(make_app, source, wait):
         form.query_one("#points", Input).value = "50"
         await submit(app, pilot, wait, form)
         assert app.screen is form
-        assert "outside" in form.error
+        assert "分值须在" in form.error
         assert form.query_one("#points", Input).value == "50"
         # empty reason: refused by the scoring rules too
         form.query_one("#points", Input).value = "5"
         form.query_one("#reason", Input).value = "  "
         await submit(app, pilot, wait, form)
-        assert app.screen is form and "reason" in form.error
+        assert app.screen is form and "原因" in form.error
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ScorecardsScreen)

@@ -145,7 +145,7 @@ async def test_status_refusal_and_rule_refusal_keep_the_form_open(make_app, sour
         assert isinstance(form, ActionForm)
         await pilot.click("#submit")
         await wait(app, pilot)
-        assert app.screen is form and "reason" in form.error
+        assert app.screen is form and "原因" in form.error
         form.query_one("#note").value = "复核不合格"
         form.query_one("#note").focus()
         await pilot.press("enter")
@@ -167,7 +167,7 @@ async def test_someone_else_acting_first_is_reported(make_app, source, wait):
         form.query_one("#note").value = "后到"
         await pilot.click("#submit")
         await wait(app, pilot)
-        assert app.screen is form and "someone else acted first" in form.error
+        assert app.screen is form and "已被他人更新" in form.error
     assert last_event(source, ticket.id).note == "先到"
 
 
@@ -182,7 +182,7 @@ async def test_dispatch_to_unknown_worker_is_refused(make_app, source, wait):
         form.query_one("#target").value = "NOBODY"
         await pilot.click("#submit")
         await wait(app, pilot)
-        assert app.screen is form and "unknown worker" in form.error
+        assert app.screen is form and form.error == "没有这位网格员：NOBODY"
     with source.factory() as s:
         assert s.scalar(select(Worker).where(Worker.code == "NOBODY")) is None
         assert s.get(Ticket, ticket.id).status == "new"

@@ -399,7 +399,7 @@ async def test_an_outage_shows_on_every_screen_and_heals_by_itself(
             assert await until(pilot, lambda s=screen: bool(s.banner.display)), screen.NAME
             text = screen.banner.shown.plain
             assert "数据源中断" in text and "屏幕数据停留在 10:00:00" in text, text
-            assert "database unavailable" in text and "正在自动重连" in text
+            assert "数据库无法读取" in text and "正在自动重连" in text
             fresh = screen.header.fresh
             assert fresh.has_class("-stale") and "数据中断" in fresh.shown.plain
             assert "最后更新 10:00:00" in fresh.shown.plain
