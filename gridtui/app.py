@@ -449,11 +449,14 @@ class GridApp(App[None]):
         """The ``?`` overlay for the current screen."""
         if isinstance(self.screen, HelpScreen):
             return
-        # The screen's own keys and the app's, in the current language (widgets'
-        # built-in keys such as cursor movement are Textual's and need no help).
-        own = [b for bs in self.screen._bindings.key_to_bindings.values() for b in bs]
-        mine = [b for bs in self._bindings.key_to_bindings.values() for b in bs if b.id]
-        keys = describe([*own, *mine], {"question_mark": "?", "slash": "/"})
+        # The screen's own keys and the app's, in the current language: ours carry an
+        # id (their label in the catalogue); Textual's built-in ones (focus, copy,
+        # cursor movement) need no help, and have no Chinese label.
+        keys = describe(
+            [b for node in (self.screen, self) for bs in node._bindings.key_to_bindings.values()
+             for b in bs if b.id],
+            {"question_mark": "?", "slash": "/"},
+        )  # fmt: skip
         name = getattr(self.screen, "NAME", "")
         title = tr("screen.help", self.lang) + (
             f" · {tr(f'screen.{name}', self.lang)}" if name else ""
