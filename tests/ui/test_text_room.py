@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 
 from gridtui.screens.sla import SlaScreen
 from tests.ui.test_sla import cell
+from tests.ui.test_ticket import ticket_in
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -29,3 +30,21 @@ async def test_sla_rule_names_are_whole_when_there_is_room(make_app, wait, lang)
                 assert not label.endswith("…") or len(label) >= 25, label
             title = cell(table, k, "col.title")
             assert len(title.rstrip("…")) >= 12, title  # the titles keep their share
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80", "120"])
+async def test_a_long_note_wraps_in_the_timeline(make_app, source, wait, size):
+    ticket = ticket_in(source, {"new"})
+    note = "居民反映楼道堆放杂物堵塞消防通道，网格员已现场劝导，物业承诺三日内清理完毕并复查结束"
+    source.act(ticket.id, "note", role="officer", actor="duty:other", note=note)
+    app = make_app(screen="ticket", ticket_id=ticket.id)
+    async with app.run_test(size=size) as pilot:
+        await wait(app, pilot)
+        table = app.screen.query_one("#timeline", DataTable)
+        table.scroll_end(animate=False, immediate=True)  # the newest event is the last
+        await pilot.pause()
+        shown = "".join(
+            "".join(seg.text for seg in table.render_line(y)).strip()
+            for y in range(table.size.height)
+        )
+        assert "复查结束" in shown, shown  # the note's end is on screen, wrapped
