@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from rich.cells import cell_len
 from textual.widgets import DataTable
 
 from gridtui.screens.sla import SlaScreen
+from gridtui.snapshot import settle
+from gridtui.wall.app import build_wall
+from gridtui.widgets.wall import RowList
+from tests.ui.conftest import fixed_clock
 from tests.ui.test_sla import cell
 from tests.ui.test_ticket import ticket_in
 
@@ -48,3 +53,22 @@ async def test_a_long_note_wraps_in_the_timeline(make_app, source, wait, size):
             for y in range(table.size.height)
         )
         assert "复查结束" in shown, shown  # the note's end is on screen, wrapped
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", [(120, 40), (240, 67)], ids=["120", "240"])
+async def test_wall_department_names_get_their_share(source, size, lang):
+    app = build_wall(source, screens=["scorecards"], rotate=1000.0, lang=lang,
+                     clock=fixed_clock, poll_seconds=0)  # fmt: skip
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        cards = source.scorecards("week", fixed_clock(), 20)
+        rows = app.screen.query_one("#sc-departments", RowList)
+        shown = "\n".join(
+            "".join(seg.text for seg in line.render_line(0)) for line in rows.children
+        )
+        # half of 120 columns leaves 18 cells to the names; 240 columns all they need
+        room = 18 if size[0] == 120 else 60
+        for row in cards.departments:
+            if cell_len(row.label(lang)) <= room:
+                assert row.label(lang) in shown, shown  # whole, not "区司法局（司法 …"
