@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from rich.cells import cell_len
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from gridtui.screens.sla import SlaScreen
 from gridtui.snapshot import settle
 from gridtui.wall.app import build_wall
 from gridtui.widgets.wall import RowList
+from tests.conftest import NOW
 from tests.ui.conftest import fixed_clock
 from tests.ui.test_sla import cell
 from tests.ui.test_ticket import ticket_in
@@ -72,3 +74,19 @@ async def test_wall_department_names_get_their_share(source, size, lang):
         for row in cards.departments:
             if cell_len(row.label(lang)) <= room:
                 assert row.label(lang) in shown, shown  # whole, not "区司法局（司法 …"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (240, 67)], ids=["80", "240"])
+async def test_missing_report_names_stay_whole(make_app, source, wait, size):
+    late = NOW + timedelta(hours=11)  # 21:00 local: the daily reports are past due
+    app = make_app(screen="overview", clock=lambda: late)
+    async with app.run_test(size=size) as pilot:
+        await wait(app, pilot)
+        box = app.screen.query_one("#missing", Static)
+        lines = ["".join(s.text for s in box.render_line(y)) for y in range(box.size.height)]
+        missing = source.overview(late).missing_reports
+        assert missing
+        shown = [w for w in missing if w.name in "".join(lines)]
+        assert len(shown) >= 8, lines
+        for w in shown:  # each name with its code on one line, never "段娜(L00" / "03)"
+            assert any(f"{w.name}({w.code})" in line for line in lines), lines
