@@ -32,6 +32,10 @@ def _keys(*keys: str) -> Any:
         await settle(pilot.app, pilot)
         await pilot.press(*keys)
         await settle(pilot.app, pilot)
+        # a blinking cursor is drawn or not by the time of the picture: hold it still
+        for field in pilot.app.screen.query("Input, TextArea"):
+            field.cursor_blink = False
+        await settle(pilot.app, pilot)
 
     return run
 
