@@ -90,3 +90,17 @@ async def test_missing_report_names_stay_whole(make_app, source, wait, size):
         assert len(shown) >= 8, lines
         for w in shown:  # each name with its code on one line, never "段娜(L00" / "03)"
             assert any(f"{w.name}({w.code})" in line for line in lines), lines
+
+
+async def test_a_wide_overview_gives_grid_names_more_room(make_app, source, wait):
+    app = make_app(screen="overview")
+    async with app.run_test(size=(240, 67)) as pilot:
+        await wait(app, pilot)
+        table = app.screen.query_one("#at-risk", DataTable)
+        ref = source.reference()
+        names = [ref.node_label(r.grid_id, "zh") for r in source.overview(NOW).at_risk]
+        shown = [cell(table, str(r.id), "col.grid") for r in source.overview(NOW).at_risk]
+        assert any(cell_len(n) > 16 for n in names)  # names longer than the narrow cut
+        for name, text in zip(names, shown, strict=True):
+            if cell_len(name) <= 24:
+                assert text == name, (name, text)
