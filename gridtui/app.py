@@ -66,6 +66,10 @@ class DataMoved(Message):
         return isinstance(message, DataMoved)
 
 
+#: what the screens are told when the app took another simulated clock
+CLOCK_MOVED = ChangeBatch(seq=0, ticket_ids=frozenset(), kinds=frozenset({"clock"}), count=1)
+
+
 def utc_now() -> datetime:
     """The real clock (tests inject a fixed one)."""
     return datetime.now(UTC)
@@ -141,6 +145,8 @@ class GridApp(App[None]):
         self._waking = False
         self._poll_failed = False
         self._poll_again = False
+        #: the poll worker took another clock spec than the screens were loaded with
+        self._clock_moved = False
         #: rules files whose edit was refused, and the error toast showing them
         self.config_problems: list[ConfigProblem] = []
         self._config_toast: Notification | None = None
@@ -174,9 +180,13 @@ class GridApp(App[None]):
         return spec.now(real) if spec is not None else real
 
     def _follow_clock(self) -> None:
-        """(In the poll worker.) Take the clock spec the source publishes now."""
+        """(In the poll worker.) Take the clock spec the source publishes now; when it
+        is another than the one the screens were loaded with, they reload with it."""
         if self.follows_spec:
-            self.clock_spec = self.source.clock_spec()
+            spec = self.source.clock_spec()
+            if spec != self.clock_spec:
+                self._clock_moved = True
+            self.clock_spec = spec
 
     # -- live data ---------------------------------------------------------------------
 
@@ -214,8 +224,12 @@ class GridApp(App[None]):
 
     def _poll(self) -> ChangeBatch | int:
         if self.seq is None:
+            # the position first, then the clock: a simulator publishing in between
+            # (``gridtui demo`` starts one beside the app) is either read here or on
+            # the feed after this position, never lost
+            seq = self.source.last_seq()
             self._follow_clock()
-            return self.source.last_seq()
+            return seq
         batch = self.source.changes(self.seq)
         if "clock" in batch.kinds:  # a simulator (re)started: the screens reload with it
             self._follow_clock()
@@ -234,6 +248,9 @@ class GridApp(App[None]):
                 self.call_later(self.poll)
         if event.state is WorkerState.SUCCESS:
             result = event.worker.result
+            if self._clock_moved:  # the screens were loaded on another clock
+                self._clock_moved = False
+                self.broadcast(CLOCK_MOVED)
             self.data_loaded()
             if isinstance(result, int):
                 self.seq = result
@@ -417,11 +434,14 @@ class GridApp(App[None]):
         """The ``?`` overlay for the current screen."""
         if isinstance(self.screen, HelpScreen):
             return
-        # The screen's own keys and the app's, in the current language (widgets'
-        # built-in keys such as cursor movement are Textual's and need no help).
-        own = [b for bs in self.screen._bindings.key_to_bindings.values() for b in bs]
-        mine = [b for bs in self._bindings.key_to_bindings.values() for b in bs if b.id]
-        keys = describe([*own, *mine], {"question_mark": "?", "slash": "/"})
+        # The screen's own keys and the app's, in the current language: ours carry an
+        # id (their label in the catalogue); Textual's built-in ones (focus, copy,
+        # cursor movement) need no help, and have no Chinese label.
+        keys = describe(
+            [b for node in (self.screen, self) for bs in node._bindings.key_to_bindings.values()
+             for b in bs if b.id],
+            {"question_mark": "?", "slash": "/"},
+        )  # fmt: skip
         name = getattr(self.screen, "NAME", "")
         title = tr("screen.help", self.lang) + (
             f" · {tr(f'screen.{name}', self.lang)}" if name else ""

@@ -695,9 +695,13 @@ class LocalSource:
     # -- change feed ------------------------------------------------------------------------
 
     def last_seq(self) -> int:
-        """See :meth:`DataSource.last_seq`."""
+        """See :meth:`DataSource.last_seq`. A reader following the feed from here reads
+        the clock afresh next: a clock published before this position is not on the
+        feed it reads, and must not hide behind the cached read."""
         with self._session() as s:
-            return feed_last_seq(s)
+            seq = feed_last_seq(s)
+        self._spec = None
+        return seq
 
     def change_records(self, since: int, limit: int = 500) -> list[ChangeRecord]:
         """Each change after ``since``, oldest first (for the server's event stream)."""

@@ -171,8 +171,8 @@ class OverviewScreen(DataScreen):
                     safe(cat.label(lang) if cat else row.category),
                     safe(ref.node_label(row.grid_id, lang)),
                 ]
-                for extra in cells[4:]:
-                    extra.truncate(16, overflow="ellipsis")
+                for extra in cells[4:]:  # a wider screen gives the names more room
+                    extra.truncate(max(16, self.app.size.width // 10), overflow="ellipsis")
             rows.append(cells)
         headers = [tr(key, lang) for key in cols]
         fit_flex_column(rows, headers, 3, table.size.width or self.app.size.width // 2)

@@ -196,7 +196,7 @@ class SlaScreen(DataScreen):
         cols: list[Column] = [
             ("col.id", max(ids, cell_len(tr("col.id", lang)))),
             ("col.colour", max(cell_len(colour_chip(c, lang).plain) for c in COLOURS)),
-            ("col.clock", None if self._wide else CLOCK_WIDTH),
+            ("col.clock", None if self._wide else 0),  # below: what the title leaves
             ("col.state", max(state_w + 1, cell_len(tr("col.state", lang)))),  # + paused mark
             ("col.remaining", 12),
             ("col.deadline", 11),
@@ -210,7 +210,13 @@ class SlaScreen(DataScreen):
                 ("col.title", None),
             ]
         used = sum(w or 0 for _, w in cols) + 2 * (len(cols) + 1) + 2  # cell padding, scrollbar
-        return [*cols, ("col.title", max(12, self.app.size.width - used))]
+        # the clock names and the titles share the room there is: the names whole when
+        # they take at most half of it, else cut at that half (never below CLOCK_WIDTH)
+        room = self.app.size.width - used
+        need = max((cell_len(r.clock.label(lang)) + 3 for r in self._rows.values()), default=0)
+        clock = max(CLOCK_WIDTH, min(need, room // 2))
+        cols = [(k, clock if k == "col.clock" else w) for k, w in cols]
+        return [*cols, ("col.title", max(12, room - clock))]
 
     def _fill(self, now: datetime) -> None:
         data: SlaData | None = self._data
@@ -234,7 +240,9 @@ class SlaScreen(DataScreen):
             more = f" +{others[row.ticket.id]}" if others[row.ticket.id] else ""
             title = safe(row.ticket.title)
             if not self._wide:
-                clock.truncate(CLOCK_WIDTH - len(more), overflow="ellipsis")
+                clock.truncate(
+                    (widths["col.clock"] or CLOCK_WIDTH) - len(more), overflow="ellipsis"
+                )
             clock.append(more, style="bold")
             if not self._wide:
                 title.truncate(widths["col.title"] or 12, overflow="ellipsis")

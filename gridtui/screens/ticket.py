@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -275,7 +276,7 @@ class TicketScreen(DataScreen):
                 safe(note, limit=NOTE_SHOWN, lang=lang),
             ]
             rows.append((str(i), cells))
-        fill_table(table, [(k, tr(k, lang)) for k in keys], rows)
+        _fill_wrapped(table, [(k, tr(k, lang)) for k in keys], rows, self.app)
         if d.timeline:
             table.move_cursor(row=min(keep, len(d.timeline) - 1), scroll=False)
             table.scroll_to(y=scroll, animate=False)
@@ -328,3 +329,25 @@ class TicketScreen(DataScreen):
     def action_back(self) -> None:
         """Back to the queue."""
         self.gapp.action_show("queue")
+
+
+def _fill_wrapped(
+    table: DataTable[Text],
+    columns: list[tuple[str, str]],
+    rows: list[tuple[str, list[Text]]],
+    app: Any,
+) -> None:
+    """Like :func:`fill_table`, but the last column (the notes) takes the width the
+    others leave and its text wraps onto as many lines as it needs, never cut."""
+    table.clear(columns=True)
+    widths = [max([cell_len(label)] + [cells[i].cell_len for _, cells in rows])
+              for i, (_key, label) in enumerate(columns)]  # fmt: skip
+    # each column has a cell of padding either side; 2 for the scroll bar
+    room = app.size.width - sum(widths[:-1]) - 2 * len(columns) - 2
+    widths[-1] = max(min(widths[-1], room), cell_len(columns[-1][1]), 12)
+    for (key, label), width in zip(columns, widths, strict=True):
+        table.add_column(label, key=key, width=width)
+    for key, cells in rows:
+        note = cells[-1]
+        lines = len(note.wrap(app.console, widths[-1])) if note.cell_len > widths[-1] else 1
+        table.add_row(*cells, key=key, height=max(lines, 1))

@@ -275,6 +275,10 @@ class WallSlaScreen(WallScreen):
 # -- scorecards -------------------------------------------------------------------------------
 
 
+#: the scorecard columns' widths (rank, name, points, closures, on time): narrow, wide
+SCORE_WIDTHS = {False: (4, 8, 6, 4, 5), True: (4, 16, 7, 5, 7)}
+
+
 class WallScorecardsScreen(WallScreen):
     """This week's leaderboards: grid workers and departments, side by side."""
 
@@ -288,6 +292,8 @@ class WallScorecardsScreen(WallScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        #: the name columns' widths for the data shown (by column key)
+        self._names: dict[str, int] = {}
         self.worker_rows = RowList(SCORE_ROWS, id="sc-workers")
         self.department_rows = RowList(SCORE_ROWS, id="sc-departments")
 
@@ -326,9 +332,23 @@ class WallScorecardsScreen(WallScreen):
 
     def show(self, data: Scorecards) -> None:
         """Fill what changed."""
+        self._names = {
+            "col.name": self._name_width(data.workers),
+            "col.department": self._name_width(data.departments),
+        }
         self.worker_rows.set_rows([self._row(r, "col.name") for r in data.workers])
         self.department_rows.set_rows([self._row(r, "col.department") for r in data.departments])
         self.retitle()
+
+    def _name_width(self, rows: list[ScoreRow]) -> int:
+        """The name column: the longest name when its half of the screen has the room
+        (after the figures and the trend), else what there is (never below the
+        default)."""
+        widths, gap = SCORE_WIDTHS[self.wide], 2 if self.wide else 1
+        names = max((cell_len(r.label(self.lang)) for r in rows), default=0)
+        trend = max((len(spark(r.trend)) for r in rows), default=0)
+        room = self.app.size.width // 2 - 2 - sum(widths) + widths[1] - 5 * gap - trend
+        return max(widths[1], min(names, room))
 
     def _row(self, row: ScoreRow | None, name_key: str) -> Text:
         lang = self.lang
@@ -347,7 +367,8 @@ class WallScorecardsScreen(WallScreen):
                 Text(rate, style="bold red" if late else ""),
                 Text(spark(row.trend), style="cyan"),
             ]
-        widths = (4, 16, 7, 5, 7) if self.wide else (4, 8, 6, 4, 5)
+        widths = list(SCORE_WIDTHS[self.wide])
+        widths[1] = self._names.get(name_key, widths[1])
         aligns = ("right", "left", "right", "right", "right")
         spec = [
             (cell, width, align) for cell, width, align in zip(cells, widths, aligns, strict=False)

@@ -24,7 +24,7 @@ class HelpScreen(ModalScreen[None]):
     }
     /* a Static fills its container by default: inside an auto-sized one it would
        collapse to nothing (Textual 8); let the text size both */
-    HelpScreen #help-body { width: auto; height: auto; }
+    HelpScreen #help-body { width: auto; min-width: 32; height: auto; }
     """
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape", "dismiss", show=False),

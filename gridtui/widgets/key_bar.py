@@ -10,6 +10,9 @@ one line of text, redrawn only when the keys or the language change.
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -49,10 +52,34 @@ class KeyBar(Static):
                     if (b.show or palette) and b.description and b.action not in seen:
                         seen.add(b.action)
                         pairs.append((namespace, b))
+        # the app's keys (help, language, quit, commands) always show; when the line
+        # is too narrow the screen's last keys give way (``?`` lists them all)
+        width = self.content_size.width or self.app.size.width - 2
+        while len(pairs) > 1 and _width(pairs, self.app) > width:
+            screen_keys = [i for i, (namespace, _b) in enumerate(pairs) if namespace == "screen"]
+            if not screen_keys:
+                break
+            del pairs[screen_keys[-1]]
         line = Text(no_wrap=True, overflow="ellipsis")
         for namespace, b in pairs:
-            key = b.key_display or self.app.get_key_display(b)
+            key = _key(b, self.app)
             click = Style(meta={"@click": f"{namespace}.{b.action}"})
             line.append(f" {key} ", style=Style(bold=True, reverse=True) + click)
             line.append(f" {b.description}  ", style=click)
+        self._drawn_width = width
         self.update(line)
+
+    def on_resize(self) -> None:
+        """Another width: other keys may fit."""
+        if self.content_size.width != getattr(self, "_drawn_width", None):
+            self.redraw()
+
+
+def _key(b: Binding, app: Any) -> str:
+    return b.key_display or str(app.get_key_display(b))
+
+
+def _width(pairs: list[tuple[str, Binding]], app: Any) -> int:
+    """Cells the line takes (the last pair's trailing spaces may go)."""
+    cells = sum(cell_len(f" {_key(b, app)}  {b.description}  ") for _n, b in pairs)
+    return cells - 2

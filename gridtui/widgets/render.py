@@ -174,7 +174,8 @@ def missing_reports(o: Overview, lang: str, *, shown: int, codes: bool, tz: tzin
     names = [f"{w.name}({w.code})" if codes else w.name for w in o.missing_reports]
     out.append("\n")
     more = "…" if o.missing_count > shown else ""
-    out.append_text(safe("、".join(names[:shown]) + more, style=alert))
+    # spaces between the names: a line breaks between two names, never inside one
+    out.append_text(safe(" · ".join(names[:shown]) + more, style=alert))
     return out
 
 

@@ -1,0 +1,93 @@
+"""The app ``gridtui demo`` opens follows the simulated clock the simulator beside it
+publishes, exactly as a second ``gridtui tui`` on the same database does: the header
+shows the simulator's time, and the screens count on it (issue 13, point 1)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from gridtui.app import GridApp, build_app
+from gridtui.cli import _app_options, _start_simulator, _stop_child
+from gridtui.data.local import LocalSource
+from gridtui.widgets.status_bar import StatusBar
+from tests.conftest import NOW
+
+#: how far (simulated) the app's clock may be from the simulator's
+SLACK = timedelta(minutes=2)
+
+
+def _args(url: str) -> argparse.Namespace:
+    return argparse.Namespace(
+        db_url=url, speed=600.0, lang="zh", role="officer", theme="dark", actor="duty:test",
+        ticket=None, api=None,
+    )  # fmt: skip
+
+
+async def _until(pilot: Pilot[None], ok: object, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not ok():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.1)
+
+
+def _header(app: GridApp) -> str:
+    return str(app.screen.query_one(StatusBar).render())
+
+
+async def test_the_app_follows_a_clock_published_as_it_starts(city_url: str) -> None:
+    """The race of ``gridtui demo``: the app read "no simulated clock" as it started,
+    and the simulator publishes before the app first asks the feed where it stands."""
+    source = LocalSource(city_url)
+    options = _app_options(_args(city_url), source)
+    assert options["clock_spec"] is None
+    publisher = LocalSource(city_url)  # the simulator's first act, on its own connection
+    spec = publisher.clock_spec() or publisher.publish_clock(600.0, start=NOW + timedelta(days=3))
+    app = build_app(source, screen="overview", poll_seconds=0.2, **options)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _until(pilot, lambda: app.clock_spec == spec, "the app to take the clock")
+            assert abs(app.now() - spec.now(datetime.now(UTC))) < SLACK
+            sim = spec.now(datetime.now(UTC)).astimezone(app.tz)
+            await _until(pilot, lambda: f"{sim:%Y-%m-%d}" in _header(app), "the simulated date")
+    finally:
+        source.close()
+        publisher.close()
+
+
+async def test_the_demo_app_follows_the_real_simulator(
+    city_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulator started as ``gridtui demo`` starts it (a child process): the app's
+    clock is the simulator's, at its speed, and a ticket it opens has running clocks."""
+    monkeypatch.chdir(tmp_path)  # its log goes to var/ of the working folder
+    args = _args(city_url)
+    child = _start_simulator(args)
+    source, other = LocalSource(city_url), LocalSource(city_url)
+    try:
+        app = build_app(source, screen="overview", poll_seconds=0.2, **_app_options(args, source))
+        async with app.run_test(size=(120, 40)) as pilot:
+
+            def published() -> bool:
+                spec = other.clock_spec()
+                return spec is not None and spec.speed == 600.0
+
+            await _until(pilot, published, "the simulator's clock")
+            await _until(pilot, lambda: app.clock_spec == other.clock_spec(), "the app to follow")
+            # the header's time is the simulator's, moving ×600
+            first = app.now()
+            spec = other.clock_spec()
+            assert spec is not None
+            assert abs(first - spec.now(datetime.now(UTC))) < SLACK
+            await _until(pilot, lambda: app.now() - first > timedelta(minutes=5), "×600")
+            sim = app.now().astimezone(app.tz)
+            await _until(pilot, lambda: f"{sim:%Y-%m-%d}" in _header(app), "the header")
+    finally:
+        _stop_child(child)
+        source.close()
+        other.close()

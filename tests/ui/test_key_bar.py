@@ -1,0 +1,27 @@
+"""The key bar never cuts its last label: at any width the screen's later keys give way,
+and the app's (help, language, quit, commands) stay whole (issue 13, point 9)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gridtui.app import SCREENS
+from gridtui.widgets.key_bar import KeyBar
+
+LAST = {"zh": "命令", "en": "Commands"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (240, 67)], ids=["80", "120", "240"])
+@pytest.mark.parametrize("screen", SCREENS)
+async def test_the_last_label_is_whole(make_app, wait, screen, size, lang):
+    app = make_app(screen=screen, lang=lang, role="officer")
+    async with app.run_test(size=size) as pilot:
+        await wait(app, pilot)
+        bar = app.screen.query_one(KeyBar)
+        # what the terminal shows on the bar's line
+        plain = "".join(seg.text for seg in bar.render_line(0)).rstrip()
+        assert plain.endswith(LAST[lang]), plain
+        assert "…" not in plain
+        for key in ("?", "q"):
+            assert f" {key} " in plain, plain
