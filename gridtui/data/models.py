@@ -233,7 +233,16 @@ class TicketEvent(Base):
     target: Mapped[str | None] = mapped_column(String(80))
 
     # A timeline is a handful of rows: found by ticket, sorted in memory.
-    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id"),)
+    __table_args__ = (
+        Index("ix_ticket_events_ticket", "ticket_id"),
+        # the callbacks by time (satisfaction rates), a small partial index
+        Index(
+            "ix_ticket_events_feedback",
+            "at",
+            sqlite_where=text("action = 'feedback'"),
+            postgresql_where=text("action = 'feedback'"),
+        ),
+    )
 
 
 class ScoreEntry(Base):
