@@ -40,7 +40,7 @@ from gridtui.screens.risk import RiskScreen
 from gridtui.screens.scorecards import ScorecardsScreen
 from gridtui.screens.sla import SlaScreen
 from gridtui.screens.ticket import TicketScreen
-from gridtui.widgets.commands import TicketJump, open_palette, palette_bindings
+from gridtui.widgets.commands import TicketJump, open_palette, system_commands
 from gridtui.widgets.help import HelpScreen, describe
 from gridtui.widgets.palette import activate
 from gridtui.widgets.status_bar import StatusBar
@@ -481,26 +481,7 @@ class GridApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: every screen, language, themes, and the screen's keys."""
-        lang = self.lang
-        for i, name in enumerate(SCREENS, start=1):
-            yield SystemCommand(
-                tr(f"screen.{name}", lang) + ("" if lang == "zh" else f" ({name})"),
-                tr("palette.screen_help", lang, n=i),
-                lambda n=name: self.action_show(n),
-            )
-        yield SystemCommand(tr("key.lang", lang), "l", self.action_toggle_lang)
-        for theme in THEMES.values():
-            yield SystemCommand(
-                f"{tr('key.theme', lang)}: {theme_name(theme, lang)}", tr("theme.help", lang),
-                lambda t=theme: setattr(self, "theme", t),
-            )  # fmt: skip
-        for binding in palette_bindings(screen):  # each once, not those listed above
-            yield SystemCommand(
-                binding.description,
-                binding.key_display or binding.key,
-                lambda a=binding.action, s=screen: self.run_action(a, s),
-            )
-        yield SystemCommand(tr("key.quit", lang), "q", self.action_quit)
+        return system_commands(self, screen)
 
 
 def build_app(source: DataSource, **options: Any) -> GridApp:

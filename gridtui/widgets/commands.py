@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from rich.text import Text
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette, Hit, Hits, Provider
 
@@ -61,3 +62,31 @@ class TicketJump(Provider):
         app: Any = self.app
         label = tr("palette.open_ticket", app.lang, n=number)
         yield Hit(1.0, Text(label), partial(app.open_ticket, number), text=label)
+
+
+def system_commands(app: Any, screen: Any) -> Iterator[SystemCommand]:
+    """The command palette's entries of ``app`` on ``screen``: every screen, the
+    language, the themes, the screen's own keys (each once) and quit."""
+    from gridtui.screens import SCREEN_NAMES
+    from gridtui.widgets.themes import THEMES, theme_name
+
+    lang = app.lang
+    for i, name in enumerate(SCREEN_NAMES, start=1):
+        yield SystemCommand(
+            tr(f"screen.{name}", lang) + ("" if lang == "zh" else f" ({name})"),
+            tr("palette.screen_help", lang, n=i),
+            lambda n=name: app.action_show(n),
+        )
+    yield SystemCommand(tr("key.lang", lang), "l", app.action_toggle_lang)
+    for theme in THEMES.values():
+        yield SystemCommand(
+            f"{tr('key.theme', lang)}: {theme_name(theme, lang)}", tr("theme.help", lang),
+            lambda t=theme: setattr(app, "theme", t),
+        )  # fmt: skip
+    for binding in palette_bindings(screen):  # each once, not those listed above
+        yield SystemCommand(
+            binding.description,
+            binding.key_display or binding.key,
+            lambda a=binding.action, s=screen: app.run_action(a, s),
+        )
+    yield SystemCommand(tr("key.quit", lang), "q", app.action_quit)
