@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridtui.data import ledger
 from gridtui.data.changefeed import record_change
 from gridtui.data.models import DailyReportRow, ScoreEntry, Worker
+from gridtui.data.pacing import rest_after
 from gridtui.domain.credits import Credit
 from gridtui.domain.reports import ReportSchedule, report_day
 from gridtui.domain.scoring import Event, ScoringEngine, SubjectKind
@@ -97,9 +98,8 @@ def sweep_missing_reports(
     for day, ids in pending.items():
         for start in range(0, len(ids), batch):
             if pause and took:
-                # the writes waiting behind this sweep go first: rest as long as the
-                # step took (at least ``pause``)
-                time.sleep(max(pause, took))
+                # the writes waiting behind this sweep go first (at least ``pause``)
+                time.sleep(rest_after(took, pause))
             chunk = ids[start : start + batch]
             started = time.monotonic()
             written += write(

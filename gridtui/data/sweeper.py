@@ -7,7 +7,7 @@ while intake waits. Here each step is one transaction of at most
 :data:`~gridtui.data.service.SWEEP_BATCH` tickets or
 :data:`~gridtui.data.service.SWEEP_BUDGET` seconds of work, passed through the
 source's write path (``write``: its queue of writers, its wake-ups), and the sweeper
-rests between steps (as long as the step took, :data:`DUTY`; at least :data:`PAUSE`)
+rests between steps (:func:`~gridtui.data.pacing.rest_after`; at least :data:`PAUSE`)
 so that the writes waiting behind it (an intake, an officer's action) go first and
 its thread leaves the GIL to the requests.
 """
@@ -23,6 +23,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy import select
 
 from gridtui.data.models import Ticket
+from gridtui.data.pacing import rest_after
 from gridtui.data.service import SWEEP_BATCH, SweepResult, TicketService
 from gridtui.domain.lifecycle import Status
 
@@ -37,10 +38,6 @@ class Write(Protocol):
 
 #: seconds the sweeper rests between two transactions at least (other writers go first)
 PAUSE = 0.01
-#: the share of the time the sweeper works while it clears a backlog: it rests as
-#: long as its last step took, so that the requests of its process (one GIL) get at
-#: least the other half
-DUTY = 0.5
 
 
 def sweep_in_steps(
@@ -63,7 +60,7 @@ def sweep_in_steps(
         breaches, escalated = breaches + b, escalated + e
         if ids:
             took = time.monotonic() - started
-            time.sleep(max(pause, took * (1 - DUTY) / DUTY))
+            time.sleep(rest_after(took, pause))
     return SweepResult(checked, breaches, escalated)
 
 
