@@ -31,10 +31,13 @@ def test_every_argument_of_a_gridtui_record_is_cleaned(caplog: pytest.LogCapture
 
 
 def test_uvicorn_access_lines_keep_their_format_and_lose_the_escapes(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    caplog.set_level(logging.INFO)
+    # a uvicorn server started earlier in this process (another test) configured its
+    # access logger (its level, no propagation): hand its records to caplog directly
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
     access = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(access, "handlers", [caplog.handler])
     access.info('%s - "%s %s HTTP/%s" %d', "1.2.3.4:5", "GET", "/a?api_key=k&q=" + EVIL, "1.1", 200)
     line = caplog.records[-1].getMessage()
     assert line.startswith('1.2.3.4:5 - "GET /a?api_key=***&q=x\\nFORGED') and line.endswith(" 200")

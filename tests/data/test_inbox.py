@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.importer import ImportMap, load_map
+from gridtui.data.importer import ImportMap
 from gridtui.data.inbox import Inbox
 from gridtui.data.models import Change, InboxFile, Ticket
 from gridtui.data.tokens import create_token
@@ -45,22 +43,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.t
-
-
-@pytest.fixture
-def mapping() -> ImportMap:
-    return load_map(FIXTURES / "maps" / "hotline12345.toml")
-
-
-@pytest.fixture
-def city(factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    load_fixtures(factory, FIXTURES, now=NOW)
-    return factory
-
-
-@pytest.fixture
-def drop(tmp_path: Path) -> Path:
-    return tmp_path / "inbox"
 
 
 def hotline_tickets(factory: sessionmaker[Session]) -> int:
@@ -302,18 +284,6 @@ def test_the_watching_thread_waits_for_a_slow_writer(
         assert not list((drop / "rejected").iterdir())
     finally:
         inbox.close()
-
-
-@pytest.fixture
-def sqlite_city(tmp_path: Path) -> Iterator[str]:
-    from gridtui.data.db import make_engine, session_factory, upgrade
-
-    url = f"sqlite:///{tmp_path}/city.sqlite"
-    upgrade(url)
-    engine = make_engine(url)
-    load_fixtures(session_factory(engine), FIXTURES, now=NOW)
-    engine.dispose()
-    yield url
 
 
 def _stop(proc: subprocess.Popen[str]) -> str:

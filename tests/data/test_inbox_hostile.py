@@ -28,8 +28,6 @@ from tests.data.test_inbox import (
     make_inbox,
 )
 
-pytest_plugins = ["tests.data.test_inbox"]  # its fixtures: city, mapping, drop
-
 LONG = "工单" * 40 + "x" * (250 - 6 * 40 - 4) + ".csv"  # 250 bytes in UTF-8
 EVIL = "x\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x07.csv"
 

@@ -1,0 +1,42 @@
+"""Drop-folder fixtures shared by tests/data/test_inbox.py and test_inbox_hostile.py:
+the import map, the fixtures city and the drop folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data.fixtures import load_fixtures
+from gridtui.data.importer import ImportMap, load_map
+from tests.conftest import FIXTURES, NOW
+
+
+@pytest.fixture
+def mapping() -> ImportMap:
+    return load_map(FIXTURES / "maps" / "hotline12345.toml")
+
+
+@pytest.fixture
+def city(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    load_fixtures(factory, FIXTURES, now=NOW)
+    return factory
+
+
+@pytest.fixture
+def drop(tmp_path: Path) -> Path:
+    return tmp_path / "inbox"
+
+
+@pytest.fixture
+def sqlite_city(tmp_path: Path) -> Iterator[str]:
+    from gridtui.data.db import make_engine, session_factory, upgrade
+
+    url = f"sqlite:///{tmp_path}/city.sqlite"
+    upgrade(url)
+    engine = make_engine(url)
+    load_fixtures(session_factory(engine), FIXTURES, now=NOW)
+    engine.dispose()
+    yield url
