@@ -700,7 +700,7 @@ class LocalSource:
         feed it reads, and must not hide behind the cached read."""
         with self._session() as s:
             seq = feed_last_seq(s)
-        self._spec = None
+        self._specs.forget()
         return seq
 
     def change_records(self, since: int, limit: int = 500) -> list[ChangeRecord]:
