@@ -87,3 +87,20 @@ def until(check: Callable[[], Any], seconds: float = 30.0) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.05)
+
+
+#: how often the condition waits look again (seconds)
+POLL = 0.05
+
+
+async def pilot_until(
+    pilot: Any, check: Callable[[], Any], what: str, seconds: float = 30.0
+) -> Any:
+    """``check()`` once it is truthy, letting the app run between looks (every
+    :data:`POLL` seconds); fails naming ``what`` after ``seconds``. The one way a Pilot
+    test waits for something the app does in its own time."""
+    deadline = time.monotonic() + seconds
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(POLL)
+    return value

@@ -14,8 +14,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +26,7 @@ from gridtui.data.models import DailyReportRow, Node, ScoreEntry, Ticket, Worker
 from gridtui.data.tokens import create_token
 from tests.api.conftest import free_port
 from tests.api.test_token_cli import wait_until_up
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import FIXTURES, NOW, until
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +36,8 @@ ADJUSTMENTS = 40
 REPORTS = 24
 #: acknowledged writes (of every kind) between coming up and the next kill -9
 ACKS_PER_LIFE = 25
+#: a client's backoff before it sends an unanswered request again (seconds)
+RETRY = 0.02
 
 
 @dataclass
@@ -68,10 +68,10 @@ def _send(
                 except httpx.TransportError:
                     with tally.lock:
                         tally.retries += 1
-                    time.sleep(0.02)  # the server is down: try again shortly
+                    stop.wait(RETRY)  # the server is down: try again shortly (a client's backoff)
                     continue
                 if r.status_code == 503:
-                    time.sleep(0.02)
+                    stop.wait(RETRY)
                     continue
                 with tally.lock:
                     if r.status_code in (200, 201):
@@ -87,14 +87,6 @@ def _spawn(url: str, port: int) -> subprocess.Popen[bytes]:
          "--sweep", "0"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-def _until(cond: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def test_kill_9_loses_and_duplicates_no_acknowledged_write(db_url, factory):
@@ -139,12 +131,12 @@ def test_kill_9_loses_and_duplicates_no_acknowledged_write(db_url, factory):
             t.start()
         for _ in range(KILLS):
             target = tally.count() + ACKS_PER_LIFE
-            _until(
+            assert until(
                 lambda target=target: tally.count() >= target or not any(
                     t.is_alive() for t in threads
                 ),
-                120, "acknowledged writes",
-            )  # fmt: skip
+                120,
+            ), "acknowledged writes"  # fmt: skip
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
             proc = _spawn(db_url, port)

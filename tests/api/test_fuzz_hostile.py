@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,15 +20,13 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridtui.api.server import create_app
 from gridtui.data.db import make_engine, session_factory
 from gridtui.data.local import LocalSource
 from gridtui.data.tokens import create_token
-from tests.api.conftest import free_port
+from tests.api.conftest import LiveServers
 from tests.conftest import NOW, _pg_database, build_demo_city
 
 EXAMPLES = 60
@@ -133,21 +129,11 @@ def hostile_server(
     token = create_token(session_factory(engine), "fuzz", "supervisor", at=NOW)
     engine.dispose()
     source = LocalSource(url, clock=lambda: NOW)
-    port = free_port()
-    config = uvicorn.Config(create_app(source, clock=lambda: NOW), host="127.0.0.1", port=port,
-                            log_level="critical", lifespan="off")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
+    servers = LiveServers(lambda: NOW, heartbeat=15.0)  # the API tests' real uvicorn
     try:
-        yield f"http://127.0.0.1:{port}", token
+        yield servers(source), token
     finally:
-        server.should_exit = True
-        thread.join(10)
+        servers.stop()
         source.close()
         if pg is not None:
             for _ in pg:

@@ -5,7 +5,7 @@ shows the simulator's time, and the screens count on it (issue 13, point 1)."""
 from __future__ import annotations
 
 import argparse
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from gridtui.app import GridApp, build_app
 from gridtui.cli import _app_options, _start_simulator, _stop_child
 from gridtui.data.local import LocalSource
 from gridtui.widgets.status_bar import StatusBar
-from tests.conftest import NOW
+from tests.conftest import NOW, pilot_until
 
 #: how far (simulated) the app's clock may be from the simulator's
 SLACK = timedelta(minutes=2)
@@ -29,11 +29,8 @@ def _args(url: str) -> argparse.Namespace:
     )  # fmt: skip
 
 
-async def _until(pilot: Pilot[None], ok: object, what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not ok():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.1)
+async def _until(pilot: Pilot[None], ok: Callable[[], object], what: str) -> None:
+    await pilot_until(pilot, ok, what, 60)
 
 
 def _header(app: GridApp) -> str:

@@ -27,6 +27,7 @@ from gridtui.i18n import (
 from gridtui.labels import error_text, one_language
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.forms import ActionForm
+from tests.conftest import pilot_until
 from tests.ui.test_ticket import ticket_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,10 +233,7 @@ async def test_no_english_on_any_chinese_screen(make_app, source, wait):
         os.rename(path, f"{path}.away")
         os.makedirs(path)
         app.screen.reload()
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.is_stale():
-                break
+        await pilot_until(pilot, app.is_stale, "the header to say stale")
         await wait(app, pilot)
         assert app.is_stale()
         read("outage")

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from gridtui.data.models import Ticket, TicketEvent
 from gridtui.screens.ticket import DESCRIPTION_SHOWN, NOTE_SHOWN, TicketScreen
 from gridtui.widgets.longtext import LongText, TextViewer
+from tests.conftest import pilot_until
 
 BIDI = "\u202e\u2066\u200f\u061c\u200b\u200d\ufeff"
 
@@ -80,11 +81,7 @@ async def test_a_10_mb_description_and_a_1_mb_note_open_scroll_and_quit(
         assert isinstance(app.screen, TextViewer)
         assert app.screen.query_one(LongText).text == note
         await pilot.press("q")
-        for _ in range(200):
-            if not app.is_running:
-                break
-            await pilot.pause(0.02)
-        assert not app.is_running
+        await pilot_until(pilot, lambda: not app.is_running, "the app to quit", 60)
     assert time.monotonic() - began < 60
 
 

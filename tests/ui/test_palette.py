@@ -8,6 +8,7 @@ from collections import Counter
 from textual.command import CommandList, CommandPalette
 
 from gridtui.data.records import Anchor, QueueQuery
+from tests.conftest import pilot_until
 
 
 async def test_typing_a_ticket_number_offers_to_open_it(make_app, source, wait):
@@ -20,18 +21,14 @@ async def test_typing_a_ticket_number_offers_to_open_it(make_app, source, wait):
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*str(number))
         want = f"打开工单 #{number}"
-        for _ in range(60):
-            await pilot.pause(0.05)
-            options = app.screen.query_one(CommandList).options
-            if any(want in str(o.prompt) for o in options):
-                break
-        assert any(want in str(o.prompt) for o in options)
+        await pilot_until(
+            pilot,
+            lambda: any(want in str(o.prompt) for o in app.screen.query_one(CommandList).options),
+            want,
+        )
         await pilot.press("enter")
-        for _ in range(60):
-            await pilot.pause(0.05)
-            if app.current_mode == "ticket":
-                break
-        assert app.current_mode == "ticket" and app.ticket_id == number
+        await pilot_until(pilot, lambda: app.current_mode == "ticket", "the ticket screen")
+        assert app.ticket_id == number
 
 
 async def test_every_command_is_listed_once(make_app, wait):

@@ -8,6 +8,7 @@ from gridtui.data.models import Ticket
 from gridtui.data.records import Anchor, QueueQuery
 from gridtui.screens.queue import QueueScreen, QueueTable
 from gridtui.widgets.filters import FilterForm
+from tests.conftest import pilot_until
 
 
 def ids(app) -> list[int]:
@@ -97,11 +98,10 @@ async def test_a_change_elsewhere_appears_without_moving_the_cursor(make_app, so
         other = next(r for r in app.screen._data.page.rows if r.status == "new")
         # another officer dispatches a ticket on this page
         source.act(other.id, "dispatch", role="officer", actor="duty:other")
-        for _ in range(20):
-            await pilot.pause(0.1)
-            await wait(app, pilot)
-            if str(table.get_cell(str(other.id), "col.status")) == "已派单":
-                break
+        await pilot_until(
+            pilot, lambda: str(table.get_cell(str(other.id), "col.status")) == "已派单", "已派单"
+        )
+        await wait(app, pilot)
         assert str(table.get_cell(str(other.id), "col.status")) == "已派单"
         assert ids(app)[table.cursor_row] == chosen
 
@@ -134,11 +134,7 @@ async def test_the_count_follows_live_changes_with_its_rows(make_app, source, wa
         gone = ids(app)[0]
         # a supervisor elsewhere cancels a ticket on this page: it leaves the open queue
         source.act(gone, "cancel", role="supervisor", actor="duty:other", note="dup")
-        for _ in range(30):
-            await pilot.pause(0.1)
-            await wait(app, pilot)
-            if gone not in ids(app):
-                break
-        assert gone not in ids(app)
+        await pilot_until(pilot, lambda: gone not in ids(app), "the cancelled ticket to leave")
+        await wait(app, pilot)
         assert screen.count == before - 1 == source.queue_count(QueueQuery(), 10**6)
         assert "共 " + f"{before - 1:,}" in str(screen.query_one("#info").render())

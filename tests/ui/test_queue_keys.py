@@ -10,6 +10,7 @@ from gridtui.data.records import Anchor, QueueQuery
 from gridtui.screens.queue import QueueScreen, QueueTable
 from gridtui.widgets.chips import Chip, FilterChips
 from gridtui.widgets.search import MATCH, SearchBar
+from tests.conftest import pilot_until
 
 
 def ids(app) -> list[int]:
@@ -25,13 +26,10 @@ def header(app) -> str:
     return " ".join(str(c.label) for c in table.columns.values())
 
 
-async def until(pilot, wait, app, check, rounds: int = 40) -> None:
-    for _ in range(rounds):
-        await wait(app, pilot)
-        if check():
-            return
-        await pilot.pause(0.05)
-    assert check()
+async def until(pilot, wait, app, check) -> None:
+    await wait(app, pilot)
+    await pilot_until(pilot, check, "the queue")
+    await wait(app, pilot)  # and the screen loaded for it
 
 
 async def test_search_filters_as_you_type_and_highlights_matches(make_app, wait):
