@@ -76,9 +76,9 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridtui.data.db import make_engine, session_factory, upgrade  # noqa: E402
-from gridtui.data.models import Category, Ticket  # noqa: E402
-from gridtui.data.tokens import create_token, revoke_token  # noqa: E402
+from gridtui.data.sources.tokens import create_token, revoke_token  # noqa: E402
+from gridtui.data.storage.db import make_engine, session_factory, upgrade  # noqa: E402
+from gridtui.data.storage.models import Category, Ticket  # noqa: E402
 from gridtui.domain.channels import Channel  # noqa: E402
 
 TARGET_P95 = 0.250

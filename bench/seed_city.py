@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridtui.data.db import make_engine, session_factory, upgrade  # noqa: E402
-from gridtui.data.seed import seed  # noqa: E402
+from gridtui.data.seeding.seed import seed  # noqa: E402
+from gridtui.data.storage.db import make_engine, session_factory, upgrade  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 TARGET_SECONDS = 180
@@ -36,8 +36,8 @@ def _size(path: Path) -> int:
 
 def _baseline(factory_url: str) -> float:
     """Seconds to generate 100,000 tickets with the generator alone."""
-    from gridtui.data.seed import _city_snapshot
-    from gridtui.data.seedgen import HistoryGenerator
+    from gridtui.data.seeding.seed import _city_snapshot
+    from gridtui.data.seeding.seedgen import HistoryGenerator
 
     engine = make_engine(factory_url)
     with session_factory(engine)() as session:

@@ -30,10 +30,10 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridtui.data.db import make_engine, session_factory, upgrade  # noqa: E402
-from gridtui.data.fixtures import load_fixtures  # noqa: E402
-from gridtui.data.seed import seed  # noqa: E402
-from gridtui.data.tokens import create_token  # noqa: E402
+from gridtui.data.intake.fixtures import load_fixtures  # noqa: E402
+from gridtui.data.seeding.seed import seed  # noqa: E402
+from gridtui.data.sources.tokens import create_token  # noqa: E402
+from gridtui.data.storage.db import make_engine, session_factory, upgrade  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

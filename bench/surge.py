@@ -48,8 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from servekit import PG_DEFAULT, ROOT, database, demo_city, ms, pct, serve
 
-from gridtui.data.db import make_engine, session_factory
-from gridtui.data.models import Ticket
+from gridtui.data.storage.db import make_engine, session_factory
+from gridtui.data.storage.models import Ticket
 
 API = "/api/v1"
 TIMEOUT = 30.0

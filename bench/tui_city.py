@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gridtui.app import build_app
-from gridtui.data.local import LocalSource
-from gridtui.data.models import Ticket
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.storage.models import Ticket
 from gridtui.screens.queue import QueueScreen
 from gridtui.snapshot import settle
 

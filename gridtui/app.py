@@ -25,9 +25,9 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from gridtui.data.changesignal import FALLBACK_SECONDS, ChangeWaiter
-from gridtui.data.records import ChangeBatch, ClockSpec, ConfigProblem
-from gridtui.data.source import DataSource
+from gridtui.data.sources.records import ChangeBatch, ClockSpec, ConfigProblem
+from gridtui.data.sources.source import DataSource
+from gridtui.data.storage.changesignal import FALLBACK_SECONDS, ChangeWaiter
 from gridtui.domain.roles import Role
 from gridtui.i18n import role_label, tr
 from gridtui.labels import error_text

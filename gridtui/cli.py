@@ -48,7 +48,7 @@ def _now() -> datetime:
 
 
 def _factory(url: str, *, migrate: bool):  # type: ignore[no-untyped-def]
-    from gridtui.data.db import is_current, make_engine, session_factory, upgrade
+    from gridtui.data.storage.db import is_current, make_engine, session_factory, upgrade
 
     if migrate:
         upgrade(url)
@@ -60,7 +60,7 @@ def _factory(url: str, *, migrate: bool):  # type: ignore[no-untyped-def]
 
 def cmd_db(args: argparse.Namespace) -> int:
     """``gridtui db upgrade``."""
-    from gridtui.data.db import upgrade
+    from gridtui.data.storage.db import upgrade
 
     upgrade(args.db_url)
     print(f"database at newest schema: {args.db_url}")
@@ -69,7 +69,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     """``gridtui load DIR``: validate and load a fixtures folder atomically."""
-    from gridtui.data.fixtures import FixtureLoadError, load_fixtures
+    from gridtui.data.intake.fixtures import FixtureLoadError, load_fixtures
 
     factory = _factory(args.db_url, migrate=True)
     try:
@@ -83,7 +83,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     """``gridtui seed``: a deterministic history."""
-    from gridtui.data.seed import seed
+    from gridtui.data.seeding.seed import seed
 
     factory = _factory(args.db_url, migrate=True)
     result = seed(
@@ -100,7 +100,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """``gridtui import FILE --map MAP.toml``."""
-    from gridtui.data.importer import ImportMapError, import_file, load_map
+    from gridtui.data.intake.importer import ImportMapError, import_file, load_map
 
     factory = _factory(args.db_url, migrate=True)
     try:
@@ -129,7 +129,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """``gridtui stats [--json] [--at ISO]``."""
-    from gridtui.data.stats import compute_stats
+    from gridtui.data.reads.stats import compute_stats
 
     factory = _factory(args.db_url, migrate=False)
     with factory() as session:
@@ -144,8 +144,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from gridtui.data.db import PoolSettings
-    from gridtui.data.local import LocalSource
+    from gridtui.data.sources.local import LocalSource
+    from gridtui.data.storage.db import PoolSettings
 
     if getattr(args, "api", None):
         return _remote(args)
@@ -156,7 +156,7 @@ def _source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _remote(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from gridtui.api.client import ApiSource
-    from gridtui.data.source import SourceError
+    from gridtui.data.sources.source import SourceError
 
     token = args.token or os.environ.get("GRIDTUI_TOKEN", "")
     if not token:
@@ -184,7 +184,7 @@ def _app_options(args: argparse.Namespace, source: object = None) -> dict[str, o
 
 
 def _clock_spec(source: object) -> object:
-    from gridtui.data.source import SourceError
+    from gridtui.data.sources.source import SourceError
 
     read = getattr(source, "clock_spec", None)
     try:
@@ -295,7 +295,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """``gridtui token create|list|revoke``: API bearer tokens."""
-    from gridtui.data.tokens import create_token, list_tokens, revoke_token
+    from gridtui.data.sources.tokens import create_token, list_tokens, revoke_token
 
     factory = _factory(args.db_url, migrate=False)
     if args.action == "create":
@@ -321,8 +321,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """``gridtui sweep [--every SECONDS]``: the SLA sweeper, once or in a loop."""
     import time
 
-    from gridtui.data.local import LocalSource
-    from gridtui.data.source import SourceError
+    from gridtui.data.sources.local import LocalSource
+    from gridtui.data.sources.source import SourceError
 
     _factory(args.db_url, migrate=False)
     source = LocalSource(args.db_url, timezone=Settings().timezone)
@@ -349,7 +349,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gridtui.api.server import create_app
-    from gridtui.data.db import PoolSettings
+    from gridtui.data.storage.db import PoolSettings
 
     public_url = args.public_url or public_url_for(args.host, args.port)
     if args.workers > 1:
@@ -359,7 +359,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["GRIDTUI_DB"] = args.db_url
         os.environ["GRIDTUI_SWEEP_SECONDS"] = str(args.sweep)
         os.environ["GRIDTUI_PUBLIC_URL"] = public_url
-        # each worker's share of the connections (gridtui.data.db.PoolSettings)
+        # each worker's share of the connections (gridtui.data.storage.db.PoolSettings)
         os.environ["GRIDTUI_POOL"] = PoolSettings.for_workers(args.workers).to_env()
         watchers = _serve_watchers(args, factory)  # one of each, here in the parent
         try:
@@ -407,10 +407,10 @@ def _log_to_stderr() -> None:
 
 
 def _watch_rules(args: argparse.Namespace, source: object, factory: Any = None):  # type: ignore[no-untyped-def]
-    """A :class:`~gridtui.data.confwatch.ConfigWatcher` on ``--fixtures`` (local mode
+    """A :class:`~gridtui.data.intake.confwatch.ConfigWatcher` on ``--fixtures`` (local mode
     only: a remote app follows its server's rules), or None."""
-    from gridtui.data.confwatch import watch_rules
-    from gridtui.data.local import LocalSource
+    from gridtui.data.intake.confwatch import watch_rules
+    from gridtui.data.sources.local import LocalSource
 
     if getattr(args, "no_watch", False) or getattr(args, "api", None):
         return None
@@ -426,8 +426,8 @@ def _watch_rules(args: argparse.Namespace, source: object, factory: Any = None):
 
 def _serve_watchers(args: argparse.Namespace, factory: Any, source: Any = None) -> list[Any]:
     """What ``serve`` watches besides serving: the rules files, and ``--inbox``."""
-    from gridtui.data.importer import ImportMapError, load_map
-    from gridtui.data.inbox import Inbox
+    from gridtui.data.intake.importer import ImportMapError, load_map
+    from gridtui.data.intake.inbox import Inbox
 
     _log_to_stderr()
     watchers: list[Any] = []
@@ -450,12 +450,12 @@ def _serve_watchers(args: argparse.Namespace, factory: Any, source: Any = None) 
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """``gridtui watch DIR``: import each work-order file that lands in DIR (the drop
-    folder, :mod:`gridtui.data.inbox`) until Ctrl-C; ``--once``: what is there, then stop."""
+    folder, :mod:`gridtui.data.intake.inbox`) until Ctrl-C; ``--once``: what is there, then stop."""
     import time
 
-    from gridtui.data.importer import ImportMapError, load_map
-    from gridtui.data.inbox import Inbox
-    from gridtui.data.inbox_files import shown_name
+    from gridtui.data.intake.importer import ImportMapError, load_map
+    from gridtui.data.intake.inbox import Inbox
+    from gridtui.data.intake.inbox_files import shown_name
 
     _log_to_stderr()  # what is left alone, and why, once each
     factory = _factory(args.db_url, migrate=False)
@@ -499,7 +499,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             )
         target = ApiTarget(remote)
     else:
-        from gridtui.data.local import LocalSource
+        from gridtui.data.sources.local import LocalSource
 
         _factory(args.db_url, migrate=False)  # a clear error when the schema is missing
         target = LocalTarget(
@@ -563,7 +563,7 @@ def _stop_child(child) -> None:  # type: ignore[no-untyped-def]
 
 
 def _speed(value: str) -> float:
-    from gridtui.data.records import MAX_SPEED
+    from gridtui.data.sources.records import MAX_SPEED
 
     try:
         speed = float(value)

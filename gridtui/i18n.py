@@ -24,7 +24,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "header.never": ("尚未取得数据", "no data yet"),
     "header.error": ("数据源异常", "Data source error"),
     "header.loading": ("加载中…", "loading…"),
-    # rules files edited while running (gridtui.data.confwatch)
+    # rules files edited while running (gridtui.data.intake.confwatch)
     "config.refused": (
         "规则文件有误，未生效：仍按上次有效的规则运行",
         "Rules file refused: the last good rules stay in force",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from gridtui.data.records import Reference
+from gridtui.data.sources.records import Reference
 from gridtui.domain.handling import Level
 from gridtui.i18n import CATALOG, colour_label, tr
 

@@ -8,7 +8,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from gridtui.app import SCREENS, build_app
-from gridtui.data.source import DataSource
+from gridtui.data.sources.source import DataSource
 from gridtui.screens.base import DataScreen
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.db import make_engine, session_factory, upgrade
+from gridtui.data.storage.db import make_engine, session_factory, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -67,8 +67,8 @@ def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
 
 def build_demo_city(url: str, *, seed_no: int) -> None:
     """An empty database at ``url`` made into the demo city seeded up to ``NOW``."""
-    from gridtui.data.fixtures import load_fixtures
-    from gridtui.data.seed import seed
+    from gridtui.data.intake.fixtures import load_fixtures
+    from gridtui.data.seeding.seed import seed
 
     upgrade(url)
     engine = make_engine(url)

@@ -2,8 +2,8 @@
 a 30-second hang.
 
 Requests wait for a pooled database connection at most the pool's timeout
-(:class:`~gridtui.data.db.PoolSettings`, 3 s by default). When none comes free in
-that time the data source raises :class:`~gridtui.data.local.Busy`; anything that
+(:class:`~gridtui.data.storage.db.PoolSettings`, 3 s by default). When none comes free in
+that time the data source raises :class:`~gridtui.data.sources.local.Busy`; anything that
 reaches the database without the source (SQLAlchemy's own ``TimeoutError`` or
 ``OperationalError``) is caught here too. Each becomes 503 with a ``Retry-After``
 header, so a client (or a hotline integration) waits and retries instead of giving
@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from gridtui.data.source import BUSY_RETRY_AFTER, Busy, SourceUnavailable
+from gridtui.data.sources.source import BUSY_RETRY_AFTER, Busy, SourceUnavailable
 
 #: seconds a client is asked to wait when the database is away (not just busy)
 AWAY_RETRY_AFTER = 5

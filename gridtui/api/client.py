@@ -1,8 +1,8 @@
-"""Remote mode: the :class:`~gridtui.data.source.DataSource` over the HTTP API.
+"""Remote mode: the :class:`~gridtui.data.sources.source.DataSource` over the HTTP API.
 
 ``gridtui tui --api URL --token T`` runs every screen through :class:`ApiSource`
 instead of a database. Reads are plain ``GET``\\ s decoded into the same records
-:class:`~gridtui.data.local.LocalSource` returns (pydantic validates the JSON against
+:class:`~gridtui.data.sources.local.LocalSource` returns (pydantic validates the JSON against
 the record types, so a wrong payload is a clear :class:`SourceError`, never a
 half-built screen).
 
@@ -32,8 +32,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from gridtui.data.changesignal import ChangeSignal, ChangeWaiter
-from gridtui.data.records import (
+from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
     Board,
@@ -57,13 +56,14 @@ from gridtui.data.records import (
     TrendPoint,
     TrendSpan,
 )
-from gridtui.data.source import (
+from gridtui.data.sources.source import (
     ActionRefused,
     NotPermitted,
     SourceError,
     SourceUnavailable,
     StaleData,
 )
+from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
 
 T = TypeVar("T")
 
@@ -176,7 +176,7 @@ def _cursor_text(cursor: Cursor | None) -> str:
 
 
 class ApiSource:
-    """A :class:`~gridtui.data.source.DataSource` over ``gridtui serve`` at ``base_url``.
+    """A :class:`~gridtui.data.sources.source.DataSource` over ``gridtui serve`` at ``base_url``.
 
     Construction asks the server who the token belongs to and for the catalogue, so a
     wrong URL or token fails at once with a clear :class:`SourceError`.
@@ -430,7 +430,7 @@ class ApiSource:
 
     def publish_clock(self, speed: float, *, start: datetime | None = None) -> ClockSpec:
         """Publish a simulated clock on the server (admin tokens); see
-        :meth:`LocalSource.publish_clock <gridtui.data.local.LocalSource.publish_clock>`."""
+        :meth:`LocalSource.publish_clock <gridtui.data.sources.local.LocalSource.publish_clock>`."""
         body = {"speed": speed, "start": start.isoformat() if start else None}
         spec = _rebased(self._write(f"{API}/clock", body))
         if spec is None:

@@ -16,8 +16,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from gridtui.data.queue import segments
-from gridtui.data.records import Cursor, QueueQuery
+from gridtui.data.reads.queue import segments
+from gridtui.data.sources.records import Cursor, QueueQuery
 
 #: ids are 64-bit in the database
 MAX_ID = 2**63 - 1

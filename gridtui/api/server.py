@@ -58,17 +58,17 @@ from gridtui.api.limits import (
 from gridtui.api.open311 import create_open311_app
 from gridtui.api.stream import ChangeHub
 from gridtui.config import DEFAULT_PUBLIC_URL, Settings
-from gridtui.data.local import LocalSource
-from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, QueueQuery
-from gridtui.data.service import NewTicket
-from gridtui.data.source import (
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.records import MAX_SPEED, Anchor, ClockSpec, QueueQuery
+from gridtui.data.sources.source import (
     ActionRefused,
     NotPermitted,
     SourceError,
     SourceUnavailable,
     StaleData,
 )
-from gridtui.data.tokens import TokenCache, TokenInfo
+from gridtui.data.sources.tokens import TokenCache, TokenInfo
+from gridtui.data.writes.service import NewTicket
 from gridtui.domain.roles import OFFICER_ACTIONS, SUPERVISOR_ACTIONS
 
 API = "/api/v1"
@@ -610,7 +610,7 @@ def create_app(
 def app_from_settings() -> FastAPI:
     """The API over the database of the settings (``GRIDTUI_DB``): what each worker
     process of ``gridtui serve --workers N`` runs."""
-    from gridtui.data.db import PoolSettings
+    from gridtui.data.storage.db import PoolSettings
 
     settings = Settings()
     sweep = float(os.environ.get("GRIDTUI_SWEEP_SECONDS", SWEEP_SECONDS))

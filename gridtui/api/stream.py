@@ -23,9 +23,9 @@ from bisect import bisect_right
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-from gridtui.data.changefeed import ChangeRecord
-from gridtui.data.local import LocalSource
-from gridtui.data.source import SourceError
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.source import SourceError
+from gridtui.data.storage.changefeed import ChangeRecord
 
 POLL_SECONDS = 0.1
 #: after a batch, the reader waits this long before reading again, even when kicked

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridtui.data.records import ActionOutcome, Reference, TicketRow
+from gridtui.data.sources.records import ActionOutcome, Reference, TicketRow
 from gridtui.domain.lifecycle import Action, Status, allowed_actions
 from gridtui.domain.roles import may, required_role
 from gridtui.i18n import action_label, role_label, status_label, tr

@@ -15,8 +15,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from gridtui.data.records import ChangeBatch
-from gridtui.data.source import SourceError
+from gridtui.data.sources.records import ChangeBatch
+from gridtui.data.sources.source import SourceError
 from gridtui.i18n import action_label, tr
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from gridtui.data.records import Board, BoardCell, Reference
+from gridtui.data.sources.records import Board, BoardCell, Reference
 from gridtui.i18n import tr
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.risk import WIDE, RiskScreen

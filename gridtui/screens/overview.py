@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from gridtui.data.records import Overview, Reference, TrendPoint, TrendSpan
+from gridtui.data.sources.records import Overview, Reference, TrendPoint, TrendSpan
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.base import TALL, WIDE, DataScreen
 from gridtui.widgets.figures import count_ticks

@@ -1,7 +1,7 @@
 """2 · Queue: every ticket, live, one page at a time straight from the database.
 
 The table holds exactly one page (as many rows as fit). Paging is by key
-(:mod:`gridtui.data.queue`), so the last page of a million tickets costs what the
+(:mod:`gridtui.data.reads.queue`), so the last page of a million tickets costs what the
 first does. A reload (the change feed, a timer) fetches the same page again and
 updates it in place: unchanged rows stay, changed cells are rewritten, the cursor
 stays on its ticket.
@@ -17,7 +17,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from gridtui.data.records import Anchor, Cursor, Page, QueueQuery, Reference, SortKey, TicketRow
+from gridtui.data.sources.records import (
+    Anchor,
+    Cursor,
+    Page,
+    QueueQuery,
+    Reference,
+    SortKey,
+    TicketRow,
+)
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.acting import open_menu
 from gridtui.screens.base import DataScreen

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from gridtui.data.records import Board, BoardCell, PatrolPoint, Reference
+from gridtui.data.sources.records import Board, BoardCell, PatrolPoint, Reference
 from gridtui.domain.colours import risk_rank_key
 from gridtui.i18n import tr
 from gridtui.screens.base import TALL, DataScreen

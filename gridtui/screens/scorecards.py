@@ -17,8 +17,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from gridtui.data.records import Period, Scorecards, ScoreRow
-from gridtui.data.source import NotPermitted
+from gridtui.data.sources.records import Period, Scorecards, ScoreRow
+from gridtui.data.sources.source import NotPermitted
 from gridtui.domain.roles import ADJUST_POINTS, may, required_role
 from gridtui.i18n import duration, role_label, tr
 from gridtui.labels import error_text

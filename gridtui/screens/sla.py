@@ -27,7 +27,7 @@ from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
-from gridtui.data.records import Reference, SlaRow
+from gridtui.data.sources.records import Reference, SlaRow
 from gridtui.i18n import clock_state_label, duration, tr
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.key_bar import KeyBar

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from gridtui.data.records import Reference, TicketDetail
+from gridtui.data.sources.records import Reference, TicketDetail
 from gridtui.domain.callback import Satisfaction
 from gridtui.domain.handling import Level
 from gridtui.domain.roles import may

@@ -30,7 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message_pump import MessagePump
 from textual.timer import Timer
 
-from gridtui.data.records import Overview, Reference, TicketRow, TrendPoint
+from gridtui.data.sources.records import Overview, Reference, TicketRow, TrendPoint
 from gridtui.i18n import channel_label, colour_label, duration, tr
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.palette import risk_style, state_style

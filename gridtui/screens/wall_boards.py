@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
-from gridtui.data.records import Board, BoardCell, Reference, Scorecards, ScoreRow, SlaRow
+from gridtui.data.sources.records import Board, BoardCell, Reference, Scorecards, ScoreRow, SlaRow
 from gridtui.i18n import clock_state_label, colour_label, duration, tr
 from gridtui.screens.risk import KINDS, ranked
 from gridtui.screens.scorecards import board_titles

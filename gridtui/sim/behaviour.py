@@ -1,7 +1,7 @@
 """How the simulated city behaves: when reports arrive, who acts next, how long it takes.
 
 Pure decisions drawn from a seeded :class:`random.Random` (no I/O, no clock reads),
-shaped like :mod:`gridtui.data.seedgen` (whose channel mix, daily rhythm and delays it
+shaped like :mod:`gridtui.data.seeding.seedgen` (whose channel mix, daily rhythm and delays it
 reuses) but played forward live:
 
 - arrivals follow the daily rhythm (quiet at night, morning and afternoon peaks),
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from gridtui.data.seedgen import CALLBACK_WEIGHTS, CALLBACKS, HOURLY, CategoryInfo
+from gridtui.data.seeding.seedgen import CALLBACK_WEIGHTS, CALLBACKS, HOURLY, CategoryInfo
 from gridtui.domain.lifecycle import Action, Status
 
 #: Liyang (2020): 368,267 grid events over 952 grids in a year, about 1.06 per grid per day

@@ -1,7 +1,7 @@
 """What the simulator knows of the city: grids and their workers, the catalogue.
 
 The hierarchy, departments, categories and workers come from the data source's
-catalogue (:meth:`~gridtui.data.source.DataSource.reference`), so the simulator works
+catalogue (:meth:`~gridtui.data.sources.source.DataSource.reference`), so the simulator works
 the same on a database and over the API. What the catalogue does not carry — each
 category's function, colour, dispute flag and department, and which worker a grid
 has — is read from the city folder it was loaded from (``fixtures/``:
@@ -19,9 +19,9 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from gridtui.data.fixtures import CategoryRow, WorkerRow
-from gridtui.data.records import Reference
-from gridtui.data.seedgen import CategoryInfo, GridInfo
+from gridtui.data.intake.fixtures import CategoryRow, WorkerRow
+from gridtui.data.seeding.seedgen import CategoryInfo, GridInfo
+from gridtui.data.sources.records import Reference
 
 R = TypeVar("R", CategoryRow, WorkerRow)
 

@@ -1,6 +1,6 @@
 """The simulator's clocks: the published one for live runs, a manual one for stepping.
 
-A live run publishes a :class:`~gridtui.data.records.ClockSpec` (``speed`` simulated
+A live run publishes a :class:`~gridtui.data.sources.records.ClockSpec` (``speed`` simulated
 seconds per real second) in the database, and every process showing the city
 follows it; :class:`SpecClock` is that clock in the simulator itself. Tests and
 benchmarks drive the event queue without waiting: :class:`ManualClock` is moved to
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gridtui.data.records import ClockSpec
+from gridtui.data.sources.records import ClockSpec
 
 
 def real_now() -> datetime:

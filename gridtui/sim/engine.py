@@ -9,9 +9,10 @@ Every random choice is drawn from one :class:`random.Random` when an event is
 writes in the same order, and an event retried after an outage does the same thing.
 
 Refusals are expected — a person at a screen may act on a ticket first
-(:class:`~gridtui.data.source.StaleData`, :class:`~gridtui.data.source.ActionRefused`):
+(:class:`~gridtui.data.sources.source.StaleData`,
+:class:`~gridtui.data.sources.source.ActionRefused`):
 the step is dropped, the ticket read again a little later and carried on from where
-it stands. :class:`~gridtui.data.source.SourceUnavailable` leaves the event at the
+it stands. :class:`~gridtui.data.sources.source.SourceUnavailable` leaves the event at the
 head of the queue and propagates: the caller waits and runs it again.
 """
 
@@ -28,10 +29,10 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from gridtui.data.records import Anchor, QueueQuery, TicketDetail
-from gridtui.data.seedgen import GenTicket, HistoryGenerator
-from gridtui.data.service import NewTicket
-from gridtui.data.source import SourceError, SourceUnavailable
+from gridtui.data.seeding.seedgen import GenTicket, HistoryGenerator
+from gridtui.data.sources.records import Anchor, QueueQuery, TicketDetail
+from gridtui.data.sources.source import SourceError, SourceUnavailable
+from gridtui.data.writes.service import NewTicket
 from gridtui.domain.lifecycle import Action, Status
 from gridtui.sim.behaviour import (
     EVENTS_PER_GRID_DAY,

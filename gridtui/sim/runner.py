@@ -24,7 +24,7 @@ from types import FrameType
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from gridtui.data.source import SourceError, SourceUnavailable
+from gridtui.data.sources.source import SourceError, SourceUnavailable
 from gridtui.sim.behaviour import EVENTS_PER_GRID_DAY
 from gridtui.sim.clock import SpecClock
 from gridtui.sim.engine import ADOPT, Simulator, Tally

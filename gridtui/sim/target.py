@@ -3,13 +3,13 @@
 The simulator changes the city only through the data sources' write methods
 (``open_ticket``, ``act``, ``file_report``, ``adjust``) and reads what people at the
 screens read, so it behaves the same on a database (:class:`LocalTarget` over
-:class:`~gridtui.data.local.LocalSource`) and over the API (:class:`ApiTarget` over
+:class:`~gridtui.data.sources.local.LocalSource`) and over the API (:class:`ApiTarget` over
 :class:`~gridtui.api.client.ApiSource`). The two sources differ in who signs a
 write: locally the simulator names its actors (a worker's code, ``dept:CODE``,
 ``sim:centre``) and the role each action needs; over the API the token decides both
 and the audit trail says ``token:<name>``.
 
-Errors are the data source's (:mod:`gridtui.data.source`).
+Errors are the data source's (:mod:`gridtui.data.sources.source`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from gridtui.data.records import (
+from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
     ClockSpec,
@@ -28,12 +28,12 @@ from gridtui.data.records import (
     Reference,
     TicketDetail,
 )
-from gridtui.data.service import NewTicket
+from gridtui.data.writes.service import NewTicket
 from gridtui.domain.roles import ADJUST_POINTS, FILE_REPORT, OPEN_TICKET, Role, required_role
 
 if TYPE_CHECKING:
     from gridtui.api.client import ApiSource
-    from gridtui.data.local import LocalSource
+    from gridtui.data.sources.local import LocalSource
 
 
 class CityTarget(Protocol):
@@ -108,7 +108,7 @@ def _role(what: str) -> str:
 
 
 class LocalTarget:
-    """The simulator on a database, through :class:`~gridtui.data.local.LocalSource`."""
+    """The simulator on a database, through :class:`~gridtui.data.sources.local.LocalSource`."""
 
     def __init__(self, source: LocalSource) -> None:
         self.source = source

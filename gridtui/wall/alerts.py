@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from gridtui.data.records import SlaRow, TicketRow
+from gridtui.data.sources.records import SlaRow, TicketRow
 
 AlertKind = Literal["red", "breach"]
 

@@ -36,8 +36,8 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from gridtui.app import GridApp
-from gridtui.data.records import Anchor, QueueQuery, SlaRow, TicketRow
-from gridtui.data.source import DataSource
+from gridtui.data.sources.records import Anchor, QueueQuery, SlaRow, TicketRow
+from gridtui.data.sources.source import DataSource
 from gridtui.i18n import tr
 from gridtui.screens.base import RETRY_SECONDS
 from gridtui.screens.wall import TICK_SECONDS, Coalescer, WallScreen, wall_screens

@@ -42,7 +42,7 @@ class AdjustForm(ModalScreen[float | None]):
     """Points and reason for one worker or department (``subject``: its shown name).
 
     ``submit(points, reason)`` runs in a worker thread and may raise
-    :class:`~gridtui.data.source.SourceError` (refused, not permitted, unreachable):
+    :class:`~gridtui.data.sources.source.SourceError` (refused, not permitted, unreachable):
     the form then shows the message and stays open with the values typed.
     """
 

@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
 
-from gridtui.data.records import QueueQuery, Reference
+from gridtui.data.sources.records import QueueQuery, Reference
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.handling import LADDER
 from gridtui.i18n import channel_label, colour_label, status_label, tr

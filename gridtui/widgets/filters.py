@@ -24,7 +24,7 @@ from textual.strip import Strip
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from textual.widgets._toggle_button import ToggleButton
 
-from gridtui.data.records import QueueQuery, Reference
+from gridtui.data.sources.records import QueueQuery, Reference
 from gridtui.domain.channels import Channel
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.handling import LADDER

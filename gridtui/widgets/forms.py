@@ -84,7 +84,7 @@ class ActionMenu(ModalScreen[str | None]):
 
 class ActionForm(ModalScreen[Any]):
     """Note (and target) for one action; ``submit(note, target)`` runs in a worker and
-    may raise :class:`~gridtui.data.source.SourceError`, which keeps the form open."""
+    may raise :class:`~gridtui.data.sources.source.SourceError`, which keeps the form open."""
 
     DEFAULT_CSS = FORM_CSS.format(name="ActionForm")
     BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", show=False)]  # type: ignore[assignment]

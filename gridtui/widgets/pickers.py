@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from gridtui.data.records import Reference, TicketRow
+from gridtui.data.sources.records import Reference, TicketRow
 from gridtui.i18n import tr
 
 #: matches listed under the input at most

@@ -18,7 +18,7 @@ from datetime import datetime, tzinfo
 from rich.text import Text
 from textual.widgets import DataTable
 
-from gridtui.data.records import Overview
+from gridtui.data.sources.records import Overview
 from gridtui.domain.handling import LADDER
 from gridtui.domain.text import cut, shown_text
 from gridtui.i18n import clock_state_label, colour_label, duration, status_label, tr

@@ -12,9 +12,9 @@ import pytest
 import uvicorn
 
 from gridtui.api.server import create_app
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.local import LocalSource
-from gridtui.data.seed import seed
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.seeding.seed import seed
+from gridtui.data.sources.local import LocalSource
 from tests.conftest import FIXTURES, NOW
 
 

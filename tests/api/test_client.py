@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from gridtui.api.client import ApiSource
-from gridtui.data.records import Anchor, QueueQuery
-from gridtui.data.service import NewTicket
-from gridtui.data.source import ActionRefused, NotPermitted, SourceError, SourceUnavailable
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.sources.source import ActionRefused, NotPermitted, SourceError, SourceUnavailable
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.writes.service import NewTicket
 from tests.api.conftest import free_port
 from tests.conftest import NOW
 
@@ -256,7 +256,7 @@ def test_a_write_retried_after_a_lost_answer_happens_once(city, server):
 def test_adjustments_and_reports_retried_after_a_lost_answer_happen_once(city, server):
     from sqlalchemy import func, select
 
-    from gridtui.data.models import DailyReportRow, ScoreEntry, Worker
+    from gridtui.data.storage.models import DailyReportRow, ScoreEntry, Worker
 
     secret = create_token(city.factory, "sup3", "supervisor", at=NOW)
     proxy = LosingProxy(server, lose=0)

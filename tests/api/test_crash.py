@@ -21,9 +21,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.models import DailyReportRow, Node, ScoreEntry, Ticket, Worker
-from gridtui.data.tokens import create_token
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.storage.models import DailyReportRow, Node, ScoreEntry, Ticket, Worker
 from tests.api.conftest import free_port
 from tests.api.test_token_cli import wait_until_up
 from tests.conftest import FIXTURES, NOW, until

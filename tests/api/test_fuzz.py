@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from gridtui.api.server import create_app
-from gridtui.data.db import make_engine, session_factory
-from gridtui.data.local import LocalSource
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.storage.db import make_engine, session_factory
 from tests.api.conftest import free_port
 from tests.conftest import NOW, build_demo_city
 

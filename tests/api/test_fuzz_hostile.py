@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridtui.data.db import make_engine, session_factory
-from gridtui.data.local import LocalSource
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.storage.db import make_engine, session_factory
 from tests.api.conftest import LiveServers
 from tests.conftest import NOW, _pg_database, build_demo_city
 

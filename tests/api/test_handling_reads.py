@@ -9,9 +9,9 @@ from datetime import timedelta
 import httpx
 
 from gridtui.api.client import ApiSource
-from gridtui.data.records import Anchor, QueueQuery
-from gridtui.data.service import NewTicket
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.writes.service import NewTicket
 from gridtui.domain.callback import satisfaction_rate
 from gridtui.domain.scoring import Period
 from tests.conftest import NOW

@@ -9,8 +9,8 @@ import json
 import httpx
 import pytest
 
-from gridtui.data.records import Anchor, QueueQuery
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.sources.tokens import create_token
 from tests.conftest import NOW
 
 

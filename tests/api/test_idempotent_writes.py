@@ -8,8 +8,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
-from gridtui.data.models import DailyReportRow, ScoreEntry, Worker
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.storage.models import DailyReportRow, ScoreEntry, Worker
 from tests.conftest import NOW
 
 
@@ -102,7 +102,7 @@ def test_a_report_repeated_with_its_key_is_filed_once(server, city):
 
 
 def test_an_open311_report_repeated_with_its_key_is_filed_once(server, city):
-    from gridtui.data.models import Ticket
+    from gridtui.data.storage.models import Ticket
 
     token = create_token(city.factory, "fixmystreet", "officer", at=NOW)
     form = {"api_key": token, "service_code": "env.noise", "address_string": "望湖社区",

@@ -26,8 +26,8 @@ from gridtui.api.open311 import (
     request_statement,
     xml_document,
 )
-from gridtui.data.models import Category, Department, Node, Ticket
-from gridtui.data.tokens import create_token, revoke_token
+from gridtui.data.sources.tokens import create_token, revoke_token
+from gridtui.data.storage.models import Category, Department, Node, Ticket
 from gridtui.domain.callback import Satisfaction
 from tests.conftest import NOW
 

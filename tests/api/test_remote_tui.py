@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gridtui.api.client import ApiSource
 from gridtui.app import build_app
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.tokens import create_token
 from gridtui.screens.acting import ActionForm
 from gridtui.snapshot import settle
 from gridtui.widgets.status_bar import StatusBar

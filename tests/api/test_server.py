@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from gridtui.data.tokens import create_token, list_tokens, revoke_token, verify_token
+from gridtui.data.sources.tokens import create_token, list_tokens, revoke_token, verify_token
 from tests.conftest import NOW
 
 
@@ -57,7 +57,7 @@ def test_pages_by_key_over_http_equal_the_source(server, city):
         assert r.status_code == 400 and r.json()["error"]["code"] == "bad_cursor"
         r = c.get("/api/v1/tickets?limit=0")
         assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "query.limit"
-    from gridtui.data.records import Anchor, QueueQuery
+    from gridtui.data.sources.records import Anchor, QueueQuery
 
     want = [r.id for r in city.queue(QueueQuery(sort="colour"), Anchor.FIRST, None, 10_000).rows]
     assert seen == want
@@ -66,7 +66,7 @@ def test_pages_by_key_over_http_equal_the_source(server, city):
 def test_writes_are_role_checked_and_audited_with_the_token(server, city):
     viewer = create_token(city.factory, "wall-2", "viewer", at=NOW)
     officer = create_token(city.factory, "desk-7", "officer", at=NOW)
-    from gridtui.data.records import Anchor, QueueQuery
+    from gridtui.data.sources.records import Anchor, QueueQuery
 
     new = city.queue(QueueQuery(statuses=frozenset({"new"})), Anchor.FIRST, None, 1).rows[0]
     body = {"action": "dispatch", "target": "W0001", "expected_version": new.version}

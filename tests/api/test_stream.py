@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gridtui.data.local import LocalSource
-from gridtui.data.records import Anchor, QueueQuery
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.sources.tokens import create_token
 from tests.conftest import NOW
 
 

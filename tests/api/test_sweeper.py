@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from gridtui.data.db import make_engine, session_factory
-from gridtui.data.models import Change, ScoreEntry, TicketEvent
+from gridtui.data.storage.db import make_engine, session_factory
+from gridtui.data.storage.models import Change, ScoreEntry, TicketEvent
 from tests.api.conftest import free_port
 from tests.api.test_token_cli import wait_until_up
 from tests.conftest import build_demo_city

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from gridtui.cli import build_parser, main
-from gridtui.data.db import make_engine, session_factory, upgrade
-from gridtui.data.tokens import verify_token
+from gridtui.data.sources.tokens import verify_token
+from gridtui.data.storage.db import make_engine, session_factory, upgrade
 
 
 def test_token_lifecycle_from_the_command_line(tmp_path, capsys):
@@ -58,7 +58,7 @@ def test_serve_stops_promptly_with_change_streams_open(tmp_path):
 
     import httpx
 
-    from gridtui.data.tokens import create_token
+    from gridtui.data.sources.tokens import create_token
     from tests.api.conftest import free_port
     from tests.conftest import NOW
 
@@ -102,8 +102,8 @@ def test_serve_with_two_workers_streams_every_write(tmp_path):
 
     import httpx
 
-    from gridtui.data.fixtures import load_fixtures
-    from gridtui.data.tokens import create_token
+    from gridtui.data.intake.fixtures import load_fixtures
+    from gridtui.data.sources.tokens import create_token
     from tests.api.conftest import free_port
     from tests.conftest import FIXTURES, NOW
 
@@ -164,7 +164,7 @@ def test_the_access_log_never_shows_a_token_from_a_query_string(tmp_path):
 
     import httpx
 
-    from gridtui.data.tokens import create_token
+    from gridtui.data.sources.tokens import create_token
     from tests.api.conftest import free_port
     from tests.conftest import NOW
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.importer import ImportMap, load_map
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.intake.importer import ImportMap, load_map
 from tests.conftest import FIXTURES, NOW
 
 
@@ -32,7 +32,7 @@ def drop(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sqlite_city(tmp_path: Path) -> Iterator[str]:
-    from gridtui.data.db import make_engine, session_factory, upgrade
+    from gridtui.data.storage.db import make_engine, session_factory, upgrade
 
     url = f"sqlite:///{tmp_path}/city.sqlite"
     upgrade(url)

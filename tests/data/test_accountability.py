@@ -14,11 +14,18 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.models import ConfigDoc, Department, ScoreEntry, Ticket, TicketEvent, Worker
-from gridtui.data.scoring_runtime import ScoreAccumulator
-from gridtui.data.service import NewTicket, ServiceError, TicketService
-from gridtui.data.sla_runtime import SlaRuntime, Step
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.storage.models import (
+    ConfigDoc,
+    Department,
+    ScoreEntry,
+    Ticket,
+    TicketEvent,
+    Worker,
+)
+from gridtui.data.writes.scoring_runtime import ScoreAccumulator
+from gridtui.data.writes.service import NewTicket, ServiceError, TicketService
+from gridtui.data.writes.sla_runtime import SlaRuntime, Step
 from gridtui.domain.chain import ticket_clocks, ticket_credits
 from gridtui.domain.credits import actor_subject
 from gridtui.domain.lifecycle import Action, IllegalTransition, Status, allowed_actions
@@ -299,7 +306,7 @@ def test_an_upgraded_database_keeps_persons_matters_withheld(db_url: str) -> Non
     from alembic import command
     from sqlalchemy import text
 
-    from gridtui.data.db import alembic_config, make_engine, upgrade
+    from gridtui.data.storage.db import alembic_config, make_engine, upgrade
 
     command.downgrade(alembic_config(db_url), "0004")
     engine = make_engine(db_url)

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from gridtui.data.callbacks import callbacks_query, satisfaction_by
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.models import Ticket
-from gridtui.data.seed import seed
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.reads.callbacks import callbacks_query, satisfaction_by
+from gridtui.data.seeding.seed import seed
+from gridtui.data.storage.models import Ticket
 from tests.conftest import FIXTURES, NOW
 
 

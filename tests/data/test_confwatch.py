@@ -1,4 +1,4 @@
-"""Rules hot reload (gridtui.data.confwatch): an edited sla.toml applies while running
+"""Rules hot reload (gridtui.data.intake.confwatch): an edited sla.toml applies while running
 (a ticket's clocks and its stored deadline follow it, in every process), a broken
 edit keeps the last good rules and names the file and the line (in the log, in the
 app, through a server), and fixing the file clears the error."""
@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.api.client import ApiSource
 from gridtui.app import build_app
-from gridtui.data.confwatch import ConfigWatcher, apply_rules
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.local import LocalSource
-from gridtui.data.models import Change, Ticket
-from gridtui.data.service import NewTicket
-from gridtui.data.tokens import create_token
+from gridtui.data.intake.confwatch import ConfigWatcher, apply_rules
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.storage.models import Change, Ticket
+from gridtui.data.writes.service import NewTicket
 from gridtui.i18n import tr
 from gridtui.widgets.status_bar import StatusBar
 from tests.api.conftest import serve  # noqa: F401 (the fixture: real uvicorn servers)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from gridtui.data.db import make_engine, upgrade
+from gridtui.data.storage.db import make_engine, upgrade
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.fixtures import FixtureLoadError, load_fixtures
-from gridtui.data.models import (
+from gridtui.data.intake.fixtures import FixtureLoadError, load_fixtures
+from gridtui.data.storage.models import (
     Category,
     Change,
     ConfigDoc,

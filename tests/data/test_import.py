@@ -20,13 +20,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.importer import (
+from gridtui.data.intake.importer import (
     ImportFileError,
     ImportMapError,
     import_file,
     load_map,
 )
-from gridtui.data.models import Category, Change, Department, Node, Ticket, TicketEvent
+from gridtui.data.storage.models import Category, Change, Department, Node, Ticket, TicketEvent
 from tests.conftest import FIXTURES, NOW
 
 NYC_MAP = FIXTURES / "maps" / "nyc311.toml"

@@ -1,4 +1,4 @@
-"""The drop folder (gridtui.data.inbox): each 12345 hotline export (CSV or JSON) that
+"""The drop folder (gridtui.data.intake.inbox): each 12345 hotline export (CSV or JSON) that
 lands in the folder is imported whole or not at all, moved to done/ or rejected/
 (with the reasons beside it), never read while still being written, and never
 imported twice; `gridtui watch` and `gridtui serve --inbox` run it."""
@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.importer import ImportMap
-from gridtui.data.inbox import Inbox
-from gridtui.data.models import Change, InboxFile, Ticket
-from gridtui.data.tokens import create_token
+from gridtui.data.intake.importer import ImportMap
+from gridtui.data.intake.inbox import Inbox
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.storage.models import Change, InboxFile, Ticket
 from tests.api.conftest import free_port
 from tests.conftest import FIXTURES, NOW, ROOT, until
 
@@ -228,7 +228,7 @@ def test_while_the_database_is_away_the_file_waits(
 ) -> None:
     from sqlalchemy import create_engine
 
-    from gridtui.data.inbox import RETRY_SECONDS
+    from gridtui.data.intake.inbox import RETRY_SECONDS
 
     drop.mkdir()
     shutil.copy(CSV, drop)
@@ -297,7 +297,7 @@ def _stop(proc: subprocess.Popen[str]) -> str:
 
 
 def test_gridtui_watch_imports_what_lands_in_the_folder(sqlite_city: str, drop: Path) -> None:
-    from gridtui.data.db import make_engine, session_factory
+    from gridtui.data.storage.db import make_engine, session_factory
 
     proc = subprocess.Popen(
         [*GRIDTUI, "--db", sqlite_city, "watch", str(drop), "--settle", "0.3"],
@@ -330,7 +330,7 @@ def test_gridtui_watch_imports_what_lands_in_the_folder(sqlite_city: str, drop: 
 def test_gridtui_serve_runs_the_inbox_and_watches_the_rules(
     sqlite_city: str, drop: Path, tmp_path: Path
 ) -> None:
-    from gridtui.data.db import make_engine, session_factory
+    from gridtui.data.storage.db import make_engine, session_factory
 
     folder = Path(shutil.copytree(FIXTURES, tmp_path / "fixtures"))
     engine = make_engine(sqlite_city)

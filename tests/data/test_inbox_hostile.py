@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gridtui.data.importer import ImportMap
-from gridtui.data.inbox_files import NAME_MAX, fitting_name
+from gridtui.data.intake.importer import ImportMap
+from gridtui.data.intake.inbox_files import NAME_MAX, fitting_name
 from tests.conftest import ROOT
 from tests.data.test_inbox import (
     CSV,
@@ -122,7 +122,7 @@ def test_an_unreadable_file_goes_to_rejected_and_the_others_are_imported(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import gridtui.data.inbox as inbox_module
+    import gridtui.data.intake.inbox as inbox_module
 
     real = inbox_module.read_regular
 
@@ -150,7 +150,7 @@ def test_a_failure_with_one_file_is_logged_once_and_the_scan_goes_on(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import gridtui.data.inbox as inbox_module
+    import gridtui.data.intake.inbox as inbox_module
 
     real = inbox_module.move
 

@@ -10,12 +10,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.local import LocalSource
-from gridtui.data.models import Ticket
-from gridtui.data.records import Anchor, QueueQuery
-from gridtui.data.seed import seed
-from gridtui.data.source import ActionRefused, NotPermitted, SourceUnavailable
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.seeding.seed import seed
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.sources.source import ActionRefused, NotPermitted, SourceUnavailable
+from gridtui.data.storage.models import Ticket
 from tests.conftest import FIXTURES, NOW
 
 RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3, "green": 4}
@@ -119,7 +119,7 @@ def test_roles_are_enforced_by_the_source(source):
 
 
 def test_a_database_that_comes_back_is_used_again(tmp_path):
-    from gridtui.data.db import make_engine, session_factory, upgrade
+    from gridtui.data.storage.db import make_engine, session_factory, upgrade
 
     path = tmp_path / "city.sqlite"
     url = f"sqlite:///{path}"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, update
 
-from gridtui.data.db import make_engine, session_factory
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.local import LocalSource
-from gridtui.data.models import Ticket
-from gridtui.data.records import Anchor, QueueQuery
-from gridtui.data.seed import seed
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.seeding.seed import seed
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.storage.db import make_engine, session_factory
+from gridtui.data.storage.models import Ticket
 from tests.conftest import FIXTURES, NOW
 from tests.data.test_local_source import expected, walk
 

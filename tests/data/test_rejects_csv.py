@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.importer import import_file, load_map
+from gridtui.data.intake.importer import import_file, load_map
 from tests.conftest import FIXTURES, NOW
 
 SAMPLE = FIXTURES / "samples" / "hotline12345-sample.csv"
@@ -42,7 +42,7 @@ def test_gridtui_import_output_never_carries_a_name_s_escapes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from gridtui.cli import main
-    from gridtui.data.db import upgrade
+    from gridtui.data.storage.db import upgrade
 
     url = f"sqlite:///{tmp_path}/city.sqlite"
     upgrade(url)

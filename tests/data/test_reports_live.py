@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.api.server import create_app
-from gridtui.data.db import make_engine, session_factory, upgrade
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.local import LocalSource
-from gridtui.data.models import Change, DailyReportRow, ScoreEntry, Worker
-from gridtui.data.report_sweep import sweep_missing_reports
-from gridtui.data.tokens import create_token
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.storage.db import make_engine, session_factory, upgrade
+from gridtui.data.storage.models import Change, DailyReportRow, ScoreEntry, Worker
+from gridtui.data.writes.report_sweep import sweep_missing_reports
 from gridtui.domain.reports import ReportSchedule
 from gridtui.domain.scoring import ScoringEngine
 from gridtui.domain.sla import SlaConfig

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.db import make_engine, session_factory, upgrade
-from gridtui.data.models import ScoreEntry, Ticket
-from gridtui.data.scoring_runtime import ScoreAccumulator
-from gridtui.data.seedwrite import ScoreRow
-from gridtui.data.service import TicketService
+from gridtui.data.seeding.seedwrite import ScoreRow
+from gridtui.data.storage.db import make_engine, session_factory, upgrade
+from gridtui.data.storage.models import ScoreEntry, Ticket
+from gridtui.data.writes.scoring_runtime import ScoreAccumulator
+from gridtui.data.writes.service import TicketService
 from gridtui.domain.credits import Credit
 from gridtui.domain.scoring import (
     PENALTY_TRIGGERS,

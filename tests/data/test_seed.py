@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.db import make_engine, session_factory, upgrade
-from gridtui.data.models import (
+from gridtui.data.reads.stats import compute_stats
+from gridtui.data.seeding.seed import seed
+from gridtui.data.storage.db import make_engine, session_factory, upgrade
+from gridtui.data.storage.models import (
     Base,
     Change,
     DailyReportRow,
@@ -23,9 +25,7 @@ from gridtui.data.models import (
     TicketEvent,
     Worker,
 )
-from gridtui.data.seed import seed
-from gridtui.data.sla_runtime import Step
-from gridtui.data.stats import compute_stats
+from gridtui.data.writes.sla_runtime import Step
 from gridtui.domain.handling import replay, status_after
 from gridtui.domain.lifecycle import Status
 from tests.conftest import FIXTURES, NOW
@@ -180,6 +180,6 @@ def test_each_backend_gets_the_same_history(
 def test_bulk_times_are_the_text_sqlalchemy_writes(ts: int) -> None:
     import time
 
-    from gridtui.data.seedwrite import _sqlite_time
+    from gridtui.data.seeding.seedwrite import _sqlite_time
 
     assert _sqlite_time(ts) == time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime(ts))

@@ -9,9 +9,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.models import Change, DailyReportRow, ScoreEntry, Ticket, TicketEvent, Worker
-from gridtui.data.service import NewTicket, ServiceError, StaleTicket, TicketService
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.storage.models import (
+    Change,
+    DailyReportRow,
+    ScoreEntry,
+    Ticket,
+    TicketEvent,
+    Worker,
+)
+from gridtui.data.writes.service import NewTicket, ServiceError, StaleTicket, TicketService
 from gridtui.domain.lifecycle import IllegalTransition
 from gridtui.domain.reports import ReportError
 from gridtui.domain.scoring import ScoringError

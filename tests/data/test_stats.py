@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.service import NewTicket, TicketService
-from gridtui.data.stats import compute_stats
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.reads.stats import compute_stats
+from gridtui.data.writes.service import NewTicket, TicketService
 from tests.conftest import FIXTURES, NOW
 
 H = timedelta(hours=1)

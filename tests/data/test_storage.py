@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridtui.data.changefeed import changes_since, last_seq, record_change
-from gridtui.data.db import is_current, make_engine, unit_of_work
-from gridtui.data.models import Change, Department
+from gridtui.data.storage.changefeed import changes_since, last_seq, record_change
+from gridtui.data.storage.db import is_current, make_engine, unit_of_work
+from gridtui.data.storage.models import Change, Department
 
 AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 

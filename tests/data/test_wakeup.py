@@ -1,4 +1,4 @@
-"""Readers wake on database changes instead of polling (gridtui.data.wakeup): a write by
+"""Readers wake on database changes instead of polling (gridtui.data.storage.wakeup): a write by
 another process wakes a waiting LocalSource (SQLite: the file watched; PostgreSQL:
 LISTEN/NOTIFY), reads wake nobody, and an idle app makes no change-feed queries
 until someone writes."""
@@ -16,18 +16,18 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.app import build_app
-from gridtui.data.changesignal import ChangeSignal
-from gridtui.data.fixtures import load_fixtures
-from gridtui.data.local import LocalSource
-from gridtui.data.service import NewTicket
+from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.storage.changesignal import ChangeSignal
+from gridtui.data.writes.service import NewTicket
 from tests.conftest import FIXTURES, NOW, ROOT
 
 #: another process appends one change to the feed (argv[1]: the database URL)
 WRITE_CHANGE = """
 import sys
 from datetime import UTC, datetime
-from gridtui.data.changefeed import record_change
-from gridtui.data.db import make_engine, session_factory
+from gridtui.data.storage.changefeed import record_change
+from gridtui.data.storage.db import make_engine, session_factory
 engine = make_engine(sys.argv[1])
 with session_factory(engine).begin() as s:
     record_change(s, at=datetime.now(UTC), kind="report", op="test")
@@ -37,7 +37,7 @@ engine.dispose()
 #: another process notes on a ticket through the data source (argv[2]: the ticket)
 NOTE_TICKET = """
 import sys
-from gridtui.data.local import LocalSource
+from gridtui.data.sources.local import LocalSource
 src = LocalSource(sys.argv[1])
 src.act(int(sys.argv[2]), "note", role="officer", actor="duty:隔壁进程", note="另一进程写入")
 src.close()
@@ -47,7 +47,7 @@ src.close()
 READ_ONLY = """
 import sys
 from datetime import UTC, datetime
-from gridtui.data.local import LocalSource
+from gridtui.data.sources.local import LocalSource
 src = LocalSource(sys.argv[1])
 src.last_seq(); src.changes(0); src.overview(datetime.now(UTC)); src.config_problems()
 src.close()
@@ -127,7 +127,7 @@ def test_closing_a_waiter_releases_a_reader_at_once(source: LocalSource) -> None
 
 async def test_an_idle_app_sleeps_until_another_process_writes(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/city.sqlite"
-    from gridtui.data.db import make_engine, session_factory, upgrade
+    from gridtui.data.storage.db import make_engine, session_factory, upgrade
 
     upgrade(url)
     engine = make_engine(url)
@@ -175,7 +175,7 @@ async def test_an_idle_app_sleeps_until_another_process_writes(tmp_path: Path) -
 
 async def test_an_idle_app_on_the_real_clock_never_calls_its_data_stale(tmp_path: Path) -> None:
     from gridtui.app import STALE_AFTER
-    from gridtui.data.db import make_engine, session_factory, upgrade
+    from gridtui.data.storage.db import make_engine, session_factory, upgrade
 
     url = f"sqlite:///{tmp_path}/city.sqlite"
     upgrade(url)

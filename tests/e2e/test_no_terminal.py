@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gridtui.data.db import upgrade
+from gridtui.data.storage.db import upgrade
 
 
 def test_tui_without_a_terminal_refuses_at_once(tmp_path: Path) -> None:

@@ -158,8 +158,8 @@ def site() -> Iterator[Site]:
     reason = missing_tools()
     if reason:
         pytest.skip(f"SSH end-to-end: {reason}")
-    from gridtui.data.db import make_engine, session_factory
-    from gridtui.data.tokens import create_token
+    from gridtui.data.sources.tokens import create_token
+    from gridtui.data.storage.db import make_engine, session_factory
 
     # Root-owned directories all the way up, as StrictModes wants for the key files
     # (the test's tmp_path lies under the world-writable /tmp).

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from gridtui.api.client import ApiSource
 from gridtui.cli import main
-from gridtui.data.local import LocalSource
-from gridtui.data.models import TicketEvent
-from gridtui.data.tokens import create_token
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.tokens import create_token
+from gridtui.data.storage.models import TicketEvent
 from gridtui.sim import ApiTarget, Run, SimOptions, SpecClock
 from tests.api.conftest import free_port
 from tests.conftest import FIXTURES, NOW

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from gridtui.cli import _start_simulator, _stop_child
-from gridtui.data.local import LocalSource
-from gridtui.data.models import Ticket
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.storage.models import Ticket
 from tests.conftest import FIXTURES, NOW, ROOT
 
 GRIDTUI = str(Path(sys.executable).with_name("gridtui"))

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from gridtui.app import GridApp, build_app
 from gridtui.cli import _app_options, _start_simulator, _stop_child
-from gridtui.data.local import LocalSource
+from gridtui.data.sources.local import LocalSource
 from gridtui.widgets.status_bar import StatusBar
 from tests.conftest import NOW, pilot_until
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from gridtui.data.local import LocalSource
-from gridtui.data.models import DailyReportRow, ScoreEntry, Ticket, TicketEvent
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.storage.models import DailyReportRow, ScoreEntry, Ticket, TicketEvent
 from gridtui.sim import LocalTarget, ManualClock, Simulator
 from gridtui.sim.behaviour import CENTRE, SUPERVISOR
 from tests.conftest import FIXTURES, NOW, build_demo_city

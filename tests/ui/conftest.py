@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from gridtui.app import GridApp, build_app
-from gridtui.data.local import LocalSource
+from gridtui.data.sources.local import LocalSource
 from gridtui.snapshot import settle
 from tests.conftest import NOW, build_demo_city
 

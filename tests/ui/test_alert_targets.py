@@ -8,7 +8,7 @@ from itertools import count
 
 from textual.widgets import DataTable
 
-from gridtui.data.confwatch import apply_rules
+from gridtui.data.intake.confwatch import apply_rules
 from gridtui.i18n import tr
 from gridtui.screens.scorecards import ScorecardsScreen
 from gridtui.widgets.kpi import KpiTile

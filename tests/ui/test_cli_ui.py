@@ -17,7 +17,7 @@ def test_snapshot_writes_the_screen_as_svg(demo_url, tmp_path, capsys):
 
 
 def test_snapshot_of_the_most_urgent_ticket_by_default(demo_url, tmp_path):
-    from gridtui.data.local import LocalSource
+    from gridtui.data.sources.local import LocalSource
 
     src = LocalSource(demo_url)
     urgent = src.most_urgent()

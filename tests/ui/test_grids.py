@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from gridtui.data.models import Node, Ticket
+from gridtui.data.storage.models import Node, Ticket
 from gridtui.screens.grids import GridsScreen
 from gridtui.screens.risk import RiskScreen, ranked
 

@@ -10,7 +10,7 @@ import time
 
 from sqlalchemy import select, update
 
-from gridtui.data.models import Ticket, TicketEvent
+from gridtui.data.storage.models import Ticket, TicketEvent
 from gridtui.screens.ticket import DESCRIPTION_SHOWN, NOTE_SHOWN, TicketScreen
 from gridtui.widgets.longtext import LongText, TextViewer
 from tests.conftest import pilot_until
@@ -115,7 +115,7 @@ async def test_names_in_the_filter_form_are_literal_and_show_bidi_visibly(
 ) -> None:
     from textual.widgets import Select
 
-    from gridtui.data.models import Department
+    from gridtui.data.storage.models import Department
     from gridtui.widgets.filters import FilterForm
 
     name = "[bold]城管[/]\u202e局"

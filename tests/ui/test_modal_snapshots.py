@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gridtui.data.local import LocalSource
-from gridtui.data.models import Ticket
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.storage.models import Ticket
 from gridtui.snapshot import settle
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])

@@ -7,7 +7,7 @@ from collections import Counter
 
 from textual.command import CommandList, CommandPalette
 
-from gridtui.data.records import Anchor, QueueQuery
+from gridtui.data.sources.records import Anchor, QueueQuery
 from tests.conftest import pilot_until
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.widgets import Input, OptionList
 
-from gridtui.data.models import Category, Node, Ticket, Worker
+from gridtui.data.storage.models import Category, Node, Ticket, Worker
 from gridtui.widgets.forms import ActionForm
 from tests.ui.test_ticket import last_event
 

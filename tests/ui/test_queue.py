@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from gridtui.data.models import Ticket
-from gridtui.data.records import Anchor, QueueQuery
+from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.storage.models import Ticket
 from gridtui.screens.queue import QueueScreen, QueueTable
 from gridtui.widgets.filters import FilterForm
 from tests.conftest import pilot_until

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gridtui.data.records import Anchor, QueueQuery
+from gridtui.data.sources.records import Anchor, QueueQuery
 from gridtui.screens.queue import QueueScreen, QueueTable
 from gridtui.widgets.chips import Chip, FilterChips
 from gridtui.widgets.search import MATCH, SearchBar

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from textual.widgets import DataTable, Static
 
-from gridtui.data.models import Entity, Node
+from gridtui.data.storage.models import Entity, Node
 from gridtui.screens.risk import RiskScreen, ranked
 
 COLOURS = ("red", "orange", "yellow", "blue", "green")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from gridtui.data.models import Ticket, TicketEvent
+from gridtui.data.storage.models import Ticket, TicketEvent
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.render import colour_chip
 

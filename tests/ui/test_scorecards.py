@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from textual.widgets import DataTable, Input
 
-from gridtui.data.models import ScoreEntry, Worker
+from gridtui.data.storage.models import ScoreEntry, Worker
 from gridtui.i18n import role_label, tr
 from gridtui.screens.scorecards import LIMIT, ScorecardsScreen
 from gridtui.widgets.adjust import AdjustForm

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from textual.widgets import DataTable
 
-from gridtui.data.records import SlaRow
+from gridtui.data.sources.records import SlaRow
 from gridtui.i18n import clock_state_label, tr
 from gridtui.screens.sla import LIMIT, SlaScreen
 from gridtui.widgets.palette import palette_for

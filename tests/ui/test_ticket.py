@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from textual.widgets import Static
 
-from gridtui.data.models import Ticket, TicketEvent, Worker
+from gridtui.data.storage.models import Ticket, TicketEvent, Worker
 from gridtui.domain.lifecycle import MOVES, STAYS, Action
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.forms import ActionForm, ActionMenu
@@ -214,7 +214,7 @@ async def test_an_open_form_survives_a_live_change(make_app, source, wait):
 
 
 async def test_the_ticket_shows_its_level_lead_helpers_and_whose_clocks(make_app, source, wait):
-    from gridtui.data.service import NewTicket
+    from gridtui.data.writes.service import NewTicket
     from gridtui.widgets.render import levels_text
 
     svc = source.service

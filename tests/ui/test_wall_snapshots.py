@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridtui.data.source import SourceUnavailable
+from gridtui.data.sources.source import SourceUnavailable
 from gridtui.snapshot import settle
 from gridtui.wall import WALL_SCREENS
 from gridtui.wall.alerts import Alert

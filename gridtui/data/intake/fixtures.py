@@ -1,0 +1,469 @@
+"""Loading a city from a fixtures folder: validated first, then written in one transaction.
+
+A fixtures folder holds ``nodes.csv`` (the hierarchy), ``departments.csv``,
+``categories.csv``, ``workers.csv``, ``entities.csv`` and the rules files
+``sla.toml`` and ``scoring.toml``. :func:`load_fixtures` reads and checks every file
+before it writes anything; any problem raises :class:`FixtureLoadError` listing each
+one by file, line, record and field, and the database is left untouched. Loading the
+same folder again updates records by their ``code`` and adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data.storage.changefeed import record_change
+from gridtui.data.storage.models import Category, ConfigDoc, Department, Entity, Node, Worker
+from gridtui.domain.colours import RiskColour
+from gridtui.domain.text import clean_text
+
+LEVELS = ("city", "district", "street", "community", "grid")
+GRID_KINDS = ("urban", "rural", "dedicated", "comprehensive")
+RULE_FILES = ("sla.toml", "scoring.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class FixtureError:
+    """One problem in a fixtures file."""
+
+    file: str
+    line: int | None
+    record: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        rec = f" record {self.record!r}" if self.record else ""
+        fld = f" field {self.field!r}" if self.field else ""
+        return f"{where}{rec}{fld}: {self.message}"
+
+
+class FixtureLoadError(ValueError):
+    """The fixtures folder has problems; nothing was loaded."""
+
+    def __init__(self, errors: list[FixtureError]) -> None:
+        self.errors = errors
+        lines = "\n".join(f"  {e}" for e in errors[:50])
+        more = f"\n  … and {len(errors) - 50} more" if len(errors) > 50 else ""
+        super().__init__(f"{len(errors)} problem(s); nothing was loaded:\n{lines}{more}")
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """What a load wrote, by table: (inserted, updated)."""
+
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def _text(v: str) -> str:
+    return clean_text(v).strip()
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NodeRow(_Row):
+    """A line of nodes.csv."""
+
+    code: str
+    parent: str = ""
+    level: Literal["city", "district", "street", "community", "grid"]
+    name: str
+    name_en: str = ""
+    kind: str = ""
+    households: int | None = None
+
+    @field_validator("households", mode="before")
+    @classmethod
+    def _empty_none(cls, v: object) -> object:
+        return None if v == "" else v
+
+
+class DepartmentRow(_Row):
+    """A line of departments.csv."""
+
+    code: str
+    name: str
+    name_en: str = ""
+
+
+class CategoryRow(_Row):
+    """A line of categories.csv.
+
+    ``personal`` (0/1) marks matters about persons, withheld from public Open311
+    reads; a catalogue without the column (written before it existed) withholds
+    every category until it says which are public. ``inspection`` (0/1, empty: as
+    ``sla.toml`` says) requires an on-site inspection (查验) before ``resolve``.
+    """
+
+    code: str
+    name: str
+    name_en: str
+    function: str
+    default_colour: RiskColour = RiskColour.BLUE
+    is_dispute: bool = False
+    department: str = ""
+    personal: bool = True
+    inspection: bool | None = None
+
+
+class WorkerRow(_Row):
+    """A line of workers.csv."""
+
+    code: str
+    name: str
+    role: Literal["leader", "full_time", "part_time"]
+    grid: str
+    phone: str = ""
+
+
+class EntityRow(_Row):
+    """A line of entities.csv."""
+
+    code: str
+    kind: Literal["person", "event", "place", "thing", "org"]
+    name: str
+    grid: str
+    colour: RiskColour
+    patrol_point: bool = False
+    reason: str = ""
+
+
+R = TypeVar("R", bound=_Row)
+
+
+def _read_csv(
+    folder: Path, name: str, model: type[R], errors: list[FixtureError]
+) -> list[tuple[int, R]]:
+    path = folder / name
+    if not path.exists():
+        errors.append(FixtureError(name, None, None, None, "file is missing"))
+        return []
+    out: list[tuple[int, R]] = []
+    seen: dict[str, int] = {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            expected = set(model.model_fields)
+            header = set(reader.fieldnames or [])
+            missing = {k for k, f in model.model_fields.items() if f.is_required()} - header
+            if missing:
+                errors.append(
+                    FixtureError(name, 1, None, ", ".join(sorted(missing)), "column missing")
+                )
+                return []
+            unknown = header - expected
+            if unknown:
+                errors.append(
+                    FixtureError(
+                        name,
+                        1,
+                        None,
+                        ", ".join(sorted(unknown)),
+                        f"unknown column; expected {', '.join(model.model_fields)}",
+                    )
+                )
+                return []
+            for raw in reader:
+                line = reader.line_num
+                record = raw.get("code") or None
+                if None in raw or any(v is None for v in raw.values()):
+                    errors.append(FixtureError(name, line, record, None, "wrong number of fields"))
+                    continue
+                try:
+                    row = model.model_validate({k: _text(v) for k, v in raw.items() if v != ""})
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        fld = ".".join(str(p) for p in err["loc"]) or None
+                        errors.append(FixtureError(name, line, record, fld, err["msg"]))
+                    continue
+                code = str(getattr(row, "code", ""))
+                if code in seen:
+                    errors.append(
+                        FixtureError(name, line, code, "code", f"duplicate of line {seen[code]}")
+                    )
+                    continue
+                seen[code] = line
+                out.append((line, row))
+    except UnicodeDecodeError as exc:
+        errors.append(FixtureError(name, None, None, None, f"not UTF-8 text: {exc.reason}"))
+    return out
+
+
+def _check_rules(folder: Path, errors: list[FixtureError]) -> dict[str, str]:
+    from gridtui.domain.scoring import parse_scoring_config
+    from gridtui.domain.sla import parse_sla_config
+
+    parsers: dict[str, Callable[[str, str], object]] = {
+        "sla.toml": parse_sla_config,
+        "scoring.toml": parse_scoring_config,
+    }
+    texts: dict[str, str] = {}
+    for name in RULE_FILES:
+        path = folder / name
+        if not path.exists():
+            errors.append(FixtureError(name, None, None, None, "file is missing"))
+            continue
+        text = path.read_text(encoding="utf-8")
+        try:
+            parsers[name](text, name)
+        except ValueError as exc:
+            errors.append(FixtureError(name, None, None, None, str(exc)))
+            continue
+        texts[name] = text
+    return texts
+
+
+@dataclass(slots=True)
+class CityFixtures:
+    """A validated fixtures folder, ready to write."""
+
+    nodes: list[tuple[int, NodeRow]]
+    departments: list[tuple[int, DepartmentRow]]
+    categories: list[tuple[int, CategoryRow]]
+    workers: list[tuple[int, WorkerRow]]
+    entities: list[tuple[int, EntityRow]]
+    rules: dict[str, str]
+
+
+def read_fixtures(folder: Path) -> CityFixtures:
+    """Read and validate every file of ``folder``, cross-references included.
+
+    Raises:
+        FixtureLoadError: with every problem found (file, line, record, field).
+    """
+    errors: list[FixtureError] = []
+    if not folder.is_dir():
+        raise FixtureLoadError([FixtureError(str(folder), None, None, None, "not a folder")])
+    nodes = _read_csv(folder, "nodes.csv", NodeRow, errors)
+    departments = _read_csv(folder, "departments.csv", DepartmentRow, errors)
+    categories = _read_csv(folder, "categories.csv", CategoryRow, errors)
+    workers = _read_csv(folder, "workers.csv", WorkerRow, errors)
+    entities = _read_csv(folder, "entities.csv", EntityRow, errors)
+    rules = _check_rules(folder, errors)
+
+    levels = {row.code: row.level for _, row in nodes}
+    for line, row in nodes:
+        depth = LEVELS.index(row.level)
+        if depth == 0:
+            if row.parent:
+                errors.append(
+                    FixtureError("nodes.csv", line, row.code, "parent", "a city has none")
+                )
+        elif row.parent not in levels:
+            errors.append(
+                FixtureError("nodes.csv", line, row.code, "parent", f"unknown node {row.parent!r}")
+            )
+        elif levels[row.parent] != LEVELS[depth - 1]:
+            errors.append(
+                FixtureError(
+                    "nodes.csv",
+                    line,
+                    row.code,
+                    "parent",
+                    f"a {row.level}'s parent must be a {LEVELS[depth - 1]}, "
+                    f"not a {levels[row.parent]}",
+                )
+            )
+        if row.level == "grid" and row.kind not in GRID_KINDS:
+            errors.append(
+                FixtureError(
+                    "nodes.csv", line, row.code, "kind", f"expected one of {', '.join(GRID_KINDS)}"
+                )
+            )
+    dept_codes = {row.code for _, row in departments}
+    for line, cat in categories:
+        if cat.department and cat.department not in dept_codes:
+            errors.append(
+                FixtureError(
+                    "categories.csv",
+                    line,
+                    cat.code,
+                    "department",
+                    f"unknown department {cat.department!r}",
+                )
+            )
+    for fname, rows in (("workers.csv", workers), ("entities.csv", entities)):
+        for line, r in rows:
+            grid = r.grid
+            if levels.get(grid) != "grid":
+                errors.append(FixtureError(fname, line, r.code, "grid", f"unknown grid {grid!r}"))
+    if errors:
+        raise FixtureLoadError(errors)
+    return CityFixtures(nodes, departments, categories, workers, entities, rules)
+
+
+def _upsert(
+    session: Session,
+    model: type[Node] | type[Department] | type[Category] | type[Worker] | type[Entity],
+    key: str,
+    rows: Iterator[dict[str, object]],
+) -> tuple[int, int]:
+    existing = {getattr(o, key): o for o in session.scalars(select(model))}
+    if not existing:  # an empty table: one bulk INSERT, no ORM objects
+        batch = list(rows)
+        if batch:
+            session.execute(insert(model), batch)
+        return len(batch), 0
+    inserted = updated = 0
+    for values in rows:
+        obj = existing.get(values[key])
+        if obj is None:
+            session.add(model(**values))
+            inserted += 1
+            continue
+        changed = False
+        for k, v in values.items():
+            if getattr(obj, k) != v:
+                setattr(obj, k, v)
+                changed = True
+        updated += changed
+    session.flush()
+    return inserted, updated
+
+
+def write_fixtures(session: Session, city: CityFixtures, *, now: datetime) -> LoadReport:
+    """Write validated fixtures inside the caller's transaction (upsert by code)."""
+    report = LoadReport()
+    # Nodes level by level, so parents have ids before their children.
+    for depth, level in enumerate(LEVELS):
+        ids = {n.code: n for n in session.scalars(select(Node))}
+
+        def node_values(row: NodeRow, ids: dict[str, Node] = ids) -> dict[str, object]:
+            parent = ids.get(row.parent)
+            anc: dict[str, int | None] = {
+                "district_id": None,
+                "street_id": None,
+                "community_id": None,
+            }
+            if parent is not None:
+                anc = {
+                    "district_id": parent.district_id,
+                    "street_id": parent.street_id,
+                    "community_id": parent.community_id,
+                }
+                if parent.level in ("district", "street", "community"):
+                    anc[f"{parent.level}_id"] = parent.id
+            return {
+                "code": row.code,
+                "parent_id": parent.id if parent else None,
+                "level": row.level,
+                "name": row.name,
+                "name_en": row.name_en,
+                "kind": row.kind or None,
+                "households": row.households,
+                **anc,
+            }
+
+        got = _upsert(
+            session,
+            Node,
+            "code",
+            (node_values(r) for _, r in city.nodes if r.level == level),
+        )
+        prev = report.counts.get("nodes", (0, 0))
+        report.counts["nodes"] = (prev[0] + got[0], prev[1] + got[1])
+        _ = depth
+    report.counts["departments"] = _upsert(
+        session,
+        Department,
+        "code",
+        ({"code": r.code, "name": r.name, "name_en": r.name_en} for _, r in city.departments),
+    )
+    report.counts["categories"] = _upsert(
+        session,
+        Category,
+        "code",
+        (
+            {
+                "code": r.code,
+                "name": r.name,
+                "name_en": r.name_en,
+                "function": r.function,
+                "default_colour": r.default_colour.value,
+                "is_dispute": r.is_dispute,
+                "department_code": r.department or None,
+                "personal": r.personal,
+                "inspection": r.inspection,
+            }
+            for _, r in city.categories
+        ),
+    )
+    nodes = {n.code: n for n in session.scalars(select(Node))}
+    report.counts["workers"] = _upsert(
+        session,
+        Worker,
+        "code",
+        (
+            {
+                "code": r.code,
+                "name": r.name,
+                "role": r.role,
+                "grid_id": nodes[r.grid].id,
+                "phone": r.phone,
+            }
+            for _, r in city.workers
+        ),
+    )
+    report.counts["entities"] = _upsert(
+        session,
+        Entity,
+        "code",
+        (
+            {
+                "code": r.code,
+                "kind": r.kind,
+                "name": r.name,
+                "grid_id": nodes[r.grid].id,
+                "district_id": nodes[r.grid].district_id,
+                "street_id": nodes[r.grid].street_id,
+                "community_id": nodes[r.grid].community_id,
+                "colour": r.colour.value,
+                "patrol_point": r.patrol_point,
+                "reason": r.reason,
+            }
+            for _, r in city.entities
+        ),
+    )
+    for name, text in city.rules.items():
+        doc = session.get(ConfigDoc, name)
+        if doc is None:
+            session.add(ConfigDoc(name=name, text=text, loaded_at=now))
+            report.counts[name] = (1, 0)
+        elif doc.text != text:
+            doc.text, doc.loaded_at = text, now
+            report.counts[name] = (0, 1)
+        else:
+            report.counts[name] = (0, 0)
+    changed = {k: v for k, v in report.counts.items() if v != (0, 0)}
+    if changed:
+        record_change(
+            session,
+            at=now,
+            kind="bulk",
+            op="load",
+            data={k: {"inserted": v[0], "updated": v[1]} for k, v in changed.items()},
+        )
+    return report
+
+
+def load_fixtures(factory: sessionmaker[Session], folder: Path, *, now: datetime) -> LoadReport:
+    """Validate ``folder`` completely, then write it in one transaction.
+
+    Raises:
+        FixtureLoadError: the folder has problems; the database is unchanged.
+    """
+    city = read_fixtures(folder)
+    with factory.begin() as session:
+        return write_fixtures(session, city, now=now)

@@ -1,0 +1,3 @@
+"""Deterministic histories for the demo city and a Taiyuan-scale city, and their bulk
+writers.
+"""

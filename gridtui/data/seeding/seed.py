@@ -1,0 +1,456 @@
+"""``gridtui seed``: a deterministic history for the demo city or a Taiyuan-scale city.
+
+- ``demo``: the fixtures city (loaded first if the database has none), 90 days at about
+  one event per grid per day (Liyang's 368,267 events a year over 952 grids).
+- ``city``: 9,375 grids and 9,788 workers (Taiyuan 2021) and 1,000,000 tickets over
+  three years.
+
+Same seed and same ``now`` give the same database. Tickets, timelines (with the
+breach marks the live sweeper would have written), the points ledger (last 365 days,
+by the domain's chain: :func:`gridtui.domain.chain.ticket_credits`) and daily reports
+(each worker as reliable as drawn for them; the missing ones penalised once due) are
+written in bulk: raw ``executemany`` on SQLite, ``COPY`` on PostgreSQL, in batches of one
+transaction each, and one ``bulk`` change closes the run so live clients reload.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridtui.data.intake.fixtures import read_fixtures, write_fixtures
+from gridtui.data.seeding.seedgen import HOURLY, CategoryInfo, GenTicket, GridInfo, HistoryGenerator
+from gridtui.data.seeding.seedwrite import BulkWriter
+from gridtui.data.storage.changefeed import record_change
+from gridtui.data.storage.models import Category, ConfigDoc, Department, Node, Ticket, Worker
+from gridtui.data.writes.scoring_runtime import ScoreAccumulator
+from gridtui.data.writes.sla_runtime import SlaRuntime, Step
+from gridtui.domain.chain import breached_by, mark, ticket_credits
+from gridtui.domain.credits import Credit, actor_subject
+from gridtui.domain.reports import ReportKind, ReportSchedule
+
+Progress = Callable[[str], None] | None
+#: from this many tickets on, a second process evaluates the SLA chain (both cores)
+PARALLEL_FROM = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """How much history to generate."""
+
+    days: int
+    tickets: int | None  # None: per grid per day
+    per_grid_day: float
+    ledger_days: int = 365
+    report_days: int = 30
+
+
+SCALES = {
+    "demo": Scale(days=90, tickets=None, per_grid_day=1.0, report_days=90),
+    "city": Scale(days=3 * 365, tickets=1_000_000, per_grid_day=0.0),
+}
+
+
+def _say(progress: Progress, msg: str) -> None:
+    if progress is not None:
+        progress(msg)
+
+
+def _ensure_city(
+    factory: sessionmaker[Session], scale: str, seed: int, fixtures: Path, now: datetime
+) -> dict[str, Any]:
+    with factory() as session:
+        has_nodes = session.scalar(select(func.count()).select_from(Node)) or 0
+    if has_nodes and scale == "demo":
+        return {}
+    base = read_fixtures(fixtures)
+    if scale == "city":
+        from gridtui.data.seeding.citygen import generate_city
+
+        if has_nodes:
+            with factory() as session:
+                has_city = session.scalar(select(Node.id).where(Node.code == "TY"))
+            if has_city is None:
+                raise ValueError(
+                    "this database already holds another city; seed the city scale "
+                    "into an empty database"
+                )
+            return {}
+        city, shape = generate_city(base, seed)
+        with factory.begin() as session:
+            write_fixtures(session, city, now=now)
+        return {"grids": shape.grids, "workers": shape.workers, "entities": shape.entities}
+    with factory.begin() as session:
+        write_fixtures(session, base, now=now)
+    return {}
+
+
+def _city_snapshot(session: Session) -> tuple[list[GridInfo], list[CategoryInfo], str]:
+    workers_by_grid: dict[int, tuple[int, str]] = {}
+    for w in session.scalars(select(Worker).where(Worker.role != "leader").order_by(Worker.id)):
+        workers_by_grid.setdefault(w.grid_id, (w.id, w.code))
+    for w in session.scalars(select(Worker).order_by(Worker.id)):
+        workers_by_grid.setdefault(w.grid_id, (w.id, w.code))
+    grids = []
+    for n in session.scalars(select(Node).where(Node.level == "grid").order_by(Node.id)):
+        if n.id not in workers_by_grid:
+            continue
+        wid, wcode = workers_by_grid[n.id]
+        grids.append(GridInfo(n.id, n.name, n.district_id, n.street_id, n.community_id, wid, wcode))
+    depts = {d.code: d.id for d in session.scalars(select(Department))}
+    cats = [
+        CategoryInfo(
+            c.code,
+            c.name,
+            c.function,
+            c.default_colour,
+            c.is_dispute,
+            depts.get(c.department_code) if c.department_code else None,
+            c.department_code,
+        )
+        for c in session.scalars(select(Category).order_by(Category.code))
+        if c.function != "imported"
+    ]
+    sla = session.get(ConfigDoc, "sla.toml")
+    if sla is None:
+        raise ValueError("no sla.toml loaded: run `gridtui load fixtures` first")
+    return grids, cats, sla.text
+
+
+def _day_weights(days: list[date]) -> list[float]:
+    # Weekends a little quieter; a gentle annual wave (winter heating complaints).
+    out = []
+    for d in days:
+        w = 0.8 if d.weekday() >= 5 else 1.0
+        w *= 1.0 + 0.15 * (1 if d.month in (11, 12, 1, 2) else 0)
+        out.append(w)
+    return out
+
+
+def seed(
+    factory: sessionmaker[Session],
+    *,
+    scale: str,
+    seed: int,
+    now: datetime,
+    fixtures: Path,
+    progress: Progress = None,
+    tz: str = "Asia/Shanghai",
+    parallel: bool | None = None,
+) -> dict[str, Any]:
+    """Generate and write a history ending at ``now``; returns what was written.
+
+    ``parallel``: evaluate the SLA chain in a second process (default: from
+    :data:`PARALLEL_FROM` tickets on); the history written is the same either way.
+
+    Raises:
+        ValueError: unknown scale, a missing rules file, or a database with another city.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; expected demo or city")
+    plan = SCALES[scale]
+    started = time.perf_counter()
+    now = now.astimezone(UTC).replace(microsecond=0)
+    result: dict[str, Any] = {"scale": scale, "seed": seed, "now": now.isoformat()}
+    _say(progress, "preparing the city …")
+    result |= _ensure_city(factory, scale, seed, fixtures, now)
+    with factory() as session:
+        grids, cats, sla_text = _city_snapshot(session)
+        first_id = int(session.scalar(select(func.coalesce(func.max(Ticket.id), 0))) or 0) + 1
+        workers = [(w.id, w.code) for w in session.scalars(select(Worker).order_by(Worker.id))]
+        departments = {d.code: d.id for d in session.scalars(select(Department))}
+        scoring_doc = session.get(ConfigDoc, "scoring.toml")
+    if not grids or not cats:
+        raise ValueError("the city has no grids with workers or no categories")
+    zone = ZoneInfo(tz)
+    rng = random.Random(seed)
+    gen = HistoryGenerator(rng, grids, cats)
+    sla = _runtime(sla_text)
+    scores = ScoreAccumulator.from_text(scoring_doc.text if scoring_doc else None)
+    ledger_from = int((now - timedelta(days=plan.ledger_days)).timestamp())
+    chain = _Chain(sla_text, {code: wid for wid, code in workers}, departments, now, ledger_from)
+
+    today = now.astimezone(zone).date()
+    days = [today - timedelta(days=i) for i in range(plan.days - 1, -1, -1)]
+    weights = _day_weights(days)
+    weights[-1] *= _day_share(now.astimezone(zone))  # today is not over yet
+    total = plan.tickets or int(len(grids) * plan.days * plan.per_grid_day)
+    wsum = sum(weights)
+    now_s = int(now.timestamp())
+
+    engine: Engine = factory.kw["bind"]
+    writer = BulkWriter(engine, defer_indexes=first_id == 1)
+    if parallel is None:
+        parallel = total >= PARALLEL_FROM
+    pipeline = _Pipeline(chain, writer, scores, parallel=parallel)
+    try:
+        next_id = first_id
+        made = 0
+        carry = 0.0
+        planned = 0
+        batch: list[GenTicket] = []
+        for d, w in zip(days, weights, strict=True):
+            exact = total * w / wsum + carry
+            n = int(exact) if d != today else total - planned  # rounding ends on today
+            carry = exact - n
+            planned += n
+            day_start = int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp())
+            opened = sorted(_opening(gen, day_start, now_s) for _ in range(n))
+            for t_open in opened:
+                t = gen.new_ticket(next_id, t_open)
+                gen.live(t, now_s)
+                next_id += 1
+                made += 1
+                batch.append(t)
+            if len(batch) >= 20_000:
+                pipeline.add(batch)
+                batch = []
+                _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
+        pipeline.add(batch)
+        pipeline.finish()
+        _say(progress, f"{made:,} tickets; daily reports …")
+        report_days = [today - timedelta(days=i) for i in range(plan.report_days - 1, -1, -1)]
+        schedule = ReportSchedule.of(sla.config, zone)
+        n_reports, n_missing = _daily_reports(
+            writer, rng, workers, report_days, schedule, now, scores
+        )
+        writer.write_scores(scores.drain())
+        _say(progress, "indexes and statistics …")
+    finally:
+        pipeline.finish()
+        # indexes come back even when the run fails half-way
+        writer.finish()
+    with factory.begin() as session:
+        record_change(
+            session,
+            at=now,
+            kind="bulk",
+            op="seed",
+            data={"scale": scale, "seed": seed, "tickets": made},
+        )
+    result |= {
+        "tickets": made,
+        "events": writer.counts["ticket_events"],
+        "score_entries": writer.counts["score_entries"],
+        "daily_reports": n_reports,
+        "missing_reports": n_missing,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return result
+
+
+#: what the chain makes of one generated ticket: (due, next deadline, policy, level,
+#: its credits, the breach-mark steps to append to its timeline)
+Evaluated = tuple[
+    int | None, int | None, str, str, list[Credit], list[tuple[str, int, str, str, str, str, str]]
+]
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """What evaluating a batch needs: the rules, who scores, as of when."""
+
+    sla_text: str
+    workers: dict[str, int]
+    departments: dict[str, int]
+    now: datetime
+    ledger_from: int
+
+    def evaluate(self, batch: list[GenTicket]) -> list[Evaluated]:
+        """Each ticket's stored SLA columns, credits and breach marks (pure: no I/O), by
+        the domain's chain (:mod:`gridtui.domain.chain`)."""
+        sla = _runtime(self.sla_text)
+        subject_of = actor_subject(self.workers, self.departments)
+        now = self.now
+        out: list[Evaluated] = []
+        for t in batch:
+            steps = [Step(a, _dt(at), actor, target) for a, at, actor, _, _, _, target in t.events]
+            scored = t.opened >= self.ledger_from
+            # a settled ticket beyond the ledger: only its due date is stored or read
+            history = not scored and t.closed is not None
+            tc = sla.ticket(t.colour, t.category.code, t.channel, steps, now, due_only=history)
+            policy = tc.policy
+            credits = ticket_credits(steps, tc, subject_of, now) if scored else []
+            marks = []
+            if not history:
+                # each breach is marked on the timeline as the live sweeper marks it, so
+                # that a later action or sweep never handles it a second time
+                last = t.events[-1][1]
+                for clock in breached_by(tc, now):
+                    at = max(last, _epoch(clock.deadline) or last)
+                    note = f"超时: {clock.label_zh} / breached: {clock.label_en}"
+                    marks.append(("note", at, "system", t.status, t.status, note, mark(clock)))
+            out.append(
+                (
+                    _epoch(tc.due_at), _epoch(tc.next_deadline), policy.name if policy else "",
+                    tc.handling.level.value, credits, marks,
+                )
+            )  # fmt: skip
+        return out
+
+
+@lru_cache(maxsize=2)
+def _runtime(sla_text: str) -> SlaRuntime:
+    return SlaRuntime.from_text(sla_text)
+
+
+def _evaluate_in_worker(chain: _Chain, batch: list[GenTicket]) -> list[Evaluated]:
+    """:meth:`_Chain.evaluate` in the helper process (a module-level function: pickled)."""
+    return chain.evaluate(batch)
+
+
+def _store(
+    writer: BulkWriter,
+    batch: list[GenTicket],
+    results: list[Evaluated],
+    scores: ScoreAccumulator,
+    now: datetime,
+) -> None:
+    """Write one evaluated batch; credits go through the accumulator in order (caps)."""
+    rows = []
+    for t, (due, next_deadline, policy, level, credits, marks) in zip(batch, results, strict=True):
+        t.level = level
+        t.events.extend(marks)
+        rows.append((t, due, next_deadline, policy))
+        if credits:
+            scores.add_all(credits, t.id, t.channel)
+    writer.write_tickets(rows, now)
+    writer.write_scores(scores.drain())
+
+
+class _Pipeline:
+    """Evaluates batches in a second process while this one generates the next (a
+    city-scale seed uses both cores), and writes them in order; small seeds evaluate
+    in place."""
+
+    def __init__(
+        self, chain: _Chain, writer: BulkWriter, scores: ScoreAccumulator, *, parallel: bool
+    ) -> None:
+        self.chain, self.writer, self.scores = chain, writer, scores
+        # spawn, not fork: the caller may run threads (a server, a test's loop)
+        self.pool = (
+            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            if parallel
+            else None
+        )
+        self.pending: tuple[list[GenTicket], Future[list[Evaluated]]] | None = None
+
+    def add(self, batch: list[GenTicket]) -> None:
+        """Evaluate ``batch`` (in the helper process when there is one) and write the
+        batch before it."""
+        if not batch:
+            return
+        if self.pool is None:
+            _store(self.writer, batch, self.chain.evaluate(batch), self.scores, self.chain.now)
+            return
+        future = self.pool.submit(_evaluate_in_worker, self.chain, batch)
+        self._drain()
+        self.pending = (batch, future)
+
+    def finish(self) -> None:
+        """Write what is still being evaluated and stop the helper process."""
+        try:
+            self._drain()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+
+    def _drain(self) -> None:
+        if self.pending is not None:
+            batch, future = self.pending
+            self.pending = None
+            _store(self.writer, batch, future.result(), self.scores, self.chain.now)
+
+
+def _day_share(local_now: datetime) -> float:
+    """The share of a day's intake that arrives before ``local_now`` (by :data:`HOURLY`)."""
+    hour = local_now.hour
+    part = sum(HOURLY[:hour]) + HOURLY[hour] * local_now.minute / 60
+    return max(part / sum(HOURLY), 0.01)
+
+
+def _opening(gen: HistoryGenerator, day_start: int, now_s: int) -> int:
+    """An opening time on the day, drawn again while it falls after ``now`` (today)."""
+    for _ in range(1000):
+        t_open = gen.opening_time(day_start)
+        if t_open <= now_s:
+            return t_open
+    return min(t_open, now_s)
+
+
+def _dt(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _epoch(at: datetime | None) -> int | None:
+    return None if at is None else int(at.timestamp())
+
+
+def _daily_reports(
+    writer: BulkWriter,
+    rng: random.Random,
+    workers: Iterable[tuple[int, str]],
+    days: list[date],
+    schedule: ReportSchedule,
+    now: datetime,
+    scores: ScoreAccumulator,
+) -> tuple[int, int]:
+    """Daily reports over ``days`` (the last one today, filed up to ``now``); returns
+    (reports written, missing-report penalties).
+
+    Workers differ: most miss a day now and then (0–3 %) and are seldom late, a few
+    (one in ten) miss 10–25 % of days and are often late. Most reports come in the
+    three hours before the due time, late ones up to three hours after it. Only duty
+    days owe a report; one not in by the due time costs the ``missing_daily_report``
+    penalty dated at the due instant, as the live sweep writes it
+    (:mod:`gridtui.data.writes.report_sweep`), and today's only once it is due.
+    """
+    now_s = int(now.timestamp())
+    window = 3 * 3600
+    profiles: list[tuple[int, float, float]] = []
+    for wid, _code in workers:
+        if rng.random() < 0.1:
+            profiles.append((wid, rng.uniform(0.10, 0.25), rng.uniform(0.10, 0.30)))
+        else:
+            profiles.append((wid, rng.uniform(0.0, 0.03), rng.uniform(0.0, 0.03)))
+    rows = []
+    missing = 0
+    for d in days:
+        if not schedule.is_duty_day(d):
+            continue
+        due = int(schedule.due_at(d).timestamp())
+        day_start = int(datetime.combine(d, datetime.min.time(), schedule.tz).timestamp())
+        day_end = int(
+            datetime.combine(d + timedelta(days=1), datetime.min.time(), schedule.tz).timestamp()
+        )
+        for wid, p_miss, p_late in profiles:
+            at: int | None = None
+            if rng.random() >= p_miss:
+                if rng.random() < p_late and day_end - due > 120:
+                    # late, but still on the day (a report is for its own day)
+                    at = due + rng.randrange(60, min(window, day_end - due - 60))
+                else:
+                    at = due - rng.randrange(max(1, min(window, due - day_start)))
+            if at is not None and at <= now_s:
+                events = 0 if rng.random() < 0.7 else rng.randint(1, 4)
+                kind = ReportKind.ALL_SAFE if events == 0 else ReportKind.EVENTS
+                note = "无事报平安" if events == 0 else f"今日上报事件{events}件"
+                rows.append((wid, d, at, kind.value, events, note))
+                scores.daily_report(wid, at)
+            if due <= now_s and (at is None or at > due):
+                missing += 1
+                scores.missing_report(wid, due)
+    writer.write_reports(rows)
+    return len(rows), missing
