@@ -68,6 +68,7 @@ def _clock(
     cal: Calendar,
     holder: str = "",
 ) -> ClockStatus:
+    """One clock of ``spec`` replayed over ``steps`` (action, time; oldest first)."""
     started: datetime | None = None
     stopped: datetime | None = None
     running = paused = False
@@ -115,8 +116,7 @@ def _clock(
     if started is None:
         return _status(spec, ClockState.PENDING, started, None, None, None, paused, holder=holder)
     if not running:
-        met = used <= spec.duration
-        state = ClockState.MET if met else ClockState.BREACHED
+        state = ClockState.MET if used <= spec.duration else ClockState.BREACHED
         return _status(
             spec, state, started, frozen, stopped, spec.duration - used, paused,
             holder=holder, stops=done,
