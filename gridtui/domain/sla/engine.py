@@ -57,11 +57,12 @@ def evaluate(
     """
     steps = [(str(s.action), s.at) for s in timeline if s.at <= now]
     return [
-        _clock(spec, steps, now, config.calendars[spec.calendar], holder) for spec in policy.clocks
+        _replay_clock(spec, steps, now, config.calendars[spec.calendar], holder)
+        for spec in policy.clocks
     ]
 
 
-def _clock(
+def _replay_clock(
     spec: ClockSpec,
     steps: Sequence[tuple[str, datetime]],
     now: datetime,

@@ -71,7 +71,7 @@ class TicketRow:
     satisfaction: str | None = None
 
 
-def repair_mojibake(value: str) -> str:
+def _repair_mojibake(value: str) -> str:
     """``value`` with UTF-8 that was decoded as Latin-1 decoded again, when it decodes."""
     # C1 controls never occur in real text; together they usually mean UTF-8 bytes
     # that were decoded as Latin-1 somewhere upstream. Undo that when it decodes.
@@ -83,14 +83,14 @@ def repair_mojibake(value: str) -> str:
         return value
 
 
-def cleaned(value: str, *, one_line: bool = True) -> str:
+def _cleaned(value: str, *, one_line: bool = True) -> str:
     """``value`` repaired, cleaned and stripped."""
-    return clean_text(repair_mojibake(value), one_line=one_line).strip()
+    return clean_text(_repair_mojibake(value), one_line=one_line).strip()
 
 
-def quoted_for_reason(value: str) -> str:
+def _quoted_for_reason(value: str) -> str:
     """``value`` cleaned, cut to 60 characters and quoted, to name it in a reason."""
-    text = cleaned(value)
+    text = _cleaned(value)
     return repr(text if len(text) <= 60 else text[:59] + "…")
 
 
@@ -107,13 +107,13 @@ def _first_column(cells: Mapping[str, str], mapping: ImportMap, name: str) -> st
 
 def _joined_text(cells: Mapping[str, str], mapping: ImportMap, name: str, *, one_line: bool) -> str:
     """The cleaned, non-blank cells of every column mapped to ``name``, joined."""
-    parts = (cleaned(cells.get(c, ""), one_line=one_line) for c in mapping.columns.get(name, ()))
+    parts = (_cleaned(cells.get(c, ""), one_line=one_line) for c in mapping.columns.get(name, ()))
     return JOINERS.get(name, "\n").join(p for p in parts if p)
 
 
 def external_id_of(rec: SourceRecord, mapping: ImportMap) -> str | None:
     """The record's external id, cleaned (None when blank)."""
-    return cleaned(rec.cells.get(mapping.columns["external_id"][0], "")) or None
+    return _cleaned(rec.cells.get(mapping.columns["external_id"][0], "")) or None
 
 
 def _time(cells: Mapping[str, str], mapping: ImportMap, name: str) -> datetime | None:
@@ -128,7 +128,7 @@ def _time(cells: Mapping[str, str], mapping: ImportMap, name: str) -> datetime |
         return parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         expected = f"the format {fmt!r}" if fmt else "ISO-8601"
-        raise RowProblem(name, f"{quoted_for_reason(value)} is not a time in {expected}") from None
+        raise RowProblem(name, f"{_quoted_for_reason(value)} is not a time in {expected}") from None
 
 
 def _opened_at(cells: Mapping[str, str], mapping: ImportMap) -> datetime:
@@ -147,9 +147,9 @@ def _coordinate(
     try:
         number = float(value)
     except ValueError:
-        raise RowProblem(name, f"{quoted_for_reason(value)} is not a number") from None
+        raise RowProblem(name, f"{_quoted_for_reason(value)} is not a number") from None
     if not math.isfinite(number) or abs(number) > limit:
-        raise RowProblem(name, f"{quoted_for_reason(value)} is outside -{limit}..{limit}")
+        raise RowProblem(name, f"{_quoted_for_reason(value)} is outside -{limit}..{limit}")
     return number
 
 
@@ -162,14 +162,14 @@ def _translated(
 ) -> ValueEnum:
     """The ``name`` cell through ``[values.<name>]``: the source value's entry, else the
     value itself when it is ours, else the ``"*"`` default."""
-    value = cleaned(_first_column(cells, mapping, name))
+    value = _cleaned(_first_column(cells, mapping, name))
     if value in table:
         return table[value]
     if value in set(kind):
         return kind(value)
     if "*" in table:
         return table["*"]
-    reason = f'value {quoted_for_reason(value)} is not mapped in [values.{name}] and has no "*"'
+    reason = f'value {_quoted_for_reason(value)} is not mapped in [values.{name}] and has no "*"'
     raise RowProblem(name, reason)
 
 
@@ -188,7 +188,7 @@ def _ticket_row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMa
         RowProblem: the first rule the record breaks.
     """
     if len(key) > 64:
-        raise RowProblem("external_id", f"{quoted_for_reason(key)} is longer than 64 characters")
+        raise RowProblem("external_id", f"{_quoted_for_reason(key)} is longer than 64 characters")
     opened = _opened_at(cells, mapping)
     due, closed = _time(cells, mapping, "due_at"), _time(cells, mapping, "closed_at")
     if closed is not None and closed < opened:
