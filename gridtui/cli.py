@@ -575,7 +575,7 @@ def _speed(value: str) -> float:
 
 
 def _duration(value: str):  # type: ignore[no-untyped-def]
-    from gridtui.domain.sla import parse_duration
+    from gridtui.domain.sla.config import parse_duration
 
     try:
         return parse_duration(value)

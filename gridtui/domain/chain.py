@@ -29,8 +29,10 @@ from gridtui.domain.handling import (
     leads_before,
 )
 from gridtui.domain.lifecycle import Action, Status
-from gridtui.domain.scoring import Event
-from gridtui.domain.sla import ClockState, ClockStatus, Policy, SlaConfig, evaluate
+from gridtui.domain.scoring.rules import Event
+from gridtui.domain.sla.clocks import ClockState, ClockStatus
+from gridtui.domain.sla.engine import evaluate
+from gridtui.domain.sla.policy import Policy, SlaConfig
 from gridtui.domain.views import holder_views
 
 #: the timeline ``target`` of a note that marks a breach as handled: breach:<holder>/<clock>

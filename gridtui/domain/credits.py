@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from gridtui.domain.scoring import SubjectKind
+from gridtui.domain.scoring.rules import SubjectKind
 
 #: a holder's key or an actor -> the scored subject, or None for the centre, residents …
 SubjectOf = Callable[[str], tuple[SubjectKind, int] | None]

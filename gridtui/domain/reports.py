@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from gridtui.domain.calendars import BusinessCalendar, Calendar
 from gridtui.domain.tomlconf import ConfTable
 
-if TYPE_CHECKING:  # sla.py imports this module for ReportRules
-    from gridtui.domain.sla import SlaConfig
+if TYPE_CHECKING:  # sla/policy.py imports this module for ReportRules
+    from gridtui.domain.sla.policy import SlaConfig
 
 
 class ReportError(ValueError):

@@ -13,7 +13,7 @@ from gridtui.data.sources.records import Anchor, QueueQuery
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.writes.service import NewTicket
 from gridtui.domain.callback import satisfaction_rate
-from gridtui.domain.scoring import Period
+from gridtui.domain.scoring.rules import Period
 from tests.conftest import NOW
 
 H = timedelta(hours=1)

@@ -25,8 +25,8 @@ from gridtui.data.storage.db import make_engine, session_factory, upgrade
 from gridtui.data.storage.models import Change, DailyReportRow, ScoreEntry, Worker
 from gridtui.data.writes.report_sweep import sweep_missing_reports
 from gridtui.domain.reports import ReportSchedule
-from gridtui.domain.scoring import ScoringEngine
-from gridtui.domain.sla import SlaConfig
+from gridtui.domain.scoring.engine import ScoringEngine
+from gridtui.domain.sla.policy import SlaConfig
 from tests.conftest import FIXTURES, NOW, build_demo_city
 
 SH = ZoneInfo("Asia/Shanghai")

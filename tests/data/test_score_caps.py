@@ -20,14 +20,10 @@ from gridtui.data.storage.models import ScoreEntry, Ticket
 from gridtui.data.writes.scoring_runtime import ScoreAccumulator
 from gridtui.data.writes.service import TicketService
 from gridtui.domain.credits import Credit
-from gridtui.domain.scoring import (
-    PENALTY_TRIGGERS,
-    WEEKDAYS,
-    LedgerEntry,
-    ScoringEngine,
-    SubjectKind,
-    parse_scoring_config,
-)
+from gridtui.domain.scoring.caps import LedgerEntry
+from gridtui.domain.scoring.config import parse_scoring_config
+from gridtui.domain.scoring.engine import ScoringEngine
+from gridtui.domain.scoring.rules import PENALTY_TRIGGERS, WEEKDAYS, SubjectKind
 
 TICKET, CHANNEL = 42, "patrol"
 #: zones with daylight saving, half-hour and 45-minute offsets

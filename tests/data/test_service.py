@@ -21,7 +21,7 @@ from gridtui.data.storage.models import (
 from gridtui.data.writes.service import NewTicket, ServiceError, StaleTicket, TicketService
 from gridtui.domain.lifecycle import IllegalTransition
 from gridtui.domain.reports import ReportError
-from gridtui.domain.scoring import ScoringError
+from gridtui.domain.scoring.rules import ScoringError
 from tests.conftest import FIXTURES, NOW
 
 GRID = "WH-HB-01-01"

@@ -30,8 +30,9 @@ from gridtui.domain.lifecycle import (
     allowed_actions,
     transition,
 )
-from gridtui.domain.scoring import Event, SubjectKind
-from gridtui.domain.sla import ClockState, parse_sla_config
+from gridtui.domain.scoring.rules import Event, SubjectKind
+from gridtui.domain.sla.clocks import ClockState
+from gridtui.domain.sla.config import parse_sla_config
 from gridtui.domain.views import holder_views
 
 CONFIG = parse_sla_config(

@@ -24,8 +24,9 @@ from gridtui.domain.reports import (
     report_day,
     validate_report,
 )
-from gridtui.domain.scoring import ScoringEngine, parse_scoring_config
-from gridtui.domain.sla import parse_sla_config
+from gridtui.domain.scoring.config import parse_scoring_config
+from gridtui.domain.scoring.engine import ScoringEngine
+from gridtui.domain.sla.config import parse_sla_config
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Shanghai

@@ -14,20 +14,16 @@ from hypothesis import strategies as st
 
 from gridtui.domain.channels import Channel
 from gridtui.domain.lifecycle import Action
-from gridtui.domain.scoring import (
+from gridtui.domain.scoring.caps import Award, LedgerEntry, capped_award
+from gridtui.domain.scoring.config import ScoringConfigError, parse_scoring_config
+from gridtui.domain.scoring.engine import RankRow, ScoringEngine
+from gridtui.domain.scoring.rules import (
     ADJUSTMENT,
     SYSTEM,
     AlertPolicy,
-    Award,
-    LedgerEntry,
     Period,
-    RankRow,
-    ScoringConfigError,
-    ScoringEngine,
     ScoringError,
     SubjectKind,
-    capped_award,
-    parse_scoring_config,
 )
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "scoring.toml"

@@ -11,15 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridtui.domain.chain import ticket_clocks
-from gridtui.domain.sla import (
-    ClockState,
-    ClockStatus,
-    SlaConfig,
-    SlaConfigError,
-    evaluate,
-    parse_duration,
-    parse_sla_config,
-)
+from gridtui.domain.sla.clocks import ClockState, ClockStatus
+from gridtui.domain.sla.config import SlaConfigError, parse_duration, parse_sla_config
+from gridtui.domain.sla.engine import evaluate
+from gridtui.domain.sla.policy import SlaConfig
 
 SLA_TEXT = (Path(__file__).resolve().parents[2] / "fixtures" / "sla.toml").read_text("utf-8")
 CONFIG = parse_sla_config(SLA_TEXT)

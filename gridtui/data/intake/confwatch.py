@@ -46,8 +46,8 @@ from gridtui.data.sources.records import ConfigProblem
 from gridtui.data.storage.changefeed import record_change
 from gridtui.data.storage.models import ConfigDoc, ConfigProblemRow, Ticket
 from gridtui.data.writes.sla_runtime import SlaRuntime, steps_of
-from gridtui.domain.scoring import parse_scoring_config
-from gridtui.domain.sla import parse_sla_config
+from gridtui.domain.scoring.config import parse_scoring_config
+from gridtui.domain.sla.config import parse_sla_config
 
 log = logging.getLogger("gridtui.watch")
 

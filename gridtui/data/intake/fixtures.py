@@ -202,8 +202,8 @@ def _read_csv(
 
 
 def _check_rules(folder: Path, errors: list[FixtureError]) -> dict[str, str]:
-    from gridtui.domain.scoring import parse_scoring_config
-    from gridtui.domain.sla import parse_sla_config
+    from gridtui.domain.scoring.config import parse_scoring_config
+    from gridtui.domain.sla.config import parse_sla_config
 
     parsers: dict[str, Callable[[str, str], object]] = {
         "sla.toml": parse_sla_config,

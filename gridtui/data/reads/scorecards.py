@@ -33,7 +33,7 @@ from gridtui.data.storage.models import (
     Worker,
 )
 from gridtui.domain.reports import ReportSchedule
-from gridtui.domain.scoring import ScoringEngine, alert_policy
+from gridtui.domain.scoring.engine import ScoringEngine, alert_policy
 
 
 def _window(

@@ -102,8 +102,9 @@ from gridtui.domain.roles import (
     PermissionDenied,
     check,
 )
-from gridtui.domain.scoring import AlertPolicy, ScoringError, alert_policy
-from gridtui.domain.sla import ClockStatus
+from gridtui.domain.scoring.engine import alert_policy
+from gridtui.domain.scoring.rules import AlertPolicy, ScoringError
+from gridtui.domain.sla.clocks import ClockStatus
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Literal
 
 from gridtui.domain.handling import Holder, HolderKind, Level
-from gridtui.domain.sla import ClockState, state_at
+from gridtui.domain.sla.clocks import ClockState, state_at
 
 SortKey = Literal["deadline", "colour", "age"]
 Period = Literal["week", "month", "year"]
@@ -231,7 +231,7 @@ class ClockView:
 
     def state_at(self, now: datetime) -> str:
         """The state as of ``now``, moving ok → warning → critical → breached in time
-        (the domain's rule: :func:`gridtui.domain.sla.state_at`)."""
+        (the domain's rule: :func:`gridtui.domain.sla.clocks.state_at`)."""
         counting = self.started_at is not None and self.stopped_at is None and not self.paused
         return state_at(
             ClockState(self.state), counting, self.deadline, self.warning_at,

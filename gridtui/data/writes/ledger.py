@@ -1,6 +1,6 @@
 """Writing the points ledger: credits in, capped ledger lines out.
 
-The caps are the domain's (:meth:`gridtui.domain.scoring.ScoringEngine.award_with`);
+The caps are the domain's (:meth:`gridtui.domain.scoring.engine.ScoringEngine.award_with`);
 this module only tells it what a rule already credited, read from the ledger, and
 stores what it answers. The live service and the missing-report sweep write through
 here; the seed's bulk path (:mod:`gridtui.data.writes.scoring_runtime`) keeps running
@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from gridtui.data.storage.models import ScoreEntry
 from gridtui.domain.credits import Credit
-from gridtui.domain.scoring import LedgerEntry, Rule, ScoringEngine, UsedPoints
+from gridtui.domain.scoring.caps import LedgerEntry, UsedPoints
+from gridtui.domain.scoring.engine import ScoringEngine
+from gridtui.domain.scoring.rules import Rule
 
 
 def award(

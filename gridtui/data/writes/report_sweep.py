@@ -27,8 +27,9 @@ from gridtui.data.writes import ledger
 from gridtui.data.writes.pacing import rest_after
 from gridtui.domain.credits import Credit
 from gridtui.domain.reports import ReportSchedule, report_day
-from gridtui.domain.scoring import Event, ScoringEngine, SubjectKind
-from gridtui.domain.sla import SlaConfig
+from gridtui.domain.scoring.engine import ScoringEngine
+from gridtui.domain.scoring.rules import Event, SubjectKind
+from gridtui.domain.sla.policy import SlaConfig
 
 #: how many days back a sweep looks for unpenalised missing reports: a sweeper that
 #: was stopped for a few days catches up; older days stay as they are

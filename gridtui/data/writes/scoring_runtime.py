@@ -16,17 +16,10 @@ from datetime import UTC, datetime
 from gridtui.data.seeding.seedwrite import ScoreRow
 from gridtui.domain.channels import Channel
 from gridtui.domain.credits import Credit
-from gridtui.domain.scoring import (
-    SYSTEM,
-    Event,
-    Period,
-    Rule,
-    ScoringConfig,
-    ScoringEngine,
-    SubjectKind,
-    capped_award,
-    parse_scoring_config,
-)
+from gridtui.domain.scoring.caps import capped_award
+from gridtui.domain.scoring.config import parse_scoring_config
+from gridtui.domain.scoring.engine import ScoringEngine
+from gridtui.domain.scoring.rules import SYSTEM, Event, Period, Rule, ScoringConfig, SubjectKind
 
 _QUARTER = 900  # every zone offset is a multiple of 15 minutes
 

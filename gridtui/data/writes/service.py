@@ -68,13 +68,10 @@ from gridtui.domain.handling import (
 )
 from gridtui.domain.lifecycle import Action, Status, allowed_actions, transition
 from gridtui.domain.reports import DailyReport, ReportKind, report_day, validate_report
-from gridtui.domain.scoring import (
-    ScoringConfig,
-    ScoringEngine,
-    SubjectKind,
-    parse_scoring_config,
-)
-from gridtui.domain.sla import ClockStatus
+from gridtui.domain.scoring.config import parse_scoring_config
+from gridtui.domain.scoring.engine import ScoringEngine
+from gridtui.domain.scoring.rules import ScoringConfig, SubjectKind
+from gridtui.domain.sla.clocks import ClockStatus
 from gridtui.domain.text import clean_text
 
 SYSTEM = "system"

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from gridtui.data.storage.models import TicketEvent
 from gridtui.domain.chain import TicketClocks, ticket_clocks
-from gridtui.domain.sla import SlaConfig, parse_sla_config
+from gridtui.domain.sla.config import parse_sla_config
+from gridtui.domain.sla.policy import SlaConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class SlaRuntime:
 
     @classmethod
     def from_text(cls, text: str, source: str = "sla.toml") -> SlaRuntime:
-        """Parse ``text``; raises :class:`~gridtui.domain.sla.SlaConfigError`."""
+        """Parse ``text``; raises :class:`~gridtui.domain.sla.config.SlaConfigError`."""
         return cls(parse_sla_config(text, source))
 
     def ticket(
