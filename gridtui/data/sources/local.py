@@ -41,6 +41,7 @@ from gridtui.data.sources.records import (
     Cursor,
     DailyReports,
     Named,
+    NewTicket,
     NodeRef,
     Overview,
     Page,
@@ -84,7 +85,6 @@ from gridtui.data.writes.idempotency import Idempotency
 from gridtui.data.writes.report_sweep import sweep_missing_reports
 from gridtui.data.writes.service import (
     ActResult,
-    NewTicket,
     ServiceError,
     StaleTicket,
     SweepResult,
