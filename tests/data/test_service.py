@@ -19,7 +19,8 @@ from gridtui.data.storage.models import (
     TicketEvent,
     Worker,
 )
-from gridtui.data.writes.service import ServiceError, StaleTicket, TicketService
+from gridtui.data.writes.errors import ServiceError, StaleTicket
+from gridtui.data.writes.service import TicketService
 from gridtui.domain.lifecycle import IllegalTransition
 from gridtui.domain.reports import ReportError
 from gridtui.domain.scoring import ScoringError

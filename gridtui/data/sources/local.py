@@ -81,15 +81,11 @@ from gridtui.data.storage.models import (
 from gridtui.data.storage.sidereads import CLOCK_DOC, SpecCache, parse_spec
 from gridtui.data.storage.wakeup import ChangeSignal, ChangeWaiter, Waker, start_waker
 from gridtui.data.storage.writequeue import WriteQueue
+from gridtui.data.writes.errors import ServiceError, StaleTicket
 from gridtui.data.writes.idempotency import Idempotency
 from gridtui.data.writes.report_sweep import sweep_missing_reports
-from gridtui.data.writes.service import (
-    ActResult,
-    ServiceError,
-    StaleTicket,
-    SweepResult,
-    TicketService,
-)
+from gridtui.data.writes.results import ActResult, SweepResult
+from gridtui.data.writes.service import TicketService
 from gridtui.data.writes.sla_runtime import steps_of
 from gridtui.data.writes.sweeper import PAUSE, sweep_in_steps
 from gridtui.domain.calendars import RealTimeCalendar
