@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridtui.data.storage.models import Department, Ticket, TicketEvent, Worker
-from gridtui.data.writes.errors import ServiceError, TicketNotFound
+from gridtui.data.writes.errors import ServiceError, StaleTicket, TicketNotFound
 from gridtui.data.writes.sla_runtime import Step
 from gridtui.domain.chain import BREACH_MARK
 from gridtui.domain.lifecycle import Action
@@ -22,15 +22,21 @@ SYSTEM = "system"
 CENTRE_ACTORS = ("duty:", "token:", "open311:")
 
 
-def lock_ticket(session: Session, ticket_id: int) -> Ticket:
+def lock_ticket(session: Session, ticket_id: int, expected_version: int | None = None) -> Ticket:
     """The ticket, locked for the rest of the transaction (PostgreSQL: ``FOR UPDATE``).
 
     Raises:
         TicketNotFound: no such ticket.
+        StaleTicket: ``expected_version`` is given and is not the ticket's version.
     """
     ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
     if ticket is None:
         raise TicketNotFound(f"no ticket {ticket_id}")
+    if expected_version is not None and ticket.version != expected_version:
+        raise StaleTicket(
+            f"ticket {ticket_id} is at version {ticket.version}, not "
+            f"{expected_version}: someone else acted first; reload it"
+        )
     return ticket
 
 

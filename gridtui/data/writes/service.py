@@ -39,7 +39,7 @@ from gridtui.data.storage.changefeed import record_change
 from gridtui.data.storage.models import Ticket, TicketEvent
 from gridtui.data.writes import breaches
 from gridtui.data.writes.bookkeeping import add_event, clocks_of, settle
-from gridtui.data.writes.errors import ServiceError, StaleTicket, aware_utc
+from gridtui.data.writes.errors import ServiceError, aware_utc
 from gridtui.data.writes.idempotency import AdjustResult, Idempotency, ReportResult, run_once
 from gridtui.data.writes.loaded_rules import LoadedRules, Rules
 from gridtui.data.writes.lookups import as_steps, lock_ticket, timeline
@@ -53,6 +53,7 @@ from gridtui.data.writes.transitions import (
     apply_dispute_rule,
     check_loop_rules,
     record_callback,
+    stamp_step,
 )
 from gridtui.domain.chain import TicketClocks
 from gridtui.domain.handling import CO_ACTIONS, replay, status_after
@@ -166,12 +167,7 @@ class TicketService:
         text = clean_text(note).strip()
 
         def work(session: Session) -> ActResult:
-            ticket = lock_ticket(session, ticket_id)
-            if expected_version is not None and ticket.version != expected_version:
-                raise StaleTicket(
-                    f"ticket {ticket_id} is at version {ticket.version}, not "
-                    f"{expected_version}: someone else acted first; reload it"
-                )
+            ticket = lock_ticket(session, ticket_id, expected_version)
             before = Status(ticket.status)
             events = timeline(session, ticket.id)
             handling = replay(as_steps(events))
@@ -186,12 +182,7 @@ class TicketService:
             recoloured = act is Action.MEDIATION_FAILED and apply_dispute_rule(
                 session, ticket, after, at, steps
             )
-            if after.is_terminal and not before.is_terminal:
-                ticket.closed_at = at
-            elif before.is_terminal and not after.is_terminal:
-                ticket.closed_at = None
-            ticket.version += 1
-            ticket.updated_at = at
+            stamp_step(ticket, before, after, at)
             settle(session, self._rules, ticket, steps, at)
             record_change(
                 session, at=at, kind="ticket", op=act.value, entity_id=ticket.id,

@@ -143,6 +143,17 @@ def _escalate_to(session: Session, ticket: Ticket, target: str | None, handling:
     return f"dept:{department(session, code, 'escalate').code}"
 
 
+def stamp_step(ticket: Ticket, before: Status, after: Status, at: datetime) -> None:
+    """The ticket's ``closed_at`` set when it reaches a terminal status (cleared when it
+    leaves one), its version moved on and ``updated_at`` set."""
+    if after.is_terminal and not before.is_terminal:
+        ticket.closed_at = at
+    elif before.is_terminal and not after.is_terminal:
+        ticket.closed_at = None
+    ticket.version += 1
+    ticket.updated_at = at
+
+
 def record_callback(
     session: Session,
     rules: LoadedRules,
