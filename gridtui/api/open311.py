@@ -45,11 +45,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gridtui.api import limits
 from gridtui.api.busy import retry_after
 from gridtui.data.sources.local import LocalSource
-from gridtui.data.sources.records import NodeRef
+from gridtui.data.sources.records import NewTicket, NodeRef
 from gridtui.data.sources.source import ActionRefused, SourceUnavailable
 from gridtui.data.sources.tokens import TokenCache, TokenInfo
 from gridtui.data.storage.models import Category, Department, Node, Ticket
-from gridtui.data.writes.service import NewTicket
 from gridtui.domain.callback import Satisfaction
 from gridtui.domain.channels import Channel
 from gridtui.domain.intake import DUPLICATE_WINDOW, content_key

@@ -59,7 +59,7 @@ from gridtui.api.open311 import create_open311_app
 from gridtui.api.stream import ChangeHub
 from gridtui.config import DEFAULT_PUBLIC_URL, Settings
 from gridtui.data.sources.local import LocalSource
-from gridtui.data.sources.records import MAX_SPEED, Anchor, ClockSpec, QueueQuery
+from gridtui.data.sources.records import MAX_SPEED, Anchor, ClockSpec, NewTicket, QueueQuery
 from gridtui.data.sources.source import (
     ActionRefused,
     NotPermitted,
@@ -68,7 +68,6 @@ from gridtui.data.sources.source import (
     StaleData,
 )
 from gridtui.data.sources.tokens import TokenCache, TokenInfo
-from gridtui.data.writes.service import NewTicket
 from gridtui.domain.roles import OFFICER_ACTIONS, SUPERVISOR_ACTIONS
 
 API = "/api/v1"

@@ -22,13 +22,13 @@ from gridtui.data.sources.records import (
     Anchor,
     ClockSpec,
     Cursor,
+    NewTicket,
     Overview,
     Page,
     QueueQuery,
     Reference,
     TicketDetail,
 )
-from gridtui.data.writes.service import NewTicket
 from gridtui.domain.roles import ADJUST_POINTS, FILE_REPORT, OPEN_TICKET, Role, required_role
 
 if TYPE_CHECKING:

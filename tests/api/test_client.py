@@ -14,10 +14,9 @@ import httpx
 import pytest
 
 from gridtui.api.client import ApiSource
-from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.sources.records import Anchor, NewTicket, QueueQuery
 from gridtui.data.sources.source import ActionRefused, NotPermitted, SourceError, SourceUnavailable
 from gridtui.data.sources.tokens import create_token
-from gridtui.data.writes.service import NewTicket
 from tests.api.conftest import free_port
 from tests.conftest import NOW
 

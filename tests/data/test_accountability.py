@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.storage.models import (
     ConfigDoc,
     Department,
@@ -23,8 +24,9 @@ from gridtui.data.storage.models import (
     TicketEvent,
     Worker,
 )
+from gridtui.data.writes.errors import ServiceError
 from gridtui.data.writes.scoring_runtime import ScoreAccumulator
-from gridtui.data.writes.service import NewTicket, ServiceError, TicketService
+from gridtui.data.writes.service import TicketService
 from gridtui.data.writes.sla_runtime import SlaRuntime, Step
 from gridtui.domain.chain import ticket_clocks, ticket_credits
 from gridtui.domain.credits import actor_subject

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridtui.data.seeding.seedwrite import ScoreRow
 from gridtui.data.storage.db import make_engine, session_factory, upgrade
 from gridtui.data.storage.models import ScoreEntry, Ticket
+from gridtui.data.writes.bookkeeping import award
 from gridtui.data.writes.scoring_runtime import ScoreAccumulator
-from gridtui.data.writes.service import TicketService
 from gridtui.domain.credits import Credit
 from gridtui.domain.scoring.caps import LedgerEntry
 from gridtui.domain.scoring.config import parse_scoring_config
@@ -111,7 +111,7 @@ def live(
     """
     with factory() as session:
         ticket = Ticket(id=TICKET, channel=CHANNEL)  # only its id and channel are read
-        TicketService(factory)._award(session, engine, credits, ticket)
+        award(session, engine, credits, ticket)
         rows = [as_row(r) for r in session.scalars(select(ScoreEntry).order_by(ScoreEntry.id))]
         session.rollback()
     return rows

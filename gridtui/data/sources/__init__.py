@@ -1,3 +1,3 @@
-"""The boundary the screens and the API see: the DataSource protocol, its database source,
-records and tokens.
+"""The boundary the screens and the API see: the DataSource protocol, its database source
+(LocalSource over the wiring of SourceDatabase), records and tokens.
 """

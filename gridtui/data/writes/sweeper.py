@@ -4,8 +4,8 @@ After a night's outage (or a restart on a database whose clocks are a week behin
 thousands of clocks are breached at once. Handling them in one go would hold the
 database's write lock (and on SQLite this process's write queue) for many seconds
 while intake waits. Here each step is one transaction of at most
-:data:`~gridtui.data.writes.service.SWEEP_BATCH` tickets or
-:data:`~gridtui.data.writes.service.SWEEP_BUDGET` seconds of work, passed through the
+:data:`~gridtui.data.writes.breaches.SWEEP_BATCH` tickets or
+:data:`~gridtui.data.writes.breaches.SWEEP_BUDGET` seconds of work, passed through the
 source's write path (``write``: its queue of writers, its wake-ups), and the sweeper
 rests between steps (:func:`~gridtui.data.writes.pacing.rest_after`; at least :data:`PAUSE`)
 so that the writes waiting behind it (an intake, an officer's action) go first and
@@ -18,14 +18,18 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sqlalchemy import select
 
 from gridtui.data.storage.models import Ticket
+from gridtui.data.writes.breaches import SWEEP_BATCH
 from gridtui.data.writes.pacing import rest_after
-from gridtui.data.writes.service import SWEEP_BATCH, SweepResult, TicketService
+from gridtui.data.writes.results import SweepResult
 from gridtui.domain.lifecycle import Status
+
+if TYPE_CHECKING:
+    from gridtui.data.writes.service import TicketService  # it drives this module
 
 T = TypeVar("T")
 

@@ -1,0 +1,161 @@
+"""The wall's figures: the overview as of a moment and the intake/closure trend.
+
+Shaped for a million tickets: live figures read the partial indexes over open
+tickets, and rates cover a rolling window of :data:`RATE_WINDOW_DAYS` instead of the
+whole history.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from gridtui.data.reads import queue as queue_pages
+from gridtui.data.reads.boards import by_levels
+from gridtui.data.reads.report_status import report_status
+from gridtui.data.sources.records import Overview, TicketRow, TrendPoint, TrendSpan
+from gridtui.data.storage.models import Ticket, Worker
+from gridtui.domain.reports import ReportSchedule
+from gridtui.domain.scoring.rules import AlertPolicy
+
+#: rates on the overview cover tickets opened in this many days
+RATE_WINDOW_DAYS = 30
+AT_RISK = 30  # enough to fill a wall screen; smaller screens show the first rows
+MISSING_SHOWN = 50
+#: the colours of the overview's open tickets, most urgent first
+COLOUR_ORDER = ("red", "orange", "yellow", "blue", "green")
+
+
+def overview(
+    s: Session, at: datetime, tz: tzinfo, schedule: ReportSchedule, alerts: AlertPolicy
+) -> Overview:
+    """The overview as of ``at``: today's intake (local day in ``tz``), open and overdue
+    tickets, the window's rates and channel mix, the tickets most at risk, and where
+    the daily reports stand by ``schedule``."""
+    at = at.astimezone(UTC)
+    local_midnight = datetime.combine(at.astimezone(tz).date(), datetime.min.time(), tz)
+    since = at - timedelta(days=RATE_WINDOW_DAYS)
+    is_open = Ticket.closed_at.is_(None)
+    intake_today = int(
+        s.scalar(select(func.count()).where(Ticket.opened_at >= local_midnight.astimezone(UTC)))
+        or 0
+    )
+    open_by_colour = {
+        str(c): int(n)
+        for c, n in s.execute(
+            select(Ticket.colour, func.count()).where(is_open).group_by(Ticket.colour)
+        )
+    }
+    by_level = by_levels(s, [is_open])
+    overdue = int(s.scalar(select(func.count()).where(is_open, Ticket.due_at < at)) or 0)
+    total, n_closed, n_dl, n_on_time = _window_counts(s, since, at)
+    on_time_rate = n_on_time / n_dl if n_dl else 0.0
+    mix = {
+        str(c): int(n)
+        for c, n in s.execute(
+            select(Ticket.channel, func.count())
+            .where(Ticket.opened_at >= since, Ticket.opened_at <= at)
+            .group_by(Ticket.channel)
+        )
+    }
+    at_risk = _at_risk(s)
+    active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
+    reports, missing = report_status(s, schedule, at)
+    return Overview(
+        at=at,
+        intake_today=intake_today,
+        open=sum(open_by_colour.values()),
+        overdue=overdue,
+        window_days=RATE_WINDOW_DAYS,
+        closure_rate=n_closed / total if total else 0.0,
+        on_time_rate=on_time_rate,
+        open_by_colour={c: open_by_colour.get(c, 0) for c in COLOUR_ORDER},
+        at_risk=at_risk,
+        channel_mix=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
+        missing_reports=missing[:MISSING_SHOWN],
+        missing_count=len(reports.missing),
+        workers_active=active,
+        report_day=reports.day,
+        report_due_at=reports.due_at,
+        reports_filed=reports.filed,
+        reports_expected=reports.expected,
+        reports_past_due=reports.past_due,
+        on_time_alert=alerts.on_time_alert(on_time_rate),
+        open_by_level=by_level,
+    )
+
+
+def _window_counts(s: Session, since: datetime, at: datetime) -> tuple[int, int, int, int]:
+    """Tickets opened in (``since``, ``at``): all, closed, closed with a deadline, and
+    closed on or before it."""
+    closed = and_(Ticket.status == "closed", Ticket.closed_at.is_not(None))
+    with_deadline = and_(closed, Ticket.due_at.is_not(None))
+    on_time = and_(with_deadline, Ticket.closed_at <= Ticket.due_at)
+    window = s.execute(
+        select(func.count(), _count_if(closed), _count_if(with_deadline), _count_if(on_time)).where(
+            Ticket.opened_at >= since, Ticket.opened_at <= at
+        )
+    ).one()
+    total, n_closed, n_dl, n_on_time = (int(v) for v in window)
+    return total, n_closed, n_dl, n_on_time
+
+
+def _at_risk(s: Session) -> list[TicketRow]:
+    """The :data:`AT_RISK` open tickets with the nearest deadlines."""
+    return [
+        queue_pages.to_row(r)
+        for r in s.execute(
+            select(*queue_pages.ROW_COLUMNS)
+            .where(Ticket.closed_at.is_(None), Ticket.next_deadline.is_not(None))
+            .order_by(Ticket.next_deadline, Ticket.id)
+            .limit(AT_RISK)
+        )
+    ]
+
+
+def trend(s: Session, span: TrendSpan, at: datetime, tz: tzinfo) -> list[TrendPoint]:
+    """Intake and closures up to ``at``: 24 local hours, or 7 or 30 local days (in
+    ``tz``)."""
+    at = at.astimezone(UTC)
+    local = at.astimezone(tz)
+    if span == "24h":
+        first = local.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
+        starts = [first + timedelta(hours=i) for i in range(24)]
+    else:
+        days = 7 if span == "7d" else 30
+        today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        starts = [
+            datetime.combine((today - timedelta(days=days - 1 - i)).date(), datetime.min.time(), tz)
+            for i in range(days)
+        ]
+    lo = starts[0].astimezone(UTC)
+    opened = s.scalars(
+        select(Ticket.opened_at).where(Ticket.opened_at >= lo, Ticket.opened_at <= at)
+    ).all()
+    closed = s.scalars(
+        select(Ticket.closed_at).where(
+            Ticket.closed_at >= lo, Ticket.closed_at <= at, Ticket.status == "closed"
+        )
+    ).all()
+    bounds = [b.astimezone(UTC) for b in starts]
+    intake = _bucket(bounds, opened)
+    closures = _bucket(bounds, [c for c in closed if c is not None])
+    return [TrendPoint(b, i, c) for b, i, c in zip(bounds, intake, closures, strict=True)]
+
+
+def _count_if(cond: Any) -> Any:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def _bucket(bounds: list[datetime], values: Sequence[datetime]) -> list[int]:
+    counts = [0] * len(bounds)
+    for v in values:
+        i = bisect_right(bounds, v) - 1
+        if i >= 0:
+            counts[i] += 1
+    return counts
