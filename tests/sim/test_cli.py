@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gridtui.cli import _start_simulator, _stop_child
+from gridtui.cli.main import _start_simulator, _stop_child
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import Ticket
 from tests.conftest import FIXTURES, NOW, ROOT

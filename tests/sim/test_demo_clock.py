@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from gridtui.app import GridApp, build_app
-from gridtui.cli import _app_options, _start_simulator, _stop_child
+from gridtui.cli.main import _app_options, _start_simulator, _stop_child
 from gridtui.data.sources.local import LocalSource
 from gridtui.widgets.status_bar import StatusBar
 from tests.conftest import NOW, pilot_until

@@ -1,0 +1,1 @@
+"""The ``gridtui`` command (:mod:`gridtui.cli.main`; ``python -m gridtui.cli`` runs it)."""
