@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gridtui.cli import main
+from gridtui.cli.main import main
 from tests.conftest import FIXTURES, NOW
 
 

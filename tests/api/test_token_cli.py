@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridtui.cli import build_parser, main
+from gridtui.cli.main import build_parser, main
 from gridtui.data.sources.tokens import verify_token
 from gridtui.data.storage.db import make_engine, session_factory, upgrade
 

@@ -41,7 +41,7 @@ def test_formulas_in_the_rejects_file_are_not_formulas(
 def test_gridtui_import_output_never_carries_a_name_s_escapes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gridtui.cli import main
+    from gridtui.cli.main import main
     from gridtui.data.storage.db import upgrade
 
     url = f"sqlite:///{tmp_path}/city.sqlite"

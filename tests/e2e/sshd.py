@@ -68,7 +68,7 @@ def ensure_account(commands: list[list[str]]) -> pwd.struct_passwd:
 def account_can_run(user: pwd.struct_passwd, python: Path) -> bool:
     """Whether ``user`` can run gridtui with ``python``."""
     try:
-        done = subprocess.run([str(python), "-c", "import gridtui.cli"], user=user.pw_uid,
+        done = subprocess.run([str(python), "-c", "import gridtui.cli.main"], user=user.pw_uid,
                               group=user.pw_gid, extra_groups=[], cwd="/", capture_output=True,
                               timeout=60, check=False)  # fmt: skip
     except OSError:
@@ -102,7 +102,7 @@ def gridtui_for(user: pwd.struct_passwd, workdir: Path) -> Path:
     (site / "gridtui-e2e.pth").write_text(f"import site; site.addsitedir({str(ours)!r})\n")
     script = runner / "bin" / "gridtui"
     script.write_text(
-        f"#!{runner / 'bin' / 'python'}\nimport sys\n\nfrom gridtui.cli import main\n\n"
+        f"#!{runner / 'bin' / 'python'}\nimport sys\n\nfrom gridtui.cli.main import main\n\n"
         "sys.exit(main())\n"
     )
     script.chmod(0o755)

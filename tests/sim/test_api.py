@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gridtui.api.client import ApiSource
-from gridtui.cli import main
+from gridtui.cli.main import main
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import TicketEvent

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gridtui.cli import _start_simulator, _stop_child
+from gridtui.cli.simulate import start_simulator, stop_child
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import Ticket
 from tests.conftest import FIXTURES, NOW, ROOT
@@ -78,7 +78,7 @@ def test_demo_starts_the_simulator_and_stops_it(
     city_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # the log goes to var/ of the working folder
-    child = _start_simulator(argparse.Namespace(db_url=city_url, speed=600.0))
+    child = start_simulator(argparse.Namespace(db_url=city_url, speed=600.0))
     try:
         source = LocalSource(city_url)
         deadline = time.monotonic() + 60
@@ -89,7 +89,7 @@ def test_demo_starts_the_simulator_and_stops_it(
         assert spec is not None and spec.speed == 600.0
         assert child.poll() is None
     finally:
-        _stop_child(child)
+        stop_child(child)
     assert child.returncode == 0
     time.sleep(1.1)  # the source's cached read of the clock expires
     spec = source.clock_spec()

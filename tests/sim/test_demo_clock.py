@@ -13,7 +13,8 @@ import pytest
 from textual.pilot import Pilot
 
 from gridtui.app import GridApp, build_app
-from gridtui.cli import _app_options, _start_simulator, _stop_child
+from gridtui.cli.simulate import start_simulator, stop_child
+from gridtui.cli.tui import app_options
 from gridtui.data.sources.local import LocalSource
 from gridtui.widgets.status_bar import StatusBar
 from tests.conftest import NOW, pilot_until
@@ -41,7 +42,7 @@ async def test_the_app_follows_a_clock_published_as_it_starts(city_url: str) -> 
     """The race of ``gridtui demo``: the app read "no simulated clock" as it started,
     and the simulator publishes before the app first asks the feed where it stands."""
     source = LocalSource(city_url)
-    options = _app_options(_args(city_url), source)
+    options = app_options(_args(city_url), source)
     assert options["clock_spec"] is None
     publisher = LocalSource(city_url)  # the simulator's first act, on its own connection
     spec = publisher.clock_spec() or publisher.publish_clock(600.0, start=NOW + timedelta(days=3))
@@ -64,10 +65,10 @@ async def test_the_demo_app_follows_the_real_simulator(
     clock is the simulator's, at its speed, and a ticket it opens has running clocks."""
     monkeypatch.chdir(tmp_path)  # its log goes to var/ of the working folder
     args = _args(city_url)
-    child = _start_simulator(args)
+    child = start_simulator(args)
     source, other = LocalSource(city_url), LocalSource(city_url)
     try:
-        app = build_app(source, screen="overview", poll_seconds=0.2, **_app_options(args, source))
+        app = build_app(source, screen="overview", poll_seconds=0.2, **app_options(args, source))
         async with app.run_test(size=(120, 40)) as pilot:
 
             def published() -> bool:
@@ -85,6 +86,6 @@ async def test_the_demo_app_follows_the_real_simulator(
             sim = app.now().astimezone(app.tz)
             await _until(pilot, lambda: f"{sim:%Y-%m-%d}" in _header(app), "the header")
     finally:
-        _stop_child(child)
+        stop_child(child)
         source.close()
         other.close()

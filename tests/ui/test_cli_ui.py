@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridtui.cli import main
+from gridtui.cli.main import main
 
 
 def test_snapshot_writes_the_screen_as_svg(demo_url, tmp_path, capsys):

@@ -17,7 +17,7 @@ import pytest
 from textual.screen import ModalScreen
 
 from gridtui.api.client import ApiSource
-from gridtui.cli import build_parser
+from gridtui.cli.main import build_parser
 from gridtui.data.sources.records import NewTicket, SlaRow, TicketRow
 from gridtui.data.sources.tokens import create_token
 from gridtui.screens.wall import WallScreen

@@ -257,6 +257,16 @@ class Inbox:
         """Names seen but not yet settled (or waiting for the database)."""
         return sorted(self._pending)
 
+    def scan_until_settled(self, grace: float = 10.0) -> list[str]:
+        """Scan, and again as waiting files settle, for at most ``settle`` + ``grace``
+        seconds; the names still waiting then (``gridtui watch --once``)."""
+        self.scan()
+        deadline = time.monotonic() + self.settle + grace
+        while (wait := self.next_check()) is not None and time.monotonic() < deadline:
+            time.sleep(wait + 0.05)
+            self.scan()
+        return self.waiting
+
     # -- one file ----------------------------------------------------------------------------
 
     def _process(self, path: Path, sig: tuple[int, int, int]) -> Outcome | _Retry | None:
