@@ -34,6 +34,7 @@ from gridtui.labels import error_text
 from gridtui.screens import SCREEN_NAMES
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.grids import GridsScreen
+from gridtui.screens.modals.help import HelpScreen, describe
 from gridtui.screens.overview import OverviewScreen
 from gridtui.screens.queue import QueueScreen
 from gridtui.screens.risk import RiskScreen
@@ -41,7 +42,6 @@ from gridtui.screens.scorecards import ScorecardsScreen
 from gridtui.screens.sla import SlaScreen
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.commands import TicketJump, open_palette, system_commands
-from gridtui.widgets.help import HelpScreen, describe
 from gridtui.widgets.palette import activate
 from gridtui.widgets.status_bar import StatusBar
 from gridtui.widgets.themes import HIGH_CONTRAST, THEMES, theme_name

@@ -27,10 +27,10 @@ from gridtui.data.sources.records import (
     TicketRow,
 )
 from gridtui.i18n import channel_label, tr
-from gridtui.screens.acting import open_menu
 from gridtui.screens.base import DataScreen
+from gridtui.screens.modals.acting import open_menu
+from gridtui.screens.modals.filters import FilterForm
 from gridtui.widgets.chips import Chip, FilterChips, chips_of
-from gridtui.widgets.filters import FilterForm
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.page_table import PageTable
 from gridtui.widgets.render import (

@@ -23,8 +23,8 @@ from gridtui.domain.roles import ADJUST_POINTS, may, required_role
 from gridtui.i18n import duration, role_label, tr
 from gridtui.labels import error_text
 from gridtui.screens.base import DataScreen
+from gridtui.screens.modals.adjust import AdjustForm
 from gridtui.screens.sla import WIDE, refill
-from gridtui.widgets.adjust import AdjustForm
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.render import safe, spark
 from gridtui.widgets.status_bar import StatusBar

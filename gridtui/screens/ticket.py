@@ -26,8 +26,8 @@ from gridtui.domain.handling import Level
 from gridtui.domain.roles import may
 from gridtui.i18n import action_label, channel_label, duration, status_label, tr
 from gridtui.labels import actor_label, one_language, policy_label, source_label, target_label
-from gridtui.screens.acting import open_menu, start_action
 from gridtui.screens.base import DataScreen
+from gridtui.screens.modals.acting import open_menu, start_action
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.longtext import TextViewer
 from gridtui.widgets.render import (

@@ -8,7 +8,7 @@ from textual.command import CommandPalette
 
 from gridtui.app import SCREENS
 from gridtui.screens.base import DataScreen
-from gridtui.widgets.help import HelpScreen
+from gridtui.screens.modals.help import HelpScreen
 from gridtui.widgets.status_bar import StatusBar
 
 
