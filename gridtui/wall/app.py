@@ -3,11 +3,12 @@
 :class:`WallApp` is the :class:`~gridtui.app.GridApp` (same data source, change feed,
 clock, language and stale tracking) with other screens and other keys:
 
-* the wall screens of :mod:`gridtui.screens.wall`, built once at start and rotated
-  every ``rotate`` seconds (real time, whatever the app clock does); the strip at the
-  bottom shows the screens, the next one and the progress in a few coarse steps;
-  ``space`` pauses, ``→``/``n`` and ``←``/``p`` step, ``l`` switches the language,
-  ``q`` quits; nothing else: no actions, forms, palette or help;
+* the wall screens (:mod:`gridtui.wall.overview`, :mod:`gridtui.wall.boards`), built
+  once at start and rotated every ``rotate`` seconds (real time, whatever the app
+  clock does); the strip at the bottom shows the screens, the next one and the
+  progress in a few coarse steps; ``space`` pauses, ``→``/``n`` and ``←``/``p``
+  step, ``l`` switches the language, ``q`` quits; nothing else: no actions, forms,
+  palette or help;
 * always in view: the big clock and the data freshness; during an outage a banner
   says since when and why, on every screen, until the source answers again;
 * an alert on a ticket that became red or a clock that ran out since the last look
@@ -40,10 +41,12 @@ from gridtui.data.sources.records import Anchor, QueueQuery, SlaRow, TicketRow
 from gridtui.data.sources.source import DataSource
 from gridtui.i18n import tr
 from gridtui.screens.base import RETRY_SECONDS
-from gridtui.screens.wall import TICK_SECONDS, Coalescer, WallScreen, wall_screens
 from gridtui.wall import ALERT_MODES, DEFAULT_ROTATE, WALL_SCREENS
 from gridtui.wall.alerts import Alert, AlertWatch
+from gridtui.wall.base import TICK_SECONDS, Coalescer, WallScreen
+from gridtui.wall.boards import WallRiskScreen, WallScorecardsScreen, WallSlaScreen
 from gridtui.wall.output import DiffOutput
+from gridtui.wall.overview import WallOverviewScreen
 from gridtui.widgets.render import safe
 
 #: steps of the progress indicator per screen (it repaints this often, no more)
@@ -88,7 +91,13 @@ class WallApp(GridApp, inherit_bindings=False):
     """The wall display (see the module docstring)."""
 
     ENABLE_COMMAND_PALETTE = False
-    MODES: ClassVar[dict[str, Any]] = wall_screens()
+    #: mode name → wall screen, in rotation order
+    MODES: ClassVar[dict[str, Any]] = {
+        "overview": WallOverviewScreen,
+        "risk": WallRiskScreen,
+        "sla": WallSlaScreen,
+        "scorecards": WallScorecardsScreen,
+    }
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("space", "toggle_pause", "pause", id="wall.pause"),
         Binding("right,n", "step(1)", "next", id="wall.next"),

@@ -21,12 +21,12 @@ from gridtui.cli import build_parser
 from gridtui.data.sources.records import SlaRow, TicketRow
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.writes.service import NewTicket
-from gridtui.screens.wall import WallScreen
 from gridtui.snapshot import settle
 from gridtui.wall import WALL_SCREENS
 from gridtui.wall.alerts import AlertWatch
 from gridtui.wall.app import WallApp, build_wall
-from gridtui.widgets.wall import BigFigure, WallText
+from gridtui.wall.base import WallScreen
+from gridtui.wall.widgets import BigFigure, WallText
 from tests.api.conftest import city, free_port, serve  # noqa: F401 (fixtures)
 from tests.conftest import NOW
 from tests.ui.conftest import fixed_clock

@@ -1,4 +1,4 @@
-"""The wall's risk board, SLA board and scorecards (see :mod:`gridtui.screens.wall`)."""
+"""The wall's risk board, SLA board and scorecards (see :mod:`gridtui.wall.base`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from gridtui.screens.risk import KINDS, ranked
 from gridtui.screens.scorecards import board_titles
 from gridtui.screens.sla import LIMIT as SLA_LIMIT
 from gridtui.screens.sla import ordered, state_of
-from gridtui.screens.wall import (
+from gridtui.wall.base import (
     COLOURS,
     ROWS,
     WallScreen,
@@ -25,6 +25,7 @@ from gridtui.screens.wall import (
     countdown,
     show_colour_tiles,
 )
+from gridtui.wall.widgets import BigFigure, RowList, WallText, columns
 from gridtui.widgets.palette import risk_style, state_style
 from gridtui.widgets.render import (
     colour_chip,
@@ -32,7 +33,6 @@ from gridtui.widgets.render import (
     spark,
     state_text,
 )
-from gridtui.widgets.wall import BigFigure, RowList, WallText, columns
 
 #: how many levels the risk wall goes down while a node has a single child
 DESCEND = 3
