@@ -34,6 +34,14 @@ from gridtui.labels import error_text
 from gridtui.screens import SCREEN_NAMES
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.grids import GridsScreen
+from gridtui.screens.messages import (
+    DataLoaded,
+    OpenRiskNode,
+    OpenTicket,
+    ScreenShown,
+    ShowScreen,
+    SourceFailed,
+)
 from gridtui.screens.modals.help import HelpScreen, describe
 from gridtui.screens.overview import OverviewScreen
 from gridtui.screens.queue import QueueScreen
@@ -404,7 +412,7 @@ class GridApp(App[None]):
             nav=[(n, tr(f"screen.{n}", self.lang), n == name) for n in SCREENS],
         )
 
-    def screen_changed(self, screen: Screen[Any]) -> None:
+    def screen_changed(self) -> None:
         """A screen came into view: only the failures of the screen in view (and the
         feed's) count now. (A screen built in the background resumes too: ask which
         screen is really in view.)"""
@@ -412,6 +420,35 @@ class GridApp(App[None]):
         for origin in [o for o in self.errors if o not in ("poll", name)]:
             del self.errors[origin]
         self.update_status()
+
+    # -- what the screens tell the app (gridtui.screens.messages) --------------------------
+
+    def on_screen_shown(self, _message: ScreenShown) -> None:
+        """A screen came into view."""
+        self.screen_changed()
+
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        """A screen read the source."""
+        self.data_loaded(message.origin)
+
+    def on_source_failed(self, message: SourceFailed) -> None:
+        """A screen failed to read the source."""
+        self.source_failed(message.error, message.origin)
+
+    def on_open_ticket(self, message: OpenTicket) -> None:
+        """A screen asked for a ticket."""
+        self.open_ticket(message.ticket_id)
+
+    def on_show_screen(self, message: ShowScreen) -> None:
+        """A screen asked for another screen."""
+        self.action_show(message.screen_name)
+
+    async def on_open_risk_node(self, message: OpenRiskNode) -> None:
+        """The grids screen asked for the risk board on a node."""
+        await self.switch_mode("risk")
+        screen = self.screen
+        if isinstance(screen, RiskScreen):
+            screen.goto(message.node_id)
 
     # -- navigation and actions -----------------------------------------------------------
 

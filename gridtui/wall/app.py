@@ -346,15 +346,13 @@ class WallApp(GridApp, inherit_bindings=False):
             return False
         return time.monotonic() - self._last_answer > STALE_AFTER
 
-    def screen_changed(self, screen: Screen[Any]) -> None:
+    def screen_changed(self) -> None:
         """A screen came into view: forget the failures of the others (the change feed's
-        and the watcher's stay), and draw its frame."""
-        shown = self.wall_screen()
-        name = getattr(shown, "NAME", "")
+        and the watcher's stay), and draw its frame. (The screen recomputed its
+        countdowns as it came into view: :meth:`WallScreen.on_screen_resume`.)"""
+        name = getattr(self.wall_screen(), "NAME", "")
         for origin in [o for o in self.errors if o not in ("poll", "watch", name)]:
             del self.errors[origin]
-        if shown is not None and shown is screen:
-            shown.tick(self.now())  # its countdowns as of now, before it is drawn
         self.update_status()
 
     def update_status(self) -> None:

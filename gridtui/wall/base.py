@@ -37,17 +37,15 @@ from gridtui.wall.widgets import (
     RotationStrip,
     WallHeader,
 )
+from gridtui.widgets.boards import COLOURS
+from gridtui.widgets.layout import WALL_TALL, WALL_WIDE
 from gridtui.widgets.palette import risk_style, state_style
 from gridtui.widgets.render import (
     overdue_text,
 )
 
-#: the five colours, most urgent first
-COLOURS = ("red", "orange", "yellow", "blue", "green")
 #: rows made for each list (taller terminals show this many at most)
 ROWS = 40
-#: width (columns) and height (lines) from which the wall shows its side panels and notes
-WIDE, TALL = 110, 36
 #: seconds between two recomputations of the countdowns in the lists (minutes shown)
 TICK_SECONDS = 5.0
 
@@ -135,24 +133,30 @@ class WallScreen(DataScreen, inherit_bindings=False):
         self.retitle()
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        """In view: the countdowns as of now, before it is drawn (DataScreen's handler,
+        called after this one, tells the app and reloads if behind)."""
+        if self.is_current:
+            self.tick(self.host.now())
+
     def on_resize(self) -> None:
         """Side panels and notes follow the size (the data is redrawn by DataScreen)."""
         self._size_classes()
 
     def _size_classes(self) -> None:
         size = self.app.size
-        self.set_class(size.width >= WIDE, "-wide")
-        self.set_class(size.height >= TALL, "-tall")
+        self.set_class(size.width >= WALL_WIDE, "-wide")
+        self.set_class(size.height >= WALL_TALL, "-tall")
 
     def size_class(self) -> object:
         """Redraw when the side panels or the notes come or go."""
         size = self.app.size
-        return (size.width >= WIDE, size.height >= TALL)
+        return (size.width >= WALL_WIDE, size.height >= WALL_TALL)
 
     @property
     def wide(self) -> bool:
         """Whether the side panels show."""
-        return self.app.size.width >= WIDE
+        return self.app.size.width >= WALL_WIDE
 
     # -- loading ---------------------------------------------------------------------------
 

@@ -97,7 +97,7 @@ class WallOverviewScreen(WallScreen):
 
     def fetch(self) -> WallOverviewData:
         """KPIs, the 24-hour rhythm and names (worker thread)."""
-        src, now = self.gapp.source, self.gapp.now()
+        src, now = self.host.source, self.host.now()
         return WallOverviewData(src.overview(now), src.trend("24h", now), src.reference())
 
     def show(self, data: WallOverviewData) -> None:
@@ -118,7 +118,7 @@ class WallOverviewScreen(WallScreen):
             self.query_one(f"#kpi-{key}", BigFigure).set_value(label, value, note, alert=alert)
         show_colour_tiles(self, "ov", o.open_by_colour, {})
         self._at_risk = o.at_risk
-        self.tick(self.gapp.now())
+        self.tick(self.host.now())
         if self.wide:
             self._side(data)
         self.retitle()
@@ -182,5 +182,5 @@ class WallOverviewScreen(WallScreen):
         trend.append(spark(closed), style="green")
         trend.append(f" {int(sum(closed))}")
         self.query_one("#ov-trend", WallText).set(trend)
-        missing = missing_reports(o, lang, shown=12, codes=True, tz=self.gapp.tz)
+        missing = missing_reports(o, lang, shown=12, codes=True, tz=self.host.tz)
         self.query_one("#ov-missing", WallText).set(missing)
