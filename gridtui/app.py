@@ -31,9 +31,8 @@ from gridtui.data.storage.changesignal import FALLBACK_SECONDS, ChangeWaiter
 from gridtui.domain.roles import Role
 from gridtui.i18n import role_label, tr
 from gridtui.labels import error_text
-from gridtui.screens import SCREEN_NAMES
+from gridtui.registry import SCREEN_NAMES, SCREENS, TEXTUAL_THEMES
 from gridtui.screens.base import DataScreen, relabel_bindings
-from gridtui.screens.grids import GridsScreen
 from gridtui.screens.messages import (
     DataLoaded,
     OpenRiskNode,
@@ -43,18 +42,13 @@ from gridtui.screens.messages import (
     SourceFailed,
 )
 from gridtui.screens.modals.help import HelpScreen, describe
-from gridtui.screens.overview import OverviewScreen
-from gridtui.screens.queue import QueueScreen
 from gridtui.screens.risk import RiskScreen
-from gridtui.screens.scorecards import ScorecardsScreen
-from gridtui.screens.sla import SlaScreen
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.commands import TicketJump, open_palette, system_commands
 from gridtui.widgets.palette import activate
 from gridtui.widgets.status_bar import StatusBar
-from gridtui.widgets.themes import HIGH_CONTRAST, THEMES, theme_name
+from gridtui.widgets.themes import HIGH_CONTRAST, theme_name
 
-SCREENS = SCREEN_NAMES
 #: screens built in the background after start (see GridApp._prebuild)
 PREBUILT = ("queue",)
 #: seconds without an answer from the source before the header says STALE
@@ -90,19 +84,11 @@ class GridApp(App[None]):
     CSS = "Screen { layout: vertical; }"
     COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, TicketJump}  # and a ticket by number
     action_command_palette = open_palette  # its search field in the current language
-    MODES: ClassVar[dict[str, Any]] = {
-        "overview": OverviewScreen,
-        "queue": QueueScreen,
-        "risk": RiskScreen,
-        "sla": SlaScreen,
-        "scorecards": ScorecardsScreen,
-        "ticket": TicketScreen,
-        "grids": GridsScreen,
-    }
+    MODES: ClassVar[dict[str, Any]] = {entry.name: entry.load() for entry in SCREENS}
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *(
-            Binding(str(i), f"show('{name}')", name, id=f"screen.{name}", show=False)
-            for i, name in enumerate(SCREENS, start=1)
+            Binding(s.key, f"show('{s.name}')", s.name, id=f"screen.{s.name}", show=False)
+            for s in SCREENS
         ),
         Binding("question_mark", "help", "?", id="key.help", key_display="?"),
         Binding("l", "toggle_lang", "lang", id="key.lang"),
@@ -159,7 +145,7 @@ class GridApp(App[None]):
         self.config_problems: list[ConfigProblem] = []
         self._config_toast: Notification | None = None
         self.register_theme(HIGH_CONTRAST)
-        self.theme = THEMES.get(theme, theme)
+        self.theme = TEXTUAL_THEMES.get(theme, theme)
         activate(self.theme, no_color=self.no_color)
 
     # -- layout and lifecycle ---------------------------------------------------------
@@ -409,7 +395,7 @@ class GridApp(App[None]):
             freshness=self.freshness() + self.config_marker(),
             stale=self.is_stale(),
             source=self.source.description,
-            nav=[(n, tr(f"screen.{n}", self.lang), n == name) for n in SCREENS],
+            nav=[(n, tr(f"screen.{n}", self.lang), n == name) for n in SCREEN_NAMES],
         )
 
     def screen_changed(self) -> None:
@@ -500,7 +486,7 @@ class GridApp(App[None]):
 
     def action_next_theme(self) -> None:
         """Cycle dark → light → high contrast → ANSI (the new one is named in a toast)."""
-        names = list(THEMES.values())
+        names = list(TEXTUAL_THEMES.values())
         i = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(i + 1) % len(names)]
 

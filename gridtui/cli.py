@@ -586,7 +586,7 @@ def _duration(value: str):  # type: ignore[no-untyped-def]
 def _ui_options(p: argparse.ArgumentParser, *, screen_default: str | None) -> None:
     import getpass
 
-    from gridtui.screens import SCREEN_NAMES, THEME_NAMES
+    from gridtui.registry import SCREEN_NAMES, THEME_NAMES
 
     p.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
     p.add_argument("--api", default=None, help="remote mode: the URL of a `gridtui serve`")
@@ -612,7 +612,7 @@ def _rules_options(p: argparse.ArgumentParser, settings: Settings) -> None:
 
 
 def _wall_options(p: argparse.ArgumentParser) -> None:
-    from gridtui.screens import THEME_NAMES
+    from gridtui.registry import THEME_NAMES
     from gridtui.wall import DEFAULT_ROTATE, WALL_SCREENS
 
     p.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")

@@ -218,14 +218,14 @@ async def test_legible_at_80x24(make_wall, source):
 
 @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi"])
 async def test_every_theme(make_wall, theme):
-    from gridtui.app import THEMES
+    from gridtui.registry import TEXTUAL_THEMES
 
     app = make_wall(theme=theme, screens=["sla", "overview"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app.theme == THEMES[theme]
+        assert app.theme == TEXTUAL_THEMES[theme]
         await pilot.press("t")  # no theme key on a wall
-        assert app.theme == THEMES[theme]
+        assert app.theme == TEXTUAL_THEMES[theme]
         assert wall_screen(app).query_one("#sla-breached", BigFigure).digits.value
 
 
