@@ -44,6 +44,14 @@ from gridtui.screens.messages import (
 from gridtui.screens.modals.help import HelpScreen, describe
 from gridtui.screens.risk import RiskScreen
 from gridtui.screens.ticket import TicketScreen
+from gridtui.textual_private import (
+    build_mode,
+    built_screens,
+    is_built,
+    is_running,
+    key_bindings,
+    unnotify,
+)
 from gridtui.widgets.commands import TicketJump, open_palette, system_commands
 from gridtui.widgets.palette import activate
 from gridtui.widgets.status_bar import StatusBar
@@ -281,7 +289,7 @@ class GridApp(App[None]):
         for name in sorted(before.keys() - now.keys()):
             self.notify(tr("config.fixed", self.lang, name=name), markup=False)
         if now != before and self._config_toast is not None:
-            self._unnotify(self._config_toast)
+            unnotify(self, self._config_toast)
             self._config_toast = None
         if problems and now != before:
             self._config_toast = Notification(
@@ -307,12 +315,13 @@ class GridApp(App[None]):
     def _prebuild(self) -> None:
         """Build the queue screen in the background once the first screen is up, so
         that opening it (the most used key) shows a page at once. Textual builds mode
-        screens on first use; ``_init_mode`` is that step without switching to it."""
-        if not self._running:  # shutting down: the stacks are being closed
+        screens on first use; :func:`~gridtui.textual_private.build_mode` is that step
+        without switching to it."""
+        if not is_running(self):  # shutting down: the stacks are being closed
             return
         for mode in PREBUILT:
-            if mode not in self._screen_stacks and mode != self.current_mode:
-                self._init_mode(mode)
+            if not is_built(self, mode) and mode != self.current_mode:
+                build_mode(self, mode)
         # What exists now (Textual, the screens, the catalogue) lives as long as the app:
         # take it out of the cyclic collector's full passes, which otherwise stall the
         # UI for 50-200 ms at a time as the heap grows. (Off in tests: many apps share
@@ -327,11 +336,10 @@ class GridApp(App[None]):
 
     def _data_screens(self) -> Iterable[DataScreen]:
         seen: set[int] = set()
-        for stack in self._screen_stacks.values():
-            for screen in stack:
-                if isinstance(screen, DataScreen) and id(screen) not in seen:
-                    seen.add(id(screen))
-                    yield screen
+        for screen in built_screens(self):
+            if isinstance(screen, DataScreen) and id(screen) not in seen:
+                seen.add(id(screen))
+                yield screen
 
     @property
     def error(self) -> str | None:
@@ -461,7 +469,7 @@ class GridApp(App[None]):
         # id (their label in the catalogue); Textual's built-in ones (focus, copy,
         # cursor movement) need no help, and have no Chinese label.
         keys = describe(
-            [b for node in (self.screen, self) for bs in node._bindings.key_to_bindings.values()
+            [b for node in (self.screen, self) for bs in key_bindings(node).values()
              for b in bs if b.id],
             {"question_mark": "?", "slash": "/"},
         )  # fmt: skip

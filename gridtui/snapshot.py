@@ -11,6 +11,7 @@ from gridtui.app import build_app
 from gridtui.data.sources.source import DataSource
 from gridtui.registry import SCREEN_NAMES
 from gridtui.screens.base import DataScreen
+from gridtui.textual_private import dimensions_pending
 
 
 class SnapshotError(ValueError):
@@ -52,7 +53,7 @@ async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
     for _ in range(100):
         await pilot.pause(0.02)
         tables = app.screen.query(DataTable)
-        if any(getattr(t, "_require_update_dimensions", False) for t in tables):
+        if any(dimensions_pending(t) for t in tables):
             continue
         frame = app.export_screenshot()
         if frame == previous:

@@ -23,6 +23,7 @@ from gridtui.data.sources.records import ChangeBatch
 from gridtui.data.sources.source import DataSource
 from gridtui.i18n import action_label, tr
 from gridtui.screens.messages import DataLoaded, ScreenShown, SourceFailed
+from gridtui.textual_private import key_bindings
 from gridtui.widgets.layout import SCREEN_TALL, SCREEN_WIDE
 
 
@@ -45,10 +46,9 @@ def relabel_bindings(node: Any, lang: str) -> None:
     """Give ``node``'s bindings the descriptions of ``lang``."""
     from dataclasses import replace
 
-    for key, bindings in list(node._bindings.key_to_bindings.items()):
-        node._bindings.key_to_bindings[key] = [
-            replace(b, description=binding_label(b, lang)) for b in bindings
-        ]
+    by_key = key_bindings(node)
+    for key, bindings in list(by_key.items()):
+        by_key[key] = [replace(b, description=binding_label(b, lang)) for b in bindings]
 
 
 #: seconds before a failed load is tried again (while the screen is in view)

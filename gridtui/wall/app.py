@@ -41,6 +41,7 @@ from gridtui.data.sources.records import Anchor, QueueQuery, SlaRow, TicketRow
 from gridtui.data.sources.source import DataSource
 from gridtui.i18n import tr
 from gridtui.screens.base import RETRY_SECONDS
+from gridtui.textual_private import build_mode, filter_output, is_built, is_running
 from gridtui.wall import ALERT_MODES, DEFAULT_ROTATE, WALL_SCREENS
 from gridtui.wall.alerts import Alert, AlertWatch
 from gridtui.wall.base import TICK_SECONDS, Coalescer, WallScreen
@@ -173,10 +174,8 @@ class WallApp(GridApp, inherit_bindings=False):
         self.set_interval(1.0, self.second)
         self.set_interval(WATCH_PERIOD, self.watch_now)
         self.watch_now()
-        driver = self._driver
-        if driver is not None and not self.is_headless and self.diff_output:
-            write = driver.write
-            driver.write = lambda data: write(self.output.filter(data))  # type: ignore[method-assign]
+        if not self.is_headless and self.diff_output:
+            filter_output(self, self.output.filter)
 
     def on_resize(self) -> None:
         """The terminal may have moved or cleared what it shows: write it all again."""
@@ -191,11 +190,11 @@ class WallApp(GridApp, inherit_bindings=False):
     def _prebuild(self) -> None:
         """Build every screen of the rotation once the first one is up: rotating
         then only switches between screens that already exist."""
-        if not self._running:
+        if not is_running(self):
             return
         for mode in self.rotation:
-            if mode not in self._screen_stacks and mode != self.current_mode:
-                self._init_mode(mode)
+            if not is_built(self, mode) and mode != self.current_mode:
+                build_mode(self, mode)
         if self.freeze_gc:
             gc.freeze()
 

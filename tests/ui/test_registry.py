@@ -11,13 +11,13 @@ from gridtui.screens.base import DataScreen
 def test_every_screen_loads_under_its_name_and_key():
     for entry in SCREENS:
         cls = entry.load()
-        assert issubclass(cls, DataScreen) and cls.NAME == entry.name
+        assert issubclass(cls, DataScreen) and entry.name == cls.NAME
         assert GridApp.MODES[entry.name] is cls
         assert CATALOG[f"screen.{entry.name}"] == (entry.zh, entry.en)
     assert [s.key for s in SCREENS] == [str(i) for i in range(1, len(SCREENS) + 1)]
 
 
 def test_every_theme_has_its_names():
-    assert THEME_NAMES == tuple(t.name for t in THEMES)
+    assert tuple(t.name for t in THEMES) == THEME_NAMES
     for theme in THEMES:
         assert CATALOG[f"theme.{theme.name}"] == (theme.zh, theme.en)
