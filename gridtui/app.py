@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
@@ -32,6 +31,7 @@ from gridtui.domain.roles import Role
 from gridtui.i18n import role_label, tr
 from gridtui.labels import error_text
 from gridtui.registry import SCREEN_NAMES, SCREENS, TEXTUAL_THEMES
+from gridtui.rules_errors import RulesErrors
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.messages import (
     DataLoaded,
@@ -41,7 +41,7 @@ from gridtui.screens.messages import (
     ShowScreen,
     SourceFailed,
 )
-from gridtui.screens.modals.help import HelpScreen, describe
+from gridtui.screens.modals.help import HelpScreen, help_screen
 from gridtui.screens.risk import RiskScreen
 from gridtui.screens.ticket import TicketScreen
 from gridtui.textual_private import (
@@ -49,8 +49,6 @@ from gridtui.textual_private import (
     built_screens,
     is_built,
     is_running,
-    key_bindings,
-    unnotify,
 )
 from gridtui.widgets.commands import TicketJump, open_palette, system_commands
 from gridtui.widgets.palette import activate
@@ -64,8 +62,6 @@ STALE_AFTER = 5.0
 #: an idle app reads the change feed this often even when nothing woke it (a lost
 #: wake-up); well within STALE_AFTER, which an idle app must not reach
 WAKE_FALLBACK = min(FALLBACK_SECONDS, STALE_AFTER / 2)
-#: the error toast of a refused rules edit stays this long (or until the file is fixed)
-CONFIG_TOAST_SECONDS = 3600.0
 
 
 class DataMoved(Message):
@@ -150,8 +146,7 @@ class GridApp(App[None]):
         #: the poll worker took another clock spec than the screens were loaded with
         self._clock_moved = False
         #: rules files whose edit was refused, and the error toast showing them
-        self.config_problems: list[ConfigProblem] = []
-        self._config_toast: Notification | None = None
+        self.rules_errors = RulesErrors()
         self.register_theme(HIGH_CONTRAST)
         self.theme = TEXTUAL_THEMES.get(theme, theme)
         activate(self.theme, no_color=self.no_color)
@@ -281,30 +276,14 @@ class GridApp(App[None]):
         )  # fmt: skip
 
     def show_config_problems(self, problems: list[ConfigProblem]) -> None:
-        """An error toast (zh and en) naming each refused file and line while any is
-        refused, a marker in the status bar, and a note when a file is fixed."""
-        before = {p.name: p.message for p in self.config_problems}
-        now = {p.name: p.message for p in problems}
-        self.config_problems = list(problems)
-        for name in sorted(before.keys() - now.keys()):
-            self.notify(tr("config.fixed", self.lang, name=name), markup=False)
-        if now != before and self._config_toast is not None:
-            unnotify(self, self._config_toast)
-            self._config_toast = None
-        if problems and now != before:
-            self._config_toast = Notification(
-                "\n".join(p.message for p in problems), tr("config.refused", self.lang),
-                "error", CONFIG_TOAST_SECONDS,
-            )  # fmt: skip
-            self.post_message(Notify(self._config_toast))
+        """The refused rules edits: toast, note, marker (:mod:`gridtui.rules_errors`)."""
+        self.rules_errors.show(self, problems, self.lang)
         self.update_status()
 
-    def config_marker(self) -> str:
-        """`` · ⚠ rules error sla.toml:42`` while a rules edit is refused, else ``""``."""
-        if not self.config_problems:
-            return ""
-        where = ", ".join(p.name + (f":{p.line}" if p.line else "") for p in self.config_problems)
-        return f" · ⚠ {tr('config.marker', self.lang)} {where}"
+    @property
+    def config_problems(self) -> list[ConfigProblem]:
+        """The rules edits refused, as the source said last."""
+        return self.rules_errors.problems
 
     def delay_update(self, delay: float = 0.05) -> None:
         """Textual holds the screen for 50 ms on every mode switch to hide the new
@@ -400,7 +379,7 @@ class GridApp(App[None]):
             screen=tr(f"screen.{name}", self.lang) if name else "",
             role=f"{tr('header.role', self.lang)}: {role_label(self.role, self.lang)}",
             clock=self.now().astimezone(self.tz),
-            freshness=self.freshness() + self.config_marker(),
+            freshness=self.freshness() + self.rules_errors.marker(self.lang),
             stale=self.is_stale(),
             source=self.source.description,
             nav=[(n, tr(f"screen.{n}", self.lang), n == name) for n in SCREEN_NAMES],
@@ -465,19 +444,7 @@ class GridApp(App[None]):
         """The ``?`` overlay for the current screen."""
         if isinstance(self.screen, HelpScreen):
             return
-        # The screen's own keys and the app's, in the current language: ours carry an
-        # id (their label in the catalogue); Textual's built-in ones (focus, copy,
-        # cursor movement) need no help, and have no Chinese label.
-        keys = describe(
-            [b for node in (self.screen, self) for bs in key_bindings(node).values()
-             for b in bs if b.id],
-            {"question_mark": "?", "slash": "/"},
-        )  # fmt: skip
-        name = getattr(self.screen, "NAME", "")
-        title = tr("screen.help", self.lang) + (
-            f" · {tr(f'screen.{name}', self.lang)}" if name else ""
-        )
-        self.push_screen(HelpScreen(title, keys))
+        self.push_screen(help_screen(self.screen, self, self.lang))
 
     def action_toggle_lang(self) -> None:
         """Switch between Chinese and English everywhere, now."""
