@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
@@ -31,22 +30,31 @@ from gridtui.data.storage.changesignal import FALLBACK_SECONDS, ChangeWaiter
 from gridtui.domain.roles import Role
 from gridtui.i18n import role_label, tr
 from gridtui.labels import error_text
-from gridtui.screens import SCREEN_NAMES
+from gridtui.registry import SCREEN_NAMES, SCREENS, TEXTUAL_THEMES
+from gridtui.rules_errors import RulesErrors
 from gridtui.screens.base import DataScreen, relabel_bindings
-from gridtui.screens.grids import GridsScreen
-from gridtui.screens.overview import OverviewScreen
-from gridtui.screens.queue import QueueScreen
+from gridtui.screens.messages import (
+    DataLoaded,
+    OpenRiskNode,
+    OpenTicket,
+    ScreenShown,
+    ShowScreen,
+    SourceFailed,
+)
+from gridtui.screens.modals.help import HelpScreen, help_screen
 from gridtui.screens.risk import RiskScreen
-from gridtui.screens.scorecards import ScorecardsScreen
-from gridtui.screens.sla import SlaScreen
 from gridtui.screens.ticket import TicketScreen
+from gridtui.textual_private import (
+    build_mode,
+    built_screens,
+    is_built,
+    is_running,
+)
 from gridtui.widgets.commands import TicketJump, open_palette, system_commands
-from gridtui.widgets.help import HelpScreen, describe
 from gridtui.widgets.palette import activate
 from gridtui.widgets.status_bar import StatusBar
-from gridtui.widgets.themes import HIGH_CONTRAST, THEMES, theme_name
+from gridtui.widgets.themes import HIGH_CONTRAST, theme_name
 
-SCREENS = SCREEN_NAMES
 #: screens built in the background after start (see GridApp._prebuild)
 PREBUILT = ("queue",)
 #: seconds without an answer from the source before the header says STALE
@@ -54,8 +62,6 @@ STALE_AFTER = 5.0
 #: an idle app reads the change feed this often even when nothing woke it (a lost
 #: wake-up); well within STALE_AFTER, which an idle app must not reach
 WAKE_FALLBACK = min(FALLBACK_SECONDS, STALE_AFTER / 2)
-#: the error toast of a refused rules edit stays this long (or until the file is fixed)
-CONFIG_TOAST_SECONDS = 3600.0
 
 
 class DataMoved(Message):
@@ -82,19 +88,11 @@ class GridApp(App[None]):
     CSS = "Screen { layout: vertical; }"
     COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, TicketJump}  # and a ticket by number
     action_command_palette = open_palette  # its search field in the current language
-    MODES: ClassVar[dict[str, Any]] = {
-        "overview": OverviewScreen,
-        "queue": QueueScreen,
-        "risk": RiskScreen,
-        "sla": SlaScreen,
-        "scorecards": ScorecardsScreen,
-        "ticket": TicketScreen,
-        "grids": GridsScreen,
-    }
+    MODES: ClassVar[dict[str, Any]] = {entry.name: entry.load() for entry in SCREENS}
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         *(
-            Binding(str(i), f"show('{name}')", name, id=f"screen.{name}", show=False)
-            for i, name in enumerate(SCREENS, start=1)
+            Binding(s.key, f"show('{s.name}')", s.name, id=f"screen.{s.name}", show=False)
+            for s in SCREENS
         ),
         Binding("question_mark", "help", "?", id="key.help", key_display="?"),
         Binding("l", "toggle_lang", "lang", id="key.lang"),
@@ -148,10 +146,9 @@ class GridApp(App[None]):
         #: the poll worker took another clock spec than the screens were loaded with
         self._clock_moved = False
         #: rules files whose edit was refused, and the error toast showing them
-        self.config_problems: list[ConfigProblem] = []
-        self._config_toast: Notification | None = None
+        self.rules_errors = RulesErrors()
         self.register_theme(HIGH_CONTRAST)
-        self.theme = THEMES.get(theme, theme)
+        self.theme = TEXTUAL_THEMES.get(theme, theme)
         activate(self.theme, no_color=self.no_color)
 
     # -- layout and lifecycle ---------------------------------------------------------
@@ -279,30 +276,14 @@ class GridApp(App[None]):
         )  # fmt: skip
 
     def show_config_problems(self, problems: list[ConfigProblem]) -> None:
-        """An error toast (zh and en) naming each refused file and line while any is
-        refused, a marker in the status bar, and a note when a file is fixed."""
-        before = {p.name: p.message for p in self.config_problems}
-        now = {p.name: p.message for p in problems}
-        self.config_problems = list(problems)
-        for name in sorted(before.keys() - now.keys()):
-            self.notify(tr("config.fixed", self.lang, name=name), markup=False)
-        if now != before and self._config_toast is not None:
-            self._unnotify(self._config_toast)
-            self._config_toast = None
-        if problems and now != before:
-            self._config_toast = Notification(
-                "\n".join(p.message for p in problems), tr("config.refused", self.lang),
-                "error", CONFIG_TOAST_SECONDS,
-            )  # fmt: skip
-            self.post_message(Notify(self._config_toast))
+        """The refused rules edits: toast, note, marker (:mod:`gridtui.rules_errors`)."""
+        self.rules_errors.show(self, problems, self.lang)
         self.update_status()
 
-    def config_marker(self) -> str:
-        """`` · ⚠ rules error sla.toml:42`` while a rules edit is refused, else ``""``."""
-        if not self.config_problems:
-            return ""
-        where = ", ".join(p.name + (f":{p.line}" if p.line else "") for p in self.config_problems)
-        return f" · ⚠ {tr('config.marker', self.lang)} {where}"
+    @property
+    def config_problems(self) -> list[ConfigProblem]:
+        """The rules edits refused, as the source said last."""
+        return self.rules_errors.problems
 
     def delay_update(self, delay: float = 0.05) -> None:
         """Textual holds the screen for 50 ms on every mode switch to hide the new
@@ -313,12 +294,13 @@ class GridApp(App[None]):
     def _prebuild(self) -> None:
         """Build the queue screen in the background once the first screen is up, so
         that opening it (the most used key) shows a page at once. Textual builds mode
-        screens on first use; ``_init_mode`` is that step without switching to it."""
-        if not self._running:  # shutting down: the stacks are being closed
+        screens on first use; :func:`~gridtui.textual_private.build_mode` is that step
+        without switching to it."""
+        if not is_running(self):  # shutting down: the stacks are being closed
             return
         for mode in PREBUILT:
-            if mode not in self._screen_stacks and mode != self.current_mode:
-                self._init_mode(mode)
+            if not is_built(self, mode) and mode != self.current_mode:
+                build_mode(self, mode)
         # What exists now (Textual, the screens, the catalogue) lives as long as the app:
         # take it out of the cyclic collector's full passes, which otherwise stall the
         # UI for 50-200 ms at a time as the heap grows. (Off in tests: many apps share
@@ -333,11 +315,10 @@ class GridApp(App[None]):
 
     def _data_screens(self) -> Iterable[DataScreen]:
         seen: set[int] = set()
-        for stack in self._screen_stacks.values():
-            for screen in stack:
-                if isinstance(screen, DataScreen) and id(screen) not in seen:
-                    seen.add(id(screen))
-                    yield screen
+        for screen in built_screens(self):
+            if isinstance(screen, DataScreen) and id(screen) not in seen:
+                seen.add(id(screen))
+                yield screen
 
     @property
     def error(self) -> str | None:
@@ -398,13 +379,13 @@ class GridApp(App[None]):
             screen=tr(f"screen.{name}", self.lang) if name else "",
             role=f"{tr('header.role', self.lang)}: {role_label(self.role, self.lang)}",
             clock=self.now().astimezone(self.tz),
-            freshness=self.freshness() + self.config_marker(),
+            freshness=self.freshness() + self.rules_errors.marker(self.lang),
             stale=self.is_stale(),
             source=self.source.description,
-            nav=[(n, tr(f"screen.{n}", self.lang), n == name) for n in SCREENS],
+            nav=[(n, tr(f"screen.{n}", self.lang), n == name) for n in SCREEN_NAMES],
         )
 
-    def screen_changed(self, screen: Screen[Any]) -> None:
+    def screen_changed(self) -> None:
         """A screen came into view: only the failures of the screen in view (and the
         feed's) count now. (A screen built in the background resumes too: ask which
         screen is really in view.)"""
@@ -412,6 +393,35 @@ class GridApp(App[None]):
         for origin in [o for o in self.errors if o not in ("poll", name)]:
             del self.errors[origin]
         self.update_status()
+
+    # -- what the screens tell the app (gridtui.screens.messages) --------------------------
+
+    def on_screen_shown(self, _message: ScreenShown) -> None:
+        """A screen came into view."""
+        self.screen_changed()
+
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        """A screen read the source."""
+        self.data_loaded(message.origin)
+
+    def on_source_failed(self, message: SourceFailed) -> None:
+        """A screen failed to read the source."""
+        self.source_failed(message.error, message.origin)
+
+    def on_open_ticket(self, message: OpenTicket) -> None:
+        """A screen asked for a ticket."""
+        self.open_ticket(message.ticket_id)
+
+    def on_show_screen(self, message: ShowScreen) -> None:
+        """A screen asked for another screen."""
+        self.action_show(message.screen_name)
+
+    async def on_open_risk_node(self, message: OpenRiskNode) -> None:
+        """The grids screen asked for the risk board on a node."""
+        await self.switch_mode("risk")
+        screen = self.screen
+        if isinstance(screen, RiskScreen):
+            screen.goto(message.node_id)
 
     # -- navigation and actions -----------------------------------------------------------
 
@@ -434,19 +444,7 @@ class GridApp(App[None]):
         """The ``?`` overlay for the current screen."""
         if isinstance(self.screen, HelpScreen):
             return
-        # The screen's own keys and the app's, in the current language: ours carry an
-        # id (their label in the catalogue); Textual's built-in ones (focus, copy,
-        # cursor movement) need no help, and have no Chinese label.
-        keys = describe(
-            [b for node in (self.screen, self) for bs in node._bindings.key_to_bindings.values()
-             for b in bs if b.id],
-            {"question_mark": "?", "slash": "/"},
-        )  # fmt: skip
-        name = getattr(self.screen, "NAME", "")
-        title = tr("screen.help", self.lang) + (
-            f" · {tr(f'screen.{name}', self.lang)}" if name else ""
-        )
-        self.push_screen(HelpScreen(title, keys))
+        self.push_screen(help_screen(self.screen, self, self.lang))
 
     def action_toggle_lang(self) -> None:
         """Switch between Chinese and English everywhere, now."""
@@ -463,7 +461,7 @@ class GridApp(App[None]):
 
     def action_next_theme(self) -> None:
         """Cycle dark → light → high contrast → ANSI (the new one is named in a toast)."""
-        names = list(THEMES.values())
+        names = list(TEXTUAL_THEMES.values())
         i = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(i + 1) % len(names)]
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from gridtui.domain.colours import RiskColour
 from gridtui.i18n_more import MORE
+from gridtui.registry import SCREENS, THEMES
 
 LANGS = ("zh", "en")
 
@@ -63,14 +64,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "wall.weekday.4": ("星期五", "Friday"),
     "wall.weekday.5": ("星期六", "Saturday"),
     "wall.weekday.6": ("星期日", "Sunday"),
-    # screens
-    "screen.overview": ("总览", "Overview"),
-    "screen.queue": ("工单队列", "Queue"),
-    "screen.risk": ("五色风险", "Risk board"),
-    "screen.sla": ("时限监控", "SLA board"),
-    "screen.scorecards": ("考核积分", "Scorecards"),
-    "screen.ticket": ("工单详情", "Ticket"),
-    "screen.grids": ("网格树", "Grid browser"),
+    # screens (and their titles: gridtui.registry)
+    **{f"screen.{s.name}": (s.zh, s.en) for s in SCREENS},
     "screen.help": ("帮助", "Help"),
     # global keys
     "key.help": ("帮助", "Help"),
@@ -78,10 +73,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "key.quit": ("退出", "Quit"),
     "key.palette": ("命令", "Commands"),
     "key.theme": ("主题", "Theme"),
-    "theme.dark": ("深色", "dark"),
-    "theme.light": ("浅色", "light"),
-    "theme.high-contrast": ("高对比度", "high contrast"),
-    "theme.ansi": ("终端 16 色", "terminal 16 colours"),
+    **{f"theme.{t.name}": (t.zh, t.en) for t in THEMES},
     "key.refresh": ("刷新", "Refresh"),
     "key.back": ("返回", "Back"),
     "key.close": ("关闭", "Close"),

@@ -7,9 +7,11 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from gridtui.app import SCREENS, build_app
+from gridtui.app import build_app
 from gridtui.data.sources.source import DataSource
+from gridtui.registry import SCREEN_NAMES
 from gridtui.screens.base import DataScreen
+from gridtui.textual_private import dimensions_pending
 
 
 class SnapshotError(ValueError):
@@ -51,7 +53,7 @@ async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
     for _ in range(100):
         await pilot.pause(0.02)
         tables = app.screen.query(DataTable)
-        if any(getattr(t, "_require_update_dimensions", False) for t in tables):
+        if any(dimensions_pending(t) for t in tables):
             continue
         frame = app.export_screenshot()
         if frame == previous:
@@ -61,8 +63,8 @@ async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
 
 async def render_svg(source: DataSource, screen: str, size: tuple[int, int], **options: Any) -> str:
     """The SVG of ``screen`` at ``size`` with the app options (lang, role, theme …)."""
-    if screen not in SCREENS:
-        raise SnapshotError(f"unknown screen {screen!r}; one of {', '.join(SCREENS)}")
+    if screen not in SCREEN_NAMES:
+        raise SnapshotError(f"unknown screen {screen!r}; one of {', '.join(SCREEN_NAMES)}")
     if screen == "ticket" and options.get("ticket_id") is None:
         options["ticket_id"] = await asyncio.to_thread(source.most_urgent)
     app = build_app(source, screen=screen, poll_seconds=0, **options)

@@ -161,7 +161,7 @@ def _rotate(value: str) -> float:
 
 def _source_options(p: argparse.ArgumentParser) -> None:
     """Where an app's data comes from, and its language and theme."""
-    from gridtui.screens import THEME_NAMES
+    from gridtui.registry import THEME_NAMES
 
     p.add_argument("--db", dest="db_url", default=argparse.SUPPRESS, help="database URL")
     p.add_argument("--api", default=None, help="remote mode: the URL of a `gridtui serve`")
@@ -174,7 +174,7 @@ def _ui_options(p: argparse.ArgumentParser, *, screen_default: str | None) -> No
     """The command centre's options: :func:`_source_options`, role, actor, screen."""
     import getpass
 
-    from gridtui.screens import SCREEN_NAMES
+    from gridtui.registry import SCREEN_NAMES
 
     _source_options(p)
     p.add_argument("--role", choices=["viewer", "officer", "supervisor"], default="viewer")

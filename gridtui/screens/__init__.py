@@ -1,7 +1,4 @@
-"""One module per screen. The names here are importable without loading Textual."""
-
-#: the screens, in number-key order; the same names serve ``--screen``, the palette
-#: and ``gridtui snapshot``
-SCREEN_NAMES = ("overview", "queue", "risk", "sla", "scorecards", "ticket", "grids")
-#: ``--theme`` choices
-THEME_NAMES = ("dark", "light", "high-contrast", "ansi")
+"""One module per top-level screen (their list: :mod:`gridtui.registry`), what they
+share (:mod:`~gridtui.screens.base`), what they tell the app
+(:mod:`~gridtui.screens.messages`) and the modal screens (:mod:`~gridtui.screens.modals`).
+"""

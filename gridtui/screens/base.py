@@ -5,22 +5,26 @@ source) and :meth:`DataScreen.show` (runs on the UI thread with the result). Loa
 never overlap (``exclusive``), a failed load keeps what is on screen and marks the
 data stale in the header, and a change on the feed reloads the visible screen (the
 others reload when they come back into view).
+
+Screens never import the app: they read it through :class:`ScreenHost` and tell it
+what happened with the messages of :mod:`gridtui.screens.messages`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from datetime import datetime, tzinfo
+from typing import Any, ClassVar, Protocol, cast
 
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from gridtui.data.sources.records import ChangeBatch
-from gridtui.data.sources.source import SourceError
+from gridtui.data.sources.source import DataSource
 from gridtui.i18n import action_label, tr
-
-if TYPE_CHECKING:
-    from gridtui.app import GridApp
+from gridtui.screens.messages import DataLoaded, ScreenShown, SourceFailed
+from gridtui.textual_private import key_bindings
+from gridtui.widgets.layout import SCREEN_TALL, SCREEN_WIDE
 
 
 def binding_label(binding: Binding, lang: str) -> str:
@@ -42,18 +46,34 @@ def relabel_bindings(node: Any, lang: str) -> None:
     """Give ``node``'s bindings the descriptions of ``lang``."""
     from dataclasses import replace
 
-    for key, bindings in list(node._bindings.key_to_bindings.items()):
-        node._bindings.key_to_bindings[key] = [
-            replace(b, description=binding_label(b, lang)) for b in bindings
-        ]
+    by_key = key_bindings(node)
+    for key, bindings in list(by_key.items()):
+        by_key[key] = [replace(b, description=binding_label(b, lang)) for b in bindings]
 
 
 #: seconds before a failed load is tried again (while the screen is in view)
 RETRY_SECONDS = 2.0
-#: from this many columns screens show their extra columns
-WIDE = 160
-#: from this many lines the wall figures are drawn large
-TALL = 40
+
+
+class ScreenHost(Protocol):
+    """What the screens read from the app (:class:`gridtui.app.GridApp` has it all)."""
+
+    #: where the data comes from
+    source: DataSource
+    #: the current language (``zh`` or ``en``)
+    lang: str
+    #: the role acting (``viewer``, ``officer`` …)
+    role: str
+    #: who the actions are recorded as
+    actor: str
+    #: where the times are shown
+    tz: tzinfo
+    #: the ticket the ticket screen shows (``None``: the most urgent one)
+    ticket_id: int | None
+
+    def now(self) -> datetime:
+        """The app clock's now (aware UTC)."""
+        ...
 
 
 class DataScreen(Screen[None]):
@@ -73,14 +93,14 @@ class DataScreen(Screen[None]):
         self._shown_layout: object = None
 
     @property
-    def gapp(self) -> GridApp:
-        """The app, typed."""
-        return cast("GridApp", self.app)
+    def host(self) -> ScreenHost:
+        """The app, as far as the screens read it."""
+        return cast(ScreenHost, self.app)
 
     @property
     def lang(self) -> str:
         """The current language."""
-        return self.gapp.lang
+        return self.host.lang
 
     def on_mount(self) -> None:
         """Label the keys, start the periodic reload.
@@ -93,8 +113,8 @@ class DataScreen(Screen[None]):
             self.set_interval(self.PERIODIC, self.reload)
 
     def on_screen_resume(self) -> None:
-        """Reload on return if something changed while hidden."""
-        self.gapp.screen_changed(self)
+        """Tell the app, and reload on return if something changed while hidden."""
+        self.app.post_message(ScreenShown())
         if self._dirty:
             self.reload()
 
@@ -123,16 +143,13 @@ class DataScreen(Screen[None]):
             self._shown_layout = self.size_class()
             self.show(self._data)
             self.loaded += 1
-            self.gapp.data_loaded(self.NAME)
+            self.app.post_message(DataLoaded(self.NAME))
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             self._dirty = True
             if not self.is_current:
                 return  # a screen out of view loads again when it comes back
-            if isinstance(error, SourceError):
-                self.gapp.source_failed(error, self.NAME)
-            else:
-                self.gapp.source_failed(error or RuntimeError("load failed"), self.NAME)
+            self.app.post_message(SourceFailed(error or RuntimeError("load failed"), self.NAME))
             self.set_timer(RETRY_SECONDS, self._retry)
 
     def _retry(self) -> None:
@@ -154,10 +171,10 @@ class DataScreen(Screen[None]):
     def size_class(self) -> object:
         """What of the terminal's size the drawing depends on; a change redraws.
 
-        Default: whether the screen is wide (:data:`WIDE`) and tall (:data:`TALL`).
+        Default: whether the screen is wide and tall (:mod:`gridtui.widgets.layout`).
         """
         size = self.app.size
-        return (size.width >= WIDE, size.height >= TALL)
+        return (size.width >= SCREEN_WIDE, size.height >= SCREEN_TALL)
 
     def on_resize(self) -> None:
         """Redraw the last data when the size crosses what :meth:`size_class` depends on

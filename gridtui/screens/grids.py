@@ -22,8 +22,9 @@ from textual.widgets.tree import TreeNode
 from gridtui.data.sources.records import Board, BoardCell, Reference
 from gridtui.i18n import tr
 from gridtui.screens.base import DataScreen, relabel_bindings
-from gridtui.screens.risk import WIDE, RiskScreen
+from gridtui.screens.messages import DataLoaded, OpenRiskNode, SourceFailed
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.layout import SCREEN_WIDE
 from gridtui.widgets.render import colour_chip, safe
 from gridtui.widgets.status_bar import StatusBar
 
@@ -131,7 +132,7 @@ class GridsScreen(DataScreen):
 
     def fetch(self) -> GridsData:
         """The root's board and the expanded nodes' boards (worker thread)."""
-        src = self.gapp.source
+        src = self.host.source
         want = self._want
         return GridsData(src.reference(), [src.board(None), *(src.board(i) for i in want)])
 
@@ -178,13 +179,13 @@ class GridsScreen(DataScreen):
 
     async def _expand(self, node_id: int) -> None:
         try:
-            board = await asyncio.to_thread(self.gapp.source.board, node_id)
+            board = await asyncio.to_thread(self.host.source.board, node_id)
         except Exception as exc:  # the tree stays as it was; the header says why
-            self.gapp.source_failed(exc, self.NAME)
+            self.app.post_message(SourceFailed(exc, self.NAME))
             return
         self._merge(board)
         self._paint()
-        self.gapp.data_loaded(self.NAME)
+        self.app.post_message(DataLoaded(self.NAME))
 
     # -- labels ----------------------------------------------------------------------------
 
@@ -204,7 +205,7 @@ class GridsScreen(DataScreen):
         return label
 
     def _paint(self) -> None:
-        self._wide = self.app.size.width >= WIDE
+        self._wide = self.app.size.width >= SCREEN_WIDE
         for node_id, tnode in self._tnodes.items():
             cell = self._cells.get(node_id)
             if cell is not None:
@@ -250,13 +251,9 @@ class GridsScreen(DataScreen):
         if node is not None and node.allow_expand:
             node.toggle()
 
-    async def action_open_risk(self) -> None:
+    def action_open_risk(self) -> None:
         """Open the risk board on the node under the cursor."""
         node = self.grid_tree.cursor_node
         if node is None or node.data is None:
             return
-        node_id = node.data
-        await self.app.switch_mode("risk")
-        screen = self.app.screen
-        if isinstance(screen, RiskScreen):
-            screen.goto(node_id)
+        self.app.post_message(OpenRiskNode(node.data))

@@ -14,10 +14,12 @@ from textual_plotext import PlotextPlot
 
 from gridtui.data.sources.records import Overview, Reference, TrendPoint, TrendSpan
 from gridtui.i18n import channel_label, tr
-from gridtui.screens.base import TALL, WIDE, DataScreen
+from gridtui.screens.base import DataScreen
+from gridtui.screens.messages import OpenTicket
 from gridtui.widgets.figures import count_ticks
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.kpi import KpiTile
+from gridtui.widgets.layout import SCREEN_ROOMY, SCREEN_TALL, SCREEN_WIDE
 from gridtui.widgets.render import (
     colour_chip,
     fill_table,
@@ -108,16 +110,16 @@ class OverviewScreen(DataScreen):
 
     def fetch(self) -> OverviewData:
         """Overview, trend and names (worker thread)."""
-        src = self.gapp.source
-        now = self.gapp.now()
+        src = self.host.source
+        now = self.host.now()
         # Names are needed for the wide columns only; the first paint should not wait
         # for the whole catalogue on a narrow screen.
-        ref = src.reference() if self.app.size.width >= WIDE else None
+        ref = src.reference() if self.app.size.width >= SCREEN_WIDE else None
         return OverviewData(src.overview(now), src.trend(self.span, now), self.span, ref)
 
     def show(self, data: OverviewData) -> None:
         """Fill every panel."""
-        big = self.app.size.height >= TALL
+        big = self.app.size.height >= SCREEN_TALL
         self.set_class(big, "-big")
         for tile in self.query(KpiTile):
             tile.set_class(big, "-big")
@@ -140,7 +142,7 @@ class OverviewScreen(DataScreen):
             colours.append_text(colour_chip(colour, lang, count=n))
             colours.append("   ")
         # the ladder beside the colours where it fits, else on a line of its own
-        colours.append("\n" if self.app.size.width < WIDE else " ")
+        colours.append("\n" if self.app.size.width < SCREEN_WIDE else " ")
         colours.append_text(levels_text(o.open_by_level, lang))
         self.query_one("#colours", Static).update(colours)
         self._fill_at_risk(data)
@@ -149,9 +151,9 @@ class OverviewScreen(DataScreen):
         self.retitle()
 
     def _fill_at_risk(self, data: OverviewData) -> None:
-        lang, ref, now = self.lang, data.ref, self.gapp.now()
+        lang, ref, now = self.lang, data.ref, self.host.now()
         table = self.query_one("#at-risk", DataTable)
-        wide = self.app.size.width >= WIDE and ref is not None
+        wide = self.app.size.width >= SCREEN_WIDE and ref is not None
         cursor = table.cursor_row
         cols = ["col.id", "col.colour", "col.remaining", "col.title"]
         if wide:
@@ -188,7 +190,7 @@ class OverviewScreen(DataScreen):
         plt.clear_figure()
         xs: list[float] = [float(i) for i in range(len(data.trend))]
         fmt = "%H" if data.span == "24h" else "%m-%d"
-        labels = [p.start.astimezone(self.gapp.tz).strftime(fmt) for p in data.trend]
+        labels = [p.start.astimezone(self.host.tz).strftime(fmt) for p in data.trend]
         step = max(1, len(xs) // 8)
         intake = [p.intake for p in data.trend]
         closed = [p.closed for p in data.trend]
@@ -208,7 +210,7 @@ class OverviewScreen(DataScreen):
             style="bold",
         )
         total = sum(o.channel_mix.values()) or 1
-        bars = self.app.size.width >= 120
+        bars = self.app.size.width >= SCREEN_ROOMY
         for channel, n in o.channel_mix.items():
             share = n / total
             mix.append(f"{channel_label(channel, lang)} ")
@@ -219,8 +221,8 @@ class OverviewScreen(DataScreen):
         missing = Text()
         if o.reports_past_due:  # before then the line itself says "daily reports due …"
             missing.append(reports_title(o, lang) + "  ", style="bold")
-        shown = 30 if self.app.size.width >= WIDE else 8
-        missing.append_text(missing_reports(o, lang, shown=shown, codes=True, tz=self.gapp.tz))
+        shown = 30 if self.app.size.width >= SCREEN_WIDE else 8
+        missing.append_text(missing_reports(o, lang, shown=shown, codes=True, tz=self.host.tz))
         box = self.query_one("#missing", Static)
         box.update(missing)
         box.set_class(reports_alert(o), "-alert")
@@ -233,7 +235,7 @@ class OverviewScreen(DataScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row opens that ticket."""
         if event.row_key.value:
-            self.gapp.open_ticket(int(event.row_key.value))
+            self.app.post_message(OpenTicket(int(event.row_key.value)))
 
     def action_open_ticket(self) -> None:
         """Open the selected at-risk ticket."""
@@ -241,4 +243,4 @@ class OverviewScreen(DataScreen):
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key:
-                self.gapp.open_ticket(int(key))
+                self.app.post_message(OpenTicket(int(key)))

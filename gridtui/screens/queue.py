@@ -27,11 +27,13 @@ from gridtui.data.sources.records import (
     TicketRow,
 )
 from gridtui.i18n import channel_label, tr
-from gridtui.screens.acting import open_menu
 from gridtui.screens.base import DataScreen
+from gridtui.screens.messages import OpenTicket
+from gridtui.screens.modals.acting import open_menu
+from gridtui.screens.modals.filters import FilterForm
 from gridtui.widgets.chips import Chip, FilterChips, chips_of
-from gridtui.widgets.filters import FilterForm
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.layout import SCREEN_MEDIUM, SCREEN_WIDE
 from gridtui.widgets.page_table import PageTable
 from gridtui.widgets.render import (
     colour_chip,
@@ -150,7 +152,7 @@ class QueueScreen(DataScreen):
 
     def fetch(self) -> QueueData:
         """The current page (worker thread)."""
-        src = self.gapp.source
+        src = self.host.source
         query, anchor, cursor = self.query_spec, self.page_anchor, self.cursor
         size = self.page_size
         page = src.queue(query, anchor, cursor, size, COUNT_CAP)  # rows and count: one read
@@ -160,12 +162,12 @@ class QueueScreen(DataScreen):
         """Put the page on screen, in place when only cells changed."""
         self.count = data.page.count
         table = self.table
-        lang, now = self.lang, self.gapp.now()
+        lang, now = self.lang, self.host.now()
         width = self.app.size.width
         columns = ["col.id", "col.colour", "col.remaining", "col.status", "col.title"]
-        if width >= 100:
+        if width >= SCREEN_MEDIUM:
             columns.append("col.category")
-        if width >= 160:
+        if width >= SCREEN_WIDE:
             columns += ["col.channel", "col.grid", "col.assignee", "col.opened"]
         q = data.query
         arrow_on = next(c for c in SORT_COLUMN if c in columns and SORT_COLUMN[c] == q.sort)
@@ -231,7 +233,7 @@ class QueueScreen(DataScreen):
                 "col.channel": Text(channel_label(r.channel, lang)),
                 "col.grid": safe(ref.node_label(r.grid_id, lang)),
                 "col.assignee": safe(worker.name if worker else "—"),
-                "col.opened": Text(f"{r.opened_at.astimezone(self.gapp.tz):%m-%d %H:%M}"),
+                "col.opened": Text(f"{r.opened_at.astimezone(self.host.tz):%m-%d %H:%M}"),
             }
         # Names of places and categories can be long; the title matters more.
         for key, most in (("col.category", 16), ("col.grid", 22), ("col.assignee", 10)):
@@ -391,7 +393,7 @@ class QueueScreen(DataScreen):
 
     def on_page_table_row_selected(self, event: PageTable.RowSelected) -> None:
         """Enter (or a click) opens the ticket."""
-        self.gapp.open_ticket(int(event.row_key.value))
+        self.app.post_message(OpenTicket(int(event.row_key.value)))
 
     def on_page_table_edge(self, event: PageTable.Edge) -> None:
         """Arrowing past the page turns it, landing on the near row of the new page."""

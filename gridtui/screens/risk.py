@@ -19,21 +19,16 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from gridtui.data.sources.records import Board, BoardCell, PatrolPoint, Reference
-from gridtui.domain.colours import risk_rank_key
 from gridtui.i18n import tr
-from gridtui.screens.base import TALL, DataScreen
+from gridtui.screens.base import DataScreen
+from gridtui.widgets.boards import COLOURS, KINDS, ranked
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.layout import RISK_KINDS_WIDE, SCREEN_MEDIUM, SCREEN_TALL, SCREEN_WIDE
 from gridtui.widgets.palette import risk_style
 from gridtui.widgets.render import colour_chip, levels_text, percent, safe
 from gridtui.widgets.status_bar import StatusBar
 
-COLOURS = ("red", "orange", "yellow", "blue", "green")
-KINDS = ("person", "event", "place", "thing", "org")
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community", "community": "grid"}
-#: from this width on, the tables show their extra columns
-WIDE = 160
-#: from this width on, the children's entities by kind too
-WIDER = 220
 
 Row = tuple[str, Sequence[Text]]
 
@@ -61,12 +56,6 @@ def counts_text(counts: dict[str, int], width: int = 1) -> Text:
         n = counts.get(colour, 0)
         out.append(f"{n:>{width}}", style=risk_style(colour) if n else "dim")
     return out
-
-
-def ranked(cells: Sequence[BoardCell]) -> list[BoardCell]:
-    """Children most at risk first (the domain's rule: most red among open tickets and
-    registered entities, then orange …), in code order among equals."""
-    return sorted(cells, key=lambda c: risk_rank_key(c.tickets, c.entities))
 
 
 def count_width(*counts: dict[str, int]) -> int:
@@ -255,7 +244,7 @@ class RiskScreen(DataScreen):
 
     def fetch(self) -> RiskData:
         """The board of the current node (worker thread)."""
-        src = self.gapp.source
+        src = self.host.source
         return RiskData(src.board(self.node_id), src.reference())
 
     def show(self, data: RiskData) -> None:
@@ -264,7 +253,7 @@ class RiskScreen(DataScreen):
         if self.node_id is not None and node.id != self.node_id:
             return
         self.node_id = self._shown = node.id
-        self._wide = self.app.size.width >= WIDE
+        self._wide = self.app.size.width >= SCREEN_WIDE
         self._cells = {c.node.id: c for c in data.board.cells}
         self._show_head(data)
         self._fill_cells(data)
@@ -274,7 +263,7 @@ class RiskScreen(DataScreen):
     def size_class(self) -> object:
         """Compact, wide (codes, totals, the ladder per area) or wider (kinds too)."""
         width = self.app.size.width
-        return (width >= WIDE, width >= WIDER, self.app.size.height >= TALL)
+        return (width >= SCREEN_WIDE, width >= RISK_KINDS_WIDE, self.app.size.height >= SCREEN_TALL)
 
     def _show_head(self, data: RiskData) -> None:
         lang, own = self.lang, data.board.node
@@ -290,13 +279,13 @@ class RiskScreen(DataScreen):
         summary.append(f"{tr('risk.node_tickets', lang)} {sum(own.tickets.values())}: ", "bold")
         summary.append_text(chips_text(own.tickets, lang))
         # the ladder and the callbacks beside the colours where they fit
-        summary.append("   " if self.app.size.width >= WIDE else "\n")
+        summary.append("   " if self.app.size.width >= SCREEN_WIDE else "\n")
         summary.append_text(levels_text(own.tickets_by_level, lang))
         summary.append(f"   {tr('col.satisfied', lang)} {percent(own.satisfaction_rate)}")
         summary.append("\n")
         summary.append(f"{tr('risk.node_entities', lang)} {sum(own.entities.values())}: ", "bold")
         summary.append_text(chips_text(own.entities, lang))
-        summary.append("\n" if self.app.size.width < 100 else "   ")
+        summary.append("\n" if self.app.size.width < SCREEN_MEDIUM else "   ")
         summary.append_text(kinds_text(own.entities_by_kind, lang))
         self.query_one("#summary", Static).update(summary)
         level = CHILD_LEVEL.get(own.node.level)
@@ -328,7 +317,7 @@ class RiskScreen(DataScreen):
             ("entities", tr("col.entities", lang) + order),
         ]
         # the entities by kind only where there is room for them beside the rest
-        kinds = wide and self.app.size.width >= WIDER
+        kinds = wide and self.app.size.width >= RISK_KINDS_WIDE
         if kinds:
             columns.append(("kinds", tr("col.kinds", lang)))
         if wide:

@@ -23,11 +23,13 @@ from gridtui.domain.roles import ADJUST_POINTS, may, required_role
 from gridtui.i18n import duration, role_label, tr
 from gridtui.labels import error_text
 from gridtui.screens.base import DataScreen
-from gridtui.screens.sla import WIDE, refill
-from gridtui.widgets.adjust import AdjustForm
+from gridtui.screens.modals.adjust import AdjustForm
+from gridtui.widgets.boards import board_titles
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.layout import SCREEN_WIDE
 from gridtui.widgets.render import safe, spark
 from gridtui.widgets.status_bar import StatusBar
+from gridtui.widgets.tables import refill
 
 PERIODS: tuple[Period, ...] = ("week", "month", "year")
 #: rows per leaderboard
@@ -53,17 +55,6 @@ def _rate(value: float | None, *, alert: bool) -> Text:
 
 def _points(value: float) -> Text:
     return _num(f"{value:,.2f}".rstrip("0").rstrip("."), "bold red" if value < 0 else "bold")
-
-
-def board_titles(cards: Scorecards | None, lang: str) -> tuple[str, str]:
-    """The titles of the worker and department leaderboards, with how many show."""
-    workers = tr("score.workers", lang)
-    departments = tr("score.departments", lang)
-    if cards is not None:
-        shown = tr("score.shown", lang, n=len(cards.workers), total=cards.workers_total)
-        workers += f" · {shown}"
-        departments += f" · {tr('score.dept_count', lang, n=len(cards.departments))}"
-    return workers, departments
 
 
 class ScorecardsScreen(DataScreen):
@@ -121,11 +112,11 @@ class ScorecardsScreen(DataScreen):
     def fetch(self) -> ScoreData:
         """The period's leaderboards (worker thread)."""
         limit = max(LIMIT, self.app.size.height)  # a tall terminal shows more of the board
-        return ScoreData(self.gapp.source.scorecards(self.period, self.gapp.now(), limit))
+        return ScoreData(self.host.source.scorecards(self.period, self.host.now(), limit))
 
     def show(self, data: ScoreData) -> None:
         """Fill both tables, keeping each one's selection and scroll."""
-        self._wide = self.app.size.width >= WIDE
+        self._wide = self.app.size.width >= SCREEN_WIDE
         cards = data.cards
         self._by_key = {_key(r): r for r in (*cards.workers, *cards.departments)}
         self._fill("#workers", cards.workers, "col.name", reports=True)
@@ -188,14 +179,14 @@ class ScorecardsScreen(DataScreen):
 
     def action_adjust(self) -> None:
         """Open the adjustment form for the selected row, or say why not."""
-        app, lang = self.gapp, self.lang
-        if not may(app.role, ADJUST_POINTS):
+        host, lang = self.host, self.lang
+        if not may(host.role, ADJUST_POINTS):
             need = required_role(ADJUST_POINTS)
             self._say(
                 tr(
                     "act.role_refused",
                     lang,
-                    role=role_label(app.role, lang),
+                    role=role_label(host.role, lang),
                     action=tr("key.adjust", lang),
                     need=role_label(need.value, lang) if need else "—",
                 ),
@@ -211,17 +202,17 @@ class ScorecardsScreen(DataScreen):
 
         def submit(points: float, reason: str) -> None:
             try:
-                app.source.adjust(
+                host.source.adjust(
                     row.subject_kind,
                     row.subject_id,
                     points,
                     reason,
-                    role=app.role,
-                    actor=app.actor,
+                    role=host.role,
+                    actor=host.actor,
                 )
             except NotPermitted as exc:
                 why = error_text(exc, lang)
-                app.call_from_thread(self._say, why, error=True, title=tr("act.refused", lang))
+                self.app.call_from_thread(self._say, why, error=True, title=tr("act.refused", lang))
                 raise
 
         def done(points: float | None) -> None:
@@ -230,7 +221,7 @@ class ScorecardsScreen(DataScreen):
             self._say(tr("adjust.done", self.lang, name=name, points=points))
             self.reload()
 
-        app.push_screen(AdjustForm(name, lang, submit), done)
+        self.app.push_screen(AdjustForm(name, lang, submit), done)
 
 
 def _key(row: ScoreRow) -> str:

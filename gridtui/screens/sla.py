@@ -30,7 +30,10 @@ from textual.widgets import DataTable, Static
 from gridtui.data.sources.records import Reference, SlaRow
 from gridtui.i18n import clock_state_label, duration, tr
 from gridtui.screens.base import DataScreen
+from gridtui.screens.messages import OpenTicket
+from gridtui.widgets.boards import COLOURS, SEVERITY, SLA_LIMIT, ordered, state_of
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.layout import SCREEN_ROOMY, SCREEN_WIDE
 from gridtui.widgets.palette import state_style
 from gridtui.widgets.render import (
     colour_chip,
@@ -39,17 +42,10 @@ from gridtui.widgets.render import (
     state_text,
 )
 from gridtui.widgets.status_bar import StatusBar
+from gridtui.widgets.tables import refill
 
-#: how many tickets (not clocks) one load brings
-LIMIT = 200
-#: order of the states on the board; anything else (pending, met) goes last
-SEVERITY = {"breached": 0, "critical": 1, "warning": 2, "ok": 3}
-#: terminal width from which the extra columns show
-WIDE = 160
-#: width of the clock name below :data:`WIDE`
+#: width of the clock name below :data:`~gridtui.widgets.layout.SCREEN_WIDE`
 CLOCK_WIDTH = 14
-#: the five colours, for the colour column's width
-COLOURS = ("red", "orange", "yellow", "blue", "green")
 #: a column: (catalog key, fixed width or None for automatic)
 Column = tuple[str, int | None]
 
@@ -73,24 +69,6 @@ def row_key(row: SlaRow) -> str:
     return f"{row.ticket.id}:{row.clock.name}"
 
 
-def state_of(row: SlaRow, now: datetime) -> str:
-    """The clock's state at ``now`` (no query: from the instants the load brought)."""
-    return row.clock.state_at(now)
-
-
-def ordered(rows: Iterable[SlaRow], now: datetime) -> list[SlaRow]:
-    """``rows`` in board order as of ``now`` (stable: ties keep the source's order)."""
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(
-        rows,
-        key=lambda r: (
-            SEVERITY.get(state_of(r, now), len(SEVERITY)),
-            r.clock.deadline or far,
-            r.ticket.id,
-        ),
-    )
-
-
 def leads(rows: Iterable[SlaRow], now: datetime) -> tuple[list[SlaRow], Counter[int]]:
     """One row per ticket, its most urgent clock, in board order; and for each ticket
     how many other clocks it has."""
@@ -102,30 +80,6 @@ def leads(rows: Iterable[SlaRow], now: datetime) -> tuple[list[SlaRow], Counter[
         else:
             first[row.ticket.id] = row
     return list(first.values()), others
-
-
-def refill(
-    table: DataTable[Any],
-    columns: list[tuple[str, str, int | None]],
-    rows: Iterable[tuple[str, list[RenderableType]]],
-) -> None:
-    """Replace ``table``'s columns ((key, label, width)) and rows ((key, cells)),
-    keeping the selected row (by key, else by position) and the scroll position."""
-    selected: str | None = None
-    if table.row_count:
-        selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    index, scroll_y = table.cursor_row, table.scroll_y
-    table.clear(columns=True)
-    for key, label, width in columns:
-        table.add_column(label, key=key, width=width)
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if not table.row_count:
-        return
-    if selected is not None and selected in table.rows:
-        index = table.get_row_index(selected)
-    table.move_cursor(row=min(index, table.row_count - 1), scroll=False)
-    table.call_after_refresh(table.scroll_to, y=scroll_y, animate=False, immediate=True)
 
 
 class SlaScreen(DataScreen):
@@ -177,19 +131,20 @@ class SlaScreen(DataScreen):
 
     def fetch(self) -> SlaData:
         """The board's clocks and names (worker thread)."""
-        src = self.gapp.source
-        return SlaData(src.sla_board(self.gapp.now(), LIMIT), src.reference())
+        src = self.host.source
+        return SlaData(src.sla_board(self.host.now(), SLA_LIMIT), src.reference())
 
     def show(self, data: SlaData) -> None:
         """Rebuild the table from a load (or in a new language)."""
         self._rows = {row_key(r): r for r in data.rows}
-        self._fill(self.gapp.now())
+        self._fill(self.host.now())
 
     # -- the table -----------------------------------------------------------------------
 
     def _columns(self) -> list[Column]:
-        """Fixed widths (so a tick never reflows the table); below :data:`WIDE` the
-        clock name and the title are cut to fit the terminal."""
+        """Fixed widths (so a tick never reflows the table); below
+        :data:`~gridtui.widgets.layout.SCREEN_WIDE` the clock name and the title are
+        cut to fit the terminal."""
         lang = self.lang
         ids = max((len(str(r.ticket.id)) for r in self._rows.values()), default=1)
         state_w = max(cell_len(clock_state_label(s, lang)) for s in (*SEVERITY, "pending", "met"))
@@ -223,8 +178,8 @@ class SlaScreen(DataScreen):
         if data is None:
             return
         self._width = self.app.size.width
-        self._wide = self._width >= WIDE
-        lang, tz = self.lang, self.gapp.tz
+        self._wide = self._width >= SCREEN_WIDE
+        lang, tz = self.lang, self.host.tz
         widths = dict(self._columns())
         columns = [(key, tr(key, lang), width) for key, width in widths.items()]
         self._states = {k: state_of(r, now) for k, r in self._rows.items()}
@@ -312,7 +267,7 @@ class SlaScreen(DataScreen):
         paused = sum(1 for r in self._rows.values() if r.clock.paused)
         if paused:
             text.append(f"  {tr('sla.paused', lang)} {paused}", style="dim")
-        if self.app.size.width >= 120:
+        if self.app.size.width >= SCREEN_ROOMY:
             text.append(f"  · {tr('sla.order', lang)}", style="dim")
         self.query_one("#summary", Static).update(text)
 
@@ -325,7 +280,7 @@ class SlaScreen(DataScreen):
             # nothing to count down, or another mode is in front (the first tick back catches up)
             return
         self.ticks += 1
-        now = self.gapp.now()
+        now = self.host.now()
         table = self.query_one("#clocks", DataTable)
         moved = False
         for key, row in self._rows.items():
@@ -351,7 +306,7 @@ class SlaScreen(DataScreen):
     def redraw(self) -> None:
         """Refit the columns to the width."""
         if self._data is not None:
-            self._fill(self.gapp.now())
+            self._fill(self.host.now())
 
     # -- opening a ticket ----------------------------------------------------------------
 
@@ -366,7 +321,7 @@ class SlaScreen(DataScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row opens that ticket."""
         if event.row_key.value:
-            self.gapp.open_ticket(int(event.row_key.value.split(":")[0]))
+            self.app.post_message(OpenTicket(int(event.row_key.value.split(":")[0])))
 
     def action_open_ticket(self) -> None:
         """Open the ticket of the selected clock."""
@@ -374,7 +329,7 @@ class SlaScreen(DataScreen):
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key:
-                self.gapp.open_ticket(int(key.split(":")[0]))
+                self.app.post_message(OpenTicket(int(key.split(":")[0])))
 
 
 def _when(at: datetime | None, tz: Any) -> Text:

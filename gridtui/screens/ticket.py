@@ -26,9 +26,11 @@ from gridtui.domain.handling import Level
 from gridtui.domain.roles import may
 from gridtui.i18n import action_label, channel_label, duration, status_label, tr
 from gridtui.labels import actor_label, one_language, policy_label, source_label, target_label
-from gridtui.screens.acting import open_menu, start_action
 from gridtui.screens.base import DataScreen
+from gridtui.screens.messages import ShowScreen
+from gridtui.screens.modals.acting import open_menu, start_action
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.layout import TICKET_CLOCKS_WIDE, TICKET_NARROW
 from gridtui.widgets.longtext import TextViewer
 from gridtui.widgets.render import (
     colour_chip,
@@ -40,10 +42,6 @@ from gridtui.widgets.render import (
 )
 from gridtui.widgets.status_bar import StatusBar
 
-#: below this many columns the fields stand over the clocks
-NARROW = 110
-#: the clocks have half the width: their start/stop columns fit from this many columns
-CLOCKS_WIDE = 200
 #: characters of the description shown among the fields (``f`` shows all)
 DESCRIPTION_SHOWN = 600
 #: characters of a note shown on the timeline (Enter shows all)
@@ -111,14 +109,14 @@ class TicketScreen(DataScreen):
 
     def on_mount(self) -> None:
         """Lay out for the width, label and load."""
-        self.set_class(self.app.size.width < NARROW, "-narrow")
+        self.set_class(self.app.size.width < TICKET_NARROW, "-narrow")
         self.retitle()
         self.reload()
 
     def size_class(self) -> object:
         """Narrow (fields over clocks) or wide (more clock columns)."""
         width = self.app.size.width
-        return (width < NARROW, width >= CLOCKS_WIDE)
+        return (width < TICKET_NARROW, width >= TICKET_CLOCKS_WIDE)
 
     def retitle(self) -> None:
         """Section titles."""
@@ -127,12 +125,12 @@ class TicketScreen(DataScreen):
 
     def fetch(self) -> TicketData:
         """The ticket (worker thread)."""
-        src = self.gapp.source
-        tid = self.gapp.ticket_id
+        src = self.host.source
+        tid = self.host.ticket_id
         if tid is None:
             tid = src.most_urgent()
-            self.gapp.ticket_id = tid
-        detail = src.ticket(tid, self.gapp.now()) if tid is not None else None
+            self.host.ticket_id = tid
+        detail = src.ticket(tid, self.host.now()) if tid is not None else None
         return TicketData(detail, src.reference())
 
     @property
@@ -147,7 +145,7 @@ class TicketScreen(DataScreen):
         if d is None:
             self.query_one("#fields", Static).update(tr("ticket.none", lang))
             return
-        self.set_class(self.app.size.width < NARROW, "-narrow")
+        self.set_class(self.app.size.width < TICKET_NARROW, "-narrow")
         self.query_one("#fields", Static).update(self._fields(d, data.ref))
         self._fill_clocks(d, data.ref)
         self._fill_timeline(d, data.ref)
@@ -156,7 +154,7 @@ class TicketScreen(DataScreen):
 
     def _fields(self, d: TicketDetail, ref: Reference) -> Table:
         lang, r = self.lang, d.row
-        tz = self.gapp.tz
+        tz = self.host.tz
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
@@ -215,8 +213,8 @@ class TicketScreen(DataScreen):
         return text
 
     def _fill_clocks(self, d: TicketDetail, reference: Reference) -> None:
-        lang, now, tz = self.lang, self.gapp.now(), self.gapp.tz
-        wide = self.app.size.width >= CLOCKS_WIDE
+        lang, now, tz = self.lang, self.host.now(), self.host.tz
+        wide = self.app.size.width >= TICKET_CLOCKS_WIDE
         keys = ["col.clock", "col.state", "col.remaining", "col.deadline"]
         if wide:
             keys += ["col.started", "col.stopped"]
@@ -254,7 +252,7 @@ class TicketScreen(DataScreen):
         fill_table(self.query_one("#clocks", DataTable), [(k, tr(k, lang)) for k in keys], rows)
 
     def _fill_timeline(self, d: TicketDetail, ref: Reference) -> None:
-        lang, tz = self.lang, self.gapp.tz
+        lang, tz = self.lang, self.host.tz
         table = self.query_one("#timeline", DataTable)
         keep, scroll = table.cursor_row, table.scroll_y
         keys = ("col.when", "col.action", "col.actor", "col.status", "col.note")
@@ -288,7 +286,7 @@ class TicketScreen(DataScreen):
         for action in d.actions:
             key = keys.get(action)
             label = action_label(action, lang) + (f"[{key}]" if key else "")
-            if may(self.gapp.role, action):
+            if may(self.host.role, action):
                 line.append(label + "  ")
             else:
                 line.append(label + "✗  ", style="dim strike")
@@ -322,13 +320,13 @@ class TicketScreen(DataScreen):
         if d is None or event.data_table.id != "timeline" or event.row_key.value is None:
             return
         e = d.timeline[int(event.row_key.value)]
-        what = tr("text.note", self.lang, when=f"{e.at.astimezone(self.gapp.tz):%m-%d %H:%M}")
+        what = tr("text.note", self.lang, when=f"{e.at.astimezone(self.host.tz):%m-%d %H:%M}")
         note = one_language(e.note, self.lang) if e.actor == "system" else e.note
         self.app.push_screen(TextViewer(what, note, self.lang))
 
     def action_back(self) -> None:
         """Back to the queue."""
-        self.gapp.action_show("queue")
+        self.app.post_message(ShowScreen("queue"))
 
 
 def _fill_wrapped(

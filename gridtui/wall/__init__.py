@@ -1,5 +1,8 @@
 """The wall display (``gridtui wall``): the app is :mod:`gridtui.wall.app`, what it
-alerts on :mod:`gridtui.wall.alerts`, its screens :mod:`gridtui.screens.wall`.
+alerts on :mod:`gridtui.wall.alerts`; its screens are :mod:`gridtui.wall.base` (the
+frame), :mod:`gridtui.wall.overview` and :mod:`gridtui.wall.boards`, drawn with the
+widgets of :mod:`gridtui.wall.widgets`; :mod:`gridtui.wall.output` writes only what
+changed to the terminal.
 
 The names here are importable without loading Textual (the CLI parses with them).
 """

@@ -3,11 +3,12 @@
 :class:`WallApp` is the :class:`~gridtui.app.GridApp` (same data source, change feed,
 clock, language and stale tracking) with other screens and other keys:
 
-* the wall screens of :mod:`gridtui.screens.wall`, built once at start and rotated
-  every ``rotate`` seconds (real time, whatever the app clock does); the strip at the
-  bottom shows the screens, the next one and the progress in a few coarse steps;
-  ``space`` pauses, ``→``/``n`` and ``←``/``p`` step, ``l`` switches the language,
-  ``q`` quits; nothing else: no actions, forms, palette or help;
+* the wall screens (:mod:`gridtui.wall.overview`, :mod:`gridtui.wall.boards`), built
+  once at start and rotated every ``rotate`` seconds (real time, whatever the app
+  clock does); the strip at the bottom shows the screens, the next one and the
+  progress in a few coarse steps; ``space`` pauses, ``→``/``n`` and ``←``/``p``
+  step, ``l`` switches the language, ``q`` quits; nothing else: no actions, forms,
+  palette or help;
 * always in view: the big clock and the data freshness; during an outage a banner
   says since when and why, on every screen, until the source answers again;
 * an alert on a ticket that became red or a clock that ran out since the last look
@@ -40,10 +41,13 @@ from gridtui.data.sources.records import Anchor, QueueQuery, SlaRow, TicketRow
 from gridtui.data.sources.source import DataSource
 from gridtui.i18n import tr
 from gridtui.screens.base import RETRY_SECONDS
-from gridtui.screens.wall import TICK_SECONDS, Coalescer, WallScreen, wall_screens
+from gridtui.textual_private import build_mode, filter_output, is_built, is_running
 from gridtui.wall import ALERT_MODES, DEFAULT_ROTATE, WALL_SCREENS
 from gridtui.wall.alerts import Alert, AlertWatch
+from gridtui.wall.base import TICK_SECONDS, Coalescer, WallScreen
+from gridtui.wall.boards import WallRiskScreen, WallScorecardsScreen, WallSlaScreen
 from gridtui.wall.output import DiffOutput
+from gridtui.wall.overview import WallOverviewScreen
 from gridtui.widgets.render import safe
 
 #: steps of the progress indicator per screen (it repaints this often, no more)
@@ -88,7 +92,13 @@ class WallApp(GridApp, inherit_bindings=False):
     """The wall display (see the module docstring)."""
 
     ENABLE_COMMAND_PALETTE = False
-    MODES: ClassVar[dict[str, Any]] = wall_screens()
+    #: mode name → wall screen, in rotation order
+    MODES: ClassVar[dict[str, Any]] = {
+        "overview": WallOverviewScreen,
+        "risk": WallRiskScreen,
+        "sla": WallSlaScreen,
+        "scorecards": WallScorecardsScreen,
+    }
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("space", "toggle_pause", "pause", id="wall.pause"),
         Binding("right,n", "step(1)", "next", id="wall.next"),
@@ -164,10 +174,8 @@ class WallApp(GridApp, inherit_bindings=False):
         self.set_interval(1.0, self.second)
         self.set_interval(WATCH_PERIOD, self.watch_now)
         self.watch_now()
-        driver = self._driver
-        if driver is not None and not self.is_headless and self.diff_output:
-            write = driver.write
-            driver.write = lambda data: write(self.output.filter(data))  # type: ignore[method-assign]
+        if not self.is_headless and self.diff_output:
+            filter_output(self, self.output.filter)
 
     def on_resize(self) -> None:
         """The terminal may have moved or cleared what it shows: write it all again."""
@@ -182,11 +190,11 @@ class WallApp(GridApp, inherit_bindings=False):
     def _prebuild(self) -> None:
         """Build every screen of the rotation once the first one is up: rotating
         then only switches between screens that already exist."""
-        if not self._running:
+        if not is_running(self):
             return
         for mode in self.rotation:
-            if mode not in self._screen_stacks and mode != self.current_mode:
-                self._init_mode(mode)
+            if not is_built(self, mode) and mode != self.current_mode:
+                build_mode(self, mode)
         if self.freeze_gc:
             gc.freeze()
 
@@ -337,15 +345,13 @@ class WallApp(GridApp, inherit_bindings=False):
             return False
         return time.monotonic() - self._last_answer > STALE_AFTER
 
-    def screen_changed(self, screen: Screen[Any]) -> None:
+    def screen_changed(self) -> None:
         """A screen came into view: forget the failures of the others (the change feed's
-        and the watcher's stay), and draw its frame."""
-        shown = self.wall_screen()
-        name = getattr(shown, "NAME", "")
+        and the watcher's stay), and draw its frame. (The screen recomputed its
+        countdowns as it came into view: :meth:`WallScreen.on_screen_resume`.)"""
+        name = getattr(self.wall_screen(), "NAME", "")
         for origin in [o for o in self.errors if o not in ("poll", "watch", name)]:
             del self.errors[origin]
-        if shown is not None and shown is screen:
-            shown.tick(self.now())  # its countdowns as of now, before it is drawn
         self.update_status()
 
     def update_status(self) -> None:

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette, Hit, Hits, Provider
 
 from gridtui.i18n import tr
+from gridtui.registry import SCREENS, TEXTUAL_THEMES
 
 
 def open_palette(app: Any) -> None:
@@ -67,18 +68,17 @@ class TicketJump(Provider):
 def system_commands(app: Any, screen: Any) -> Iterator[SystemCommand]:
     """The command palette's entries of ``app`` on ``screen``: every screen, the
     language, the themes, the screen's own keys (each once) and quit."""
-    from gridtui.screens import SCREEN_NAMES
-    from gridtui.widgets.themes import THEMES, theme_name
+    from gridtui.widgets.themes import theme_name
 
     lang = app.lang
-    for i, name in enumerate(SCREEN_NAMES, start=1):
+    for entry in SCREENS:
         yield SystemCommand(
-            tr(f"screen.{name}", lang) + ("" if lang == "zh" else f" ({name})"),
-            tr("palette.screen_help", lang, n=i),
-            lambda n=name: app.action_show(n),
+            tr(f"screen.{entry.name}", lang) + ("" if lang == "zh" else f" ({entry.name})"),
+            tr("palette.screen_help", lang, n=entry.key),
+            lambda n=entry.name: app.action_show(n),
         )
     yield SystemCommand(tr("key.lang", lang), "l", app.action_toggle_lang)
-    for theme in THEMES.values():
+    for theme in TEXTUAL_THEMES.values():
         yield SystemCommand(
             f"{tr('key.theme', lang)}: {theme_name(theme, lang)}", tr("theme.help", lang),
             lambda t=theme: setattr(app, "theme", t),

@@ -18,6 +18,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
+from gridtui.textual_private import key_bindings
+
 
 class KeyBar(Static):
     """``key description`` pairs for the screen's and the app's shown bindings."""
@@ -46,7 +48,7 @@ class KeyBar(Static):
         pairs: list[tuple[str, Binding]] = []
         seen: set[str] = set()
         for namespace, node in (("screen", screen), ("app", self.app)):
-            for bindings in node._bindings.key_to_bindings.values():
+            for bindings in key_bindings(node).values():
                 for b in bindings:
                     palette = b.action in ("command_palette", "app.command_palette")
                     if (b.show or palette) and b.description and b.action not in seen:

@@ -1,4 +1,6 @@
-"""The app's themes (``--theme`` names → Textual themes) and their names in zh/en.
+"""The app's own Textual theme (high contrast) and the themes' names for people.
+
+Which themes there are is :data:`gridtui.registry.THEMES`.
 
 Each theme's risk colours live in :mod:`gridtui.widgets.palette`.
 """
@@ -8,13 +10,8 @@ from __future__ import annotations
 from textual.theme import Theme
 
 from gridtui.i18n import tr
+from gridtui.registry import TEXTUAL_THEMES
 
-THEMES = {
-    "dark": "textual-dark",
-    "light": "textual-light",
-    "high-contrast": "gridtui-high-contrast",
-    "ansi": "ansi-dark",
-}
 HIGH_CONTRAST = Theme(
     name="gridtui-high-contrast",
     primary="#ffff00",
@@ -34,5 +31,5 @@ HIGH_CONTRAST = Theme(
 
 def theme_name(theme: str, lang: str) -> str:
     """A Textual theme's name for people ("深色" / "dark"); others as they are."""
-    label = next((k for k, v in THEMES.items() if v == theme), None)
+    label = next((k for k, v in TEXTUAL_THEMES.items() if v == theme), None)
     return tr(f"theme.{label}", lang) if label else theme

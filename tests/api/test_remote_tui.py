@@ -10,7 +10,7 @@ from __future__ import annotations
 from gridtui.api.client import ApiSource
 from gridtui.app import build_app
 from gridtui.data.sources.tokens import create_token
-from gridtui.screens.acting import ActionForm
+from gridtui.screens.modals.acting import ActionForm
 from gridtui.snapshot import settle
 from gridtui.widgets.status_bar import StatusBar
 from tests.api.conftest import free_port

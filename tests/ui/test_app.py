@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from textual.command import CommandPalette
 
-from gridtui.app import SCREENS
+from gridtui.registry import SCREEN_NAMES
 from gridtui.screens.base import DataScreen
-from gridtui.widgets.help import HelpScreen
+from gridtui.screens.modals.help import HelpScreen
 from gridtui.widgets.status_bar import StatusBar
 
 
@@ -16,7 +16,7 @@ async def test_number_keys_reach_every_screen(make_app, wait):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait(app, pilot)
-        for number, name in enumerate(SCREENS, start=1):
+        for number, name in enumerate(SCREEN_NAMES, start=1):
             await pilot.press(str(number))
             await wait(app, pilot)
             assert app.current_mode == name
@@ -38,7 +38,7 @@ async def test_palette_lists_every_screen_by_name(make_app, wait):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait(app, pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for name in SCREENS:
+        for name in SCREEN_NAMES:
             assert any(f"({name})" in t for t in titles), name
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -50,7 +50,7 @@ async def test_palette_lists_every_screen_by_name(make_app, wait):
         assert app.current_mode == "scorecards"
 
 
-@pytest.mark.parametrize("name", SCREENS)
+@pytest.mark.parametrize("name", SCREEN_NAMES)
 async def test_help_lists_the_screens_keys_in_both_languages(make_app, wait, name):
     app = make_app(screen=name)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -100,14 +100,14 @@ async def test_language_switch_relabels_screen_header_and_keys(make_app, wait):
 
 @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi"])
 async def test_themes(make_app, wait, theme):
-    from gridtui.app import THEMES
+    from gridtui.registry import TEXTUAL_THEMES
 
     app = make_app(theme=theme)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait(app, pilot)
-        assert app.theme == THEMES[theme]
+        assert app.theme == TEXTUAL_THEMES[theme]
         await pilot.press("t")
-        assert app.theme != THEMES[theme]
+        assert app.theme != TEXTUAL_THEMES[theme]
 
 
 async def test_header_warns_when_the_database_stops_answering(make_app, source, wait, tmp_path):

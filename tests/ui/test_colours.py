@@ -14,8 +14,8 @@ from rich.color import Color, ColorSystem, ColorType
 from rich.style import Style
 from textual.widgets import DataTable
 
-from gridtui.app import THEMES
 from gridtui.i18n import tr
+from gridtui.registry import TEXTUAL_THEMES
 from gridtui.widgets.palette import ORDER, activate, palette_for
 from gridtui.widgets.render import colour_chip, remaining_text
 from tests.conftest import NOW
@@ -104,14 +104,14 @@ def rgb(color: Color) -> tuple[int, int, int]:
     return STANDARD_PALETTE[color.number]
 
 
-@pytest.mark.parametrize("theme", THEMES.values())
+@pytest.mark.parametrize("theme", TEXTUAL_THEMES.values())
 def test_any_two_colours_of_a_theme_are_far_apart(theme):
     labs = {c: to_lab(rgb(v)) for c, v in colours(theme).items()}
     for a, b in combinations(ORDER, 2):
         assert delta_e2000(labs[a], labs[b]) >= 20, (theme, a, b)
 
 
-@pytest.mark.parametrize("theme", THEMES.values())
+@pytest.mark.parametrize("theme", TEXTUAL_THEMES.values())
 def test_five_colours_stay_five_in_256_and_in_16(theme):
     values = colours(theme).values()
     eight_bit = {c.downgrade(ColorSystem.EIGHT_BIT).number for c in values}
@@ -121,7 +121,7 @@ def test_five_colours_stay_five_in_256_and_in_16(theme):
 
 
 def test_the_ansi_theme_names_ansi_colours_only():
-    palette = palette_for(THEMES["ansi"])
+    palette = palette_for(TEXTUAL_THEMES["ansi"])
     for colour in ORDER:
         assert Color.parse(palette.colours[colour]).type == ColorType.STANDARD, colour
     # only 红 is bold: a console draws bold as bright, which would make 橙 yellow

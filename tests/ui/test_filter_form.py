@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from gridtui.screens.modals.filters import FilterForm, Picks
 from gridtui.screens.queue import QueueScreen
 from gridtui.snapshot import settle
-from gridtui.widgets.filters import FilterForm, Picks
 
 
 async def open_form(app, pilot, wait) -> tuple[QueueScreen, FilterForm]:

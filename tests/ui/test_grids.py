@@ -6,7 +6,8 @@ from sqlalchemy import update
 
 from gridtui.data.storage.models import Node, Ticket
 from gridtui.screens.grids import GridsScreen
-from gridtui.screens.risk import RiskScreen, ranked
+from gridtui.screens.risk import RiskScreen
+from gridtui.widgets.boards import ranked
 
 ZH = dict(zip(("red", "orange", "yellow", "blue", "green"), "红橙黄蓝绿", strict=True))
 

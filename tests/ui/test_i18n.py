@@ -25,8 +25,8 @@ from gridtui.i18n import (
     tr,
 )
 from gridtui.labels import error_text, one_language
+from gridtui.screens.modals.forms import ActionForm
 from gridtui.screens.ticket import TicketScreen
-from gridtui.widgets.forms import ActionForm
 from tests.conftest import pilot_until
 from tests.ui.test_ticket import ticket_in
 

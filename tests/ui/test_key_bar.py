@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridtui.app import SCREENS
+from gridtui.registry import SCREEN_NAMES
 from gridtui.widgets.key_bar import KeyBar
 
 LAST = {"zh": "命令", "en": "Commands"}
@@ -13,7 +13,7 @@ LAST = {"zh": "命令", "en": "Commands"}
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (240, 67)], ids=["80", "120", "240"])
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("screen", SCREEN_NAMES)
 async def test_the_last_label_is_whole(make_app, wait, screen, size, lang):
     app = make_app(screen=screen, lang=lang, role="officer")
     async with app.run_test(size=size) as pilot:

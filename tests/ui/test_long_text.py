@@ -116,7 +116,7 @@ async def test_names_in_the_filter_form_are_literal_and_show_bidi_visibly(
     from textual.widgets import Select
 
     from gridtui.data.storage.models import Department
-    from gridtui.widgets.filters import FilterForm
+    from gridtui.screens.modals.filters import FilterForm
 
     name = "[bold]城管[/]\u202e局"
     with source.factory.begin() as s:

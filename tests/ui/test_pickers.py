@@ -7,7 +7,7 @@ from sqlalchemy import select
 from textual.widgets import Input, OptionList
 
 from gridtui.data.storage.models import Category, Node, Ticket, Worker
-from gridtui.widgets.forms import ActionForm
+from gridtui.screens.modals.forms import ActionForm
 from tests.ui.test_ticket import last_event
 
 

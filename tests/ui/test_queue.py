@@ -6,8 +6,8 @@ from sqlalchemy import update
 
 from gridtui.data.sources.records import Anchor, QueueQuery
 from gridtui.data.storage.models import Ticket
+from gridtui.screens.modals.filters import FilterForm
 from gridtui.screens.queue import QueueScreen, QueueTable
-from gridtui.widgets.filters import FilterForm
 from tests.conftest import pilot_until
 
 

@@ -6,7 +6,8 @@ from sqlalchemy import select, update
 from textual.widgets import DataTable, Static
 
 from gridtui.data.storage.models import Entity, Node
-from gridtui.screens.risk import RiskScreen, ranked
+from gridtui.screens.risk import RiskScreen
+from gridtui.widgets.boards import ranked
 
 COLOURS = ("red", "orange", "yellow", "blue", "green")
 EVIL = "[bold red]x[/]\x1b]0;pwned\x07\x1b[2J\x07"

@@ -9,8 +9,8 @@ from textual.widgets import DataTable, Input
 
 from gridtui.data.storage.models import ScoreEntry, Worker
 from gridtui.i18n import role_label, tr
+from gridtui.screens.modals.adjust import AdjustForm
 from gridtui.screens.scorecards import LIMIT, ScorecardsScreen
-from gridtui.widgets.adjust import AdjustForm
 
 SIZE = (120, 40)
 

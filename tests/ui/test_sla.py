@@ -10,7 +10,8 @@ from textual.widgets import DataTable
 
 from gridtui.data.sources.records import SlaRow
 from gridtui.i18n import clock_state_label, tr
-from gridtui.screens.sla import LIMIT, SlaScreen
+from gridtui.screens.sla import SlaScreen
+from gridtui.widgets.boards import SLA_LIMIT
 from gridtui.widgets.palette import palette_for
 from tests.conftest import NOW
 
@@ -61,7 +62,7 @@ async def test_rows_match_the_source_breached_first(make_app, source, wait):
         screen = app.screen
         assert isinstance(screen, SlaScreen)
         now = app.now()
-        rows = source.sla_board(now, LIMIT)
+        rows = source.sla_board(now, SLA_LIMIT)
         states = [r.clock.state_at(now) for r in rows]
         breached = states.count("breached")
         assert rows and breached > 0
@@ -92,7 +93,7 @@ async def test_countdown_ticks_without_queries(make_app, source, wait):
         screen = app.screen
         assert isinstance(screen, SlaScreen)
         table = screen.query_one("#clocks", DataTable)
-        rows = source.sla_board(NOW, LIMIT)
+        rows = source.sla_board(NOW, SLA_LIMIT)
         target = next(
             r
             for r in rows
@@ -127,7 +128,7 @@ async def test_state_change_recolours_and_resorts(make_app, source, wait):
         screen = app.screen
         assert isinstance(screen, SlaScreen)
         table = screen.query_one("#clocks", DataTable)
-        rows = source.sla_board(NOW, LIMIT)
+        rows = source.sla_board(NOW, SLA_LIMIT)
         before = screen.row_keys()
         # a clock that turns critical before the others and moves up the board
         target = moved = None
@@ -248,7 +249,7 @@ async def test_a_ticket_with_several_clocks_is_one_row(make_app, source, wait):
         await wait(app, pilot)
         screen = app.screen
         assert isinstance(screen, SlaScreen)
-        rows = source.sla_board(NOW, LIMIT)
+        rows = source.sla_board(NOW, SLA_LIMIT)
         per_ticket: dict[int, int] = {}
         for r in rows:
             per_ticket[r.ticket.id] = per_ticket.get(r.ticket.id, 0) + 1

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from gridtui.app import SCREENS
+from gridtui.registry import SCREEN_NAMES
 from gridtui.snapshot import settle
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("screen", SCREEN_NAMES)
 def test_screen_looks_right(snap_compare, make_app, screen, size, lang):
     app = make_app(screen=screen, lang=lang, role="officer", poll_seconds=0)
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from gridtui.screens.sla import SlaScreen
 from gridtui.snapshot import settle
 from gridtui.wall.app import build_wall
-from gridtui.widgets.wall import RowList
+from gridtui.wall.widgets import RowList
 from tests.conftest import NOW
 from tests.ui.conftest import fixed_clock
 from tests.ui.test_sla import cell

@@ -10,8 +10,8 @@ from textual.widgets import Static
 
 from gridtui.data.storage.models import Ticket, TicketEvent, Worker
 from gridtui.domain.lifecycle import MOVES, STAYS, Action
+from gridtui.screens.modals.forms import ActionForm, ActionMenu
 from gridtui.screens.ticket import TicketScreen
-from gridtui.widgets.forms import ActionForm, ActionMenu
 
 #: a status each action may start from, and what its form needs
 NEEDS: dict[str, tuple[str, str | None]] = {

@@ -20,12 +20,12 @@ from gridtui.api.client import ApiSource
 from gridtui.cli.main import build_parser
 from gridtui.data.sources.records import NewTicket, SlaRow, TicketRow
 from gridtui.data.sources.tokens import create_token
-from gridtui.screens.wall import WallScreen
 from gridtui.snapshot import settle
 from gridtui.wall import WALL_SCREENS
 from gridtui.wall.alerts import AlertWatch
 from gridtui.wall.app import WallApp, build_wall
-from gridtui.widgets.wall import BigFigure, WallText
+from gridtui.wall.base import WallScreen
+from gridtui.wall.widgets import BigFigure, WallText
 from tests.api.conftest import city, free_port, serve  # noqa: F401 (fixtures)
 from tests.conftest import NOW
 from tests.ui.conftest import fixed_clock
@@ -217,14 +217,14 @@ async def test_legible_at_80x24(make_wall, source):
 
 @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi"])
 async def test_every_theme(make_wall, theme):
-    from gridtui.app import THEMES
+    from gridtui.registry import TEXTUAL_THEMES
 
     app = make_wall(theme=theme, screens=["sla", "overview"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app.theme == THEMES[theme]
+        assert app.theme == TEXTUAL_THEMES[theme]
         await pilot.press("t")  # no theme key on a wall
-        assert app.theme == THEMES[theme]
+        assert app.theme == TEXTUAL_THEMES[theme]
         assert wall_screen(app).query_one("#sla-breached", BigFigure).digits.value
 
 

@@ -22,7 +22,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.strip import Strip
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
-from textual.widgets._toggle_button import ToggleButton
 
 from gridtui.data.sources.records import QueueQuery, Reference
 from gridtui.domain.channels import Channel
@@ -30,6 +29,7 @@ from gridtui.domain.colours import RiskColour
 from gridtui.domain.handling import LADDER
 from gridtui.domain.lifecycle import Status
 from gridtui.i18n import channel_label, colour_label, status_label, tr
+from gridtui.textual_private import TICK_BOX_INNER
 from gridtui.widgets.render import safe
 
 TICKED = Style(bold=True, color="green")
@@ -46,7 +46,7 @@ class Picks(SelectionList[str]):
         """The list's line with a tick box that does not depend on colour."""
         strip = super().render_line(y)
         segments = list(strip)
-        if len(segments) < 3 or segments[1].text != ToggleButton.BUTTON_INNER:
+        if len(segments) < 3 or segments[1].text != TICK_BOX_INNER:
             return strip
         index = self.scroll_offset.y + y
         value = self.get_option_at_index(index).value

@@ -1,4 +1,4 @@
-"""The wall's risk board, SLA board and scorecards (see :mod:`gridtui.screens.wall`)."""
+"""The wall's risk board, SLA board and scorecards (see :mod:`gridtui.wall.base`)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,22 @@ from textual.containers import Horizontal, Vertical
 
 from gridtui.data.sources.records import Board, BoardCell, Reference, Scorecards, ScoreRow, SlaRow
 from gridtui.i18n import clock_state_label, colour_label, duration, tr
-from gridtui.screens.risk import KINDS, ranked
-from gridtui.screens.scorecards import board_titles
-from gridtui.screens.sla import LIMIT as SLA_LIMIT
-from gridtui.screens.sla import ordered, state_of
-from gridtui.screens.wall import (
-    COLOURS,
+from gridtui.wall.base import (
     ROWS,
     WallScreen,
     colour_tiles,
     countdown,
     show_colour_tiles,
+)
+from gridtui.wall.widgets import BigFigure, RowList, WallText, columns
+from gridtui.widgets.boards import (
+    COLOURS,
+    KINDS,
+    SLA_LIMIT,
+    board_titles,
+    ordered,
+    ranked,
+    state_of,
 )
 from gridtui.widgets.palette import risk_style, state_style
 from gridtui.widgets.render import (
@@ -32,7 +37,6 @@ from gridtui.widgets.render import (
     spark,
     state_text,
 )
-from gridtui.widgets.wall import BigFigure, RowList, WallText, columns
 
 #: how many levels the risk wall goes down while a node has a single child
 DESCEND = 3
@@ -99,7 +103,7 @@ class WallRiskScreen(WallScreen):
 
     def fetch(self) -> WallRiskData:
         """The city's board, or the first level below it with several areas."""
-        src = self.gapp.source
+        src = self.host.source
         board = src.board(None)
         for _ in range(DESCEND):
             if len(board.cells) != 1 or not board.cells[0].children:
@@ -204,7 +208,7 @@ class WallSlaScreen(WallScreen):
 
     def fetch(self) -> list[SlaRow]:
         """The clocks of the most urgent tickets (worker thread)."""
-        return self.gapp.source.sla_board(self.gapp.now(), SLA_LIMIT)
+        return self.host.source.sla_board(self.host.now(), SLA_LIMIT)
 
     def retitle(self) -> None:
         """Title and column heads in the current language."""
@@ -218,7 +222,7 @@ class WallSlaScreen(WallScreen):
         """Keep the rows; the tick draws them."""
         self._rows = data
         self.retitle()
-        self.tick(self.gapp.now())
+        self.tick(self.host.now())
 
     def tick(self, now: datetime) -> None:
         """States, counts and countdowns as of ``now``; repaint only what changed."""
@@ -312,7 +316,7 @@ class WallScorecardsScreen(WallScreen):
 
     def fetch(self) -> Scorecards:
         """This week's leaderboards (worker thread)."""
-        return self.gapp.source.scorecards("week", self.gapp.now(), SCORE_ROWS)
+        return self.host.source.scorecards("week", self.host.now(), SCORE_ROWS)
 
     def retitle(self) -> None:
         """Titles and column heads in the current language."""

@@ -12,7 +12,7 @@ from gridtui.data.sources.records import ActionOutcome, Reference, TicketRow
 from gridtui.domain.lifecycle import Action, Status, allowed_actions
 from gridtui.domain.roles import may, required_role
 from gridtui.i18n import action_label, role_label, status_label, tr
-from gridtui.widgets.forms import TARGETS, ActionForm, ActionMenu
+from gridtui.screens.modals.forms import TARGETS, ActionForm, ActionMenu
 from gridtui.widgets.pickers import (
     Choice,
     category_department,

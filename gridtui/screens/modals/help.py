@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,6 +11,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from gridtui.i18n import tr
+from gridtui.textual_private import key_bindings
 
 
 class HelpScreen(ModalScreen[None]):
@@ -66,3 +69,16 @@ def describe(bindings: Iterable[Binding], key_display: dict[str, str]) -> list[t
             seen.add(pair)
             out.append(pair)
     return out
+
+
+def help_screen(screen: Any, app: Any, lang: str) -> HelpScreen:
+    """The ``?`` overlay of ``screen``: its own keys and the app's, in ``lang``. Ours
+    carry an id (their label in the catalogue); Textual's built-in ones (focus, copy,
+    cursor movement) need no help, and have no Chinese label."""
+    keys = describe(
+        [b for node in (screen, app) for bs in key_bindings(node).values() for b in bs if b.id],
+        {"question_mark": "?", "slash": "/"},
+    )
+    name = getattr(screen, "NAME", "")
+    title = tr("screen.help", lang) + (f" · {tr(f'screen.{name}', lang)}" if name else "")
+    return HelpScreen(title, keys)

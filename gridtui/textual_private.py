@@ -1,0 +1,91 @@
+"""Every use of Textual's private API, in one place (``tests/ui/test_textual_private.py``
+fails if Textual changes one of them; ``textual`` is pinned to the tested major
+version in pyproject.toml).
+
+Each use and why:
+
+* :func:`unnotify` — ``App._unnotify``: the toast of a refused rules edit stays an
+  hour; when the file is fixed (or refused differently) it must go at once, and
+  Textual has no public way to withdraw one notification.
+* :func:`built_screens` / :func:`is_built` — ``App._screen_stacks``: the change feed
+  and the language switch reach every screen built so far (in any mode), and the
+  prebuild step must not build a mode twice.
+* :func:`build_mode` — ``App._init_mode``: builds a mode's screen in the background
+  without switching to it, so that the first switch to it is instant.
+* :func:`is_running` — ``App._running``: a delayed prebuild must do nothing once the
+  app is shutting down (the stacks are being closed).
+* :func:`key_bindings` — ``DOMNode._bindings.key_to_bindings``: the key labels change
+  with the language at run time (``BINDINGS`` is read once), and the help overlay
+  and the key bar list the bindings in effect.
+* :func:`filter_output` — ``App._driver`` and ``Driver.write``: the wall writes only
+  what changed on the terminal (:mod:`gridtui.wall.output`), by filtering what the
+  driver writes.
+* :data:`TICK_BOX_INNER` — ``textual.widgets._toggle_button.ToggleButton.BUTTON_INNER``:
+  the queue's filter lists find the tick box SelectionList draws to replace it with
+  one that does not depend on colour.
+* :func:`dimensions_pending` — ``DataTable._require_update_dimensions``: the
+  snapshot waits until the tables have sized their columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.notifications import Notification
+from textual.screen import Screen
+from textual.widgets import DataTable
+from textual.widgets._toggle_button import ToggleButton
+
+#: the character a SelectionList draws inside its tick box
+TICK_BOX_INNER = ToggleButton.BUTTON_INNER
+
+
+def unnotify(app: App[Any], notification: Notification) -> None:
+    """Withdraw ``notification`` (its toast goes at once)."""
+    app._unnotify(notification)
+
+
+def built_screens(app: App[Any]) -> Iterable[Screen[Any]]:
+    """Every screen on the stack of every mode built so far."""
+    for stack in app._screen_stacks.values():
+        yield from stack
+
+
+def is_built(app: App[Any], mode: str) -> bool:
+    """Whether ``mode``'s screen has been built (shown once, or by :func:`build_mode`)."""
+    return mode in app._screen_stacks
+
+
+def build_mode(app: App[Any], mode: str) -> None:
+    """Build ``mode``'s screen without switching to it."""
+    app._init_mode(mode)
+
+
+def is_running(app: App[Any]) -> bool:
+    """Whether the app runs (False once it is shutting down)."""
+    return app._running
+
+
+def key_bindings(node: Any) -> dict[str, list[Binding]]:
+    """``node``'s bindings by key, as in effect (changes apply at once)."""
+    bindings: dict[str, list[Binding]] = node._bindings.key_to_bindings
+    return bindings
+
+
+def filter_output(app: App[Any], through: Callable[[str], str]) -> bool:
+    """Pass everything the app's driver writes through ``through``; False when there is
+    no driver (not started)."""
+    driver = app._driver
+    if driver is None:
+        return False
+    write = driver.write
+    driver.write = lambda data: write(through(data))  # type: ignore[method-assign]
+    return True
+
+
+def dimensions_pending(table: DataTable[Any]) -> bool:
+    """Whether ``table`` has yet to size its columns (it does when next idle)."""
+    return bool(getattr(table, "_require_update_dimensions", False))

@@ -1,0 +1,121 @@
+"""Each private Textual API we use (gridtui/textual_private.py) still exists and still
+does what we need: a Textual upgrade that changes one fails here, by name."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.notifications import Notification, Notify
+from textual.screen import Screen
+from textual.widgets import DataTable, SelectionList, Static
+
+from gridtui import textual_private as private
+from tests.conftest import pilot_until
+
+
+class First(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("first")
+
+
+class Second(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("second")
+
+
+class Modes(App[None]):
+    MODES: ClassVar[dict[str, Any]] = {"first": First, "second": Second}
+    BINDINGS: ClassVar[list[Binding]] = [Binding("q", "quit", "quit", id="key.quit")]
+
+    def on_mount(self) -> None:
+        self.switch_mode("first")
+
+
+class Widgets(App[None]):
+    def compose(self) -> ComposeResult:
+        yield SelectionList[str](("one", "one"), id="picks")
+        yield DataTable[str](id="table")
+
+
+async def test_unnotify_withdraws_one_notification():
+    assert "notification" in inspect.signature(App._unnotify).parameters
+    app = Modes()
+    async with app.run_test() as pilot:
+        toast = Notification("refused", "rules", "error", 3600.0)
+        app.post_message(Notify(toast))
+        await pilot_until(pilot, lambda: toast in app._notifications, "the toast")
+        private.unnotify(app, toast)
+        assert toast not in app._notifications
+
+
+async def test_a_mode_builds_without_switching_and_its_screens_are_listed():
+    assert list(inspect.signature(App._init_mode).parameters) == ["self", "mode"]
+    app = Modes()
+    async with app.run_test() as pilot:
+        await pilot_until(pilot, lambda: isinstance(app.screen, First), "the first mode")
+        assert private.is_built(app, "first") and not private.is_built(app, "second")
+        private.build_mode(app, "second")
+        assert private.is_built(app, "second")
+        assert isinstance(app.screen, First)  # still there
+        kinds = {type(s) for s in private.built_screens(app)}
+        assert {First, Second} <= kinds
+
+
+async def test_is_running_until_shutdown():
+    app = Modes()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert private.is_running(app)
+    assert not private.is_running(app)
+
+
+async def test_key_bindings_are_the_ones_in_effect():
+    app = Modes()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        by_key = private.key_bindings(app)
+        assert [b.id for b in by_key["q"]] == ["key.quit"]
+        by_key["q"] = [Binding("q", "quit", "退出", id="key.quit")]
+        app.refresh_bindings()
+        assert private.key_bindings(app)["q"][0].description == "退出"
+        assert app.active_bindings["q"].binding.description == "退出"
+
+
+async def test_filter_output_sees_what_the_driver_writes():
+    app = Modes()
+    seen: list[str] = []
+
+    def through(data: str) -> str:
+        seen.append(data)
+        return data
+
+    assert not private.filter_output(app, through)  # no driver before the app runs
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert private.filter_output(app, through)
+        assert app._driver is not None
+        app._driver.write("\x1b[0m")
+        assert seen == ["\x1b[0m"]
+
+
+async def test_a_selection_list_draws_the_tick_box_inner_where_the_filter_form_looks():
+    app = Widgets()
+    async with app.run_test() as pilot:
+        picks = app.query_one("#picks", SelectionList)
+        await pilot.pause()
+        segments = list(picks.render_line(0))
+        assert len(segments) >= 3 and segments[1].text == private.TICK_BOX_INNER
+
+
+async def test_a_table_says_when_its_columns_are_still_to_be_sized():
+    app = Widgets()
+    async with app.run_test() as pilot:
+        table = app.query_one("#table", DataTable)
+        await pilot.pause()
+        table.add_column("col")
+        table.add_row("x" * 30)
+        assert private.dimensions_pending(table)
+        await pilot_until(pilot, lambda: not private.dimensions_pending(table), "the sizing")
