@@ -55,7 +55,7 @@ from gridtui.api.limits import (
     Title,
     invalid_message,
 )
-from gridtui.api.open311 import create_open311_app
+from gridtui.api.open311.routes import create_open311_app
 from gridtui.api.stream import ChangeHub
 from gridtui.config import DEFAULT_PUBLIC_URL, Settings
 from gridtui.data.sources.local import LocalSource

@@ -25,11 +25,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridtui.data.reads import public_requests
 from gridtui.data.reads import queue as queue_pages
 from gridtui.data.reads.boards import board as build_board
 from gridtui.data.reads.boards import by_levels
 from gridtui.data.reads.report_status import report_status
 from gridtui.data.reads.scorecards import scorecards as build_scorecards
+from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
@@ -790,6 +792,23 @@ class LocalSource:
             return spec
 
         return self._write(run)
+
+    # -- what the public sees (Open311) -------------------------------------------------
+
+    def service_catalogue(self) -> list[ServiceEntry]:
+        """See :meth:`~gridtui.data.sources.source.PublicReads.service_catalogue`."""
+        with self._session() as s:
+            return public_requests.services(s)
+
+    def public_tickets(self, query: RequestQuery) -> list[PublicTicket]:
+        """See :meth:`~gridtui.data.sources.source.PublicReads.public_tickets`."""
+        with self._session() as s:
+            return public_requests.public_tickets(s, query)
+
+    def intake_grid(self, node_id: int | None, level: str | None) -> str | None:
+        """See :meth:`~gridtui.data.sources.source.PublicReads.intake_grid`."""
+        with self._session() as s:
+            return public_requests.first_grid(s, node_id, level)
 
 
 # -- helpers ---------------------------------------------------------------------------------
