@@ -43,9 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from servekit import PG_DEFAULT, ROOT, database, demo_city, ms, pct, serve
 
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.storage.db import make_engine, session_factory
 from gridtui.data.storage.models import Category, Node, Ticket
-from gridtui.data.writes.service import NewTicket, TicketService
+from gridtui.data.writes.service import TicketService
 from gridtui.domain.lifecycle import OPEN_STATUSES
 
 API = "/api/v1"

@@ -30,9 +30,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from gridtui.data.seeding.seedgen import GenTicket, HistoryGenerator
-from gridtui.data.sources.records import Anchor, QueueQuery, TicketDetail
+from gridtui.data.sources.records import Anchor, NewTicket, QueueQuery, TicketDetail
 from gridtui.data.sources.source import SourceError, SourceUnavailable
-from gridtui.data.writes.service import NewTicket
 from gridtui.domain.lifecycle import Action, Status
 from gridtui.sim.behaviour import (
     EVENTS_PER_GRID_DAY,

@@ -9,9 +9,8 @@ from datetime import timedelta
 import httpx
 
 from gridtui.api.client import ApiSource
-from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.sources.records import Anchor, NewTicket, QueueQuery
 from gridtui.data.sources.tokens import create_token
-from gridtui.data.writes.service import NewTicket
 from gridtui.domain.callback import satisfaction_rate
 from gridtui.domain.scoring import Period
 from tests.conftest import NOW

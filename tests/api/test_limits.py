@@ -11,9 +11,9 @@ import httpx
 from sqlalchemy import func, select
 
 from gridtui.api import limits
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import Category, Node, Ticket
-from gridtui.data.writes.service import NewTicket
 from tests.api.test_open311 import BASE, assert_error, both
 from tests.conftest import NOW
 

@@ -17,11 +17,11 @@ from sqlalchemy import event, func, select
 
 from gridtui.api.busy import WriteGate
 from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage import sidereads
 from gridtui.data.storage.db import PoolSettings
 from gridtui.data.storage.models import Change, Ticket
-from gridtui.data.writes.service import NewTicket
 from tests.conftest import NOW, until
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.storage.models import (
     ConfigDoc,
     Department,
@@ -24,7 +25,7 @@ from gridtui.data.storage.models import (
     Worker,
 )
 from gridtui.data.writes.scoring_runtime import ScoreAccumulator
-from gridtui.data.writes.service import NewTicket, ServiceError, TicketService
+from gridtui.data.writes.service import ServiceError, TicketService
 from gridtui.data.writes.sla_runtime import SlaRuntime, Step
 from gridtui.domain.chain import ticket_clocks, ticket_credits
 from gridtui.domain.credits import actor_subject

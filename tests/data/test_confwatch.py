@@ -23,9 +23,9 @@ from gridtui.app import build_app
 from gridtui.data.intake.confwatch import ConfigWatcher, apply_rules
 from gridtui.data.intake.fixtures import load_fixtures
 from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import Change, Ticket
-from gridtui.data.writes.service import NewTicket
 from gridtui.i18n import tr
 from gridtui.widgets.status_bar import StatusBar
 from tests.api.conftest import serve  # noqa: F401 (the fixture: real uvicorn servers)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.storage.models import (
     Change,
     DailyReportRow,
@@ -18,7 +19,7 @@ from gridtui.data.storage.models import (
     TicketEvent,
     Worker,
 )
-from gridtui.data.writes.service import NewTicket, ServiceError, StaleTicket, TicketService
+from gridtui.data.writes.service import ServiceError, StaleTicket, TicketService
 from gridtui.domain.lifecycle import IllegalTransition
 from gridtui.domain.reports import ReportError
 from gridtui.domain.scoring import ScoringError

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.intake.fixtures import load_fixtures
 from gridtui.data.reads.stats import compute_stats
-from gridtui.data.writes.service import NewTicket, TicketService
+from gridtui.data.sources.records import NewTicket
+from gridtui.data.writes.service import TicketService
 from tests.conftest import FIXTURES, NOW
 
 H = timedelta(hours=1)

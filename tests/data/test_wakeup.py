@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridtui.app import build_app
 from gridtui.data.intake.fixtures import load_fixtures
 from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.storage.changesignal import ChangeSignal
-from gridtui.data.writes.service import NewTicket
 from tests.conftest import FIXTURES, NOW, ROOT
 
 #: another process appends one change to the feed (argv[1]: the database URL)

@@ -16,11 +16,10 @@ from sqlalchemy import select
 from gridtui.api.client import ApiSource
 from gridtui.app import STALE_AFTER, build_app
 from gridtui.data.sources.local import CLOCK_DOC, LocalSource
-from gridtui.data.sources.records import ClockSpec
+from gridtui.data.sources.records import ClockSpec, NewTicket
 from gridtui.data.sources.source import ActionRefused, NotPermitted, SourceError
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import ConfigDoc, TicketEvent
-from gridtui.data.writes.service import NewTicket
 from gridtui.snapshot import settle
 from gridtui.widgets.status_bar import StatusBar
 from tests.conftest import NOW
@@ -186,8 +185,8 @@ def test_the_server_follows_the_published_clock(city_url: str, live_serve: Any) 
         assert abs(spec.origin_real - _real()) < timedelta(seconds=5)
 
         # the server stamps writes and answers "now" on the simulated clock
-        out = other.open_ticket(title="远程模拟", category="order.parking", channel="hotline",
-                                grid="WH-HB-01-01")  # fmt: skip
+        new = NewTicket("远程模拟", "order.parking", "hotline", "WH-HB-01-01", "remote")
+        out = other.open_ticket(new, role="officer")
         opened = served.ticket(out.ticket_id, NOW).timeline[0].at
         assert NOW <= opened < NOW + timedelta(hours=1)
         assert NOW <= other.overview(spec.now(_real())).at < NOW + timedelta(hours=1)

@@ -214,7 +214,7 @@ async def test_an_open_form_survives_a_live_change(make_app, source, wait):
 
 
 async def test_the_ticket_shows_its_level_lead_helpers_and_whose_clocks(make_app, source, wait):
-    from gridtui.data.writes.service import NewTicket
+    from gridtui.data.sources.records import NewTicket
     from gridtui.widgets.render import levels_text
 
     svc = source.service

@@ -18,9 +18,8 @@ from textual.screen import ModalScreen
 
 from gridtui.api.client import ApiSource
 from gridtui.cli import build_parser
-from gridtui.data.sources.records import SlaRow, TicketRow
+from gridtui.data.sources.records import NewTicket, SlaRow, TicketRow
 from gridtui.data.sources.tokens import create_token
-from gridtui.data.writes.service import NewTicket
 from gridtui.screens.wall import WallScreen
 from gridtui.snapshot import settle
 from gridtui.wall import WALL_SCREENS

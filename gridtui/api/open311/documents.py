@@ -24,9 +24,9 @@ from gridtui.api.open311.query import (
     title_of,
 )
 from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.sources.source import ActionRefused
 from gridtui.data.sources.tokens import TokenCache, TokenInfo
-from gridtui.data.writes.service import NewTicket
 from gridtui.domain.callback import Satisfaction
 from gridtui.domain.channels import Channel
 from gridtui.domain.intake import DUPLICATE_WINDOW, content_key

@@ -14,8 +14,7 @@ from gridtui.api.cursors import BadCursor, decode_cursor, encode_cursor
 from gridtui.api.deps import At, Caller, Clock, IdemKey, NodeId, Source, TicketId
 from gridtui.api.limits import Address, Code, CursorText, Description, Note, Search, Title
 from gridtui.api.routes import API
-from gridtui.data.sources.records import Anchor, Cursor, QueueQuery
-from gridtui.data.writes.service import NewTicket
+from gridtui.data.sources.records import Anchor, Cursor, NewTicket, QueueQuery
 from gridtui.domain.roles import OFFICER_ACTIONS, SUPERVISOR_ACTIONS
 
 #: the lifecycle actions a caller may ask for (whether its role may is checked after)

@@ -43,6 +43,7 @@ from gridtui.data.sources.records import (
     Cursor,
     DailyReports,
     Named,
+    NewTicket,
     NodeRef,
     Overview,
     Page,
@@ -86,7 +87,6 @@ from gridtui.data.writes.idempotency import Idempotency
 from gridtui.data.writes.report_sweep import sweep_missing_reports
 from gridtui.data.writes.service import (
     ActResult,
-    NewTicket,
     ServiceError,
     StaleTicket,
     SweepResult,

@@ -281,6 +281,23 @@ class ActionOutcome:
     replayed: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """What a report needs to become a ticket."""
+
+    title: str
+    category: str
+    channel: str
+    grid: str  # the grid's node code
+    reporter: str
+    description: str = ""
+    address: str = ""
+    colour: str | None = None  # default: the category's colour
+    lat: float | None = None
+    lon: float | None = None
+    source: str = "gridtui"  # where the report came from (e.g. open311)
+
+
 # -- overview, board, tree ---------------------------------------------------------------
 
 

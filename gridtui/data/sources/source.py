@@ -29,6 +29,7 @@ from gridtui.data.sources.records import (
     ClockSpec,
     ConfigProblem,
     Cursor,
+    NewTicket,
     Overview,
     Page,
     Period,
@@ -41,7 +42,6 @@ from gridtui.data.sources.records import (
     TrendSpan,
 )
 from gridtui.data.storage.changesignal import ChangeWaiter
-from gridtui.data.writes.service import NewTicket
 
 __all__ = [
     "ActionRefused",

@@ -23,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.storage.changefeed import record_change
 from gridtui.data.storage.models import (
     Category,
@@ -92,23 +93,6 @@ class TicketNotFound(ServiceError):
 
 class StaleTicket(ServiceError):
     """The ticket changed since the caller read it (another officer acted first)."""
-
-
-@dataclass(frozen=True, slots=True)
-class NewTicket:
-    """What a report needs to become a ticket."""
-
-    title: str
-    category: str
-    channel: str
-    grid: str  # the grid's node code
-    reporter: str
-    description: str = ""
-    address: str = ""
-    colour: str | None = None  # default: the category's colour
-    lat: float | None = None
-    lon: float | None = None
-    source: str = "gridtui"  # where the report came from (e.g. open311)
 
 
 @dataclass(frozen=True, slots=True)
