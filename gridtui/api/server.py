@@ -43,7 +43,8 @@ from gridtui.api.answers import install_error_handlers
 from gridtui.api.guards import BodyLimit
 from gridtui.api.hosted import HostedSource
 from gridtui.api.open311.routes import create_open311_app
-from gridtui.api.routes import adjustments, catalogue, changes, clock, figures, reports, tickets
+from gridtui.api.routes import adjustments, catalogue, changes, figures, reports, tickets
+from gridtui.api.routes import clock as clock_routes
 from gridtui.api.stream import ChangeHub
 from gridtui.config import DEFAULT_PUBLIC_URL, Settings
 from gridtui.data.sources.tokens import TokenCache
@@ -56,7 +57,7 @@ SWEEP_SECONDS = 10.0
 SIM_SWEEP_SECONDS = 300.0
 #: every router, in the order the OpenAPI document lists them
 ROUTERS = (
-    changes.router, figures.router, clock.router, catalogue.router, adjustments.router,
+    changes.router, figures.router, clock_routes.router, catalogue.router, adjustments.router,
     reports.router, tickets.router,
 )  # fmt: skip
 
