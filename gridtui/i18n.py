@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 
 from gridtui.domain.colours import RiskColour
+from gridtui.domain.lifecycle import Status
 from gridtui.i18n_more import MORE
 from gridtui.registry import SCREENS, THEMES
 
@@ -321,19 +322,6 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 CATALOG.update(MORE)
 
-STATUS: dict[str, tuple[str, str]] = {
-    "new": ("待派单", "New"),
-    "dispatched": ("已派单", "Dispatched"),
-    "accepted": ("已签收", "Accepted"),
-    "on_scene": ("已到场", "On scene"),
-    "resolved": ("已处置", "Resolved"),
-    "feedback": ("已反馈", "Feedback"),
-    "closed": ("已办结", "Closed"),
-    "escalated": ("已吹哨", "Escalated"),
-    "reopened": ("已退回", "Reopened"),
-    "merged": ("已合并", "Merged"),
-    "cancelled": ("已撤销", "Cancelled"),
-}
 ACTION_EN: dict[str, str] = {
     "open": "Open",
     "dispatch": "Dispatch",
@@ -382,8 +370,10 @@ def tr(key: str, lang: str, **values: object) -> str:
 
 def status_label(status: str, lang: str) -> str:
     """A ticket status in ``lang`` (the raw value when unknown)."""
-    pair = STATUS.get(status)
-    return pick(pair, lang) if pair else status
+    try:
+        return Status(status).label(lang)
+    except ValueError:
+        return status
 
 
 def action_label(action: str, lang: str) -> str:

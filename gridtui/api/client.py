@@ -7,31 +7,27 @@ the record types, so a wrong payload is a clear :class:`SourceError`, never a
 half-built screen).
 
 Changes arrive over the server's SSE stream, read by a background thread
-(:class:`ChangeListener`): it remembers the last change number it saw, and when the
-link breaks it reconnects with exponential backoff and ``Last-Event-ID``, so every
-change made while it was away arrives, in order, once. While it is down,
+(:class:`~gridtui.api.listener.ChangeListener`): it remembers the last change number
+it saw, and when the link breaks it reconnects with exponential backoff and
+``Last-Event-ID``, so every change made while it was away arrives, in order, once.
+While it is down,
 :meth:`ApiSource.changes` raises :class:`SourceUnavailable`, which the app shows as a
 stale banner with the time of the last update; the screens keep their data.
 
 Writes carry an ``Idempotency-Key`` (one per user action) and are retried with the
 same key after a timeout or a dropped connection: the server stores the key with the
-write, so the retry gets the first answer back and nothing happens twice.
+write, so the retry gets the first answer back and nothing happens twice (the HTTP
+plumbing, errors and retries: :mod:`gridtui.api.transport`).
 """
 
 from __future__ import annotations
 
-import json
 import threading
-import time
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-import httpx
-from pydantic import TypeAdapter, ValidationError
-
+from gridtui.api.listener import BACKOFF_MAX, ChangeListener
+from gridtui.api.transport import API, Transport, adapters, decode
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
@@ -41,8 +37,7 @@ from gridtui.data.sources.records import (
     ConfigProblem,
     Cursor,
     DailyReports,
-    Named,
-    NodeRef,
+    NewTicket,
     Overview,
     Page,
     Period,
@@ -52,93 +47,11 @@ from gridtui.data.sources.records import (
     Scorecards,
     SlaRow,
     TicketDetail,
-    TicketRow,
     TrendPoint,
     TrendSpan,
 )
-from gridtui.data.sources.source import (
-    ActionRefused,
-    NotPermitted,
-    SourceError,
-    SourceUnavailable,
-    StaleData,
-)
+from gridtui.data.sources.source import SourceError
 from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
-
-T = TypeVar("T")
-
-API = "/api/v1"
-#: reconnect delays of the change stream: doubling from FIRST up to MAX seconds
-BACKOFF_FIRST = 0.5
-BACKOFF_MAX = 10.0
-#: a stream down for less than this (a reconnect) does not make the data stale
-GRACE_SECONDS = 2.0
-#: write attempts with one idempotency key before giving up
-WRITE_ATTEMPTS = 3
-
-_TRANSPORT = (httpx.TransportError,)  # connect errors, timeouts, dropped connections
-
-
-class _Adapters:
-    """Type adapters, built once (building one costs milliseconds)."""
-
-    def __init__(self) -> None:
-        self.rows = TypeAdapter(list[TicketRow])
-        self.overview = TypeAdapter(Overview)
-        self.trend = TypeAdapter(list[TrendPoint])
-        self.detail = TypeAdapter(TicketDetail)
-        self.sla = TypeAdapter(list[SlaRow])
-        self.board = TypeAdapter(Board)
-        self.scorecards = TypeAdapter(Scorecards)
-        self.outcome = TypeAdapter(ActionOutcome)
-        self.nodes = TypeAdapter(dict[int, NodeRef])
-        self.named_by_id = TypeAdapter(dict[int, Named])
-        self.named_by_code = TypeAdapter(dict[str, Named])
-        self.reports = TypeAdapter(DailyReports)
-        self.report = TypeAdapter(ReportRow)
-        self.problems = TypeAdapter(list[ConfigProblem])
-
-
-_ADAPTERS: _Adapters | None = None
-
-
-def _adapters() -> _Adapters:
-    global _ADAPTERS
-    if _ADAPTERS is None:
-        _ADAPTERS = _Adapters()
-    return _ADAPTERS
-
-
-def _decode(adapter: TypeAdapter[T], data: Any, what: str) -> T:
-    try:
-        return adapter.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SourceError(
-            f"the server sent a {what} this client cannot read ({where}: {first['msg']})"
-        ) from exc
-
-
-def _error_of(response: httpx.Response) -> SourceError:
-    """The source error for an API error answer."""
-    try:
-        body = response.json()
-        message = str(body["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        message = response.text[:200] or response.reason_phrase
-    status = response.status_code
-    if status == 401:
-        return SourceError(f"the server refused the token: {message}")
-    if status == 403:
-        return NotPermitted(message)
-    if status == 409:
-        return StaleData(message)
-    if status == 422:
-        return ActionRefused(message)
-    if status in (502, 503, 504):
-        return SourceUnavailable(f"server unavailable ({status}): {message}")
-    return SourceError(f"server answered {status}: {message}")
 
 
 def _query_params(query: QueueQuery) -> list[tuple[str, str]]:
@@ -190,10 +103,11 @@ class ApiSource:
         timeout: float = 10.0,
         backoff_max: float = BACKOFF_MAX,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self._transport = Transport(base_url, token, timeout=timeout)
+        self.base_url = self._transport.base_url
         self.description = f"api {self.base_url}"
-        self._headers = {"Authorization": f"Bearer {token}"}
-        self._http = httpx.Client(base_url=self.base_url, headers=self._headers, timeout=timeout)
+        self._get = self._transport.get
+        self._write = self._transport.write
         self._backoff_max = backoff_max
         self._listener: ChangeListener | None = None
         #: moved by the change listener at every change and link state change
@@ -203,7 +117,7 @@ class ApiSource:
             me = self._get(f"{API}/me")
             self._ref_data = self._get(f"{API}/reference")
         except BaseException:
-            self._http.close()
+            self._transport.close()
             raise
         self.name = str(me["name"])
         self.role = str(me["role"])
@@ -211,53 +125,12 @@ class ApiSource:
         self._ref: Reference | None = None
         self.timezone = str(self._ref_data.get("timezone") or "Asia/Shanghai")
 
-    # -- plumbing ---------------------------------------------------------------------
-
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except _TRANSPORT as exc:
-            raise SourceUnavailable(f"server {self.base_url} unreachable: {_why(exc)}") from exc
-        if response.status_code >= 400:
-            raise _error_of(response)
-        return response
-
-    def _get(self, path: str, params: Any = None) -> Any:
-        response = self._request("GET", path, params=params)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise SourceError(f"the server sent something that is not JSON for {path}") from exc
-
-    def _write(self, path: str, body: dict[str, Any]) -> Any:
-        """POST with one idempotency key, retried after timeouts and dropped links."""
-        key = uuid.uuid4().hex
-        last: Exception | None = None
-        for attempt in range(WRITE_ATTEMPTS):
-            if attempt:
-                time.sleep(0.2 * 2**attempt)
-            try:
-                response = self._http.post(path, json=body, headers={"Idempotency-Key": key})
-            except _TRANSPORT as exc:
-                last = exc
-                continue
-            if response.status_code in (502, 503, 504):
-                last = _error_of(response)
-                continue
-            if response.status_code >= 400:
-                raise _error_of(response)
-            return response.json()
-        raise SourceUnavailable(
-            f"server {self.base_url} did not answer after {WRITE_ATTEMPTS} tries "
-            f"({_why(last)}); repeating the action is safe, it will not be applied twice"
-        )
-
     def close(self) -> None:
         """Stop the change listener and close the connections."""
         if self._listener is not None:
             self._listener.stop()
         self.changed.close()
-        self._http.close()
+        self._transport.close()
 
     # -- reads ------------------------------------------------------------------------
 
@@ -265,12 +138,12 @@ class ApiSource:
         """See :meth:`DataSource.reference`; read once."""
         with self._lock:
             if self._ref is None:
-                a, d = _adapters(), self._ref_data
+                a, d = adapters(), self._ref_data
                 self._ref = Reference(
-                    nodes=_decode(a.nodes, d.get("nodes"), "catalogue"),
-                    departments=_decode(a.named_by_id, d.get("departments"), "catalogue"),
-                    categories=_decode(a.named_by_code, d.get("categories"), "catalogue"),
-                    workers=_decode(a.named_by_id, d.get("workers"), "catalogue"),
+                    nodes=decode(a.nodes, d.get("nodes"), "catalogue"),
+                    departments=decode(a.named_by_id, d.get("departments"), "catalogue"),
+                    categories=decode(a.named_by_code, d.get("categories"), "catalogue"),
+                    workers=decode(a.named_by_id, d.get("workers"), "catalogue"),
                     root_id=d.get("root_id"),
                 )
             return self._ref
@@ -278,12 +151,12 @@ class ApiSource:
     def overview(self, at: datetime) -> Overview:
         """See :meth:`DataSource.overview`."""
         data = self._get(f"{API}/stats", {"at": at.isoformat()})
-        return _decode(_adapters().overview, data, "overview")
+        return decode(adapters().overview, data, "overview")
 
     def trend(self, span: TrendSpan, at: datetime) -> list[TrendPoint]:
         """See :meth:`DataSource.trend`."""
         data = self._get(f"{API}/trend", {"span": span, "at": at.isoformat()})
-        return _decode(_adapters().trend, data.get("points"), "trend")
+        return decode(adapters().trend, data.get("points"), "trend")
 
     def queue(
         self,
@@ -311,7 +184,7 @@ class ApiSource:
         if count_cap is not None and count is None:
             count = self.queue_count(query, count_cap)
         return Page(
-            rows=_decode(_adapters().rows, data.get("tickets"), "ticket page"),
+            rows=decode(adapters().rows, data.get("tickets"), "ticket page"),
             first=_cursor(data.get("first")),
             last=_cursor(data.get("last")),
             has_before=bool(data.get("has_before")),
@@ -332,27 +205,27 @@ class ApiSource:
     def ticket(self, ticket_id: int, at: datetime) -> TicketDetail:
         """See :meth:`DataSource.ticket`."""
         data = self._get(f"{API}/tickets/{ticket_id}", {"at": at.isoformat()})
-        return _decode(_adapters().detail, data, "ticket")
+        return decode(adapters().detail, data, "ticket")
 
     def sla_board(self, at: datetime, limit: int) -> list[SlaRow]:
         """See :meth:`DataSource.sla_board`."""
         data = self._get(f"{API}/sla", {"limit": limit, "at": at.isoformat()})
-        return _decode(_adapters().sla, data.get("clocks"), "SLA board")
+        return decode(adapters().sla, data.get("clocks"), "SLA board")
 
     def board(self, node_id: int | None) -> Board:
         """See :meth:`DataSource.board`."""
         data = self._get(f"{API}/board", {"node": node_id} if node_id is not None else None)
-        return _decode(_adapters().board, data, "board")
+        return decode(adapters().board, data, "board")
 
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
         """See :meth:`DataSource.scorecards`."""
         params = {"period": period, "limit": limit, "at": at.isoformat()}
-        return _decode(_adapters().scorecards, self._get(f"{API}/scorecards", params), "scores")
+        return decode(adapters().scorecards, self._get(f"{API}/scorecards", params), "scores")
 
     def daily_reports(self, at: datetime, day: date | None = None) -> DailyReports:
         """The reports of ``day`` (default: today's) and who is missing."""
         params = {"at": at.isoformat(), **({"day": day.isoformat()} if day else {})}
-        return _decode(_adapters().reports, self._get(f"{API}/reports", params), "reports")
+        return decode(adapters().reports, self._get(f"{API}/reports", params), "reports")
 
     # -- writes -----------------------------------------------------------------------
 
@@ -374,30 +247,33 @@ class ApiSource:
             "expected_version": expected_version,
         }  # fmt: skip
         data = self._write(f"{API}/tickets/{ticket_id}/actions", body)
-        return _decode(_adapters().outcome, data, "action result")
+        return decode(adapters().outcome, data, "action result")
 
     def open_ticket(
         self,
+        new: NewTicket,
         *,
-        title: str,
-        category: str,
-        channel: str,
-        grid: str,
-        description: str = "",
-        address: str = "",
-        colour: str | None = None,
+        role: str,
+        idempotency_key: str | None = None,
+        window: timedelta | None = None,
     ) -> ActionOutcome:
-        """A new ticket (intake), retry-safe."""
+        """See :meth:`DataSource.open_ticket`, retry-safe (with ``idempotency_key``, or a
+        fresh key). The token decides the role and the reporter (``token:<name>``):
+        ``role`` and ``new.reporter`` are what the screen believes. The API takes no
+        coordinates, report source or key window: ``new.lat``, ``new.lon``,
+        ``new.source`` and ``window`` stay here."""
         body = {
-            "title": title, "category": category, "channel": channel, "grid": grid,
-            "description": description, "address": address, "colour": colour,
+            "title": new.title, "category": new.category, "channel": new.channel,
+            "grid": new.grid, "description": new.description, "address": new.address,
+            "colour": new.colour,
         }  # fmt: skip
-        return _decode(_adapters().outcome, self._write(f"{API}/tickets", body), "intake result")
+        data = self._write(f"{API}/tickets", body, idempotency_key)
+        return decode(adapters().outcome, data, "intake result")
 
     def file_report(self, worker_code: str, events: int = 0, note: str = "") -> ReportRow:
         """File a worker's daily report for today."""
         body = {"worker": worker_code, "events": events, "note": note}
-        return _decode(_adapters().report, self._write(f"{API}/reports", body), "report")
+        return decode(adapters().report, self._write(f"{API}/reports", body), "report")
 
     def adjust(
         self,
@@ -409,13 +285,13 @@ class ApiSource:
         role: str,
         actor: str,
         ticket_id: int | None = None,
-    ) -> None:
+    ) -> bool:
         """See :meth:`DataSource.adjust`."""
         body = {
             "subject_kind": subject_kind, "subject_id": subject_id, "points": points,
             "reason": reason, "ticket_id": ticket_id,
         }  # fmt: skip
-        self._write(f"{API}/adjustments", body)
+        return bool(self._write(f"{API}/adjustments", body).get("replayed"))
 
     # -- the clock --------------------------------------------------------------------
 
@@ -442,7 +318,7 @@ class ApiSource:
     def config_problems(self) -> list[ConfigProblem]:
         """See :meth:`DataSource.config_problems`."""
         data = self._get(f"{API}/config/problems")
-        return _decode(_adapters().problems, data.get("problems"), "rules problem list")
+        return decode(adapters().problems, data.get("problems"), "rules problem list")
 
     def change_waiter(self) -> ChangeWaiter:
         """See :meth:`DataSource.change_waiter`: woken by the change stream (each change,
@@ -459,7 +335,7 @@ class ApiSource:
         with self._lock:
             if self._listener is None:
                 self._listener = ChangeListener(
-                    self.base_url, self._headers, seq, backoff_max=self._backoff_max,
+                    self.base_url, self._transport.headers, seq, backoff_max=self._backoff_max,
                     signal=self.changed,
                 )  # fmt: skip
                 self._listener.start()
@@ -477,155 +353,6 @@ class ApiSource:
         return self._listener.batch(since)
 
 
-@dataclass(frozen=True, slots=True)
-class _Change:
-    seq: int
-    kind: str
-    entity_id: int | None
-
-
-class ChangeListener:
-    """A thread that follows ``/api/v1/changes`` and never loses its place."""
-
-    def __init__(
-        self,
-        base_url: str,
-        headers: dict[str, str],
-        since: int,
-        *,
-        backoff_max: float = BACKOFF_MAX,
-        read_timeout: float = 45.0,
-        signal: ChangeSignal | None = None,
-    ) -> None:
-        self.base_url = base_url
-        self.headers = headers
-        self.seq: int | None = since
-        self.backoff_max = backoff_max
-        self.read_timeout = read_timeout
-        self.connected = False
-        self.error: str | None = "connecting to the change stream"
-        self.down_since: float | None = time.monotonic()
-        self.reconnects = 0
-        self.signal = signal or ChangeSignal()
-        self._received: list[_Change] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gridtui-changes", daemon=True)
-        self._client: httpx.Client | None = None
-
-    def start(self) -> None:
-        """Start following."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop following (closes the connection)."""
-        self._stop.set()
-        client = self._client
-        if client is not None:
-            client.close()
-        self._thread.join(5)
-
-    def batch(self, since: int) -> ChangeBatch:
-        """Changes received after ``since``, forgetting the older ones.
-
-        Raises:
-            SourceUnavailable: not connected right now.
-        """
-        with self._lock:
-            self._received = [c for c in self._received if c.seq > since]
-            got = list(self._received)
-            connected, error, down_since = self.connected, self.error, self.down_since
-        down_for = time.monotonic() - down_since if down_since is not None else 0.0
-        if not connected and not got and down_for >= GRACE_SECONDS:
-            raise SourceUnavailable(error or "change stream down")
-        return ChangeBatch(
-            seq=max([since, *(c.seq for c in got)]),
-            ticket_ids=frozenset(c.entity_id for c in got if c.kind == "ticket" and c.entity_id),
-            kinds=frozenset(c.kind for c in got),
-            count=len(got),
-        )
-
-    # -- the thread -------------------------------------------------------------------
-
-    def _run(self) -> None:
-        delay = BACKOFF_FIRST
-        while not self._stop.is_set():
-            try:
-                self._follow()
-                delay = BACKOFF_FIRST  # it ran, then ended: reconnect at once
-                error = "the server closed the change stream"
-            except _TRANSPORT as exc:
-                error = f"server {self.base_url} unreachable: {_why(exc)}"
-            except _StreamRefused as exc:
-                error = str(exc)
-            except Exception as exc:  # the thread must outlive any surprise
-                if self._stop.is_set():
-                    return
-                error = f"change stream failed: {_why(exc)}"
-            with self._lock:
-                if self.connected:
-                    self.down_since = time.monotonic()
-                self.connected = False
-                self.error = error
-            self.signal.bump()  # readers look again: stale once the grace has passed
-            if self._stop.wait(delay):
-                return
-            delay = min(delay * 2, self.backoff_max)
-            self.reconnects += 1
-
-    def _follow(self) -> None:
-        timeout = httpx.Timeout(5.0, read=self.read_timeout)
-        with httpx.Client(base_url=self.base_url, headers=self.headers, timeout=timeout) as c:
-            self._client = c
-            headers = {"Accept": "text/event-stream"}
-            if self.seq is not None:
-                headers["Last-Event-ID"] = str(self.seq)
-            with c.stream("GET", f"{API}/changes", headers=headers) as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise _StreamRefused(str(_error_of(response)))
-                with self._lock:
-                    self.connected, self.error, self.down_since = True, None, None
-                self.signal.bump()
-                for change in _parse_sse(response.iter_lines()):
-                    if self._stop.is_set():
-                        return
-                    with self._lock:
-                        self._received.append(change)
-                        self.seq = change.seq
-                    self.signal.bump()
-
-
-class _StreamRefused(Exception):
-    """The server answered the stream request with an error."""
-
-
-def _parse_sse(lines: Iterator[str]) -> Iterator[_Change]:
-    """Change events from SSE lines (comments and other fields skipped)."""
-    data: list[str] = []
-    event_id: str | None = None
-    for line in lines:
-        if line == "":
-            if data and event_id is not None and event_id.isdigit():
-                try:
-                    payload = json.loads("\n".join(data))
-                    entity = payload.get("id")
-                    yield _Change(int(event_id), str(payload.get("kind", "")),
-                                  int(entity) if entity is not None else None)  # fmt: skip
-                except (ValueError, TypeError, AttributeError):
-                    yield _Change(int(event_id), "unknown", None)  # unreadable: reload all
-            data, event_id = [], None
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "data":
-            data.append(value)
-        elif name == "id":
-            event_id = value
-
-
 def _rebased(data: Any) -> ClockSpec | None:
     """The spec of a ``/clock`` answer, with this machine's now as its real origin."""
     try:
@@ -639,11 +366,4 @@ def _rebased(data: Any) -> ClockSpec | None:
         raise SourceError(f"the server sent a clock this client cannot read ({exc})") from exc
 
 
-def _why(exc: BaseException | None) -> str:
-    if exc is None:
-        return "no answer"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
-
-
-__all__ = ["ApiSource", "ChangeListener"]
+__all__ = ["ApiSource"]

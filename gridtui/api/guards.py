@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from gridtui.api.limits import MAX_BODY
-from gridtui.api.open311 import error_response, format_of_path
+from gridtui.api.open311.xml import error_response, format_of_path
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

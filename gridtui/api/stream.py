@@ -23,7 +23,7 @@ from bisect import bisect_right
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-from gridtui.data.sources.local import LocalSource
+from gridtui.api.hosted import HostedSource
 from gridtui.data.sources.source import SourceError
 from gridtui.data.storage.changefeed import ChangeRecord
 
@@ -65,7 +65,7 @@ class ChangeHub:
     (:meth:`kick`); other processes' writes are seen within :data:`POLL_SECONDS`.
     """
 
-    def __init__(self, source: LocalSource, *, poll: float = POLL_SECONDS, keep: int = KEEP):
+    def __init__(self, source: HostedSource, *, poll: float = POLL_SECONDS, keep: int = KEEP):
         self.source = source
         self.poll = poll
         self.keep = keep

@@ -39,7 +39,25 @@ class Status(StrEnum):
         """Not terminal: the ticket still needs someone."""
         return self not in TERMINAL
 
+    def label(self, lang: str) -> str:
+        """The name in ``lang`` (``zh``: Chinese; any other: English)."""
+        return _STATUS_NAMES[self][0 if lang == "zh" else 1]
 
+
+#: each status's Chinese and English name
+_STATUS_NAMES: dict[Status, tuple[str, str]] = {
+    Status.NEW: ("待派单", "New"),
+    Status.DISPATCHED: ("已派单", "Dispatched"),
+    Status.ACCEPTED: ("已签收", "Accepted"),
+    Status.ON_SCENE: ("已到场", "On scene"),
+    Status.RESOLVED: ("已处置", "Resolved"),
+    Status.FEEDBACK: ("已反馈", "Feedback"),
+    Status.CLOSED: ("已办结", "Closed"),
+    Status.ESCALATED: ("已吹哨", "Escalated"),
+    Status.REOPENED: ("已退回", "Reopened"),
+    Status.MERGED: ("已合并", "Merged"),
+    Status.CANCELLED: ("已撤销", "Cancelled"),
+}
 TERMINAL = frozenset({Status.CLOSED, Status.MERGED, Status.CANCELLED})
 OPEN_STATUSES = tuple(s for s in Status if s not in TERMINAL)
 

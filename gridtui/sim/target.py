@@ -206,10 +206,7 @@ class ApiTarget:
 
     def open_ticket(self, new: NewTicket) -> ActionOutcome:
         """See :meth:`CityTarget.open_ticket` (the reporter is the token)."""
-        return self.source.open_ticket(
-            title=new.title, category=new.category, channel=new.channel, grid=new.grid,
-            description=new.description, address=new.address, colour=new.colour,
-        )  # fmt: skip
+        return self.source.open_ticket(new, role=self.source.role)
 
     def act(
         self,

@@ -241,8 +241,8 @@ def test_a_write_retried_after_a_lost_answer_happens_once(city, server):
         notes = [e for e in city.ticket(urgent, NOW).timeline if e.note == "只记一次"]
         assert len(notes) == 1
         proxy.lose = 1
-        made = remote.open_ticket(title="井盖缺失", category=_category(city), channel="hotline",
-                                  grid=_grid_code(city))  # fmt: skip
+        new = NewTicket("井盖缺失", _category(city), "hotline", _grid_code(city), "remote")
+        made = remote.open_ticket(new, role="officer")
         assert made.replayed
         titles = city.queue(replace(QueueQuery(), text="井盖缺失"), Anchor.FIRST, None, 50)
         assert [r.id for r in titles.rows] == [made.ticket_id]

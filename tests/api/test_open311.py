@@ -19,13 +19,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from sqlalchemy import func, select, text
 
-from gridtui.api.open311 import (
-    MAX_RESULTS,
-    RequestQuery,
-    parse_request_query,
-    request_statement,
-    xml_document,
-)
+from gridtui.api.open311.query import parse_request_query
+from gridtui.api.open311.xml import xml_document
+from gridtui.data.reads.public_requests import request_statement
+from gridtui.data.sources.public import MAX_RESULTS, RequestQuery
 from gridtui.data.sources.tokens import create_token, revoke_token
 from gridtui.data.storage.models import Category, Department, Node, Ticket
 from gridtui.domain.callback import Satisfaction

@@ -186,8 +186,8 @@ def test_the_server_follows_the_published_clock(city_url: str, live_serve: Any) 
         assert abs(spec.origin_real - _real()) < timedelta(seconds=5)
 
         # the server stamps writes and answers "now" on the simulated clock
-        out = other.open_ticket(title="远程模拟", category="order.parking", channel="hotline",
-                                grid="WH-HB-01-01")  # fmt: skip
+        new = NewTicket("远程模拟", "order.parking", "hotline", "WH-HB-01-01", "remote")
+        out = other.open_ticket(new, role="officer")
         opened = served.ticket(out.ticket_id, NOW).timeline[0].at
         assert NOW <= opened < NOW + timedelta(hours=1)
         assert NOW <= other.overview(spec.now(_real())).at < NOW + timedelta(hours=1)

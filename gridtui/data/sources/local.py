@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridtui.data.reads import public_requests
 from gridtui.data.reads import queue as queue_pages
 from gridtui.data.reads.boards import board as build_board
 from gridtui.data.reads.overview import overview as read_overview
@@ -31,6 +32,7 @@ from gridtui.data.reads.scorecards import scorecards as build_scorecards
 from gridtui.data.reads.sla import sla_board as read_sla_board
 from gridtui.data.reads.sla import ticket_detail
 from gridtui.data.sources.database import SourceDatabase
+from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
@@ -398,6 +400,23 @@ class LocalSource(SourceDatabase):
             kinds=frozenset(c.kind for c in batch),
             count=len(batch),
         )
+
+    # -- what the public sees (Open311) -------------------------------------------------
+
+    def service_catalogue(self) -> list[ServiceEntry]:
+        """See :meth:`~gridtui.data.sources.source.PublicReads.service_catalogue`."""
+        with self._session() as s:
+            return public_requests.services(s)
+
+    def public_tickets(self, query: RequestQuery) -> list[PublicTicket]:
+        """See :meth:`~gridtui.data.sources.source.PublicReads.public_tickets`."""
+        with self._session() as s:
+            return public_requests.public_tickets(s, query)
+
+    def intake_grid(self, node_id: int | None, level: str | None) -> str | None:
+        """See :meth:`~gridtui.data.sources.source.PublicReads.intake_grid`."""
+        with self._session() as s:
+            return public_requests.first_grid(s, node_id, level)
 
 
 # -- helpers ---------------------------------------------------------------------------------

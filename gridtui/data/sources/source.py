@@ -17,9 +17,10 @@ Errors (every method may raise them)::
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
@@ -28,6 +29,7 @@ from gridtui.data.sources.records import (
     ClockSpec,
     ConfigProblem,
     Cursor,
+    NewTicket,
     Overview,
     Page,
     Period,
@@ -45,6 +47,7 @@ __all__ = [
     "ActionRefused",
     "DataSource",
     "NotPermitted",
+    "PublicReads",
     "SourceError",
     "SourceUnavailable",
     "StaleData",
@@ -172,6 +175,26 @@ class DataSource(Protocol):
         """
         ...
 
+    def open_ticket(
+        self,
+        new: NewTicket,
+        *,
+        role: str,
+        idempotency_key: str | None = None,
+        window: timedelta | None = None,
+    ) -> ActionOutcome:
+        """A new ticket from a report (officers and above), audited as ``new.reporter``;
+        with ``idempotency_key``, at most once per (reporter, key), within ``window``
+        when given (Open311's content keys). Over HTTP the token decides the role and
+        the reporter.
+
+        Raises:
+            NotPermitted: ``role`` may not open tickets.
+            ActionRefused: unknown grid, category or channel, an empty title, or a key
+                reused for another request.
+        """
+        ...
+
     def adjust(
         self,
         subject_kind: str,
@@ -182,8 +205,9 @@ class DataSource(Protocol):
         role: str,
         actor: str,
         ticket_id: int | None = None,
-    ) -> None:
-        """A spot-check point adjustment (supervisors).
+    ) -> bool:
+        """A spot-check point adjustment (supervisors); True when an earlier request
+        with the same idempotency key did it (nothing new written).
 
         Raises:
             NotPermitted: ``role`` may not adjust points.
@@ -219,4 +243,24 @@ class DataSource(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class PublicReads(Protocol):
+    """What the public sees of the centre (Open311 GeoReport): a database's reads,
+    in the records of :mod:`gridtui.data.sources.public`."""
+
+    def service_catalogue(self) -> list[ServiceEntry]:
+        """Every ticket category as a public service, by code."""
+        ...
+
+    def public_tickets(self, query: RequestQuery) -> list[PublicTicket]:
+        """The tickets ``query`` selects, newest first, at most
+        :data:`~gridtui.data.sources.public.MAX_RESULTS`."""
+        ...
+
+    def intake_grid(self, node_id: int | None, level: str | None) -> str | None:
+        """The code of the grid that takes a report placed at a district, street or
+        community (``node_id`` of ``level``): its first grid by code, dedicated grids
+        last; else the city's first such grid; None when the centre has no grid."""
         ...

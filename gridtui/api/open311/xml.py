@@ -1,0 +1,102 @@
+"""GeoReport documents as JSON or XML: the same content under the specification's
+element names, and GeoReport's error documents."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response
+
+from gridtui.api.open311.errors import GeoReportError, echo
+
+FORMATS = ("json", "xml")
+#: the element name of a list's items, by the list's element name (XML)
+ITEM_TAGS = {
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+}
+# Characters XML 1.0 forbids even escaped (stored text is already clean; echoes may not be).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+Document = dict[str, Any] | list[dict[str, Any]]
+
+
+def xml_document(root: str, item: str, doc: Document) -> bytes:
+    """``doc`` as XML: a list becomes ``<root><item>…</item>…</root>``, a mapping
+    ``<root><key>…</key>…</root>``; nested lists take their items' names from
+    :data:`ITEM_TAGS`. None is an empty element, booleans are ``true``/``false``."""
+    top = ET.Element(root)
+    if isinstance(doc, list):
+        for entry in doc:
+            _fill(ET.SubElement(top, item), entry)
+    else:
+        _fill(top, doc)
+    body: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=True)
+    return body
+
+
+def _fill(element: ET.Element, value: object) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _fill(ET.SubElement(element, key), inner)
+    elif isinstance(value, list):
+        tag = ITEM_TAGS[element.tag]
+        for inner in value:
+            _fill(ET.SubElement(element, tag), inner)
+    else:
+        element.text = _xml_text(value)
+
+
+def _xml_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return _NOT_XML.sub("", str(value))
+
+
+def render(
+    fmt: str,
+    doc: Document,
+    root: str,
+    item: str = "",
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """``doc`` as JSON or as XML under ``root`` (list items named ``item``)."""
+    if fmt == "xml":
+        body = xml_document(root, item, doc)
+        return Response(body, status_code=status, media_type="text/xml", headers=headers)
+    return JSONResponse(doc, status_code=status, headers=headers)
+
+
+def error_response(
+    fmt: str, status: int, description: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A GeoReport error document."""
+    doc = [{"code": status, "description": description}]
+    return render(fmt, doc, "errors", "error", status=status, headers=headers)
+
+
+def format_of_path(path: str) -> str:
+    """The response format a path asks for: ``xml`` for ``….xml``, else ``json``."""
+    return "xml" if path.endswith(".xml") else "json"
+
+
+def checked_format(fmt: str) -> str:
+    """``fmt`` when it is one GeoReport serves.
+
+    Raises:
+        GeoReportError: 404 for any other suffix.
+    """
+    if fmt not in FORMATS:
+        raise GeoReportError(404, f"unknown format {echo(fmt)}: use .json or .xml")
+    return fmt
