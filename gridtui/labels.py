@@ -98,6 +98,21 @@ def target_label(target: str, ref: Reference, clocks: Iterable[Any], lang: str) 
         return target
 
 
+def timeline_note(
+    note: str, actor: str, target: str | None, ref: Reference, clocks: Iterable[Any], lang: str
+) -> str:
+    """A timeline entry's note and target in ``lang``: a system note in one language;
+    a breach mark names whose clock ran out once (the system's note "超时: <clock>"
+    would only repeat the clock)."""
+    shown = one_language(note, lang) if actor == "system" else note
+    if not target:
+        return shown
+    label = target_label(target, ref, clocks, lang)
+    if target.startswith("breach:") and actor == "system":
+        return label
+    return f"{shown} [{label}]" if shown else label
+
+
 def policy_label(name: str | None, lang: str) -> str:
     """An SLA policy's name in ``lang``."""
     if not name:

@@ -1,8 +1,9 @@
 """7 · Grid browser: the hierarchy as a tree with live colours and counts.
 
-Each node reads ``name  ■ 红  在办 12``: its worst colour (open tickets and registered
-entities) and its open tickets. Children load when a node is first expanded, one
-board at a time (a city has thousands of grids: nothing loads them all at once).
+Each node reads ``name  ■ 红 · 12 件在办`` (``■ RED · 12 open``): its worst colour
+(open tickets and registered entities) and how many of its tickets are open. Children
+load when a node is first expanded, one board at a time (a city has thousands of grids:
+nothing loads them all at once).
 A reload refreshes the root and every expanded node in place, so nothing collapses
 and the cursor stays. ``enter`` (or ``o``) opens the risk board on the node.
 """
@@ -189,12 +190,12 @@ class GridsScreen(DataScreen):
     # -- labels ----------------------------------------------------------------------------
 
     def _label(self, cell: BoardCell) -> Text:
-        """``name  ■ 红  在办 12`` (and entities, patrol points when wide)."""
+        """``name  ■ 红 · 12 件在办`` (and entities, patrol points when wide)."""
         lang = self.lang
         label = safe(cell.node.label(lang))
         label.append("  ")
         label.append_text(colour_chip(cell.worst, lang))
-        label.append("  ")
+        label.append(" · ", style="dim")
         label.append(tr("grids.open_n", lang, n=sum(cell.tickets.values())))
         if self._wide:
             label.append("  ·  ", style="dim")

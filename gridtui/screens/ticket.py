@@ -25,7 +25,13 @@ from gridtui.domain.callback import Satisfaction
 from gridtui.domain.handling import Level
 from gridtui.domain.roles import may
 from gridtui.i18n import action_label, channel_label, duration, status_label, tr
-from gridtui.labels import actor_label, one_language, policy_label, source_label, target_label
+from gridtui.labels import (
+    actor_label,
+    one_language,
+    policy_label,
+    source_label,
+    timeline_note,
+)
 from gridtui.screens.acting import open_menu, start_action
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.key_bar import KeyBar
@@ -265,9 +271,7 @@ class TicketScreen(DataScreen):
                 if e.from_status and e.from_status != e.to_status
                 else status_label(e.to_status, lang)
             )
-            note = one_language(e.note, lang) if e.actor == "system" else e.note
-            if e.target:
-                note += f" [{target_label(e.target, ref, d.clocks, lang)}]"
+            note = timeline_note(e.note, e.actor, e.target, ref, d.clocks, lang)
             cells = [
                 Text(f"{e.at.astimezone(tz):%m-%d %H:%M}"),
                 Text(action_label(e.action, lang)),
@@ -291,7 +295,8 @@ class TicketScreen(DataScreen):
             if may(self.gapp.role, action):
                 line.append(label + "  ")
             else:
-                line.append(label + "✗  ", style="dim strike")
+                line.append(label, style="dim strike")
+                line.append(" ✗  ", style="dim")
         line.append("  x: " + tr("key.act", lang), style="dim")
         self.query_one("#actions", Static).update(line)
 

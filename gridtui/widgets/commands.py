@@ -12,20 +12,48 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
+from rich.align import Align
 from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.command import CommandPalette, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from gridtui.i18n import tr
+
+
+class GridPalette(CommandPalette):
+    """Textual's command palette, saying "no matches" in the app's language."""
+
+    def __init__(self, lang: str, **options: Any) -> None:
+        super().__init__(placeholder=tr("textual.palette_search", lang), **options)
+        self.lang = lang
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        """As Textual's, but the option it adds is in :attr:`lang`."""
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(tr("palette.no_matches", self.lang), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
 
 
 def open_palette(app: Any) -> None:
     """Open the command palette, its search field in the app's language (the app's
     ``action_command_palette``)."""
     if app.use_command_palette and not CommandPalette.is_open(app):
-        placeholder = tr("textual.palette_search", app.lang)
-        app.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
+        app.push_screen(GridPalette(app.lang, id="--command-palette"))
 
 
 #: binding ids the palette lists once already (screens, language, quit)
