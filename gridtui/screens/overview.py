@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +17,7 @@ from gridtui.data.records import Overview, Reference, TrendPoint, TrendSpan
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.base import TALL, WIDE, DataScreen
 from gridtui.widgets.figures import count_ticks
+from gridtui.widgets.flow import Flow
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.kpi import KpiTile
 from gridtui.widgets.render import (
@@ -209,13 +211,20 @@ class OverviewScreen(DataScreen):
         )
         total = sum(o.channel_mix.values()) or 1
         bars = self.app.size.width >= 120
+        shares: list[Text] = []
         for channel, n in o.channel_mix.items():
             share = n / total
-            mix.append(f"{channel_label(channel, lang)} ")
+            entry = Text(channel_label(channel, lang))
             if bars:
-                mix.append("█" * max(1, round(share * 20)), style="bold")
-            mix.append(f" {share:.0%}" + ("\n" if bars else "  "))
-        self.query_one("#mix", Static).update(mix)
+                entry.append(" " + "█" * max(1, round(share * 20)), style="bold")
+            entry.append(f" {share:.0%}")
+            shares.append(entry)
+        if bars:
+            mix.append_text(Text("\n").join(shares))
+            self.query_one("#mix", Static).update(mix)
+        else:  # each channel with its share on one line ("领导交办 3%", never "3%" alone)
+            mix.rstrip()
+            self.query_one("#mix", Static).update(Group(mix, Flow(shares, gap="  ")))
         missing = Text()
         if o.reports_past_due:  # before then the line itself says "daily reports due …"
             missing.append(reports_title(o, lang) + "  ", style="bold")
