@@ -14,6 +14,12 @@ MORE: dict[str, tuple[str, str]] = {
     "actor.dept": ("部门", "department"),
     "actor.duty": ("值班 {name}", "on duty {name}"),
     "actor.import": ("导入", "import"),
+    "actor.sim_centre": ("模拟·指挥中心", "Simulated centre"),
+    "actor.sim_supervisor": ("模拟·督办员", "Simulated supervisor"),
+    "actor.sim_department": ("模拟·部门", "Simulated department"),
+    "actor.sim_leader": ("模拟·领导交办", "Simulated leader"),
+    "actor.sim_patrol": ("模拟·网格巡查", "Simulated patrol"),
+    "actor.sim_other": ("模拟·{name}", "Simulated {name}"),
     # counts of one in the singular (gridtui.i18n.tr picks "<key>.one" when n == 1)
     "queue.count.one": ("共 {n} 件", "{n} ticket"),
     "sla.tickets.one": ("（{n} 件工单）", "on {n} ticket"),

@@ -42,8 +42,23 @@ def one_language(note: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+#: the simulator's actors (gridtui.sim) and their catalog keys
+SIM_ACTORS = {
+    "sim:centre": "actor.sim_centre",
+    "sim:supervisor": "actor.sim_supervisor",
+    "sim:department": "actor.sim_department",
+    "sim:leader": "actor.sim_leader",
+    "sim:patrol": "actor.sim_patrol",
+}
+
+
 def actor_label(actor: str, ref: Reference, lang: str) -> str:
-    """Who acted: a worker's name, a department's name, the centre, the system …"""
+    """Who acted: a worker's name, a department's name, the centre, the system, the
+    simulator's stand-ins … (the one place an actor code becomes a name)."""
+    if actor in SIM_ACTORS:
+        return tr(SIM_ACTORS[actor], lang)
+    if actor.startswith("sim:"):
+        return tr("actor.sim_other", lang, name=actor.removeprefix("sim:"))
     if actor in ("system", "centre", "citizen", "import"):
         return tr(f"actor.{actor}", lang)
     if actor == "12345":
