@@ -28,6 +28,8 @@ MORE: dict[str, tuple[str, str]] = {
     "grids.patrol_n.one": ("必到点 {n}", "{n} patrol pt"),
     "score.dept_count.one": ("{n} 个部门", "{n} department"),
     "text.length.one": ("{what} · 共 {n} 个字符 · Esc 返回", "{what} · {n} character · Esc: back"),
+    # the grid tree on a wall terminal: a node's open tickets by colour
+    "grids.by_colour": ("按颜色", "by colour"),
     # the command palette when nothing matches
     "palette.no_matches": ("没有匹配的命令", "No matches found"),
     # timeline targets

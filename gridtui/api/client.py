@@ -58,6 +58,7 @@ from gridtui.data.records import (
     TrendSpan,
 )
 from gridtui.data.source import (
+    AT_RISK,
     ActionRefused,
     NotPermitted,
     SourceError,
@@ -275,9 +276,9 @@ class ApiSource:
                 )
             return self._ref
 
-    def overview(self, at: datetime) -> Overview:
+    def overview(self, at: datetime, at_risk: int = AT_RISK) -> Overview:
         """See :meth:`DataSource.overview`."""
-        data = self._get(f"{API}/stats", {"at": at.isoformat()})
+        data = self._get(f"{API}/stats", {"at": at.isoformat(), "at_risk": at_risk})
         return _decode(_adapters().overview, data, "overview")
 
     def trend(self, span: TrendSpan, at: datetime) -> list[TrendPoint]:

@@ -62,6 +62,8 @@ from gridtui.data.local import LocalSource
 from gridtui.data.records import MAX_SPEED, Anchor, ClockSpec, QueueQuery
 from gridtui.data.service import NewTicket
 from gridtui.data.source import (
+    AT_RISK,
+    AT_RISK_MAX,
     ActionRefused,
     NotPermitted,
     SourceError,
@@ -356,9 +358,14 @@ def create_app(
         return {"ok": True, "seq": source.last_seq()}
 
     @app.get(f"{API}/stats")
-    def stats(who: Caller, at: At = None) -> dict[str, Any]:
-        """The overview figures as of now (or ``at``)."""
-        return asdict(source.overview(now(at)))
+    def stats(
+        who: Caller,
+        at: At = None,
+        at_risk: Annotated[int, Query(ge=0, le=AT_RISK_MAX)] = AT_RISK,
+    ) -> dict[str, Any]:
+        """The overview figures as of now (or ``at``), with the ``at_risk`` tickets nearest
+        their deadlines."""
+        return asdict(source.overview(now(at), at_risk))
 
     def clock_out(spec: ClockSpec | None) -> ClockOut:
         return ClockOut(now=clock_now(), spec=spec.to_json() if spec else None)

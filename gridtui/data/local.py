@@ -81,6 +81,8 @@ from gridtui.data.service import (
 from gridtui.data.sidereads import CLOCK_DOC, SpecCache, parse_spec
 from gridtui.data.sla_runtime import steps_of
 from gridtui.data.source import (
+    AT_RISK,
+    AT_RISK_MAX,
     BUSY_RETRY_AFTER,
     ActionRefused,
     Busy,
@@ -109,7 +111,6 @@ T = TypeVar("T")
 
 #: rates on the overview cover tickets opened in this many days
 RATE_WINDOW_DAYS = 30
-AT_RISK = 30  # enough to fill a wall screen; smaller screens show the first rows
 MISSING_SHOWN = 50
 
 
@@ -249,7 +250,7 @@ class LocalSource:
 
     # -- overview ----------------------------------------------------------------------
 
-    def overview(self, at: datetime) -> Overview:
+    def overview(self, at: datetime, at_risk: int = AT_RISK) -> Overview:
         """See :meth:`DataSource.overview`."""
         at = at.astimezone(UTC)
         local_midnight = datetime.combine(
@@ -290,13 +291,13 @@ class LocalSource:
                     .group_by(Ticket.channel)
                 )
             }
-            at_risk = [
+            nearest = [
                 queue_pages.to_row(r)
                 for r in s.execute(
                     select(*queue_pages.ROW_COLUMNS)
                     .where(is_open, Ticket.next_deadline.is_not(None))
                     .order_by(Ticket.next_deadline, Ticket.id)
-                    .limit(AT_RISK)
+                    .limit(max(0, min(at_risk, AT_RISK_MAX)))
                 )
             ]
             active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
@@ -312,7 +313,7 @@ class LocalSource:
             closure_rate=n_closed / total if total else 0.0,
             on_time_rate=on_time_rate,
             open_by_colour={c: open_by_colour.get(c, 0) for c in order},
-            at_risk=at_risk,
+            at_risk=nearest,
             channel_mix=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
             missing_reports=missing[:MISSING_SHOWN],
             missing_count=len(reports.missing),

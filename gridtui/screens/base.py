@@ -54,6 +54,8 @@ RETRY_SECONDS = 2.0
 WIDE = 160
 #: from this many lines the wall figures are drawn large
 TALL = 40
+#: from this many columns (a 240x67 wall terminal) screens show more columns and detail
+XWIDE = 200
 
 
 class DataScreen(Screen[None]):

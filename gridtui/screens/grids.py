@@ -22,9 +22,10 @@ from textual.widgets.tree import TreeNode
 
 from gridtui.data.records import Board, BoardCell, Reference
 from gridtui.i18n import tr
-from gridtui.screens.base import DataScreen, relabel_bindings
+from gridtui.screens.base import XWIDE, DataScreen, relabel_bindings
 from gridtui.screens.risk import WIDE, RiskScreen
 from gridtui.widgets.key_bar import KeyBar
+from gridtui.widgets.palette import ORDER
 from gridtui.widgets.render import colour_chip, safe
 from gridtui.widgets.status_bar import StatusBar
 
@@ -92,6 +93,8 @@ class GridsScreen(DataScreen):
         self._loaded: set[int] = set()
         self._want: tuple[int, ...] = ()
         self._wide = False
+        #: a wall terminal (240 columns): each node's open tickets by colour too
+        self._xwide = False
 
     def compose(self) -> ComposeResult:
         """Path line, tree, hint."""
@@ -202,10 +205,19 @@ class GridsScreen(DataScreen):
             label.append(tr("grids.entities_n", lang, n=sum(cell.entities.values())), "dim")
             label.append("  ·  ", style="dim")
             label.append(tr("grids.patrol_n", lang, n=cell.patrol_points), "dim")
+        if self._xwide and cell.tickets:
+            label.append("  ·  ", style="dim")
+            label.append(tr("grids.by_colour", lang) + " ", style="dim")
+            for colour in ORDER:
+                if cell.tickets.get(colour):
+                    label.append_text(colour_chip(colour, lang, count=cell.tickets[colour]))
+                    label.append("  ")
+            label.rstrip()
         return label
 
     def _paint(self) -> None:
         self._wide = self.app.size.width >= WIDE
+        self._xwide = self.app.size.width >= XWIDE
         for node_id, tnode in self._tnodes.items():
             cell = self._cells.get(node_id)
             if cell is not None:

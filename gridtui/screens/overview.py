@@ -13,9 +13,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from gridtui.data.records import Overview, Reference, TrendPoint, TrendSpan
+from gridtui.data.records import Overview, Reference, TicketRow, TrendPoint, TrendSpan
+from gridtui.data.source import AT_RISK
 from gridtui.i18n import channel_label, tr
-from gridtui.screens.base import TALL, WIDE, DataScreen
+from gridtui.screens.base import TALL, WIDE, XWIDE, DataScreen
 from gridtui.widgets.figures import count_ticks
 from gridtui.widgets.flow import Flow
 from gridtui.widgets.key_bar import KeyBar
@@ -30,6 +31,7 @@ from gridtui.widgets.render import (
     reports_alert,
     reports_title,
     safe,
+    status_text,
 )
 from gridtui.widgets.status_bar import StatusBar
 
@@ -115,7 +117,10 @@ class OverviewScreen(DataScreen):
         # Names are needed for the wide columns only; the first paint should not wait
         # for the whole catalogue on a narrow screen.
         ref = src.reference() if self.app.size.width >= WIDE else None
-        return OverviewData(src.overview(now), src.trend(self.span, now), self.span, ref)
+        # as many at-risk tickets as the list has rows for (a tall terminal shows more)
+        at_risk = max(AT_RISK, self.app.size.height)
+        overview = src.overview(now, at_risk=at_risk)
+        return OverviewData(overview, src.trend(self.span, now), self.span, ref)
 
     def show(self, data: OverviewData) -> None:
         """Fill every panel."""
@@ -155,9 +160,12 @@ class OverviewScreen(DataScreen):
         table = self.query_one("#at-risk", DataTable)
         wide = self.app.size.width >= WIDE and ref is not None
         cursor = table.cursor_row
+        xwide = wide and self.app.size.width >= XWIDE
         cols = ["col.id", "col.colour", "col.remaining", "col.title"]
         if wide:
             cols += ["col.category", "col.grid"]
+        if xwide:  # a wall terminal: who holds each ticket, and where it stands
+            cols += ["col.status", "col.assignee"]
         rows: list[list[Text]] = []
         for row in data.overview.at_risk:
             cells: list[Text] = [
@@ -173,6 +181,8 @@ class OverviewScreen(DataScreen):
                     safe(cat.label(lang) if cat else row.category),
                     safe(ref.node_label(row.grid_id, lang)),
                 ]
+                if xwide:
+                    cells += [status_text(row.status, lang), safe(_holder(row, ref, lang))]
                 for extra in cells[4:]:  # a wider screen gives the names more room
                     extra.truncate(max(16, self.app.size.width // 10), overflow="ellipsis")
             rows.append(cells)
@@ -211,12 +221,13 @@ class OverviewScreen(DataScreen):
         )
         total = sum(o.channel_mix.values()) or 1
         bars = self.app.size.width >= 120
+        bar = 40 if self.app.size.width >= XWIDE else 20  # a wide wall: longer bars
         shares: list[Text] = []
         for channel, n in o.channel_mix.items():
             share = n / total
             entry = Text(channel_label(channel, lang))
             if bars:
-                entry.append(" " + "█" * max(1, round(share * 20)), style="bold")
+                entry.append(" " + "█" * max(1, round(share * bar)), style="bold")
             entry.append(f" {share:.0%}")
             shares.append(entry)
         if bars:
@@ -251,3 +262,12 @@ class OverviewScreen(DataScreen):
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key:
                 self.gapp.open_ticket(int(key))
+
+
+def _holder(row: TicketRow, ref: Reference, lang: str) -> str:
+    """Who holds ``row``: its worker (name and code), else its department, else "—"."""
+    worker = ref.workers.get(row.worker_id) if row.worker_id is not None else None
+    if worker is not None:
+        return f"{worker.name}({worker.code})"
+    dept = ref.departments.get(row.department_id) if row.department_id is not None else None
+    return dept.label(lang) if dept is not None else "—"

@@ -156,7 +156,7 @@ async def test_wide_labels_say_more(make_app, source, wait):
         await wait(app, pilot)
         root = app.screen.grid_tree.root
         assert "必到点" not in str(root.label)
-        await pilot.resize_terminal(200, 50)
+        await pilot.resize_terminal(180, 50)  # wide (by colour too from 200 columns)
         await wait(app, pilot)
         city = source.board(None).node
         assert str(root.label) == (
