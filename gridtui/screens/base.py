@@ -156,10 +156,11 @@ class DataScreen(Screen[None]):
     def size_class(self) -> object:
         """What of the terminal's size the drawing depends on; a change redraws.
 
-        Default: whether the screen is wide (:data:`WIDE`) and tall (:data:`TALL`).
+        Default: whether the screen is wide (:data:`WIDE`, :data:`XWIDE`) and tall
+        (:data:`TALL`).
         """
         size = self.app.size
-        return (size.width >= WIDE, size.height >= TALL)
+        return (size.width >= WIDE, size.width >= XWIDE, size.height >= TALL)
 
     def on_resize(self) -> None:
         """Redraw the last data when the size crosses what :meth:`size_class` depends on

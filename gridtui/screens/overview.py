@@ -48,6 +48,8 @@ class OverviewData:
     trend: list[TrendPoint]
     span: TrendSpan
     ref: Reference | None
+    #: how many at-risk tickets were asked for (as many as the terminal was tall)
+    asked: int = AT_RISK
 
 
 class OverviewScreen(DataScreen):
@@ -117,10 +119,26 @@ class OverviewScreen(DataScreen):
         # Names are needed for the wide columns only; the first paint should not wait
         # for the whole catalogue on a narrow screen.
         ref = src.reference() if self.app.size.width >= WIDE else None
-        # as many at-risk tickets as the list has rows for (a tall terminal shows more)
-        at_risk = max(AT_RISK, self.app.size.height)
-        overview = src.overview(now, at_risk=at_risk)
-        return OverviewData(overview, src.trend(self.span, now), self.span, ref)
+        asked = self.at_risk_rows()
+        overview = src.overview(now, at_risk=asked)
+        return OverviewData(overview, src.trend(self.span, now), self.span, ref, asked)
+
+    def at_risk_rows(self) -> int:
+        """How many at-risk tickets to ask for: as many as the list has rows for (a tall
+        terminal shows more), never fewer than the source's default."""
+        return max(AT_RISK, self.app.size.height)
+
+    def size_class(self) -> object:
+        """Wide, wider, tall, and how many at-risk rows the height asks for."""
+        return (super().size_class(), self.at_risk_rows())
+
+    def redraw(self) -> None:
+        """Draw the last data again, or load again when the list should be longer."""
+        data = self._data
+        if isinstance(data, OverviewData) and data.asked != self.at_risk_rows():
+            self.reload()
+        else:
+            super().redraw()
 
     def show(self, data: OverviewData) -> None:
         """Fill every panel."""

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 from gridtui.data.source import AT_RISK
 from gridtui.i18n import colour_label
 from gridtui.screens.grids import GridsScreen
-from tests.conftest import NOW
+from tests.conftest import NOW, pilot_until
 
 
 def open_with_deadline(source) -> int:
@@ -53,3 +53,18 @@ async def test_a_wide_grid_tree_counts_open_tickets_by_colour(make_app, source, 
     async with app.run_test(size=(160, 50)) as pilot:
         await wait(app, pilot)
         assert "按颜色" not in str(app.screen.tree_node(city.node.id).label)
+
+
+async def test_growing_the_terminal_lengthens_the_list(make_app, source, wait):
+    everyone = open_with_deadline(source)
+    app = make_app(screen="overview")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait(app, pilot)
+        table = app.screen.query_one("#at-risk", DataTable)
+        assert table.row_count == AT_RISK
+        await pilot.resize_terminal(240, 67)
+        await pilot_until(
+            pilot, lambda: table.row_count == min(everyone, 67), "the longer at-risk list"
+        )
+        await wait(app, pilot)
+        assert "col.assignee" in [c.key.value for c in table.ordered_columns]
