@@ -24,7 +24,7 @@ def test_screen_looks_right(snap_compare, make_app, screen, size, lang):
     assert snap_compare(app, terminal_size=size, run_before=loaded)
 
 
-@pytest.mark.parametrize("screen", ["overview", "grids", "queue"])
+@pytest.mark.parametrize("screen", ["overview", "grids", "queue", "scorecards"])
 def test_a_wall_terminal_shows_more(snap_compare, make_app, source, screen):
     """At 240x67 (zh) the screens show more rows and columns, not stretched tiles."""
     source.description = "sqlite demo.sqlite"  # the header has room for it: not tmp's path

@@ -68,3 +68,18 @@ async def test_growing_the_terminal_lengthens_the_list(make_app, source, wait):
         )
         await wait(app, pilot)
         assert "col.assignee" in [c.key.value for c in table.ordered_columns]
+
+
+async def test_a_wall_terminal_puts_the_scorecards_side_by_side(make_app, wait):
+    app = make_app(screen="scorecards")
+    async with app.run_test(size=(240, 67)) as pilot:
+        await wait(app, pilot)
+        workers = app.screen.query_one("#workers", DataTable)
+        departments = app.screen.query_one("#departments", DataTable)
+        assert departments.region.x > workers.region.right - 1  # beside, not below
+        assert workers.region.height > 55  # the workers' board has the terminal's height
+    app = make_app(screen="scorecards")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait(app, pilot)
+        workers = app.screen.query_one("#workers", DataTable)
+        assert app.screen.query_one("#departments", DataTable).region.y > workers.region.y
