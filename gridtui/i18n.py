@@ -302,7 +302,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "col.total": ("合计", "Total"),
     "grids.open_risk": ("五色风险", "Risk board"),
     "grids.toggle": ("展开/收起", "Expand/collapse"),
-    "grids.open_n": ("在办 {n}", "{n} open"),
+    "grids.open_n": ("{n} 件在办", "{n} open"),
     "grids.entities_n": ("对象 {n}", "{n} entities"),
     "grids.patrol_n": ("必到点 {n}", "{n} patrol pts"),
     "grids.hint": (
@@ -364,6 +364,9 @@ def tr(key: str, lang: str, **values: object) -> str:
     Raises:
         KeyError: ``key`` is not in the catalog.
     """
+    # a count of one reads in the singular where the catalog has it ("1 ticket")
+    if str(values.get("n")) == "1" and f"{key}.one" in CATALOG:
+        key = f"{key}.one"
     text = pick(CATALOG[key], lang)
     return text.format(**values) if values else text
 

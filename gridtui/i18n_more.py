@@ -14,6 +14,24 @@ MORE: dict[str, tuple[str, str]] = {
     "actor.dept": ("部门", "department"),
     "actor.duty": ("值班 {name}", "on duty {name}"),
     "actor.import": ("导入", "import"),
+    "actor.sim_centre": ("模拟·指挥中心", "Simulated centre"),
+    "actor.sim_supervisor": ("模拟·督办员", "Simulated supervisor"),
+    "actor.sim_department": ("模拟·部门", "Simulated department"),
+    "actor.sim_leader": ("模拟·领导交办", "Simulated leader"),
+    "actor.sim_patrol": ("模拟·网格巡查", "Simulated patrol"),
+    "actor.sim_other": ("模拟·{name}", "Simulated {name}"),
+    # counts of one in the singular (gridtui.i18n.tr picks "<key>.one" when n == 1)
+    "queue.count.one": ("共 {n} 件", "{n} ticket"),
+    "sla.tickets.one": ("（{n} 件工单）", "on {n} ticket"),
+    "sla.running.one": ("运行中的时限 {n} 个", "{n} running clock"),
+    "grids.entities_n.one": ("对象 {n}", "{n} entity"),
+    "grids.patrol_n.one": ("必到点 {n}", "{n} patrol pt"),
+    "score.dept_count.one": ("{n} 个部门", "{n} department"),
+    "text.length.one": ("{what} · 共 {n} 个字符 · Esc 返回", "{what} · {n} character · Esc: back"),
+    # the grid tree on a wall terminal: a node's open tickets by colour
+    "grids.by_colour": ("按颜色", "by colour"),
+    # the command palette when nothing matches
+    "palette.no_matches": ("没有匹配的命令", "No matches found"),
     # timeline targets
     "target.breach": ("超时：{holder} {clock}", "breached: {holder} {clock}"),
     "target.up": ("上报{level}", "up to the {level}"),

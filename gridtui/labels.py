@@ -42,8 +42,23 @@ def one_language(note: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+#: the simulator's actors (gridtui.sim) and their catalog keys
+SIM_ACTORS = {
+    "sim:centre": "actor.sim_centre",
+    "sim:supervisor": "actor.sim_supervisor",
+    "sim:department": "actor.sim_department",
+    "sim:leader": "actor.sim_leader",
+    "sim:patrol": "actor.sim_patrol",
+}
+
+
 def actor_label(actor: str, ref: Reference, lang: str) -> str:
-    """Who acted: a worker's name, a department's name, the centre, the system …"""
+    """Who acted: a worker's name, a department's name, the centre, the system, the
+    simulator's stand-ins … (the one place an actor code becomes a name)."""
+    if actor in SIM_ACTORS:
+        return tr(SIM_ACTORS[actor], lang)
+    if actor.startswith("sim:"):
+        return tr("actor.sim_other", lang, name=actor.removeprefix("sim:"))
     if actor in ("system", "centre", "citizen", "import"):
         return tr(f"actor.{actor}", lang)
     if actor == "12345":
@@ -96,6 +111,21 @@ def target_label(target: str, ref: Reference, clocks: Iterable[Any], lang: str) 
         return colour_label(target, lang)
     except ValueError:
         return target
+
+
+def timeline_note(
+    note: str, actor: str, target: str | None, ref: Reference, clocks: Iterable[Any], lang: str
+) -> str:
+    """A timeline entry's note and target in ``lang``: a system note in one language;
+    a breach mark names whose clock ran out once (the system's note "超时: <clock>"
+    would only repeat the clock)."""
+    shown = one_language(note, lang) if actor == "system" else note
+    if not target:
+        return shown
+    label = target_label(target, ref, clocks, lang)
+    if target.startswith("breach:") and actor == "system":
+        return label
+    return f"{shown} [{label}]" if shown else label
 
 
 def policy_label(name: str | None, lang: str) -> str:

@@ -23,6 +23,9 @@ Each use and why:
 * :data:`TICK_BOX_INNER` — ``textual.widgets._toggle_button.ToggleButton.BUTTON_INNER``:
   the queue's filter lists find the tick box SelectionList draws to replace it with
   one that does not depend on colour.
+* :class:`PaletteSaying` — ``CommandPalette._start_no_matches_countdown`` (with its
+  ``_NO_MATCHES`` option id, countdown and timer): the palette's "No matches found"
+  is built inside that method in English; a Chinese screen needs its own words.
 * :func:`dimensions_pending` — ``DataTable._require_update_dimensions``: the
   snapshot waits until the tables have sized their columns.
 """
@@ -32,12 +35,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rich.align import Align
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandList, CommandPalette
 from textual.notifications import Notification
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.widgets._toggle_button import ToggleButton
+from textual.widgets.option_list import Option
 
 #: the character a SelectionList draws inside its tick box
 TICK_BOX_INNER = ToggleButton.BUTTON_INNER
@@ -89,3 +96,27 @@ def filter_output(app: App[Any], through: Callable[[str], str]) -> bool:
 def dimensions_pending(table: DataTable[Any]) -> bool:
     """Whether ``table`` has yet to size its columns (it does when next idle)."""
     return bool(getattr(table, "_require_update_dimensions", False))
+
+
+class PaletteSaying(CommandPalette):
+    """Textual's command palette with its "no matches" line in other words."""
+
+    def __init__(self, *, no_matches: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.no_matches = no_matches
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        """As Textual's, but the option it adds says :attr:`no_matches`."""
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                line = Align.center(Text(self.no_matches, style="not bold"))
+                self.query_one(CommandList).add_option(
+                    Option(line, disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

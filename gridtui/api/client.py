@@ -50,7 +50,7 @@ from gridtui.data.sources.records import (
     TrendPoint,
     TrendSpan,
 )
-from gridtui.data.sources.source import SourceError
+from gridtui.data.sources.source import AT_RISK, SourceError
 from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
 
 
@@ -148,9 +148,9 @@ class ApiSource:
                 )
             return self._ref
 
-    def overview(self, at: datetime) -> Overview:
+    def overview(self, at: datetime, at_risk: int = AT_RISK) -> Overview:
         """See :meth:`DataSource.overview`."""
-        data = self._get(f"{API}/stats", {"at": at.isoformat()})
+        data = self._get(f"{API}/stats", {"at": at.isoformat(), "at_risk": at_risk})
         return decode(adapters().overview, data, "overview")
 
     def trend(self, span: TrendSpan, at: datetime) -> list[TrendPoint]:

@@ -24,7 +24,7 @@ from gridtui.data.sources.source import DataSource
 from gridtui.i18n import action_label, tr
 from gridtui.screens.messages import DataLoaded, ScreenShown, SourceFailed
 from gridtui.textual_private import key_bindings
-from gridtui.widgets.layout import SCREEN_TALL, SCREEN_WIDE
+from gridtui.widgets.layout import SCREEN_TALL, SCREEN_WIDE, SCREEN_XWIDE
 
 
 def binding_label(binding: Binding, lang: str) -> str:
@@ -171,10 +171,15 @@ class DataScreen(Screen[None]):
     def size_class(self) -> object:
         """What of the terminal's size the drawing depends on; a change redraws.
 
-        Default: whether the screen is wide and tall (:mod:`gridtui.widgets.layout`).
+        Default: whether the screen is wide, wider (a wall terminal) and tall
+        (:mod:`gridtui.widgets.layout`).
         """
         size = self.app.size
-        return (size.width >= SCREEN_WIDE, size.height >= SCREEN_TALL)
+        return (
+            size.width >= SCREEN_WIDE,
+            size.width >= SCREEN_XWIDE,
+            size.height >= SCREEN_TALL,
+        )
 
     def on_resize(self) -> None:
         """Redraw the last data when the size crosses what :meth:`size_class` depends on

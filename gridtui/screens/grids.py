@@ -1,8 +1,9 @@
 """7 · Grid browser: the hierarchy as a tree with live colours and counts.
 
-Each node reads ``name  ■ 红  在办 12``: its worst colour (open tickets and registered
-entities) and its open tickets. Children load when a node is first expanded, one
-board at a time (a city has thousands of grids: nothing loads them all at once).
+Each node reads ``name  ■ 红 · 12 件在办`` (``■ RED · 12 open``): its worst colour
+(open tickets and registered entities) and how many of its tickets are open. Children
+load when a node is first expanded, one board at a time (a city has thousands of grids:
+nothing loads them all at once).
 A reload refreshes the root and every expanded node in place, so nothing collapses
 and the cursor stays. ``enter`` (or ``o``) opens the risk board on the node.
 """
@@ -24,7 +25,8 @@ from gridtui.i18n import tr
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.messages import DataLoaded, OpenRiskNode, SourceFailed
 from gridtui.widgets.key_bar import KeyBar
-from gridtui.widgets.layout import SCREEN_WIDE
+from gridtui.widgets.layout import SCREEN_WIDE, SCREEN_XWIDE
+from gridtui.widgets.palette import ORDER
 from gridtui.widgets.render import colour_chip, safe
 from gridtui.widgets.status_bar import StatusBar
 
@@ -92,6 +94,8 @@ class GridsScreen(DataScreen):
         self._loaded: set[int] = set()
         self._want: tuple[int, ...] = ()
         self._wide = False
+        #: a wall terminal (240 columns): each node's open tickets by colour too
+        self._xwide = False
 
     def compose(self) -> ComposeResult:
         """Path line, tree, hint."""
@@ -190,22 +194,31 @@ class GridsScreen(DataScreen):
     # -- labels ----------------------------------------------------------------------------
 
     def _label(self, cell: BoardCell) -> Text:
-        """``name  ■ 红  在办 12`` (and entities, patrol points when wide)."""
+        """``name  ■ 红 · 12 件在办`` (and entities, patrol points when wide)."""
         lang = self.lang
         label = safe(cell.node.label(lang))
         label.append("  ")
         label.append_text(colour_chip(cell.worst, lang))
-        label.append("  ")
+        label.append(" · ", style="dim")
         label.append(tr("grids.open_n", lang, n=sum(cell.tickets.values())))
         if self._wide:
             label.append("  ·  ", style="dim")
             label.append(tr("grids.entities_n", lang, n=sum(cell.entities.values())), "dim")
             label.append("  ·  ", style="dim")
             label.append(tr("grids.patrol_n", lang, n=cell.patrol_points), "dim")
+        if self._xwide and cell.tickets:
+            label.append("  ·  ", style="dim")
+            label.append(tr("grids.by_colour", lang) + " ", style="dim")
+            for colour in ORDER:
+                if cell.tickets.get(colour):
+                    label.append_text(colour_chip(colour, lang, count=cell.tickets[colour]))
+                    label.append("  ")
+            label.rstrip()
         return label
 
     def _paint(self) -> None:
         self._wide = self.app.size.width >= SCREEN_WIDE
+        self._xwide = self.app.size.width >= SCREEN_XWIDE
         for node_id, tnode in self._tnodes.items():
             cell = self._cells.get(node_id)
             if cell is not None:

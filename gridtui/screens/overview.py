@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,14 +13,16 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from gridtui.data.sources.records import Overview, Reference, TrendPoint, TrendSpan
+from gridtui.data.sources.records import Overview, Reference, TicketRow, TrendPoint, TrendSpan
+from gridtui.data.sources.source import AT_RISK
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.base import DataScreen
 from gridtui.screens.messages import OpenTicket
 from gridtui.widgets.figures import count_ticks
+from gridtui.widgets.flow import Flow
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.kpi import KpiTile
-from gridtui.widgets.layout import SCREEN_ROOMY, SCREEN_TALL, SCREEN_WIDE
+from gridtui.widgets.layout import SCREEN_ROOMY, SCREEN_TALL, SCREEN_WIDE, SCREEN_XWIDE
 from gridtui.widgets.render import (
     colour_chip,
     fill_table,
@@ -30,6 +33,7 @@ from gridtui.widgets.render import (
     reports_alert,
     reports_title,
     safe,
+    status_text,
 )
 from gridtui.widgets.status_bar import StatusBar
 
@@ -46,6 +50,8 @@ class OverviewData:
     trend: list[TrendPoint]
     span: TrendSpan
     ref: Reference | None
+    #: how many at-risk tickets were asked for (as many as the terminal was tall)
+    asked: int = AT_RISK
 
 
 class OverviewScreen(DataScreen):
@@ -115,7 +121,26 @@ class OverviewScreen(DataScreen):
         # Names are needed for the wide columns only; the first paint should not wait
         # for the whole catalogue on a narrow screen.
         ref = src.reference() if self.app.size.width >= SCREEN_WIDE else None
-        return OverviewData(src.overview(now), src.trend(self.span, now), self.span, ref)
+        asked = self.at_risk_rows()
+        overview = src.overview(now, at_risk=asked)
+        return OverviewData(overview, src.trend(self.span, now), self.span, ref, asked)
+
+    def at_risk_rows(self) -> int:
+        """How many at-risk tickets to ask for: as many as the list has rows for (a tall
+        terminal shows more), never fewer than the source's default."""
+        return max(AT_RISK, self.app.size.height)
+
+    def size_class(self) -> object:
+        """Wide, wider, tall, and how many at-risk rows the height asks for."""
+        return (super().size_class(), self.at_risk_rows())
+
+    def redraw(self) -> None:
+        """Draw the last data again, or load again when the list should be longer."""
+        data = self._data
+        if isinstance(data, OverviewData) and data.asked != self.at_risk_rows():
+            self.reload()
+        else:
+            super().redraw()
 
     def show(self, data: OverviewData) -> None:
         """Fill every panel."""
@@ -155,9 +180,12 @@ class OverviewScreen(DataScreen):
         table = self.query_one("#at-risk", DataTable)
         wide = self.app.size.width >= SCREEN_WIDE and ref is not None
         cursor = table.cursor_row
+        xwide = wide and self.app.size.width >= SCREEN_XWIDE
         cols = ["col.id", "col.colour", "col.remaining", "col.title"]
         if wide:
             cols += ["col.category", "col.grid"]
+        if xwide:  # a wall terminal: who holds each ticket, and where it stands
+            cols += ["col.status", "col.assignee"]
         rows: list[list[Text]] = []
         for row in data.overview.at_risk:
             cells: list[Text] = [
@@ -173,6 +201,8 @@ class OverviewScreen(DataScreen):
                     safe(cat.label(lang) if cat else row.category),
                     safe(ref.node_label(row.grid_id, lang)),
                 ]
+                if xwide:
+                    cells += [status_text(row.status, lang), safe(_holder(row, ref, lang))]
                 for extra in cells[4:]:  # a wider screen gives the names more room
                     extra.truncate(max(16, self.app.size.width // 10), overflow="ellipsis")
             rows.append(cells)
@@ -211,13 +241,21 @@ class OverviewScreen(DataScreen):
         )
         total = sum(o.channel_mix.values()) or 1
         bars = self.app.size.width >= SCREEN_ROOMY
+        bar = 40 if self.app.size.width >= SCREEN_XWIDE else 20  # a wide wall: longer bars
+        shares: list[Text] = []
         for channel, n in o.channel_mix.items():
             share = n / total
-            mix.append(f"{channel_label(channel, lang)} ")
+            entry = Text(channel_label(channel, lang))
             if bars:
-                mix.append("█" * max(1, round(share * 20)), style="bold")
-            mix.append(f" {share:.0%}" + ("\n" if bars else "  "))
-        self.query_one("#mix", Static).update(mix)
+                entry.append(" " + "█" * max(1, round(share * bar)), style="bold")
+            entry.append(f" {share:.0%}")
+            shares.append(entry)
+        if bars:
+            mix.append_text(Text("\n").join(shares))
+            self.query_one("#mix", Static).update(mix)
+        else:  # each channel with its share on one line ("领导交办 3%", never "3%" alone)
+            mix.rstrip()
+            self.query_one("#mix", Static).update(Group(mix, Flow(shares, gap="  ")))
         missing = Text()
         if o.reports_past_due:  # before then the line itself says "daily reports due …"
             missing.append(reports_title(o, lang) + "  ", style="bold")
@@ -244,3 +282,12 @@ class OverviewScreen(DataScreen):
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key:
                 self.app.post_message(OpenTicket(int(key)))
+
+
+def _holder(row: TicketRow, ref: Reference, lang: str) -> str:
+    """Who holds ``row``: its worker (name and code), else its department, else "—"."""
+    worker = ref.workers.get(row.worker_id) if row.worker_id is not None else None
+    if worker is not None:
+        return f"{worker.name}({worker.code})"
+    dept = ref.departments.get(row.department_id) if row.department_id is not None else None
+    return dept.label(lang) if dept is not None else "—"

@@ -15,6 +15,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from gridtui.data.sources.records import Period, Scorecards, ScoreRow
@@ -26,7 +27,7 @@ from gridtui.screens.base import DataScreen
 from gridtui.screens.modals.adjust import AdjustForm
 from gridtui.widgets.boards import board_titles
 from gridtui.widgets.key_bar import KeyBar
-from gridtui.widgets.layout import SCREEN_WIDE
+from gridtui.widgets.layout import SCREEN_WIDE, SCREEN_XWIDE
 from gridtui.widgets.render import safe, spark
 from gridtui.widgets.status_bar import StatusBar
 from gridtui.widgets.tables import refill
@@ -64,8 +65,14 @@ class ScorecardsScreen(DataScreen):
     PERIODIC = 60.0
     DEFAULT_CSS = """
     ScorecardsScreen .section { height: 1; padding: 0 1; text-style: bold; background: $boost; }
-    ScorecardsScreen #workers { height: 2fr; }
-    ScorecardsScreen #departments { height: 1fr; }
+    ScorecardsScreen #boards { height: 1fr; }
+    ScorecardsScreen #workers-box { height: 2fr; }
+    ScorecardsScreen #departments-box { height: 1fr; }
+    ScorecardsScreen DataTable { height: 1fr; }
+    ScorecardsScreen.-xwide #boards { layout: horizontal; }
+    ScorecardsScreen.-xwide #workers-box, ScorecardsScreen.-xwide #departments-box {
+        height: 1fr; width: 1fr;
+    }
     """
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("p", "period", "period", id="key.period"),
@@ -83,10 +90,15 @@ class ScorecardsScreen(DataScreen):
         """Title, the two leaderboards."""
         yield StatusBar()
         yield Static(classes="section", id="score-title")
-        yield Static(classes="section", id="workers-title")
-        yield DataTable(id="workers", cursor_type="row", zebra_stripes=True)
-        yield Static(classes="section", id="departments-title")
-        yield DataTable(id="departments", cursor_type="row", zebra_stripes=True)
+        # one over the other; side by side on a wall terminal (XWIDE), where the workers'
+        # board then shows as many rows as the terminal is tall
+        with Vertical(id="boards"):
+            with Vertical(id="workers-box"):
+                yield Static(classes="section", id="workers-title")
+                yield DataTable(id="workers", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="departments-box"):
+                yield Static(classes="section", id="departments-title")
+                yield DataTable(id="departments", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -117,6 +129,7 @@ class ScorecardsScreen(DataScreen):
     def show(self, data: ScoreData) -> None:
         """Fill both tables, keeping each one's selection and scroll."""
         self._wide = self.app.size.width >= SCREEN_WIDE
+        self.set_class(self.app.size.width >= SCREEN_XWIDE, "-xwide")
         cards = data.cards
         self._by_key = {_key(r): r for r in (*cards.workers, *cards.departments)}
         self._fill("#workers", cards.workers, "col.name", reports=True)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,10 +26,17 @@ from gridtui.domain.callback import Satisfaction
 from gridtui.domain.handling import Level
 from gridtui.domain.roles import may
 from gridtui.i18n import action_label, channel_label, duration, status_label, tr
-from gridtui.labels import actor_label, one_language, policy_label, source_label, target_label
+from gridtui.labels import (
+    actor_label,
+    one_language,
+    policy_label,
+    source_label,
+    timeline_note,
+)
 from gridtui.screens.base import DataScreen
 from gridtui.screens.messages import ShowScreen
 from gridtui.screens.modals.acting import open_menu, start_action
+from gridtui.widgets.flow import Flow
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.layout import TICKET_CLOCKS_WIDE, TICKET_NARROW
 from gridtui.widgets.longtext import TextViewer
@@ -162,7 +170,7 @@ class TicketScreen(DataScreen):
         worker = ref.workers.get(r.worker_id) if r.worker_id is not None else None
         dept = ref.departments.get(r.department_id) if r.department_id is not None else None
         path = " › ".join(n.label(lang) for n in ref.path(r.grid_id)[1:])
-        rows: list[tuple[str, Text]] = [
+        rows: list[tuple[str, RenderableType]] = [
             (tr("col.id", lang), Text(f"#{r.id}  v{r.version}")),
             (tr("col.title", lang), safe(r.title, style="bold")),
             (tr("col.status", lang), status_text(r.status, lang)),
@@ -170,7 +178,10 @@ class TicketScreen(DataScreen):
             (tr("col.category", lang), safe(cat.label(lang) if cat else r.category)),
             (tr("col.channel", lang), Text(channel_label(r.channel, lang))),
             (tr("col.grid", lang), safe(path or "—")),
-            (tr("col.assignee", lang), safe(worker.name + f" ({worker.code})" if worker else "—")),
+            (
+                tr("col.assignee", lang),
+                _names([f"{worker.name} ({worker.code})"] if worker else []),
+            ),
             (tr("col.department", lang), safe(dept.label(lang) if dept else "—")),
             (tr("col.opened", lang), Text(f"{r.opened_at.astimezone(tz):%Y-%m-%d %H:%M}")),
             (
@@ -178,7 +189,7 @@ class TicketScreen(DataScreen):
                 Text(f"{r.due_at.astimezone(tz):%Y-%m-%d %H:%M}" if r.due_at else "—"),
             ),
             (tr("ticket.level", lang), Text(Level(r.level).label(lang))),
-            (tr("ticket.lead", lang), safe(ref.holder_label(d.lead, lang) if d.lead else "—")),
+            (tr("ticket.lead", lang), _names([ref.holder_label(d.lead, lang)] if d.lead else [])),
             (tr("ticket.address", lang), safe(d.address or "—")),
             (tr("ticket.description", lang), self._description(d.description)),
             (tr("ticket.policy", lang), safe(policy_label(d.sla_policy, lang))),
@@ -188,8 +199,8 @@ class TicketScreen(DataScreen):
             ),
         ]
         if d.co_handlers:
-            names = "、".join(ref.holder_label(k, lang) for k in d.co_handlers)
-            rows.append((tr("ticket.co_handlers", lang), safe(names)))
+            names = [ref.holder_label(k, lang) for k in d.co_handlers]
+            rows.append((tr("ticket.co_handlers", lang), _names(names, lang)))
         if r.satisfaction:
             rows.append(
                 (tr("ticket.callback", lang), Text(Satisfaction(r.satisfaction).label(lang)))
@@ -263,9 +274,7 @@ class TicketScreen(DataScreen):
                 if e.from_status and e.from_status != e.to_status
                 else status_label(e.to_status, lang)
             )
-            note = one_language(e.note, lang) if e.actor == "system" else e.note
-            if e.target:
-                note += f" [{target_label(e.target, ref, d.clocks, lang)}]"
+            note = timeline_note(e.note, e.actor, e.target, ref, d.clocks, lang)
             cells = [
                 Text(f"{e.at.astimezone(tz):%m-%d %H:%M}"),
                 Text(action_label(e.action, lang)),
@@ -289,7 +298,8 @@ class TicketScreen(DataScreen):
             if may(self.host.role, action):
                 line.append(label + "  ")
             else:
-                line.append(label + "✗  ", style="dim strike")
+                line.append(label, style="dim strike")
+                line.append(" ✗  ", style="dim")
         line.append("  x: " + tr("key.act", lang), style="dim")
         self.query_one("#actions", Static).update(line)
 
@@ -327,6 +337,15 @@ class TicketScreen(DataScreen):
     def action_back(self) -> None:
         """Back to the queue."""
         self.app.post_message(ShowScreen("queue"))
+
+
+def _names(names: list[str], lang: str = "zh") -> Flow | Text:
+    """Names (each with its code) as unbreakable units: "段娜(L0003)、王磊(L0004)" wraps
+    between two names, never inside one; "—" for none."""
+    if not names:
+        return Text("—")
+    sep, gap = ("、", "") if lang == "zh" else (",", " ")
+    return Flow([safe(n) for n in names], sep=sep, gap=gap)
 
 
 def _fill_wrapped(

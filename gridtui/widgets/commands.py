@@ -19,14 +19,26 @@ from textual.command import CommandPalette, Hit, Hits, Provider
 
 from gridtui.i18n import tr
 from gridtui.registry import SCREENS, TEXTUAL_THEMES
+from gridtui.textual_private import PaletteSaying
+
+
+class GridPalette(PaletteSaying):
+    """Textual's command palette, its search field and "no matches" in the app's language."""
+
+    def __init__(self, lang: str, **options: Any) -> None:
+        super().__init__(
+            no_matches=tr("palette.no_matches", lang),
+            placeholder=tr("textual.palette_search", lang),
+            **options,
+        )
+        self.lang = lang
 
 
 def open_palette(app: Any) -> None:
     """Open the command palette, its search field in the app's language (the app's
     ``action_command_palette``)."""
     if app.use_command_palette and not CommandPalette.is_open(app):
-        placeholder = tr("textual.palette_search", app.lang)
-        app.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
+        app.push_screen(GridPalette(app.lang, id="--command-palette"))
 
 
 #: binding ids the palette lists once already (screens, language, quit)

@@ -6,6 +6,9 @@ redraws and a resize between two only reflows.
 
 #: the interactive screens show their extra columns and notes from this many columns
 SCREEN_WIDE = 160
+#: from this many columns (a 240x67 wall terminal) the interactive screens show more
+#: columns and detail: the overview's holders, the grid tree's colours, scorecards side by side
+SCREEN_XWIDE = 200
 #: the interactive screens draw their figures large from this many lines
 SCREEN_TALL = 40
 #: the first optional column (the queue's category) or a joined summary line (the

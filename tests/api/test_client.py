@@ -33,6 +33,10 @@ def test_reads_equal_the_local_source(city, officer):
     assert officer.timezone == city.timezone
     assert officer.reference() == city.reference()
     assert officer.overview(NOW) == city.overview(NOW)
+    # a tall screen asks for more at-risk tickets; remote and local give the same ones
+    tall = city.overview(NOW, at_risk=45)
+    assert len(tall.at_risk) > len(city.overview(NOW).at_risk)
+    assert officer.overview(NOW, at_risk=45) == tall
     for span in ("24h", "7d", "30d"):
         assert officer.trend(span, NOW) == city.trend(span, NOW)
     assert officer.sla_board(NOW, 50) == city.sla_board(NOW, 50)

@@ -19,7 +19,7 @@ def label(screen: GridsScreen, node_id: int) -> str:
 
 
 def expected(cell) -> str:
-    return f"{cell.node.name}  ■ {ZH[cell.worst]}  在办 {sum(cell.tickets.values())}"
+    return f"{cell.node.name}  ■ {ZH[cell.worst]} · {sum(cell.tickets.values())} 件在办"
 
 
 async def open_path(app, pilot, wait, screen: GridsScreen, *node_ids: int) -> None:
@@ -157,10 +157,23 @@ async def test_wide_labels_say_more(make_app, source, wait):
         await wait(app, pilot)
         root = app.screen.grid_tree.root
         assert "必到点" not in str(root.label)
-        await pilot.resize_terminal(200, 50)
+        await pilot.resize_terminal(180, 50)  # wide (by colour too from 200 columns)
         await wait(app, pilot)
         city = source.board(None).node
         assert str(root.label) == (
             f"{expected(city)}  ·  对象 {sum(city.entities.values())}"
             f"  ·  必到点 {city.patrol_points}"
         )
+
+
+async def test_a_node_says_its_colour_then_its_open_count_in_either_language(
+    make_app, source, wait
+):
+    """The colour's name and the count never run together ("RED47 open")."""
+    city = source.board(None).node
+    n = sum(city.tickets.values())
+    for lang, want in (("zh", f"■ 红 · {n} 件在办"), ("en", f"■ RED · {n} open")):
+        app = make_app(screen="grids", lang=lang)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait(app, pilot)
+            assert want in label(app.screen, city.node.id)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from textual.command import CommandPalette
 
+from gridtui.data.sources.local import LocalSource
+from gridtui.data.storage.models import TicketEvent
 from gridtui.domain.channels import Channel
 from gridtui.domain.lifecycle import Action, Status
 from gridtui.domain.roles import Role
@@ -27,7 +31,8 @@ from gridtui.i18n import (
 from gridtui.labels import error_text, one_language
 from gridtui.screens.modals.forms import ActionForm
 from gridtui.screens.ticket import TicketScreen
-from tests.conftest import pilot_until
+from gridtui.sim import LocalTarget, ManualClock, Simulator
+from tests.conftest import FIXTURES, NOW, pilot_until
 from tests.ui.test_ticket import ticket_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,7 +161,41 @@ def english(lines: list[str]) -> list[str]:
     return bad
 
 
-async def test_no_english_on_any_chinese_screen(make_app, source, wait):
+def simulate(url: str, hours: float) -> None:
+    """A few hours of the simulator on the city at ``url`` (its actors on timelines)."""
+    clock = ManualClock(NOW)
+    sim_source = LocalSource(url, clock=clock.now)
+    try:
+        sim = Simulator(LocalTarget(sim_source), clock, seed=6, fixtures=FIXTURES)
+        sim.start()
+        sim.run_until(NOW + timedelta(hours=hours))
+    finally:
+        sim_source.close()
+
+
+def sim_ticket(source: LocalSource) -> int:
+    """The ticket with the shortest timeline among those the simulator acted on (all of
+    its timeline in view)."""
+    with source.factory() as s:
+        acted = (
+            select(TicketEvent.ticket_id)
+            .where(TicketEvent.actor.like("sim:%"))
+            .group_by(TicketEvent.ticket_id)
+            .subquery()
+        )
+        tid = s.scalar(
+            select(TicketEvent.ticket_id)
+            .where(TicketEvent.ticket_id.in_(select(acted.c.ticket_id)))
+            .group_by(TicketEvent.ticket_id)
+            .order_by(func.count(), TicketEvent.ticket_id)
+            .limit(1)
+        )
+    assert tid is not None, "the simulator acted on no ticket"
+    return tid
+
+
+async def test_no_english_on_any_chinese_screen(make_app, source, demo_url, wait):
+    simulate(demo_url, hours=3)  # the simulator's actors on the screens too
     app = make_app(screen="overview", role="supervisor", lang="zh")
     found: dict[str, list[str]] = {}
 
@@ -206,6 +245,11 @@ async def test_no_english_on_any_chinese_screen(make_app, source, wait):
         await wait(app, pilot)
         assert isinstance(app.screen, TicketScreen)
         read("ticket")
+        # a ticket the simulator acted on: its actors by name (模拟·指挥中心 …)
+        app.open_ticket(sim_ticket(source))
+        await wait(app, pilot)
+        assert any("模拟·" in line for line in screen_lines(app)), screen_lines(app)
+        read("simulated ticket")
         for keys in (("x",), ("d",), ("e",), ("f",)):
             await pilot.press(*keys)
             await wait(app, pilot)
@@ -240,3 +284,26 @@ async def test_no_english_on_any_chinese_screen(make_app, source, wait):
         os.rmdir(path)
         os.rename(f"{path}.away", path)
     assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
+
+
+@pytest.mark.parametrize(
+    ("actor", "zh", "en"),
+    [
+        ("sim:centre", "模拟·指挥中心", "Simulated centre"),
+        ("sim:supervisor", "模拟·督办员", "Simulated supervisor"),
+        ("sim:department", "模拟·部门", "Simulated department"),
+        ("sim:leader", "模拟·领导交办", "Simulated leader"),
+        ("sim:patrol", "模拟·网格巡查", "Simulated patrol"),
+    ],
+)
+def test_simulator_actors_have_names(source, actor, zh, en):
+    from gridtui.labels import actor_label
+    from gridtui.sim import behaviour
+
+    ref = source.reference()
+    assert actor_label(actor, ref, "zh") == zh
+    assert actor_label(actor, ref, "en") == en
+    known = {behaviour.CENTRE, behaviour.SUPERVISOR, *behaviour.REPORTERS.values()}
+    assert {a for a in known if a.startswith("sim:")} <= {
+        "sim:centre", "sim:supervisor", "sim:department", "sim:leader", "sim:patrol"
+    }  # fmt: skip

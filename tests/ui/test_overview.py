@@ -17,7 +17,7 @@ async def test_overview_shows_the_sources_figures(make_app, source, wait):
         await wait(app, pilot)
         screen = app.screen
         assert isinstance(screen, OverviewScreen)
-        ov = source.overview(app.now())
+        ov = source.overview(app.now(), at_risk=40)  # a list as long as the screen is tall
         tile = app.screen.query_one("#kpi-open", KpiTile)
         assert tile.value_text == f"{ov.open:,}"
         assert tile.border_title == "在办"

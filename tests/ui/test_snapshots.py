@@ -22,3 +22,15 @@ def test_screen_looks_right(snap_compare, make_app, screen, size, lang):
         await settle(pilot.app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+
+@pytest.mark.parametrize("screen", ["overview", "grids", "queue", "scorecards"])
+def test_a_wall_terminal_shows_more(snap_compare, make_app, source, screen):
+    """At 240x67 (zh) the screens show more rows and columns, not stretched tiles."""
+    source.description = "sqlite demo.sqlite"  # the header has room for it: not tmp's path
+    app = make_app(screen=screen, lang="zh", role="officer", poll_seconds=0)
+
+    async def loaded(pilot) -> None:
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app, terminal_size=(240, 67), run_before=loaded)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.command import CommandList, CommandPalette
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widgets import DataTable, SelectionList, Static
@@ -119,3 +120,27 @@ async def test_a_table_says_when_its_columns_are_still_to_be_sized():
         table.add_row("x" * 30)
         assert private.dimensions_pending(table)
         await pilot_until(pilot, lambda: not private.dimensions_pending(table), "the sizing")
+
+
+class Palette(App[None]):
+    def on_mount(self) -> None:
+        self.push_screen(private.PaletteSaying(no_matches="没有匹配的命令"))
+
+
+async def test_the_palette_says_no_matches_in_our_words():
+    method = inspect.signature(CommandPalette._start_no_matches_countdown)
+    assert list(method.parameters) == ["self", "search_value"]
+    for name in ("_NO_MATCHES", "_NO_MATCHES_COUNTDOWN", "_stop_no_matches_countdown"):
+        assert hasattr(CommandPalette, name), name
+    app = Palette()
+    async with app.run_test() as pilot:
+        await pilot_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"qqqzzz")
+        options = app.screen.query_one(CommandList)
+
+        def said() -> bool:
+            return options.option_count == 1 and "没有匹配的命令" in str(
+                options.get_option_at_index(0).prompt
+            )
+
+        await pilot_until(pilot, said, "the no-matches line in our words")

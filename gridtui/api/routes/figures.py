@@ -11,14 +11,22 @@ from fastapi import APIRouter, Query
 from gridtui.api.answers import ApiError
 from gridtui.api.deps import At, Caller, Clock, NodeId, Source
 from gridtui.api.routes import API
+from gridtui.data.sources.source import AT_RISK, AT_RISK_MAX
 
 router = APIRouter(prefix=API)
 
 
 @router.get("/stats")
-def stats(who: Caller, source: Source, clock: Clock, at: At = None) -> dict[str, Any]:
-    """The overview figures as of now (or ``at``)."""
-    return asdict(source.overview(clock.at(at)))
+def stats(
+    who: Caller,
+    source: Source,
+    clock: Clock,
+    at: At = None,
+    at_risk: Annotated[int, Query(ge=0, le=AT_RISK_MAX)] = AT_RISK,
+) -> dict[str, Any]:
+    """The overview figures as of now (or ``at``), with the ``at_risk`` tickets nearest
+    their deadlines."""
+    return asdict(source.overview(clock.at(at), at_risk))
 
 
 @router.get("/trend")

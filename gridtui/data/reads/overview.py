@@ -19,24 +19,30 @@ from gridtui.data.reads import queue as queue_pages
 from gridtui.data.reads.boards import by_levels
 from gridtui.data.reads.report_status import report_status
 from gridtui.data.sources.records import Overview, TicketRow, TrendPoint, TrendSpan
+from gridtui.data.sources.source import AT_RISK, AT_RISK_MAX
 from gridtui.data.storage.models import Ticket, Worker
 from gridtui.domain.reports import ReportSchedule
 from gridtui.domain.scoring.rules import AlertPolicy
 
 #: rates on the overview cover tickets opened in this many days
 RATE_WINDOW_DAYS = 30
-AT_RISK = 30  # enough to fill a wall screen; smaller screens show the first rows
 MISSING_SHOWN = 50
 #: the colours of the overview's open tickets, most urgent first
 COLOUR_ORDER = ("red", "orange", "yellow", "blue", "green")
 
 
 def overview(
-    s: Session, at: datetime, tz: tzinfo, schedule: ReportSchedule, alerts: AlertPolicy
+    s: Session,
+    at: datetime,
+    tz: tzinfo,
+    schedule: ReportSchedule,
+    alerts: AlertPolicy,
+    at_risk: int = AT_RISK,
 ) -> Overview:
     """The overview as of ``at``: today's intake (local day in ``tz``), open and overdue
     tickets, the window's rates and channel mix, the tickets most at risk, and where
-    the daily reports stand by ``schedule``."""
+    the daily reports stand by ``schedule``; ``at_risk``: how many tickets nearest their
+    deadlines (at most :data:`AT_RISK_MAX`)."""
     at = at.astimezone(UTC)
     local_midnight = datetime.combine(at.astimezone(tz).date(), datetime.min.time(), tz)
     since = at - timedelta(days=RATE_WINDOW_DAYS)
@@ -63,7 +69,7 @@ def overview(
             .group_by(Ticket.channel)
         )
     }
-    at_risk = _at_risk(s)
+    nearest = _at_risk(s, at_risk)
     active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
     reports, missing = report_status(s, schedule, at)
     return Overview(
@@ -75,7 +81,7 @@ def overview(
         closure_rate=n_closed / total if total else 0.0,
         on_time_rate=on_time_rate,
         open_by_colour={c: open_by_colour.get(c, 0) for c in COLOUR_ORDER},
-        at_risk=at_risk,
+        at_risk=nearest,
         channel_mix=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
         missing_reports=missing[:MISSING_SHOWN],
         missing_count=len(reports.missing),
@@ -105,15 +111,15 @@ def _window_counts(s: Session, since: datetime, at: datetime) -> tuple[int, int,
     return total, n_closed, n_dl, n_on_time
 
 
-def _at_risk(s: Session) -> list[TicketRow]:
-    """The :data:`AT_RISK` open tickets with the nearest deadlines."""
+def _at_risk(s: Session, n: int) -> list[TicketRow]:
+    """The ``n`` open tickets (at most :data:`AT_RISK_MAX`) with the nearest deadlines."""
     return [
         queue_pages.to_row(r)
         for r in s.execute(
             select(*queue_pages.ROW_COLUMNS)
             .where(Ticket.closed_at.is_(None), Ticket.next_deadline.is_not(None))
             .order_by(Ticket.next_deadline, Ticket.id)
-            .limit(AT_RISK)
+            .limit(max(0, min(n, AT_RISK_MAX)))
         )
     ]
 

@@ -55,7 +55,7 @@ from gridtui.data.sources.records import (
     TrendPoint,
     TrendSpan,
 )
-from gridtui.data.sources.source import SourceError
+from gridtui.data.sources.source import AT_RISK, SourceError
 from gridtui.data.storage.changefeed import ChangeRecord, changes_since
 from gridtui.data.storage.changefeed import last_seq as feed_last_seq
 from gridtui.data.storage.db import PoolSettings
@@ -107,10 +107,11 @@ class LocalSource(SourceDatabase):
 
     # -- overview ----------------------------------------------------------------------
 
-    def overview(self, at: datetime) -> Overview:
+    def overview(self, at: datetime, at_risk: int = AT_RISK) -> Overview:
         """See :meth:`DataSource.overview`."""
         with self._session() as s:
-            return read_overview(s, at, self.tz, self._report_schedule(s), self._alerts(s))
+            schedule, alerts = self._report_schedule(s), self._alerts(s)
+            return read_overview(s, at, self.tz, schedule, alerts, at_risk)
 
     def trend(self, span: TrendSpan, at: datetime) -> list[TrendPoint]:
         """See :meth:`DataSource.trend`; buckets are local hours or local days."""

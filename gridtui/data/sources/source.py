@@ -64,6 +64,10 @@ class SourceUnavailable(SourceError):
 
 #: seconds a client is asked to wait (Retry-After) when the server is too busy
 BUSY_RETRY_AFTER = 2
+#: tickets on the overview's at-risk list unless a screen asks for another number (it
+#: asks for as many as its height shows), and the most it may ask for
+AT_RISK = 30
+AT_RISK_MAX = 200
 
 
 class Busy(SourceUnavailable):
@@ -101,8 +105,10 @@ class DataSource(Protocol):
         """Hierarchy nodes, departments, categories and workers (ids → names)."""
         ...
 
-    def overview(self, at: datetime) -> Overview:
-        """The wall screen's KPIs, colour counts, at-risk list, channel mix, missing reports."""
+    def overview(self, at: datetime, at_risk: int = AT_RISK) -> Overview:
+        """The wall screen's KPIs, colour counts, at-risk list (the ``at_risk`` tickets
+        nearest their deadlines, at most :data:`AT_RISK_MAX`), channel mix, missing
+        reports."""
         ...
 
     def trend(self, span: TrendSpan, at: datetime) -> list[TrendPoint]:

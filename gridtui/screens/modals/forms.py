@@ -34,6 +34,12 @@ TARGETS = {
     "recolour": "act.target_hint.recolour",
 }
 
+#: rows a form with a pick list takes besides the list: border, title, two labels, two
+#: inputs, the error line, the buttons, and the margins between them
+FORM_ROWS = 18
+#: the most rows of a pick list (a tall terminal)
+LIST_ROWS = 6
+
 FORM_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
@@ -135,7 +141,19 @@ class ActionForm(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         """Focus the first input."""
+        self._fit_list()
         self.query(Input).first().focus()
+
+    def on_resize(self) -> None:
+        """The pick list's room follows the terminal's height."""
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        """The pick list gets the rows the form leaves (at most 6, at least 2), so its
+        buttons stay in view on a short terminal (80x24) while the list is open."""
+        for options in self.query("#target-options").results(OptionList):
+            room = int(self.app.size.height * 0.95) - FORM_ROWS
+            options.styles.max_height = max(2, min(LIST_ROWS, room))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
