@@ -156,8 +156,8 @@ def test_intake_with_one_key_creates_one_ticket(city, server):
 
 
 def _whole_answer(up: socket.socket) -> bytes:
-    """One HTTP response read in full (head, then ``Content-Length`` bytes of body):
-    the server may send it in several pieces."""
+    """One HTTP message (a response, or a request) read in full (head, then
+    ``Content-Length`` bytes of body): either side may send it in several pieces."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = up.recv(65536)
@@ -208,11 +208,9 @@ class LosingProxy:
             conn.settimeout(30)
             up.settimeout(30)
             while True:
-                try:
-                    request = conn.recv(65536)
-                except OSError:
-                    return
-                if not request:
+                try:  # the whole request: a client may send its head and body apart
+                    request = _whole_answer(conn)
+                except OSError:  # closed (the client is done) or broken
                     return
                 up.sendall(request)
                 try:
