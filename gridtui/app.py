@@ -397,8 +397,10 @@ class GridApp(App[None]):
     # -- what the screens tell the app (gridtui.screens.messages) --------------------------
 
     def on_screen_shown(self, _message: ScreenShown) -> None:
-        """A screen came into view."""
-        self.screen_changed()
+        """A screen came into view (the message may arrive after the last screen has
+        gone, as the app closes: nothing to do then)."""
+        if self.screen_stack:
+            self.screen_changed()
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         """A screen read the source."""
