@@ -4,12 +4,10 @@ PostgreSQL when GRIDTUI_TEST_PG names a server, e.g. via `make test-pg`)."""
 from __future__ import annotations
 
 import os
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -76,31 +74,3 @@ def build_demo_city(url: str, *, seed_no: int) -> None:
     load_fixtures(factory, FIXTURES, now=NOW)
     seed(factory, scale="demo", seed=seed_no, now=NOW, fixtures=FIXTURES)
     engine.dispose()
-
-
-def until(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    """``check()`` once it is truthy (polled every 50 ms), else its last value after
-    ``seconds``: for what other threads and processes do (watchers, servers)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
-
-
-#: how often the condition waits look again (seconds)
-POLL = 0.05
-
-
-async def pilot_until(
-    pilot: Any, check: Callable[[], Any], what: str, seconds: float = 30.0
-) -> Any:
-    """``check()`` once it is truthy, letting the app run between looks (every
-    :data:`POLL` seconds); fails naming ``what`` after ``seconds``. The one way a Pilot
-    test waits for something the app does in its own time."""
-    deadline = time.monotonic() + seconds
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(POLL)
-    return value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from gridtui.data.intake.fixtures import load_fixtures
 from gridtui.data.seeding.seed import seed
 from gridtui.data.sources.local import LocalSource
 from tests.conftest import FIXTURES, NOW
+from tests.waiting import until
 
 
 def free_port() -> int:
@@ -63,11 +63,7 @@ class LiveServers:
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        assert server.started, "uvicorn did not start"
+        until(lambda: server.started, "uvicorn to start")
         self.running.append((server, thread))
         return f"http://127.0.0.1:{port}"
 

@@ -25,8 +25,8 @@ from gridtui.data.intake.fixtures import load_fixtures
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import DailyReportRow, Node, ScoreEntry, Ticket, Worker
 from tests.api.conftest import free_port
-from tests.api.test_token_cli import wait_until_up
-from tests.conftest import FIXTURES, NOW, until
+from tests.conftest import FIXTURES, NOW
+from tests.waiting import until, wait_until_up
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,6 @@ request; the run takes well under a minute on the project's 2-core machines.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.db import make_engine, session_factory
 from tests.api.conftest import free_port
 from tests.conftest import NOW, build_demo_city
+from tests.waiting import until
 
 EXAMPLES = 25
 
@@ -45,8 +45,7 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    until(lambda: server.started, "uvicorn to start")
     yield f"http://127.0.0.1:{port}", token
     server.should_exit = True
     thread.join(10)

@@ -15,14 +15,7 @@ from gridtui.snapshot import settle
 from gridtui.widgets.status_bar import StatusBar
 from tests.api.conftest import free_port
 from tests.conftest import NOW
-
-
-async def _until(pilot, check, seconds: float = 15.0) -> bool:
-    for _ in range(int(seconds / 0.1)):
-        if check():
-            return True
-        await pilot.pause(0.1)
-    return check()
+from tests.waiting import pilot_until
 
 
 async def test_remote_tui_survives_a_server_outage_and_misses_nothing(city, serve):
@@ -51,12 +44,14 @@ async def test_remote_tui_survives_a_server_outage_and_misses_nothing(city, serv
             await settle(app, pilot)
             last = city.ticket(urgent, NOW).timeline[-1]
             assert (last.actor, last.note) == ("token:远程督办", "远程备注 [red]x[/red]")
-            assert await _until(pilot, lambda: app.screen.detail.timeline[-1].note == last.note)
+            assert await pilot_until(
+                pilot, lambda: app.screen.detail.timeline[-1].note == last.note
+            )
 
             # the server goes away: a stale banner with the last update, data kept
             shown = app.screen.detail
             serve.stop()
-            assert await _until(pilot, lambda: bar.has_class("-stale"))
+            assert await pilot_until(pilot, lambda: bar.has_class("-stale"))
             text = str(bar.render())
             assert "STALE DATA, last update 10:00:00" in text, text
             assert app.screen.detail == shown
@@ -67,8 +62,8 @@ async def test_remote_tui_survives_a_server_outage_and_misses_nothing(city, serv
 
             # the server returns on the same port: the stream resumes, nothing is missed
             serve(city, port=port)
-            assert await _until(pilot, lambda: not bar.has_class("-stale"))
-            assert await _until(
+            assert await pilot_until(pilot, lambda: not bar.has_class("-stale"))
+            assert await pilot_until(
                 pilot,
                 lambda: (
                     [e.note for e in app.screen.detail.timeline[-3:]]

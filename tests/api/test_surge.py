@@ -22,7 +22,8 @@ from gridtui.data.storage import sidereads
 from gridtui.data.storage.db import PoolSettings
 from gridtui.data.storage.models import Change, Ticket
 from gridtui.data.writes.service import NewTicket
-from tests.conftest import NOW, until
+from tests.conftest import NOW
+from tests.waiting import until
 
 
 @pytest.fixture

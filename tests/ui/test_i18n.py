@@ -27,8 +27,8 @@ from gridtui.i18n import (
 from gridtui.labels import error_text, one_language
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.forms import ActionForm
-from tests.conftest import pilot_until
 from tests.ui.test_ticket import ticket_in
+from tests.waiting import pilot_until
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from gridtui.data.storage.models import Ticket, TicketEvent
 from gridtui.screens.ticket import DESCRIPTION_SHOWN, NOTE_SHOWN, TicketScreen
 from gridtui.widgets.longtext import LongText, TextViewer
-from tests.conftest import pilot_until
+from tests.waiting import pilot_until
 
 BIDI = "\u202e\u2066\u200f\u061c\u200b\u200d\ufeff"
 

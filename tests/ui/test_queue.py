@@ -8,7 +8,7 @@ from gridtui.data.sources.records import Anchor, QueueQuery
 from gridtui.data.storage.models import Ticket
 from gridtui.screens.queue import QueueScreen, QueueTable
 from gridtui.widgets.filters import FilterForm
-from tests.conftest import pilot_until
+from tests.waiting import pilot_until
 
 
 def ids(app) -> list[int]:

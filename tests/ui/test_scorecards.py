@@ -11,6 +11,7 @@ from gridtui.data.storage.models import ScoreEntry, Worker
 from gridtui.i18n import role_label, tr
 from gridtui.screens.scorecards import LIMIT, ScorecardsScreen
 from gridtui.widgets.adjust import AdjustForm
+from tests.waiting import pilot_until
 
 SIZE = (120, 40)
 
@@ -49,10 +50,7 @@ async def submit(app, pilot, wait, form: AdjustForm, *, key: str | None = None) 
         await pilot.press(key)
     else:
         await pilot.click("#submit")
-    for _ in range(200):
-        await wait(app, pilot)
-        if form.attempts > tried and not form.busy:
-            break
+    await pilot_until(pilot, lambda: form.attempts > tried and not form.busy, "the form's answer")
     await wait(app, pilot)
 
 

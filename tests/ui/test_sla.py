@@ -13,6 +13,7 @@ from gridtui.i18n import clock_state_label, tr
 from gridtui.screens.sla import LIMIT, SlaScreen
 from gridtui.widgets.palette import palette_for
 from tests.conftest import NOW
+from tests.waiting import pilot_until
 
 SEVERITY = {"breached": 0, "critical": 1, "warning": 2, "ok": 3}
 
@@ -105,10 +106,8 @@ async def test_countdown_ticks_without_queries(make_app, source, wait):
         loaded = screen.loaded
         # 5 min 30 s before the deadline: seconds appear (the last ten minutes)
         clock.now = target.clock.deadline - timedelta(minutes=5, seconds=30)
-        for _ in range(40):  # the screen's own one-second interval (slow machines: longer)
-            await pilot.pause(0.1)
-            if cell(table, k, "col.remaining") != before:
-                break
+        # the screen's own one-second interval redraws it
+        await pilot_until(pilot, lambda: cell(table, k, "col.remaining") != before, "a redraw")
         after = cell(table, k, "col.remaining")
         assert after != before
         assert after == tr("time.left", "zh", d="5分30秒")

@@ -12,6 +12,7 @@ from gridtui.data.storage.models import Ticket, TicketEvent, Worker
 from gridtui.domain.lifecycle import MOVES, STAYS, Action
 from gridtui.screens.ticket import TicketScreen
 from gridtui.widgets.forms import ActionForm, ActionMenu
+from tests.waiting import pilot_until
 
 #: a status each action may start from, and what its form needs
 NEEDS: dict[str, tuple[str, str | None]] = {
@@ -200,12 +201,8 @@ async def test_an_open_form_survives_a_live_change(make_app, source, wait):
         form.query_one("#note").value = "正在输入"
         seq = app.seq
         source.act(ticket.id, "note", role="officer", actor="duty:other", note="别人")
-        for _ in range(30):
-            await pilot.pause(0.1)
-            if app.seq != seq:
-                break
-        assert app.seq != seq  # the change arrived
-        await pilot.pause(0.3)
+        await pilot_until(pilot, lambda: app.seq != seq, "the other officer's change")
+        await wait(app, pilot)  # and the screens have dealt with it
         assert app.screen is form and form.query_one("#note").value == "正在输入"
         await pilot.press("escape")
         await wait(app, pilot)
