@@ -13,8 +13,15 @@ import httpx
 import pytest
 
 from gridtui.api.client import ApiSource
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import Anchor, ChangeBatch, QueueQuery
-from gridtui.data.sources.source import ActionRefused, NotPermitted, SourceError, SourceUnavailable
+from gridtui.data.sources.source import (
+    ActionRefused,
+    DataSource,
+    NotPermitted,
+    SourceError,
+    SourceUnavailable,
+)
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.writes.service import NewTicket
 from tests.api.conftest import free_port
@@ -60,13 +67,15 @@ def test_reads_equal_the_local_source(city, officer):
     ],
 )
 def test_queue_pages_walk_like_the_local_source(city, officer, query):
-    def walk(src):
-        rows, page = [], src.queue(query, Anchor.FIRST, None, 9)
+    def walk(src: DataSource) -> tuple[list[int], list[int]]:
+        rows: list[int] = []
+        page = src.queue(query, Anchor.FIRST, None, 9)
         rows += [r.id for r in page.rows]
         while page.has_after:
             page = src.queue(query, Anchor.AFTER, page.last, 9)
             rows += [r.id for r in page.rows]
-        back, page = [], src.queue(query, Anchor.LAST, None, 9)
+        back: list[int] = []
+        page = src.queue(query, Anchor.LAST, None, 9)
         back = [r.id for r in page.rows] + back
         while page.has_before:
             page = src.queue(query, Anchor.BEFORE, page.first, 9)
@@ -344,9 +353,9 @@ def _wait_batch(src: ApiSource, since: int, count: int = 1) -> ChangeBatch:
     return found
 
 
-def _grid_code(city) -> str:
+def _grid_code(city: LocalSource) -> str:
     return next(n.code for n in city.reference().nodes.values() if n.level == "grid")
 
 
-def _category(city) -> str:
+def _category(city: LocalSource) -> str:
     return sorted(city.reference().categories)[0]

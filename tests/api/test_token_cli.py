@@ -16,7 +16,8 @@ def test_token_lifecycle_from_the_command_line(tmp_path, capsys):
     secret = out.out.strip()
     assert secret.startswith("gt_") and "shown once" in out.err
     factory = session_factory(make_engine(url))
-    assert verify_token(factory, secret).name == "desk-1"
+    info = verify_token(factory, secret)
+    assert info is not None and info.name == "desk-1"
     assert main(["--db", url, "token", "create", "--name", "desk-1", "--role", "viewer"]) == 1
     assert "exists" in capsys.readouterr().err
     assert main(["--db", url, "token", "list"]) == 0

@@ -5,7 +5,9 @@ database that goes away and comes back is used again."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +24,7 @@ RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3, "green": 4}
 
 
 @pytest.fixture
-def source(db_url: str, factory) -> LocalSource:
+def source(db_url: str, factory) -> Iterator[LocalSource]:
     load_fixtures(factory, FIXTURES, now=NOW)
     seed(factory, scale="demo", seed=2, now=NOW, fixtures=FIXTURES)
     src = LocalSource(db_url, clock=lambda: NOW)
@@ -53,7 +55,7 @@ def expected(source: LocalSource, query: QueueQuery) -> list[int]:
     if query.text:
         rows = [r for r in rows if query.text in r.title]
 
-    def by_deadline(r):
+    def by_deadline(r: Any) -> tuple[bool, datetime, int]:  # a row of the query above
         return (r.next_deadline is None, r.next_deadline or far, r.id)
 
     if query.sort == "age":

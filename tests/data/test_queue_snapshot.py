@@ -3,6 +3,8 @@ both ways (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import event, update
 
@@ -17,7 +19,7 @@ from tests.data.test_local_source import expected, walk
 
 
 @pytest.fixture
-def source(db_url: str, factory) -> LocalSource:
+def source(db_url: str, factory) -> Iterator[LocalSource]:
     load_fixtures(factory, FIXTURES, now=NOW)
     seed(factory, scale="demo", seed=2, now=NOW, fixtures=FIXTURES)
     src = LocalSource(db_url, clock=lambda: NOW)

@@ -142,7 +142,7 @@ async def test_an_idle_app_sleeps_until_another_process_writes(tmp_path: Path) -
     feed_reads: list[str] = []
 
     @event.listens_for(source.engine, "before_cursor_execute")
-    def _count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def _count(_conn, _cursor, statement, *_args) -> None:
         if "FROM changes" in statement:
             feed_reads.append(statement)
 

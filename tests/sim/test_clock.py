@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from gridtui.api.client import ApiSource
 from gridtui.app import STALE_AFTER, build_app
-from gridtui.data.sources.local import CLOCK_DOC, LocalSource
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import ClockSpec
 from gridtui.data.sources.source import ActionRefused, NotPermitted, SourceError
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import ConfigDoc, TicketEvent
+from gridtui.data.storage.sidereads import CLOCK_DOC
 from gridtui.data.writes.service import NewTicket
 from gridtui.snapshot import settle
 from gridtui.widgets.status_bar import StatusBar

@@ -7,6 +7,7 @@ import pytest
 from textual.command import CommandList, CommandPalette
 
 from gridtui.app import SCREENS
+from gridtui.data.sources.records import ChangeBatch
 from gridtui.screens.base import DataScreen
 from gridtui.widgets.help import HelpScreen
 from gridtui.widgets.status_bar import StatusBar
@@ -109,7 +110,7 @@ async def test_language_switch_relabels_screen_header_and_keys(make_app, wait):
 
 @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi"])
 async def test_themes(make_app, wait, theme):
-    from gridtui.app import THEMES
+    from gridtui.widgets.themes import THEMES
 
     app = make_app(theme=theme)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -161,12 +162,18 @@ async def test_a_working_change_feed_does_not_hide_a_failing_screen(
             c.execute(text("ALTER TABLE tickets RENAME TO tickets_away"))
         app.screen.reload()
         await pilot_until(pilot, lambda: bar.has_class("-stale"), "the stale header")
-        polls = []  # several successful polls of the feed meanwhile
+        polls: list[int] = []  # several successful polls of the feed meanwhile
         real_changes = source.changes
-        monkeypatch.setattr(source, "changes", lambda seq: polls.append(seq) or real_changes(seq))
+
+        def changes(since: int) -> ChangeBatch:
+            polls.append(since)
+            batch: ChangeBatch = real_changes(since)
+            return batch
+
+        monkeypatch.setattr(source, "changes", changes)
         for n in range(1, 4):
             app.poll()
-            await pilot_until(pilot, lambda n=n: len(polls) >= n and not polling(app), "a poll")
+            await pilot_until(pilot, lambda: len(polls) >= n and not polling(app), "a poll")  # noqa: B023 (awaited at once)
         assert bar.has_class("-stale") and "overview" in app.errors, app.errors
         assert "数据已过期" in str(bar.render())
         with source.engine.begin() as c:

@@ -14,10 +14,10 @@ from rich.color import Color, ColorSystem, ColorType
 from rich.style import Style
 from textual.widgets import DataTable
 
-from gridtui.app import THEMES
 from gridtui.i18n import tr
 from gridtui.widgets.palette import ORDER, activate, palette_for
 from gridtui.widgets.render import colour_chip, remaining_text
+from gridtui.widgets.themes import THEMES
 from tests.conftest import NOW
 
 Lab = tuple[float, float, float]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from textual.widgets import DataTable, Input
 
+from gridtui.app import GridApp
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import ScoreEntry, Worker
 from gridtui.i18n import role_label, tr
 from gridtui.screens.scorecards import LIMIT, ScorecardsScreen
@@ -26,7 +28,7 @@ def ledger_size(source) -> int:
         return int(s.scalar(select(func.count()).select_from(ScoreEntry)) or 0)
 
 
-def points_of(source, app, kind: str, subject_id: int) -> float:
+def points_of(source: LocalSource, app: GridApp, kind: str, subject_id: int) -> float:
     cards = source.scorecards("week", app.now(), 1000)
     rows = cards.workers if kind == "worker" else cards.departments
     return next(r.points for r in rows if r.subject_id == subject_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from gridtui.data.sources.records import SlaRow
@@ -36,22 +37,21 @@ def expected_order(rows: list[SlaRow], now: datetime) -> list[str]:
     """Breached, critical, warning, ok, then the rest; each by deadline, then ticket;
     one row per ticket (its first clock in that order)."""
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    seen: set[int] = set()
-    return [
-        key(r)
-        for r in sorted(
-            rows,
-            key=lambda r: (
-                SEVERITY.get(r.clock.state_at(now), 4),
-                r.clock.deadline or far,
-                r.ticket.id,
-            ),
-        )
-        if not (r.ticket.id in seen or seen.add(r.ticket.id))
-    ]
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            SEVERITY.get(r.clock.state_at(now), 4),
+            r.clock.deadline or far,
+            r.ticket.id,
+        ),
+    )
+    first: dict[int, SlaRow] = {}
+    for r in ordered:
+        first.setdefault(r.ticket.id, r)
+    return [key(r) for r in first.values()]
 
 
-def cell(table: DataTable, row: str, column: str) -> str:
+def cell(table: DataTable[Text], row: str, column: str) -> str:
     return table.get_cell(row, column).plain
 
 

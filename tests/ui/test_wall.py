@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 
 from gridtui.api.client import ApiSource
 from gridtui.cli import build_parser
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import SlaRow, TicketRow
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.writes.service import NewTicket
@@ -26,7 +27,7 @@ from gridtui.snapshot import settle
 from gridtui.wall import WALL_SCREENS
 from gridtui.wall.alerts import AlertWatch
 from gridtui.wall.app import WallApp, build_wall
-from gridtui.widgets.wall import BigFigure, WallText
+from gridtui.widgets.wall import BigFigure, RowList, WallText
 from tests.api.conftest import city, free_port, serve  # noqa: F401 (fixtures)
 from tests.conftest import NOW
 from tests.ui.conftest import fixed_clock
@@ -52,7 +53,7 @@ def make_wall(source, monkeypatch) -> Callable[..., WallApp]:
     return make
 
 
-def red_ticket(source, title: str) -> int:
+def red_ticket(source: LocalSource, title: str) -> int:
     """A new red ticket, written as another officer would."""
     new = NewTicket(title, "info.collect", "hotline", GRID, "duty:测试", colour="red")
     return source.open_ticket(new, role="officer").ticket_id
@@ -210,7 +211,7 @@ async def test_legible_at_80x24(make_wall, source):
 
 @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi"])
 async def test_every_theme(make_wall, theme):
-    from gridtui.app import THEMES
+    from gridtui.widgets.themes import THEMES
 
     app = make_wall(theme=theme, screens=["sla", "overview"])
     async with app.run_test(size=(120, 40)) as pilot:
@@ -359,7 +360,11 @@ async def test_outside_text_in_lists_is_shown_as_data(make_wall, source):
     app = make_wall(screens=["sla"])
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(app, pilot)
-        rows = [r.shown for r in wall_screen(app).clocks.rows if f"#{ticket} " in r.shown.plain]
+        rows = [
+            r.shown
+            for r in wall_screen(app).query_one("#sla-list", RowList).rows
+            if f"#{ticket} " in r.shown.plain
+        ]
         assert rows, "the new ticket's clock is on the SLA wall"
         assert title in rows[0].plain
         start = rows[0].plain.index(title)
@@ -388,7 +393,7 @@ async def test_an_outage_shows_on_every_screen_and_heals_by_itself(
         assert await pilot_until(pilot, lambda: bool(wall_screen(app).banner.display))
         for _ in WALL_SCREENS:
             screen = wall_screen(app)
-            assert await pilot_until(pilot, lambda s=screen: bool(s.banner.display)), screen.NAME
+            assert await pilot_until(pilot, lambda: bool(wall_screen(app).banner.display))
             text = screen.banner.shown.plain
             assert "数据源中断" in text and "屏幕数据停留在 10:00:00" in text, text
             assert "数据库无法读取" in text and "正在自动重连" in text
@@ -405,9 +410,12 @@ async def test_an_outage_shows_on_every_screen_and_heals_by_itself(
         os.rename(tmp_path / "away.sqlite", path)
         for _ in WALL_SCREENS:
             screen = wall_screen(app)
-            assert await pilot_until(pilot, lambda s=screen: not s.banner.display), app.errors
+            assert await pilot_until(pilot, lambda: not wall_screen(app).banner.display), app.errors
             assert await pilot_until(
-                pilot, lambda s=screen: not s._dirty and "数据实时" in s.header.fresh.shown.plain
+                pilot,
+                lambda: (
+                    not (s := wall_screen(app))._dirty and "数据实时" in s.header.fresh.shown.plain
+                ),
             )
             await pilot.press("n")
         assert not app.errors
@@ -432,8 +440,9 @@ async def test_over_the_api_an_outage_heals_and_nothing_is_missed(city, serve): 
             ticket = red_ticket(city, "停电 [blink]")
             serve(city, port=port)
             assert await pilot_until(pilot, lambda: not screen.banner.display), app.errors
-            assert await pilot_until(pilot, lambda: app.flash is not None)
-            assert app.flash.alert.ticket_id == ticket and "[blink]" in app.flash.alert.title
+            flash = await pilot_until(pilot, lambda: app.flash, "the flash")
+            assert flash is not None and flash.alert.ticket_id == ticket
+            assert "[blink]" in flash.alert.title
             assert await pilot_until(
                 pilot,
                 lambda: (

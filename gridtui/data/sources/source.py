@@ -182,8 +182,9 @@ class DataSource(Protocol):
         role: str,
         actor: str,
         ticket_id: int | None = None,
-    ) -> None:
-        """A spot-check point adjustment (supervisors).
+    ) -> bool | None:
+        """A spot-check point adjustment (supervisors). Some sources say whether it
+        was a replay of an earlier request (True); the screens ignore the answer.
 
         Raises:
             NotPermitted: ``role`` may not adjust points.
