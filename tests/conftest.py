@@ -3,9 +3,10 @@ PostgreSQL when GRIDTUI_TEST_PG names a server, e.g. via `make test-pg`)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,3 +75,31 @@ def build_demo_city(url: str, *, seed_no: int) -> None:
     load_fixtures(factory, FIXTURES, now=NOW)
     seed(factory, scale="demo", seed=seed_no, now=NOW, fixtures=FIXTURES)
     engine.dispose()
+
+
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run that every pytest-xdist worker sees (the workers' base
+    temporary folders are its children)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
+    """``demo_city(seed_no)`` → the SQLite file of the demo city of that seed, seeded
+    up to ``NOW``: built once per run, by the first worker that asks (under a file lock;
+    the others wait for it). Shared: copy it before writing to it."""
+    folder = _run_folder(tmp_path_factory) / "demo-cities"
+    folder.mkdir(exist_ok=True)
+
+    def get(seed_no: int) -> Path:
+        path = folder / f"seed-{seed_no}.sqlite"
+        with open(folder / f"seed-{seed_no}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not path.exists():
+                part = folder / f"seed-{seed_no}.building.sqlite"
+                build_demo_city(f"sqlite:///{part}", seed_no=seed_no)
+                part.rename(path)
+        return path
+
+    return get

@@ -8,8 +8,9 @@ request; the run takes well under a minute on the project's 2-core machines.
 
 from __future__ import annotations
 
+import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,18 +24,23 @@ from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.db import make_engine, session_factory
 from tests.api.conftest import free_port
-from tests.conftest import NOW, build_demo_city
+from tests.conftest import NOW
 from tests.waiting import until
+
+#: one worker runs the module: one server over one demo city
+pytestmark = pytest.mark.xdist_group("fuzz")
 
 EXAMPLES = 25
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(base URL, supervisor token) of a server over its own demo city."""
+def fuzz_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_city: Callable[[int], Path]
+) -> Iterator[tuple[str, str]]:
+    """(base URL, supervisor token) of a server over its own copy of a demo city."""
     path: Path = tmp_path_factory.mktemp("fuzz") / "city.sqlite"
+    shutil.copyfile(demo_city(5), path)
     url = f"sqlite:///{path}"
-    build_demo_city(url, seed_no=5)
     engine = make_engine(url)
     token = create_token(session_factory(engine), "fuzz", "supervisor", at=NOW)
     engine.dispose()

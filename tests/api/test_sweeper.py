@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,19 +17,16 @@ from sqlalchemy import func, select
 from gridtui.data.storage.db import make_engine, session_factory
 from gridtui.data.storage.models import Change, ScoreEntry, TicketEvent
 from tests.api.conftest import free_port
-from tests.conftest import build_demo_city
 from tests.waiting import until, wait_until_up
 
 GRIDTUI = [sys.executable, "-m", "gridtui.cli"]
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(demo_city: Callable[[int], Path]) -> Path:
     """The demo city seeded up to 2026-11-24: by the real clock its open tickets have
     long breached."""
-    path = tmp_path_factory.mktemp("sweep") / "city.sqlite"
-    build_demo_city(f"sqlite:///{path}", seed_no=1)
-    return path
+    return demo_city(1)
 
 
 def _copy(template: Path, tmp_path: Path) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,11 +49,9 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo city seeded up to NOW (seed 1), built once for the module."""
-    path = tmp_path_factory.mktemp("reports") / "demo.sqlite"
-    build_demo_city(f"sqlite:///{path}", seed_no=1)
-    return path
+def template(demo_city: Callable[[int], Path]) -> Path:
+    """The demo city seeded up to NOW (seed 1), built once per run."""
+    return demo_city(1)
 
 
 @pytest.fixture

@@ -46,7 +46,8 @@ from tests.e2e.sshd import (
 )
 from tests.e2e.tmux import Pane, Tmux
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+#: one worker runs the module: one machine set-up (sshd, accounts, tmux)
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("ssh")]
 
 #: seconds for the app to show its first screen over SSH (a slow, shared machine)
 START = 60.0
