@@ -18,12 +18,15 @@ T = TypeVar("T")
 POLL = 0.05
 
 
-def until(check: Callable[[], T], what: str = "the condition", seconds: float = 30.0) -> T:
-    """``check()`` once it is truthy; fails naming ``what`` after ``seconds``."""
+def until(
+    check: Callable[[], T], what: str = "the condition", seconds: float = 30.0, every: float = POLL
+) -> T:
+    """``check()`` once it is truthy (looking every ``every`` seconds: a costly check,
+    e.g. a subprocess, may look less often); fails naming ``what`` after ``seconds``."""
     deadline = time.monotonic() + seconds
     while not (value := check()):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(POLL)
+        time.sleep(every)
     return value
 
 
