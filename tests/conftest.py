@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -103,3 +104,22 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]
         return path
 
     return get
+
+
+def fill_demo_city(
+    url: str, factory: sessionmaker[Session], demo_city: Callable[[int], Path], seed_no: int
+) -> None:
+    """Make the empty database at ``url`` the demo city of ``seed_no`` seeded up to
+    ``NOW``: on SQLite a copy of the run's (seeding is deterministic: the same city, for
+    a file copy instead of a seeding), on PostgreSQL seeded here."""
+    if url.startswith("sqlite"):
+        path = Path(str(make_url(url).database))
+        for journal in ("-wal", "-shm"):  # nothing may be left of the empty database
+            path.with_name(path.name + journal).unlink(missing_ok=True)
+        shutil.copyfile(demo_city(seed_no), path)
+        return
+    from gridtui.data.intake.fixtures import load_fixtures
+    from gridtui.data.seeding.seed import seed
+
+    load_fixtures(factory, FIXTURES, now=NOW)
+    seed(factory, scale="demo", seed=seed_no, now=NOW, fixtures=FIXTURES)

@@ -42,7 +42,7 @@ async def pilot_until(
     return value
 
 
-def wait_until_up(base: str, seconds: float = 15.0) -> None:
+def wait_until_up(base: str, seconds: float = 60.0) -> None:
     """Until a server (thread or process) answers ``/healthz`` at ``base``."""
     import httpx
 

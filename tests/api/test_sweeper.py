@@ -78,6 +78,7 @@ def test_serve_sweeps_breached_clocks_by_itself(template: Path, tmp_path: Path) 
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
         reader.join(10)
+        proc.stdout.close()
     log = "".join(lines)
     assert notes > 0 and changes > 0, log
     assert penalties > before[1]

@@ -232,9 +232,13 @@ async def test_the_app_follows_the_published_clock(city_url: str) -> None:
             assert await pilot_until(pilot, lambda: app.now() >= NOW + timedelta(days=3))
             assert app.clock_spec is not None and app.clock_spec.speed == 1.0
             bar = app.screen.query_one(StatusBar)
-            app.update_status()
             local = (NOW + timedelta(days=3)).astimezone(app.tz)
-            assert f"{local:%Y-%m-%d}" in str(bar.render())
+
+            def dated() -> bool:  # once the app read the data on the new clock (not stale)
+                app.update_status()
+                return f"{local:%Y-%m-%d}" in str(bar.render())
+
+            await pilot_until(pilot, dated, "the new date in the header")
     finally:
         source.close()
         publisher.close()
