@@ -322,9 +322,8 @@ def test_an_upgraded_database_keeps_persons_matters_withheld(db_url: str) -> Non
             )
     upgrade(db_url)
     with engine.connect() as c:
-        flags: dict[str, bool] = dict(
-            c.execute(text("SELECT code, personal FROM categories")).tuples().all()
-        )
+        rows = c.execute(text("SELECT code, personal FROM categories"))
+        flags: dict[str, bool] = {code: personal for code, personal in rows}
     engine.dispose()
     assert {k: bool(v) for k, v in flags.items()} == {
         "dispute.x": True, "order.x": False, "odd.x": True,
