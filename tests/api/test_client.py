@@ -269,7 +269,7 @@ def test_adjustments_and_reports_retried_after_a_lost_answer_happen_once(city, s
 
     secret = create_token(city.factory, "sup3", "supervisor", at=NOW)
     proxy = LosingProxy(server, lose=0)
-    remote = ApiSource(proxy.url, secret, timeout=60)  # a scoring write on a busy machine can take long
+    remote = ApiSource(proxy.url, secret, timeout=60)  # a busy machine: slow scoring writes
     filed = {r.worker_id for r in city.daily_reports(NOW).filed}
     try:
         proxy.lose = 1
