@@ -145,7 +145,8 @@ def test_a_broken_edit_keeps_the_last_good_rules_and_names_the_line(
     line = line_of(broken, 'duration = "5m\n')
     assert [(p.name, p.line) for p in problems] == [("sla.toml", line)]
     assert f"sla.toml:{line}" in problems[0].message
-    assert f"sla.toml:{line}" in caplog.text  # the watching process's log says it too
+    # the watching process's log says it too (its thread may log after storing it)
+    until(lambda: f"sla.toml:{line}" in caplog.text, "the watcher's log line")
     assert on_scene(source, ticket) == TEN  # the last good rules stay in force
     assert stored_deadline(source, ticket) == TEN
 
