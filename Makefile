@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 DEMO_DB ?= var/demo.sqlite
 DEMO_SPEED ?= 60
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# pytest-xdist workers (`auto`: one per CPU); tests that share a module's server or city
+# carry an xdist_group mark and run on one worker (--dist loadgroup)
+TEST_WORKERS ?= auto
+PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: demo test test-pg bench bench-api bench-surge bench-backlog lint clean venv
 
@@ -28,10 +32,10 @@ demo: $(VENV)/.installed-test
 	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) demo --speed $(DEMO_SPEED)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST)
 
 test-pg: $(VENV)/.installed-test
-	GRIDTUI_TEST_PG=$(PG_URL) $(BIN)/python -m pytest -q -m postgres
+	GRIDTUI_TEST_PG=$(PG_URL) $(BIN)/python -m pytest -q -m postgres $(PYTEST_XDIST)
 
 bench: $(VENV)/.installed-test
 	GRIDTUI_BENCH_DIR=bench/out $(BIN)/python bench/seed_city.py --keep

@@ -3,13 +3,13 @@ PostgreSQL when GRIDTUI_TEST_PG names a server, e.g. via `make test-pg`)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
-import time
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -78,29 +78,48 @@ def build_demo_city(url: str, *, seed_no: int) -> None:
     engine.dispose()
 
 
-def until(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    """``check()`` once it is truthy (polled every 50 ms), else its last value after
-    ``seconds``: for what other threads and processes do (watchers, servers)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run that every pytest-xdist worker sees (the workers' base
+    temporary folders are its children)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-#: how often the condition waits look again (seconds)
-POLL = 0.05
+@pytest.fixture(scope="session")
+def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
+    """``demo_city(seed_no)`` → the SQLite file of the demo city of that seed, seeded
+    up to ``NOW``: built once per run, by the first worker that asks (under a file lock;
+    the others wait for it). Shared: copy it before writing to it."""
+    folder = _run_folder(tmp_path_factory) / "demo-cities"
+    folder.mkdir(exist_ok=True)
+
+    def get(seed_no: int) -> Path:
+        path = folder / f"seed-{seed_no}.sqlite"
+        with open(folder / f"seed-{seed_no}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not path.exists():
+                part = folder / f"seed-{seed_no}.building.sqlite"
+                build_demo_city(f"sqlite:///{part}", seed_no=seed_no)
+                part.rename(path)
+        return path
+
+    return get
 
 
-async def pilot_until(
-    pilot: Any, check: Callable[[], Any], what: str, seconds: float = 30.0
-) -> Any:
-    """``check()`` once it is truthy, letting the app run between looks (every
-    :data:`POLL` seconds); fails naming ``what`` after ``seconds``. The one way a Pilot
-    test waits for something the app does in its own time."""
-    deadline = time.monotonic() + seconds
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(POLL)
-    return value
+def fill_demo_city(
+    url: str, factory: sessionmaker[Session], demo_city: Callable[[int], Path], seed_no: int
+) -> None:
+    """Make the empty database at ``url`` the demo city of ``seed_no`` seeded up to
+    ``NOW``: on SQLite a copy of the run's (seeding is deterministic: the same city, for
+    a file copy instead of a seeding), on PostgreSQL seeded here."""
+    if url.startswith("sqlite"):
+        path = Path(str(make_url(url).database))
+        for journal in ("-wal", "-shm"):  # nothing may be left of the empty database
+            path.with_name(path.name + journal).unlink(missing_ok=True)
+        shutil.copyfile(demo_city(seed_no), path)
+        return
+    from gridtui.data.intake.fixtures import load_fixtures
+    from gridtui.data.seeding.seed import seed
+
+    load_fixtures(factory, FIXTURES, now=NOW)
+    seed(factory, scale="demo", seed=seed_no, now=NOW, fixtures=FIXTURES)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import uvicorn
 
 from gridtui.api.server import create_app
-from gridtui.data.intake.fixtures import load_fixtures
-from gridtui.data.seeding.seed import seed
 from gridtui.data.sources.local import LocalSource
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import NOW, fill_demo_city
+from tests.waiting import until
 
 
 def free_port() -> int:
@@ -26,10 +25,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def city(db_url: str, factory) -> Iterator[LocalSource]:
+def city(db_url: str, factory, demo_city: Callable[[int], Path]) -> Iterator[LocalSource]:
     """The demo city (seed 3) on the test's database."""
-    load_fixtures(factory, FIXTURES, now=NOW)
-    seed(factory, scale="demo", seed=3, now=NOW, fixtures=FIXTURES)
+    fill_demo_city(db_url, factory, demo_city, 3)
     src = LocalSource(db_url, clock=lambda: NOW)
     yield src
     src.close()
@@ -63,11 +61,7 @@ class LiveServers:
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        assert server.started, "uvicorn did not start"
+        until(lambda: server.started, "uvicorn to start")
         self.running.append((server, thread))
         return f"http://127.0.0.1:{port}"
 

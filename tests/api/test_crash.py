@@ -25,8 +25,8 @@ from gridtui.data.intake.fixtures import load_fixtures
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import DailyReportRow, Node, ScoreEntry, Ticket, Worker
 from tests.api.conftest import free_port
-from tests.api.test_token_cli import wait_until_up
-from tests.conftest import FIXTURES, NOW, until
+from tests.conftest import FIXTURES, NOW
+from tests.waiting import until, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -131,12 +131,11 @@ def test_kill_9_loses_and_duplicates_no_acknowledged_write(db_url, factory):
             t.start()
         for _ in range(KILLS):
             target = tally.count() + ACKS_PER_LIFE
-            assert until(
-                lambda target=target: tally.count() >= target or not any(
-                    t.is_alive() for t in threads
-                ),
-                120,
-            ), "acknowledged writes"  # fmt: skip
+
+            def acked(target: int = target) -> bool:
+                return tally.count() >= target or not any(t.is_alive() for t in threads)
+
+            until(acked, "acknowledged writes", 120)
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
             proc = _spawn(db_url, port)

@@ -8,9 +8,9 @@ request; the run takes well under a minute on the project's 2-core machines.
 
 from __future__ import annotations
 
+import shutil
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,17 +24,23 @@ from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.db import make_engine, session_factory
 from tests.api.conftest import free_port
-from tests.conftest import NOW, build_demo_city
+from tests.conftest import NOW
+from tests.waiting import until
+
+#: one worker runs the module: one server over one demo city
+pytestmark = pytest.mark.xdist_group("fuzz")
 
 EXAMPLES = 25
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(base URL, supervisor token) of a server over its own demo city."""
+def fuzz_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_city: Callable[[int], Path]
+) -> Iterator[tuple[str, str]]:
+    """(base URL, supervisor token) of a server over its own copy of a demo city."""
     path: Path = tmp_path_factory.mktemp("fuzz") / "city.sqlite"
+    shutil.copyfile(demo_city(5), path)
     url = f"sqlite:///{path}"
-    build_demo_city(url, seed_no=5)
     engine = make_engine(url)
     token = create_token(session_factory(engine), "fuzz", "supervisor", at=NOW)
     engine.dispose()
@@ -45,8 +51,7 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    until(lambda: server.started, "uvicorn to start")
     yield f"http://127.0.0.1:{port}", token
     server.should_exit = True
     thread.join(10)

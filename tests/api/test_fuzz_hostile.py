@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,9 @@ from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.db import make_engine, session_factory
 from tests.api.conftest import LiveServers
 from tests.conftest import NOW, _pg_database, build_demo_city
+
+#: one worker runs the module: one server over one demo city per backend
+pytestmark = pytest.mark.xdist_group("fuzz_hostile")
 
 EXAMPLES = 60
 FUZZ = settings(
@@ -114,17 +118,20 @@ ACTIONS = ["dispatch", "accept", "arrive", "resolve", "feedback", "verify", "not
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 def hostile_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_city: Callable[[int], Path],
 ) -> Iterator[tuple[str, str]]:
     """(base URL, supervisor token) of a real server over its own demo city."""
     pg = None
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("hostile") / "city.sqlite"
+        shutil.copyfile(demo_city(5), path)  # the run's copy, built once
         url = f"sqlite:///{path}"
     else:
         pg = _pg_database()
         url = next(pg)
-    build_demo_city(url, seed_no=5)
+        build_demo_city(url, seed_no=5)
     engine = make_engine(url)
     token = create_token(session_factory(engine), "fuzz", "supervisor", at=NOW)
     engine.dispose()

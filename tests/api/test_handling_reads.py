@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 
 from gridtui.api.client import ApiSource
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import Anchor, NewTicket, QueueQuery
 from gridtui.data.sources.tokens import create_token
 from gridtui.domain.callback import satisfaction_rate
@@ -18,7 +19,7 @@ from tests.conftest import NOW
 H = timedelta(hours=1)
 
 
-def _walk(city, category: str, callback: str | None, *, up: bool = False) -> int:
+def _walk(city: LocalSource, category: str, callback: str | None, *, up: bool = False) -> int:
     svc = city.service
     new = NewTicket("测试回访", category, "patrol", "WH-HB-01-01", "W0001")
     t = svc.open(new, at=NOW - 3 * H).ticket_id
@@ -68,11 +69,11 @@ def test_levels_and_satisfaction_reach_every_reader(server, city):
         ]
         assert remote.overview(NOW).open_by_level == overview.open_by_level
         assert remote.board(None).node.tickets_by_level == board.node.tickets_by_level
-        remote_card = next(r for r in remote.scorecards(Period.WEEK, NOW, 200).workers
+        remote_card = next(r for r in remote.scorecards("week", NOW, 200).workers
                            if r.code == "W0001")  # fmt: skip
         assert remote_card.satisfaction_rate == w0001.satisfaction_rate
     finally:
         remote.close()
     with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {secret}"}) as c:
-        r = c.get("/api/v1/tickets?level=nowhere")
-        assert r.status_code == 422
+        answer = c.get("/api/v1/tickets?level=nowhere")
+        assert answer.status_code == 422

@@ -50,7 +50,7 @@ def test_a_traceback_keeps_its_lines_but_not_the_escapes(caplog: pytest.LogCaptu
         logging.getLogger("gridtui.watch").exception("failed")
     text = caplog.text
     assert "Traceback" in text and "ValueError: x" in text and "\x1b" not in text
-    assert "\u202e" not in caplog.records[-1].exc_text
+    assert "\u202e" not in (caplog.records[-1].exc_text or "")
 
 
 def test_other_loggers_are_left_alone(caplog: pytest.LogCaptureFixture) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 from gridtui.api.open311.query import parse_request_query
 from gridtui.api.open311.xml import xml_document
 from gridtui.data.reads.public_requests import request_statement
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.public import MAX_RESULTS, RequestQuery
 from gridtui.data.sources.tokens import create_token, revoke_token
 from gridtui.data.storage.models import Category, Department, Node, Ticket
@@ -54,6 +55,7 @@ def validate(doc: Any, schema: str | dict[str, Any]) -> None:
     refers to them); datetimes must carry a time zone."""
     if isinstance(schema, str):
         schema = json.loads((SCHEMAS / schema).read_text())
+    assert isinstance(schema, dict)
     Draft4Validator(schema, registry=REGISTRY).validate(doc)
     for item in doc if isinstance(doc, list) else [doc]:
         for key in DATETIMES:
@@ -126,18 +128,20 @@ def post(c: httpx.Client, fmt: str, **fields: Any) -> httpx.Response:
     return c.post(f"{BASE}/requests.{fmt}", data=fields)
 
 
-def ticket_of(city, ticket_id: int) -> Ticket:
+def ticket_of(city: LocalSource, ticket_id: int) -> Ticket:
     with city.factory() as s:
         t = s.get(Ticket, ticket_id)
         assert t is not None
         return t
 
 
-def grid_code(city, ticket_id: int) -> str:
+def grid_code(city: LocalSource, ticket_id: int) -> str:
     with city.factory() as s:
-        return s.scalar(
+        code = s.scalar(
             select(Node.code).join(Ticket, Ticket.grid_id == Node.id).where(Ticket.id == ticket_id)
         )
+    assert code is not None
+    return code
 
 
 # -- discovery and services -----------------------------------------------------------------
@@ -308,6 +312,7 @@ def test_the_categorys_flag_decides_what_a_public_get_shows(c, city):
         as_json, as_xml = both(c, "GET", f"requests/{tid}")
         (doc,) = as_json.json()
         same(as_json.json(), xml_of(as_xml, "service_requests", "request"))
+        assert isinstance(doc, dict)
         return doc
 
     def flag(personal: bool) -> None:
@@ -503,7 +508,8 @@ def test_xml_text_is_escaped_and_stays_well_formed():
     parsed = ET.fromstring(xml_document("service_requests", "request", doc))
     (item,) = parsed
     assert item.findtext("description") == "a < b & c > d  ]]> "
-    assert item.findtext("flag") == "true" and item.find("n").text is None
+    empty = item.find("n")
+    assert item.findtext("flag") == "true" and empty is not None and empty.text is None
 
 
 # -- the read is bounded by an index ------------------------------------------------------------

@@ -7,22 +7,18 @@ same port and every one of those changes reaches the screen."""
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from gridtui.api.client import ApiSource
 from gridtui.app import build_app
 from gridtui.data.sources.tokens import create_token
-from gridtui.screens.modals.acting import ActionForm
+from gridtui.screens.modals.forms import ActionForm
+from gridtui.screens.ticket import TicketScreen
 from gridtui.snapshot import settle
 from gridtui.widgets.status_bar import StatusBar
 from tests.api.conftest import free_port
 from tests.conftest import NOW
-
-
-async def _until(pilot, check, seconds: float = 15.0) -> bool:
-    for _ in range(int(seconds / 0.1)):
-        if check():
-            return True
-        await pilot.pause(0.1)
-    return check()
+from tests.waiting import pilot_until
 
 
 async def test_remote_tui_survives_a_server_outage_and_misses_nothing(city, serve):
@@ -37,7 +33,13 @@ async def test_remote_tui_survives_a_server_outage_and_misses_nothing(city, serv
         async with app.run_test(size=(180, 40)) as pilot:
             await settle(app, pilot)
             screen = app.screen
+            assert isinstance(screen, TicketScreen)
             assert screen.detail == city.ticket(urgent, NOW)
+
+            def notes() -> list[str]:
+                assert isinstance(screen, TicketScreen) and screen.detail is not None
+                return [e.note for e in screen.detail.timeline]
+
             bar = screen.query_one(StatusBar)
             assert "api http://127.0.0.1" in str(bar.render())
 
@@ -46,20 +48,20 @@ async def test_remote_tui_survives_a_server_outage_and_misses_nothing(city, serv
             await settle(app, pilot)
             form = app.screen
             assert isinstance(form, ActionForm)
-            form.query_one("#note").value = "远程备注 [red]x[/red]"
+            form.query_one("#note", Input).value = "远程备注 [red]x[/red]"
             await pilot.click("#submit")
             await settle(app, pilot)
             last = city.ticket(urgent, NOW).timeline[-1]
             assert (last.actor, last.note) == ("token:远程督办", "远程备注 [red]x[/red]")
-            assert await _until(pilot, lambda: app.screen.detail.timeline[-1].note == last.note)
+            assert await pilot_until(pilot, lambda: notes()[-1] == last.note, "the note")
 
             # the server goes away: a stale banner with the last update, data kept
-            shown = app.screen.detail
+            shown = screen.detail
             serve.stop()
-            assert await _until(pilot, lambda: bar.has_class("-stale"))
+            assert await pilot_until(pilot, lambda: bar.has_class("-stale"))
             text = str(bar.render())
             assert "STALE DATA, last update 10:00:00" in text, text
-            assert app.screen.detail == shown
+            assert screen.detail == shown
 
             # meanwhile other officers keep working on the database
             for i in range(3):
@@ -67,15 +69,12 @@ async def test_remote_tui_survives_a_server_outage_and_misses_nothing(city, serv
 
             # the server returns on the same port: the stream resumes, nothing is missed
             serve(city, port=port)
-            assert await _until(pilot, lambda: not bar.has_class("-stale"))
-            assert await _until(
+            assert await pilot_until(pilot, lambda: not bar.has_class("-stale"))
+            assert await pilot_until(
                 pilot,
-                lambda: (
-                    [e.note for e in app.screen.detail.timeline[-3:]]
-                    == ["停机期间 0", "停机期间 1", "停机期间 2"]
-                ),
+                lambda: notes()[-3:] == ["停机期间 0", "停机期间 1", "停机期间 2"],
             )
-            assert app.screen.detail == city.ticket(urgent, NOW)
+            assert screen.detail == city.ticket(urgent, NOW)
             assert app.seq == city.last_seq()
     finally:
         src.close()

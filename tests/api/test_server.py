@@ -22,7 +22,8 @@ def test_tokens_are_shown_once_and_stored_hashed(city):
     with city.factory() as s:
         stored = s.execute(text("SELECT token_hash FROM api_tokens")).scalars().all()
     assert secret not in stored and len(stored) == 1
-    assert verify_token(city.factory, secret).role == "officer"
+    info = verify_token(city.factory, secret)
+    assert info is not None and info.role == "officer"
     assert verify_token(city.factory, secret + "x") is None
     revoke_token(city.factory, "desk-1", at=NOW)
     assert verify_token(city.factory, secret) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -25,8 +26,10 @@ def servers(city: LocalSource, serve) -> Iterator[list[str]]:
     other.close()
 
 
-def read_events(response: httpx.Response, n: int, *, timeout: float = 10) -> tuple[list[dict], int]:
-    events: list[dict] = []
+def read_events(
+    response: httpx.Response, n: int, *, timeout: float = 10
+) -> tuple[list[dict[str, Any]], int]:
+    events: list[dict[str, Any]] = []
     beats = 0
     deadline = time.monotonic() + timeout
     data = None

@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,7 +22,9 @@ from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage import sidereads
 from gridtui.data.storage.db import PoolSettings
 from gridtui.data.storage.models import Change, Ticket
-from tests.conftest import NOW, until
+from tests.api.conftest import LiveServers
+from tests.conftest import NOW
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -63,6 +65,11 @@ def _nesting(source: LocalSource) -> Counter[str]:
     return most
 
 
+def _clock_at(at: datetime) -> Callable[[], datetime]:
+    """A clock stopped at ``at``."""
+    return lambda: at
+
+
 def _count(source: LocalSource) -> int:
     with source.factory() as s:
         return int(s.scalar(select(func.count()).select_from(Ticket)) or 0)
@@ -90,7 +97,7 @@ def test_concurrent_intakes_never_take_a_second_connection(
 
 
 def test_a_full_pool_answers_503_with_retry_after(
-    city: LocalSource, db_url: str, serve: Callable[..., str]
+    city: LocalSource, db_url: str, serve: LiveServers
 ) -> None:
     src = LocalSource(db_url, pool=PoolSettings(size=1, overflow=0, timeout=0.3))
     token = create_token(city.factory, "hotline", "officer", at=NOW)
@@ -131,7 +138,7 @@ def _open311_post(base: str, **fields: str) -> str:
 
 
 def test_an_open311_report_sent_again_within_the_window_is_one_ticket(
-    city: LocalSource, db_url: str, serve: Callable[..., str]
+    city: LocalSource, db_url: str, serve: LiveServers
 ) -> None:
     key = create_token(city.factory, "fixmystreet", "officer", at=NOW)
     report = {"api_key": key, "service_code": "order.sanitation", "description": "井盖缺失",
@@ -149,7 +156,7 @@ def test_an_open311_report_sent_again_within_the_window_is_one_ticket(
     assert _count(city) == before + 3
     # nine minutes on, still the first ticket; eleven minutes on, the same text is new
     for minutes, same in ((9, True), (11, False)):
-        later = LocalSource(db_url, clock=lambda m=minutes: NOW + timedelta(minutes=m))
+        later = LocalSource(db_url, clock=_clock_at(NOW + timedelta(minutes=minutes)))
         try:
             again = _open311_post(serve(later), **report)
         finally:
@@ -200,7 +207,7 @@ def _breach_changes(source: LocalSource) -> int:
         return int(s.scalar(select(func.count()).where(Change.op == "breach")) or 0)
 
 
-def test_writers_queued_too_long_get_503(city: LocalSource, db_url: str, serve: Callable[..., str]):
+def test_writers_queued_too_long_get_503(city: LocalSource, db_url: str, serve: LiveServers):
     if not db_url.startswith("sqlite"):
         pytest.skip("only SQLite queues this process's writers")
     src = LocalSource(db_url, pool=PoolSettings(size=4, overflow=0, timeout=0.3))

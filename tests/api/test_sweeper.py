@@ -7,7 +7,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,19 +17,16 @@ from sqlalchemy import func, select
 from gridtui.data.storage.db import make_engine, session_factory
 from gridtui.data.storage.models import Change, ScoreEntry, TicketEvent
 from tests.api.conftest import free_port
-from tests.api.test_token_cli import wait_until_up
-from tests.conftest import build_demo_city
+from tests.waiting import until, wait_until_up
 
 GRIDTUI = [sys.executable, "-m", "gridtui.cli"]
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(demo_city: Callable[[int], Path]) -> Path:
     """The demo city seeded up to 2026-11-24: by the real clock its open tickets have
     long breached."""
-    path = tmp_path_factory.mktemp("sweep") / "city.sqlite"
-    build_demo_city(f"sqlite:///{path}", seed_no=1)
-    return path
+    return demo_city(1)
 
 
 def _copy(template: Path, tmp_path: Path) -> str:
@@ -66,16 +64,22 @@ def test_serve_sweeps_breached_clocks_by_itself(template: Path, tmp_path: Path) 
         [*GRIDTUI, "--db", url, "serve", "--port", str(port), "--sweep", "0.5", "--no-watch"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    lines: list[str] = []
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
+    reader.start()
     try:
         wait_until_up(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _handled(url)[2] == 0:
-            time.sleep(0.3)
+        until(lambda: _handled(url)[2] > 0, "the sweeper's changes", 60)
         notes, penalties, changes = _handled(url)
-        time.sleep(1.0)  # the round that committed them logs its line
+        # the round that committed them logs its line
+        until(lambda: any("breached clocks handled" in line for line in lines), "its log line")
     finally:
         proc.send_signal(signal.SIGINT)
-        log, _ = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        reader.join(10)
+        proc.stdout.close()
+    log = "".join(lines)
     assert notes > 0 and changes > 0, log
     assert penalties > before[1]
     assert "SLA sweep:" in log and "breached clocks handled" in log

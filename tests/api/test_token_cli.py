@@ -5,6 +5,7 @@ from __future__ import annotations
 from gridtui.cli.main import build_parser, main
 from gridtui.data.sources.tokens import verify_token
 from gridtui.data.storage.db import make_engine, session_factory, upgrade
+from tests.waiting import wait_until_up
 
 
 def test_token_lifecycle_from_the_command_line(tmp_path, capsys):
@@ -15,7 +16,8 @@ def test_token_lifecycle_from_the_command_line(tmp_path, capsys):
     secret = out.out.strip()
     assert secret.startswith("gt_") and "shown once" in out.err
     factory = session_factory(make_engine(url))
-    assert verify_token(factory, secret).name == "desk-1"
+    info = verify_token(factory, secret)
+    assert info is not None and info.name == "desk-1"
     assert main(["--db", url, "token", "create", "--name", "desk-1", "--role", "viewer"]) == 1
     assert "exists" in capsys.readouterr().err
     assert main(["--db", url, "token", "list"]) == 0
@@ -25,22 +27,6 @@ def test_token_lifecycle_from_the_command_line(tmp_path, capsys):
     assert main(["--db", url, "token", "revoke", "--name", "desk-1"]) == 0
     assert verify_token(factory, secret) is None
     assert main(["--db", url, "token", "revoke", "--name", "nobody"]) == 1
-
-
-def wait_until_up(base: str, seconds: float = 15.0) -> None:
-    """Until a server process answers /healthz at ``base``."""
-    import time
-
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"no server answered at {base}")
 
 
 def test_serve_binds_loopback_by_default():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -45,7 +46,7 @@ def svc(factory: sessionmaker[Session]) -> TicketService:
     return TicketService(factory, clock=lambda: NOW + 400 * H)
 
 
-def opened(svc: TicketService, at: datetime, category: str = "security.theft", **kw: str) -> int:
+def opened(svc: TicketService, at: datetime, category: str = "security.theft", **kw: Any) -> int:
     new = NewTicket("楼道有人撬锁", category, "hotline", "WH-HB-01-01", "12345", **kw)
     return svc.open(new, at=at).ticket_id
 
@@ -323,7 +324,8 @@ def test_an_upgraded_database_keeps_persons_matters_withheld(db_url: str) -> Non
             )
     upgrade(db_url)
     with engine.connect() as c:
-        flags = dict(c.execute(text("SELECT code, personal FROM categories")).all())
+        rows = c.execute(text("SELECT code, personal FROM categories"))
+        flags: dict[str, bool] = {code: personal for code, personal in rows}
     engine.dispose()
     assert {k: bool(v) for k, v in flags.items()} == {
         "dispute.x": True, "order.x": False, "odd.x": True,

@@ -29,18 +29,11 @@ from gridtui.data.storage.models import Change, Ticket
 from gridtui.i18n import tr
 from gridtui.widgets.status_bar import StatusBar
 from tests.api.conftest import serve  # noqa: F401 (the fixture: real uvicorn servers)
-from tests.conftest import FIXTURES, NOW, until
+from tests.conftest import FIXTURES, NOW
+from tests.waiting import pilot_until, until
 
 TEN = NOW + timedelta(minutes=10)  # the worker policy's on-scene limit: 10 minutes
 FIVE = NOW + timedelta(minutes=5)
-
-
-async def until_async(pilot: Any, check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            break
-        await pilot.pause(0.05)
-    return check()
 
 
 def on_scene_limit(text: str, duration: str) -> str:
@@ -152,7 +145,8 @@ def test_a_broken_edit_keeps_the_last_good_rules_and_names_the_line(
     line = line_of(broken, 'duration = "5m\n')
     assert [(p.name, p.line) for p in problems] == [("sla.toml", line)]
     assert f"sla.toml:{line}" in problems[0].message
-    assert f"sla.toml:{line}" in caplog.text  # the watching process's log says it too
+    # the watching process's log says it too (its thread may log after storing it)
+    until(lambda: f"sla.toml:{line}" in caplog.text, "the watcher's log line")
     assert on_scene(source, ticket) == TEN  # the last good rules stay in force
     assert stored_deadline(source, ticket) == TEN
 
@@ -211,17 +205,17 @@ async def test_the_app_shows_a_refused_edit_until_it_is_fixed(
     good = sla.read_text(encoding="utf-8")
     app = build_app(source, clock=lambda: NOW, poll_seconds=0.1, prebuild=False, lang="zh")
     async with app.run_test(size=(160, 40)) as pilot:
-        assert await until_async(pilot, lambda: app.seq is not None)
+        assert await pilot_until(pilot, lambda: app.seq is not None)
         broken = on_scene_limit(good, "[bold]5m[/bold]x")
         await asyncio.to_thread(sla.write_text, broken, encoding="utf-8")
         line = line_of(broken, "[bold]5m")
-        assert await until_async(pilot, lambda: app.config_problems)
+        assert await pilot_until(pilot, lambda: app.config_problems)
         assert [(p.name, p.line) for p in app.config_problems] == [("sla.toml", line)]
         toasts = [n for n in app._notifications if n.severity == "error"]
         assert len(toasts) == 1 and f"sla.toml:{line}" in toasts[0].message
         assert toasts[0].title == tr("config.refused", "zh")
         assert "[bold]5m[/bold]x" in toasts[0].message and not toasts[0].markup
-        assert await until_async(pilot, lambda: f"sla.toml:{line}" in _marker(app))
+        assert await pilot_until(pilot, lambda: f"sla.toml:{line}" in _marker(app))
         assert tr("config.marker", "zh") in _marker(app)
         await pilot.press("l")  # English too
         await pilot.pause()
@@ -229,7 +223,7 @@ async def test_the_app_shows_a_refused_edit_until_it_is_fixed(
         assert tr("config.marker", "en") in _marker(app)
 
         await asyncio.to_thread(sla.write_text, good, encoding="utf-8")
-        assert await until_async(pilot, lambda: not app.config_problems)
+        assert await pilot_until(pilot, lambda: not app.config_problems)
         assert not [n for n in app._notifications if n.severity == "error"]
         fixed = tr("config.fixed", "en", name="sla.toml")
         assert any(n.message == fixed for n in app._notifications)
@@ -249,14 +243,14 @@ async def test_a_remote_app_sees_the_refused_edit_through_the_server(
     app = build_app(remote, clock=lambda: NOW, poll_seconds=0.1, prebuild=False, lang="en")
     try:
         async with app.run_test(size=(160, 40)) as pilot:
-            assert await until_async(pilot, lambda: app.seq is not None)
+            assert await pilot_until(pilot, lambda: app.seq is not None)
             await asyncio.to_thread(sla.write_text, "[thresholds]\nwarning = 2\n", encoding="utf-8")
-            assert await until_async(pilot, lambda: app.config_problems)
+            assert await pilot_until(pilot, lambda: app.config_problems)
             assert app.config_problems == source.config_problems() == remote.config_problems()
             assert [(p.name, p.line) for p in app.config_problems] == [("sla.toml", 2)]
-            assert await until_async(pilot, lambda: "sla.toml:2" in _marker(app))
+            assert await pilot_until(pilot, lambda: "sla.toml:2" in _marker(app))
             await asyncio.to_thread(sla.write_text, good, encoding="utf-8")
-            assert await until_async(pilot, lambda: not app.config_problems)
+            assert await pilot_until(pilot, lambda: not app.config_problems)
             assert remote.config_problems() == []
     finally:
         remote.close()

@@ -25,7 +25,8 @@ from gridtui.data.intake.inbox import Inbox
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import Change, InboxFile, Ticket
 from tests.api.conftest import free_port
-from tests.conftest import FIXTURES, NOW, ROOT, until
+from tests.conftest import FIXTURES, NOW, ROOT
+from tests.waiting import until
 
 SAMPLES = FIXTURES / "samples"
 CSV = SAMPLES / "hotline12345-sample.csv"

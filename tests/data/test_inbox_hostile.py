@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gridtui.data.intake.importer import ImportMap
+from gridtui.data.intake.inbox import Inbox, Outcome
 from gridtui.data.intake.inbox_files import NAME_MAX, fitting_name
 from tests.conftest import ROOT
 from tests.data.test_inbox import (
@@ -36,7 +37,7 @@ def names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def settle(inbox, clock: Clock, rounds: int = 5) -> list:  # type: ignore[no-untyped-def]
+def settle(inbox: Inbox, clock: Clock, rounds: int = 5) -> list[Outcome]:
     out = []
     for _ in range(rounds):
         out += inbox.scan()
@@ -123,8 +124,7 @@ def test_an_unreadable_file_goes_to_rejected_and_the_others_are_imported(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import gridtui.data.intake.inbox as inbox_module
-
-    real = inbox_module.read_regular
+    from gridtui.data.intake.inbox_files import read_regular as real
 
     def read(path: Path) -> bytes | None:
         if path.name == "a-locked.csv":  # (tests run as root: chmod 000 would not do)
@@ -151,8 +151,7 @@ def test_a_failure_with_one_file_is_logged_once_and_the_scan_goes_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import gridtui.data.intake.inbox as inbox_module
-
-    real = inbox_module.move
+    from gridtui.data.intake.inbox_files import move as real
 
     def move(path: Path, folder: Path) -> Path:
         if path.name == "a-stuck.csv":

@@ -5,26 +5,27 @@ database that goes away and comes back is used again."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from gridtui.data.intake.fixtures import load_fixtures
-from gridtui.data.seeding.seed import seed
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import Anchor, QueueQuery
 from gridtui.data.sources.source import ActionRefused, NotPermitted, SourceUnavailable
 from gridtui.data.storage.models import Ticket
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import FIXTURES, NOW, fill_demo_city
 
 RANK = {"red": 0, "orange": 1, "yellow": 2, "blue": 3, "green": 4}
 
 
 @pytest.fixture
-def source(db_url: str, factory) -> LocalSource:
-    load_fixtures(factory, FIXTURES, now=NOW)
-    seed(factory, scale="demo", seed=2, now=NOW, fixtures=FIXTURES)
+def source(db_url: str, factory, demo_city: Callable[[int], Path]) -> Iterator[LocalSource]:
+    fill_demo_city(db_url, factory, demo_city, 2)
     src = LocalSource(db_url, clock=lambda: NOW)
     yield src
     src.close()
@@ -53,7 +54,7 @@ def expected(source: LocalSource, query: QueueQuery) -> list[int]:
     if query.text:
         rows = [r for r in rows if query.text in r.title]
 
-    def by_deadline(r):
+    def by_deadline(r: Any) -> tuple[bool, datetime, int]:  # a row of the query above
         return (r.next_deadline is None, r.next_deadline or far, r.id)
 
     if query.sort == "age":

@@ -3,23 +3,23 @@ both ways (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 from sqlalchemy import event, update
 
-from gridtui.data.intake.fixtures import load_fixtures
-from gridtui.data.seeding.seed import seed
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import Anchor, QueueQuery
 from gridtui.data.storage.db import make_engine, session_factory
 from gridtui.data.storage.models import Ticket
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import NOW, fill_demo_city
 from tests.data.test_local_source import expected, walk
 
 
 @pytest.fixture
-def source(db_url: str, factory) -> LocalSource:
-    load_fixtures(factory, FIXTURES, now=NOW)
-    seed(factory, scale="demo", seed=2, now=NOW, fixtures=FIXTURES)
+def source(db_url: str, factory, demo_city: Callable[[int], Path]) -> Iterator[LocalSource]:
+    fill_demo_city(db_url, factory, demo_city, 2)
     src = LocalSource(db_url, clock=lambda: NOW)
     yield src
     src.close()

@@ -30,6 +30,9 @@ from gridtui.domain.handling import replay, status_after
 from gridtui.domain.lifecycle import Status
 from tests.conftest import FIXTURES, NOW
 
+#: one worker runs the module: its demo city is seeded once
+pytestmark = pytest.mark.xdist_group("seed")
+
 
 def seeded(path: Path, n: int = 1, *, parallel: bool | None = None) -> sessionmaker[Session]:
     url = f"sqlite:///{path}"

@@ -21,6 +21,7 @@ from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import NewTicket
 from gridtui.data.storage.changesignal import ChangeSignal
 from tests.conftest import FIXTURES, NOW, ROOT
+from tests.waiting import pilot_until
 
 #: another process appends one change to the feed (argv[1]: the database URL)
 WRITE_CHANGE = """
@@ -141,32 +142,26 @@ async def test_an_idle_app_sleeps_until_another_process_writes(tmp_path: Path) -
     feed_reads: list[str] = []
 
     @event.listens_for(source.engine, "before_cursor_execute")
-    def _count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def _count(_conn, _cursor, statement, *_args) -> None:
         if "FROM changes" in statement:
             feed_reads.append(statement)
 
     app = build_app(source, clock=lambda: NOW, poll_seconds=0.05, prebuild=False, lang="en")
     try:
         async with app.run_test() as pilot:
-            for _ in range(300):
-                if app.seq is not None and app._waking:
-                    break
-                await pilot.pause(0.05)
+            await pilot_until(pilot, lambda: app.seq is not None and app._waking, "the wake thread")
             assert app.seq == source.last_seq()
-            await pilot.pause(0.5)  # the wake thread's first read (what came meanwhile)
+            # the time is what is under test: the wake thread's first read (what came
+            # meanwhile) has no signal of its own, and then a second of idling ...
+            await pilot.pause(0.5)
             before = len(feed_reads)
-            # idle: the timer fires every 50 ms, yet nobody reads the feed
-            for _ in range(20):
-                await pilot.pause(0.05)
+            # ... in which the timer fires every 50 ms, yet nobody reads the feed
+            await pilot.pause(1.0)
             assert len(feed_reads) - before <= 1, feed_reads[before:]
             # another process writes: the app reads it without being asked
             run_python(NOTE_TICKET, url, str(opened.ticket_id))
             target = source.last_seq()
-            for _ in range(300):
-                if app.seq == target:
-                    break
-                await pilot.pause(0.05)
-            assert app.seq == target
+            await pilot_until(pilot, lambda: app.seq == target, "the other process's write")
         # the wake thread ended with the app
         assert app._waiter is not None and app._waiter.closed
     finally:
@@ -186,12 +181,10 @@ async def test_an_idle_app_on_the_real_clock_never_calls_its_data_stale(tmp_path
     app = build_app(source, prebuild=False, lang="en")  # real time, default poll
     try:
         async with app.run_test() as pilot:
-            for _ in range(300):
-                if app.last_ok is not None:
-                    break
-                await pilot.pause(0.05)
+            await pilot_until(pilot, lambda: app.last_ok is not None, "the first read")
             seen = []
-            for _ in range(int((STALE_AFTER + 1.5) / 0.25)):  # longer than STALE_AFTER
+            # the time is what is under test: idle for longer than STALE_AFTER
+            for _ in range(int((STALE_AFTER + 1.5) / 0.25)):
                 await pilot.pause(0.25)
                 seen.append(app.is_stale())
             assert not any(seen)

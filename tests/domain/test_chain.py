@@ -3,15 +3,17 @@ each holder's clocks and credits computed from the timeline alone."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridtui.domain.chain import ticket_clocks, ticket_credits, unmarked_breaches
+from gridtui.domain.chain import TicketClocks, ticket_clocks, ticket_credits, unmarked_breaches
 from gridtui.domain.credits import actor_subject
 from gridtui.domain.handling import (
     HandlingRefused,
@@ -31,7 +33,7 @@ from gridtui.domain.lifecycle import (
     transition,
 )
 from gridtui.domain.scoring.rules import Event, SubjectKind
-from gridtui.domain.sla.clocks import ClockState
+from gridtui.domain.sla.clocks import ClockState, ClockStatus
 from gridtui.domain.sla.config import parse_sla_config
 from gridtui.domain.views import holder_views
 
@@ -52,8 +54,8 @@ class S:
     target: str | None = None
 
 
-def by(tc: object, holder: str) -> dict[str, object]:
-    return {c.name: c for c in tc.clocks if c.holder == holder}  # type: ignore[attr-defined]
+def by(tc: TicketClocks, holder: str) -> dict[str, ClockStatus]:
+    return {c.name: c for c in tc.clocks if c.holder == holder}
 
 
 def probe(whistle_at: timedelta = 6 * H) -> list[S]:
@@ -234,7 +236,7 @@ def test_the_one_holder_shortcut_sees_what_the_step_by_step_replay_sees(steps: l
     )  # fmt: skip
     assert fast.tenures == slow.tenures and fast.leads_before == slow.leads_before
 
-    def plain(views: dict) -> dict:  # what the clocks read of each step
+    def plain(views: Mapping[Any, Sequence[Any]]) -> dict[Any, Any]:  # what the clocks read
         return {h: [(v.action, v.at, v.actor) for v in vs] for h, vs in views.items()}
 
     assert plain(fast_views) == plain(slow_views)

@@ -24,8 +24,8 @@ OFFICE = BusinessCalendar(
 NY_OFFICE = BusinessCalendar("ny", NY, {d: ((time(9), time(17)),) for d in range(5)})
 
 
-def sh(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SH)
+def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SH)
 
 
 def test_realtime_is_plain_arithmetic() -> None:

@@ -183,15 +183,15 @@ def test_reopen_restarts_the_resolution_clock_with_what_was_left() -> None:
     c = clocks("worker", steps, 5 * H)
     assert c["resolved"].state is ClockState.MET
     steps += [("feedback", 5 * H), ("reject", 10 * H)]
-    c = clocks("worker", steps, 11 * H)["resolved"]
-    assert c.state is ClockState.OK and c.stopped_at is None
-    assert c.deadline == T0 + 10 * H + 20 * H  # 20 h were left when it stopped
+    resolved = clocks("worker", steps, 11 * H)["resolved"]
+    assert resolved.state is ClockState.OK and resolved.stopped_at is None
+    assert resolved.deadline == T0 + 10 * H + 20 * H  # 20 h were left when it stopped
     timeline = [
         S(a, T0 + d, target="W0001" if a in ("open", "dispatch") else None) for a, d in steps
     ]
     tc = ticket_clocks(CONFIG, "blue", "order.parking", "patrol", timeline, T0 + 11 * H)
     assert tc.policy is not None and tc.policy.name == "worker"
-    assert tc.due_at == c.deadline
+    assert tc.due_at == resolved.deadline
 
 
 def test_cancel_stops_every_clock() -> None:

@@ -9,9 +9,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
+
+from tests.waiting import until
 
 SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
 #: the test's account (the page's ``gridsup``); left on the machine between runs
@@ -150,14 +152,17 @@ class Sshd:
                 [SSHD, "-D", "-e", "-f", str(self.config)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
+
+        def listening_or_gone() -> bool:
+            if self.process.poll() is not None:
+                return True
             with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    break
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sshd did not start:\n{self.log_text()}")
-            time.sleep(0.1)
+                return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+        with suppress(AssertionError):  # said below, with sshd's log
+            until(listening_or_gone, "sshd to listen", 30, every=0.1)
+        if self.process.poll() is not None or not listening_or_gone():
+            raise RuntimeError(f"sshd did not start:\n{self.log_text()}")
 
     def log_text(self) -> str:
         """What sshd said so far."""

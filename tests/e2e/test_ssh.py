@@ -21,7 +21,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import closing, suppress
@@ -45,8 +44,10 @@ from tests.e2e.sshd import (
     ssh_argv,
 )
 from tests.e2e.tmux import Pane, Tmux
+from tests.waiting import until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+#: one worker runs the module: one machine set-up (sshd, accounts, tmux)
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("ssh")]
 
 #: seconds for the app to show its first screen over SSH (a slow, shared machine)
 START = 60.0
@@ -106,11 +107,12 @@ class Site:
 
     def wait_until_no_session(self, timeout: float = 30.0) -> None:
         """Every process of the account has ended (the app and sshd's session)."""
-        deadline = time.monotonic() + timeout
-        while left := account_processes(self.user.pw_uid):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"still running as {ACCOUNT}: {left}")
-            time.sleep(0.25)
+        uid = self.user.pw_uid
+        try:
+            until(lambda: not account_processes(uid), "the account's processes to end", timeout)
+        except AssertionError as exc:
+            left = account_processes(uid)
+            raise AssertionError(f"{exc}: still running as {ACCOUNT}: {left}") from None
 
 
 def _mode(path: Path, mode: int, uid: int = 0, gid: int = 0) -> Path:
@@ -130,17 +132,16 @@ def _keygen(path: Path, comment: str) -> Path:
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def healthy() -> bool:
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=5) as answer:
-                if answer.status == 200:
-                    return
+                return bool(answer.status == 200)
         except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"gridtui serve did not come up at {url}")
-        time.sleep(0.2)
+            return False
+
+    until(lambda: process.poll() is not None or healthy(), "gridtui serve", timeout, every=0.2)
+    assert process.poll() is None, f"gridtui serve did not come up at {url}"
 
 
 def _end(pids: list[int]) -> None:
@@ -149,7 +150,8 @@ def _end(pids: list[int]) -> None:
         for pid in pids:
             with suppress(ProcessLookupError):
                 os.kill(pid, sig)
-        time.sleep(1)
+        with suppress(AssertionError):  # a second's grace, less once they are gone
+            until(lambda: not any(Path(f"/proc/{p}").exists() for p in pids), "the end", 1)
 
 
 @pytest.fixture(scope="module")
@@ -244,9 +246,9 @@ def site() -> Iterator[Site]:
     finally:
         tmux.close()  # every ssh client hangs up, so every session ends
         if user is not None:
-            deadline = time.monotonic() + 15
-            while account_processes(user.pw_uid) and time.monotonic() < deadline:
-                time.sleep(0.25)
+            uid = user.pw_uid
+            with suppress(AssertionError):  # what is left is ended below
+                until(lambda: not account_processes(uid), "the sessions to end", 15, every=0.25)
             _end([pid for pid, _ in account_processes(user.pw_uid)])
         for item in reversed(cleanups):
             if isinstance(item, Sshd):
@@ -283,12 +285,11 @@ def test_a_supervisor_key_gets_the_app_with_its_role_and_name_whatever_it_asks(s
     pane.wait_for(tr("act.title", "zh", id=urgent))
     pane.type(note)
     pane.send("Enter")
-    deadline = time.monotonic() + 30
-    while not (rows := site.query(
-        "SELECT actor, ticket_id FROM ticket_events WHERE note = ?", note
-    )):  # fmt: skip
-        assert time.monotonic() < deadline, f"the note never arrived:\n{pane.text()}"
-        time.sleep(0.25)
+    query = "SELECT actor, ticket_id FROM ticket_events WHERE note = ?"
+    try:
+        rows = until(lambda: site.query(query, note), "the note", 30, every=0.25)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}:\n{pane.text()}") from None
     assert rows == [("ssh:wang", urgent)]  # the key's name, not the account's or "root"
 
     pane.send("q")
@@ -374,14 +375,16 @@ def test_port_forwarding_is_refused(site: Site, layout: str, person: str) -> Non
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def connected() -> socket.socket | None:
+            assert tunnel.poll() is None, "no tunnel"
             try:
-                conn = socket.create_connection(("127.0.0.1", local), timeout=5)
-                break
+                return socket.create_connection(("127.0.0.1", local), timeout=5)
             except OSError:
-                assert tunnel.poll() is None and time.monotonic() < deadline, "no tunnel"
-                time.sleep(0.2)
+                return None
+
+        conn = until(connected, "the tunnel", 30, every=0.2)
+        assert conn is not None
         with conn:
             conn.settimeout(20)
             assert conn.recv(64) == b""  # closed at once: the server refused the channel

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
 
+from tests.waiting import until
+
 #: the environment of the tmux server and so of every pane: a UTF-8 locale (ticket
 #: titles and the Chinese interface), nothing from the caller's terminal
 ENV = {
@@ -83,16 +85,18 @@ class Pane:
         """Poll the screen until it contains ``want`` (or ``want(screen)`` holds);
         the screen. Fails with the last screen shown."""
         check = want if callable(want) else lambda screen: want in screen
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.text()
-            if check(screen):
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"waited {timeout:.0f} s for {why or want!r}; the screen shows:\n{screen}"
-                )
-            time.sleep(0.25)
+        shown = ""
+
+        def showing() -> bool:
+            nonlocal shown
+            shown = self.text()
+            return check(shown)
+
+        try:
+            until(showing, why or repr(want), timeout, every=0.25)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} ({timeout:.0f} s); the screen shows:\n{shown}") from None
+        return shown
 
     def exit_status(self) -> int | None:
         """The program's exit status once it ended, else None."""
@@ -104,11 +108,12 @@ class Pane:
 
     def wait_exit(self, timeout: float = 30.0) -> int:
         """Wait for the program to end; its exit status."""
-        deadline = time.monotonic() + timeout
-        while (status := self.exit_status()) is None:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"still running after {timeout:.0f} s:\n{self.text()}")
-            time.sleep(0.25)
+        try:
+            until(lambda: self.exit_status() is not None, "the program to end", timeout, 0.25)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} ({timeout:.0f} s):\n{self.text()}") from None
+        status = self.exit_status()
+        assert status is not None
         return status
 
     def kill(self) -> None:

@@ -4,21 +4,19 @@ real uvicorn servers whose clock follows the published one (no injected clock)."
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.api.conftest import LiveServers
-from tests.conftest import NOW, build_demo_city
+from tests.conftest import NOW
 
 
 @pytest.fixture(scope="session")
-def sim_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo city seeded up to ``NOW`` (seed 1), built once per session."""
-    path = tmp_path_factory.mktemp("simcity") / "city.sqlite"
-    build_demo_city(f"sqlite:///{path}", seed_no=1)
-    return path
+def sim_template(demo_city: Callable[[int], Path]) -> Path:
+    """The demo city seeded up to ``NOW`` (seed 1), built once per run."""
+    return demo_city(1)
 
 
 @pytest.fixture

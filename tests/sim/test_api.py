@@ -5,8 +5,6 @@ clock there, writes as its token, and rides out the server going away and coming
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,15 +18,7 @@ from gridtui.data.storage.models import TicketEvent
 from gridtui.sim import ApiTarget, Run, SimOptions, SpecClock
 from tests.api.conftest import free_port
 from tests.conftest import FIXTURES, NOW
-
-
-def _until(check: Callable[[], bool], seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
+from tests.waiting import until
 
 
 def _events_by(source: LocalSource, actor: str) -> int:
@@ -51,14 +41,14 @@ def test_the_simulator_over_the_api_survives_a_server_outage(
     thread.start()
     try:
         # it publishes its clock on the server and drives the city as its token
-        assert _until(lambda: _events_by(served, "token:sim") >= 10), lines
+        assert until(lambda: _events_by(served, "token:sim") >= 10), lines
         spec = served.clock_spec()
         assert spec is not None and spec.speed == 1800.0
         assert spec.origin_sim >= NOW
 
         # the server goes away: the simulator waits and retries, it does not crash
         live_serve.stop()
-        assert _until(lambda: run.tally.outages >= 1), lines
+        assert until(lambda: run.tally.outages >= 1), lines
         assert any(line.startswith("source unavailable") for line in lines)
         assert thread.is_alive()
         during = _events_by(served, "token:sim")
@@ -67,7 +57,7 @@ def test_the_simulator_over_the_api_survives_a_server_outage(
 
         # it comes back on the same port: the simulator carries on by itself
         live_serve(served, port=port)
-        assert _until(lambda: _events_by(served, "token:sim") > during + 10), lines
+        assert until(lambda: _events_by(served, "token:sim") > during + 10), lines
         assert "source back: carrying on" in lines
         assert thread.is_alive()
     finally:

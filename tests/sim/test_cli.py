@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from gridtui.cli.simulate import start_simulator, stop_child
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import Ticket
 from tests.conftest import FIXTURES, NOW, ROOT
+from tests.waiting import until
 
 GRIDTUI = str(Path(sys.executable).with_name("gridtui"))
 
@@ -81,19 +81,15 @@ def test_demo_starts_the_simulator_and_stops_it(
     child = start_simulator(argparse.Namespace(db_url=city_url, speed=600.0))
     try:
         source = LocalSource(city_url)
-        deadline = time.monotonic() + 60
-        spec = None
-        while time.monotonic() < deadline and (spec is None or spec.speed != 600.0):
-            spec = source.clock_spec()
-            time.sleep(0.2)
-        assert spec is not None and spec.speed == 600.0
+        until(lambda: (spec := source.clock_spec()) is not None and spec.speed == 600.0,
+              "the simulator's clock ×600", 60)  # fmt: skip
         assert child.poll() is None
     finally:
         stop_child(child)
     assert child.returncode == 0
-    time.sleep(1.1)  # the source's cached read of the clock expires
-    spec = source.clock_spec()
-    assert spec is not None and spec.speed == 1.0
+    # once the source's cached read of the clock expires
+    until(lambda: (spec := source.clock_spec()) is not None and spec.speed == 1.0,
+          "the clock back at real speed")  # fmt: skip
     log = (tmp_path / "var" / "simulate.log").read_text(encoding="utf-8")
     assert "×600" in log and "clock back at real speed" in log
     source.close()
@@ -120,10 +116,7 @@ def test_the_demo_simulator_ends_when_the_app_is_gone(city_url: str) -> None:
                           timeout=30, check=True)  # fmt: skip
     pid = int(done.stdout.strip())
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not _gone(pid):
-            time.sleep(0.2)
-        assert _gone(pid)
+        until(lambda: _gone(pid), "the simulator to end", 60)
     finally:
         if not _gone(pid):
             os.kill(pid, 9)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from gridtui.data.storage.sidereads import CLOCK_DOC
 from gridtui.snapshot import settle
 from gridtui.widgets.status_bar import StatusBar
 from tests.conftest import NOW
+from tests.waiting import pilot_until, until
 
 REAL = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -118,7 +118,7 @@ def test_time_never_goes_backwards(db_url: str) -> None:
     src = LocalSource(db_url)
     try:
         first = src.publish_clock(3600.0, start=NOW)
-        time.sleep(0.05)
+        time.sleep(0.05)  # real time passing is what is under test (the clock runs on)
         # a restart asking for an earlier start continues from the published time
         second = src.publish_clock(10.0, start=NOW - timedelta(days=1))
         assert second.origin_sim >= first.now(second.origin_real) - timedelta(seconds=1)
@@ -193,12 +193,7 @@ def test_the_server_follows_the_published_clock(city_url: str, live_serve: Any) 
         assert NOW <= other.overview(spec.now(_real())).at < NOW + timedelta(hours=1)
 
         # the change stream tells live clients
-        for _ in range(100):
-            batch = other.changes(seq)
-            if "clock" in batch.kinds:
-                break
-            time.sleep(0.05)
-        assert "clock" in batch.kinds
+        until(lambda: "clock" in other.changes(seq).kinds, "the clock on the change stream")
 
         # a start far from the server's clock is refused with a reason
         with pytest.raises(SourceError, match="within 400 days"):
@@ -213,14 +208,6 @@ def test_the_server_follows_the_published_clock(city_url: str, live_serve: Any) 
 # -- the app ---------------------------------------------------------------------------------------
 
 
-async def _until(pilot: Any, check: Callable[[], bool], seconds: float = 15.0) -> bool:
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return True
-        await pilot.pause(0.05)
-    return bool(check())
-
-
 async def test_the_app_follows_the_published_clock(city_url: str) -> None:
     source = LocalSource(city_url)
     publisher = LocalSource(city_url)
@@ -229,24 +216,28 @@ async def test_the_app_follows_the_published_clock(city_url: str) -> None:
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            assert await _until(pilot, lambda: app.clock_spec is not None)
+            assert await pilot_until(pilot, lambda: app.clock_spec is not None)
             # two days behind real time: it is the simulated clock
             assert NOW <= app.now() < NOW + timedelta(hours=6)
 
             # at 1000× a tenth of a real second is 100 simulated ones: still fresh
-            await pilot.pause(1.0)
+            await pilot.pause(1.0)  # real time passing is what is under test
             assert app.last_ok is not None
             assert not app.is_stale(), app.freshness()
             assert STALE_AFTER < 100
 
             # a simulator restarts later in time: the app follows the new clock
             publisher.publish_clock(1.0, start=NOW + timedelta(days=3))
-            assert await _until(pilot, lambda: app.now() >= NOW + timedelta(days=3))
+            assert await pilot_until(pilot, lambda: app.now() >= NOW + timedelta(days=3))
             assert app.clock_spec is not None and app.clock_spec.speed == 1.0
             bar = app.screen.query_one(StatusBar)
-            app.update_status()
             local = (NOW + timedelta(days=3)).astimezone(app.tz)
-            assert f"{local:%Y-%m-%d}" in str(bar.render())
+
+            def dated() -> bool:  # once the app read the data on the new clock (not stale)
+                app.update_status()
+                return f"{local:%Y-%m-%d}" in str(bar.render())
+
+            await pilot_until(pilot, dated, "the new date in the header")
     finally:
         source.close()
         publisher.close()
@@ -260,7 +251,7 @@ async def test_an_injected_clock_wins_over_the_published_one(city_url: str) -> N
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            await pilot.pause(0.3)
+            await pilot_until(pilot, lambda: app.seq is not None, "the first read of the feed")
             assert app.now() == fixed
             assert app.clock_spec is None
     finally:

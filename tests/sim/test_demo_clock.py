@@ -5,19 +5,21 @@ shows the simulator's time, and the screens count on it (issue 13, point 1)."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from gridtui.app import GridApp, build_app
 from gridtui.cli.simulate import start_simulator, stop_child
 from gridtui.cli.tui import app_options
 from gridtui.data.sources.local import LocalSource
 from gridtui.widgets.status_bar import StatusBar
-from tests.conftest import NOW, pilot_until
+from tests.conftest import NOW
+from tests.waiting import pilot_until
+
+#: seconds to wait for the simulator (a child process) on a busy machine
+PATIENCE = 60.0
 
 #: how far (simulated) the app's clock may be from the simulator's
 SLACK = timedelta(minutes=2)
@@ -28,10 +30,6 @@ def _args(url: str) -> argparse.Namespace:
         db_url=url, speed=600.0, lang="zh", role="officer", theme="dark", actor="duty:test",
         ticket=None, api=None,
     )  # fmt: skip
-
-
-async def _until(pilot: Pilot[None], ok: Callable[[], object], what: str) -> None:
-    await pilot_until(pilot, ok, what, 60)
 
 
 def _header(app: GridApp) -> str:
@@ -49,10 +47,14 @@ async def test_the_app_follows_a_clock_published_as_it_starts(city_url: str) -> 
     app = build_app(source, screen="overview", poll_seconds=0.2, **options)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await _until(pilot, lambda: app.clock_spec == spec, "the app to take the clock")
+            await pilot_until(
+                pilot, lambda: app.clock_spec == spec, "the app to take the clock", PATIENCE
+            )
             assert abs(app.now() - spec.now(datetime.now(UTC))) < SLACK
             sim = spec.now(datetime.now(UTC)).astimezone(app.tz)
-            await _until(pilot, lambda: f"{sim:%Y-%m-%d}" in _header(app), "the simulated date")
+            await pilot_until(
+                pilot, lambda: f"{sim:%Y-%m-%d}" in _header(app), "the simulated date", PATIENCE
+            )
     finally:
         source.close()
         publisher.close()
@@ -75,16 +77,22 @@ async def test_the_demo_app_follows_the_real_simulator(
                 spec = other.clock_spec()
                 return spec is not None and spec.speed == 600.0
 
-            await _until(pilot, published, "the simulator's clock")
-            await _until(pilot, lambda: app.clock_spec == other.clock_spec(), "the app to follow")
+            await pilot_until(pilot, published, "the simulator's clock", PATIENCE)
+            await pilot_until(
+                pilot, lambda: app.clock_spec == other.clock_spec(), "the app to follow", PATIENCE
+            )
             # the header's time is the simulator's, moving ×600
             first = app.now()
             spec = other.clock_spec()
             assert spec is not None
             assert abs(first - spec.now(datetime.now(UTC))) < SLACK
-            await _until(pilot, lambda: app.now() - first > timedelta(minutes=5), "×600")
+            await pilot_until(
+                pilot, lambda: app.now() - first > timedelta(minutes=5), "×600", PATIENCE
+            )
             sim = app.now().astimezone(app.tz)
-            await _until(pilot, lambda: f"{sim:%Y-%m-%d}" in _header(app), "the header")
+            await pilot_until(
+                pilot, lambda: f"{sim:%Y-%m-%d}" in _header(app), "the header", PATIENCE
+            )
     finally:
         stop_child(child)
         source.close()

@@ -14,15 +14,13 @@ import pytest
 from gridtui.app import GridApp, build_app
 from gridtui.data.sources.local import LocalSource
 from gridtui.snapshot import settle
-from tests.conftest import NOW, build_demo_city
+from tests.conftest import NOW
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo city seeded up to ``NOW`` (seed 1), built once per session."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    build_demo_city(f"sqlite:///{path}", seed_no=1)
-    return path
+def demo_template(demo_city: Callable[[int], Path]) -> Path:
+    """The demo city seeded up to ``NOW`` (seed 1), built once per run."""
+    return demo_city(1)
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ freshness and the stale warning; a dead database."""
 from __future__ import annotations
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
+from gridtui.data.sources.records import ChangeBatch
 from gridtui.registry import SCREEN_NAMES
 from gridtui.screens.base import DataScreen
 from gridtui.screens.modals.help import HelpScreen
 from gridtui.widgets.status_bar import StatusBar
+from tests.waiting import pilot_until
 
 
 async def test_number_keys_reach_every_screen(make_app, wait):
@@ -44,7 +46,15 @@ async def test_palette_lists_every_screen_by_name(make_app, wait):
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"scorecards")
-        await pilot.pause(0.5)
+        found = app.screen.query_one(CommandList)
+        await pilot_until(
+            pilot,
+            lambda: (
+                found.highlighted is not None
+                and "(scorecards)" in str(found.get_option_at_index(found.highlighted).prompt)
+            ),
+            "the scorecards command",
+        )
         await pilot.press("enter")
         await wait(app, pilot)
         assert app.current_mode == "scorecards"
@@ -123,24 +133,23 @@ async def test_header_warns_when_the_database_stops_answering(make_app, source, 
 
         os.rename(path, str(tmp_path / "gone.sqlite"))
         os.makedirs(path)  # a directory where the database was: every query fails
-        for _ in range(60):
-            await pilot.pause(0.1)
-            if bar.has_class("-stale"):
-                break
-        assert bar.has_class("-stale")
+        await pilot_until(pilot, lambda: bar.has_class("-stale"), "the stale header")
         assert "数据已过期" in str(bar.render())
         # what was on screen stays on screen
         assert app.screen.query_one("#kpi-open").value_text == before
         os.rmdir(path)
         os.rename(str(tmp_path / "gone.sqlite"), path)
-        for _ in range(60):
-            await pilot.pause(0.1)
-            if not bar.has_class("-stale"):
-                break
-        assert not bar.has_class("-stale"), app.errors
+        await pilot_until(pilot, lambda: not bar.has_class("-stale"), f"fresh data {app.errors}")
 
 
-async def test_a_working_change_feed_does_not_hide_a_failing_screen(make_app, source, wait):
+def polling(app) -> bool:
+    """Whether the app's change-feed read is under way."""
+    return any(w.group == "poll" and not w.is_finished for w in app.workers)
+
+
+async def test_a_working_change_feed_does_not_hide_a_failing_screen(
+    make_app, source, wait, monkeypatch
+):
     """The feed (changes table) answers while the screen's reads (tickets) fail: the
     header stays stale until the screen itself has loaded again, which it retries."""
     from sqlalchemy import text
@@ -152,17 +161,21 @@ async def test_a_working_change_feed_does_not_hide_a_failing_screen(make_app, so
         with source.engine.begin() as c:
             c.execute(text("ALTER TABLE tickets RENAME TO tickets_away"))
         app.screen.reload()
-        for _ in range(30):
-            await pilot.pause(0.1)
-            if bar.has_class("-stale"):
-                break
-        await pilot.pause(0.5)  # several successful polls meanwhile
+        await pilot_until(pilot, lambda: bar.has_class("-stale"), "the stale header")
+        polls: list[int] = []  # several successful polls of the feed meanwhile
+        real_changes = source.changes
+
+        def changes(since: int) -> ChangeBatch:
+            polls.append(since)
+            batch: ChangeBatch = real_changes(since)
+            return batch
+
+        monkeypatch.setattr(source, "changes", changes)
+        for n in range(1, 4):
+            app.poll()
+            await pilot_until(pilot, lambda: len(polls) >= n and not polling(app), "a poll")  # noqa: B023 (awaited at once)
         assert bar.has_class("-stale") and "overview" in app.errors, app.errors
         assert "数据已过期" in str(bar.render())
         with source.engine.begin() as c:
             c.execute(text("ALTER TABLE tickets_away RENAME TO tickets"))
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if not bar.has_class("-stale"):
-                break
-        assert not bar.has_class("-stale"), app.errors
+        await pilot_until(pilot, lambda: not bar.has_class("-stale"), f"fresh data {app.errors}")

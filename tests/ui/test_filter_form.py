@@ -5,6 +5,7 @@ Apply comes before Cancel."""
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from gridtui.screens.modals.filters import FilterForm, Picks
 from gridtui.screens.queue import QueueScreen
@@ -97,4 +98,4 @@ async def test_the_area_is_chosen_by_name(make_app, source, wait):
         assert not isinstance(app.screen, FilterForm)
         assert queue.query_spec.node_id == grid.id
         _, form = await open_form(app, pilot, wait)
-        assert form.query_one("#node").value == grid.name  # shown by its name
+        assert form.query_one("#node", Input).value == grid.name  # shown by its name

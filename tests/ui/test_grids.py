@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from textual.widgets import DataTable, Static
 
 from gridtui.data.storage.models import Node, Ticket
 from gridtui.screens.grids import GridsScreen
@@ -90,14 +91,14 @@ async def test_enter_on_a_grid_opens_the_risk_board_there(make_app, source, wait
         risk = app.screen
         assert isinstance(risk, RiskScreen)
         assert risk.node_id == grid.node.id
-        assert str(risk.query_one("#crumb").content).startswith(
+        assert str(risk.query_one("#crumb", Static).content).startswith(
             " › ".join(n.name for n in source.reference().path(grid.node.id))
         )
         await pilot.press("backspace")  # up to the community, the grid selected
         await wait(app, pilot)
         assert risk.node_id == community.id
         rows = [c.node.id for c in ranked(source.board(community.id).cells)]  # most at risk first
-        assert risk.query_one("#cells").cursor_row == rows.index(grid.node.id)
+        assert risk.query_one("#cells", DataTable).cursor_row == rows.index(grid.node.id)
 
 
 async def test_reload_refreshes_counts_without_collapsing(make_app, source, wait):

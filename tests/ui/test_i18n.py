@@ -32,8 +32,9 @@ from gridtui.labels import error_text, one_language
 from gridtui.screens.modals.forms import ActionForm
 from gridtui.screens.ticket import TicketScreen
 from gridtui.sim import LocalTarget, ManualClock, Simulator
-from tests.conftest import FIXTURES, NOW, pilot_until
+from tests.conftest import FIXTURES, NOW
 from tests.ui.test_ticket import ticket_in
+from tests.waiting import pilot_until
 
 ROOT = Path(__file__).resolve().parents[2]
 

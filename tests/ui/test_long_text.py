@@ -9,16 +9,17 @@ import re
 import time
 
 from sqlalchemy import select, update
+from textual.widgets import DataTable
 
 from gridtui.data.storage.models import Ticket, TicketEvent
 from gridtui.screens.ticket import DESCRIPTION_SHOWN, NOTE_SHOWN, TicketScreen
 from gridtui.widgets.longtext import LongText, TextViewer
-from tests.conftest import pilot_until
+from tests.waiting import pilot_until
 
 BIDI = "\u202e\u2066\u200f\u061c\u200b\u200d\ufeff"
 
 
-def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+def screen_text(app) -> str:
     """What the screen shows, without the SVG's markup and any white space."""
     return re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]*>", "", app.export_screenshot())))
 
@@ -53,7 +54,7 @@ async def test_a_10_mb_description_and_a_1_mb_note_open_scroll_and_quit(
         more = f"{len(description) - DESCRIPTION_SHOWN:,}&#160;more&#160;characters"
         assert more in svg or more.replace("&#160;", " ") in svg
         assert "\x1b" not in svg
-        timeline = screen.query_one("#timeline")
+        timeline = screen.query_one("#timeline", DataTable)
         cells = [timeline.get_row_at(i)[4].plain for i in range(timeline.row_count)]
         cut = [c for c in cells if c.startswith("备注")]
         assert len(cut) == 1 and len(cut[0]) < NOTE_SHOWN + 40

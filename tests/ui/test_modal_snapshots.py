@@ -24,7 +24,9 @@ def _new_ticket(source: LocalSource) -> int:
     """The lowest-numbered ticket waiting to be dispatched (the same in every run)."""
     with source.factory() as s:
         found = s.scalars(select(Ticket.id).where(Ticket.status == "new").order_by(Ticket.id))
-        return int(found.first())
+        first = found.first()
+        assert first is not None
+        return first
 
 
 def _keys(*keys: str) -> Any:

@@ -8,7 +8,7 @@ from collections import Counter
 from textual.command import CommandList, CommandPalette
 
 from gridtui.data.sources.records import Anchor, QueueQuery
-from tests.conftest import pilot_until
+from tests.waiting import pilot_until
 
 
 async def test_typing_a_ticket_number_offers_to_open_it(make_app, source, wait):

@@ -6,12 +6,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.widgets import Input, OptionList
 
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import Category, Node, Ticket, Worker
 from gridtui.screens.modals.forms import ActionForm
 from tests.ui.test_ticket import last_event
 
 
-def new_ticket_with_department(source) -> Ticket:
+def new_ticket_with_department(source: LocalSource) -> Ticket:
     """A new ticket on a grid with a worker, whose category goes to a department."""
     with source.factory() as s:
         return s.scalars(

@@ -6,9 +6,9 @@ from sqlalchemy import update
 
 from gridtui.data.sources.records import Anchor, QueueQuery
 from gridtui.data.storage.models import Ticket
-from gridtui.screens.modals.filters import FilterForm
+from gridtui.screens.modals.filters import FilterForm, Picks
 from gridtui.screens.queue import QueueScreen, QueueTable
-from tests.conftest import pilot_until
+from tests.waiting import pilot_until
 
 
 def ids(app) -> list[int]:
@@ -49,7 +49,9 @@ async def test_sort_cycles_and_colour_sort_puts_red_first(make_app, source, wait
         await pilot.press("s")
         await wait(app, pilot)
         screen = app.screen
-        assert isinstance(screen, QueueScreen) and screen.query_spec.sort == "colour"
+        assert isinstance(screen, QueueScreen)
+        spec = screen.query_spec
+        assert spec.sort == "colour"
         rows = screen._data.page.rows
         ranks = {"red": 5, "orange": 4, "yellow": 3, "blue": 2, "green": 1}
         got = [ranks[r.colour] for r in rows]
@@ -79,7 +81,7 @@ async def test_search_and_filter_narrow_the_queue(make_app, source, wait):
         await wait(app, pilot)
         form = app.screen
         assert isinstance(form, FilterForm)
-        form.query_one("#colours").select("yellow")
+        form.query_one("#colours", Picks).select("yellow")
         await pilot.click("#apply")
         await wait(app, pilot)
         assert app.screen is screen and screen.query_spec.colours == {"yellow"}
@@ -130,7 +132,7 @@ async def test_the_count_follows_live_changes_with_its_rows(make_app, source, wa
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         before = screen.count
-        assert before == source.queue_count(QueueQuery(), 10**6)
+        assert before is not None and before == source.queue_count(QueueQuery(), 10**6)
         gone = ids(app)[0]
         # a supervisor elsewhere cancels a ticket on this page: it leaves the open queue
         source.act(gone, "cancel", role="supervisor", actor="duty:other", note="dup")

@@ -10,7 +10,7 @@ from gridtui.data.sources.records import Anchor, QueueQuery
 from gridtui.screens.queue import QueueScreen, QueueTable
 from gridtui.widgets.chips import Chip, FilterChips
 from gridtui.widgets.search import MATCH, SearchBar
-from tests.conftest import pilot_until
+from tests.waiting import pilot_until
 
 
 def ids(app) -> list[int]:

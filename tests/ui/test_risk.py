@@ -13,7 +13,7 @@ COLOURS = ("red", "orange", "yellow", "blue", "green")
 EVIL = "[bold red]x[/]\x1b]0;pwned\x07\x1b[2J\x07"
 
 
-def cells(screen: RiskScreen) -> DataTable:
+def cells(screen: RiskScreen) -> DataTable[object]:
     return screen.query_one("#cells", DataTable)
 
 
@@ -21,11 +21,11 @@ def crumb(screen: RiskScreen) -> str:
     return str(screen.query_one("#crumb", Static).content)
 
 
-def row_text(table: DataTable, row: int) -> list[str]:
+def row_text(table: DataTable[object], row: int) -> list[str]:
     return [str(c) for c in table.get_row_at(row)]
 
 
-def column_labels(table: DataTable) -> list[str]:
+def column_labels(table: DataTable[object]) -> list[str]:
     return [str(c.label) for c in table.columns.values()]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from textual.widgets import DataTable
 
 from gridtui.data.storage.models import Ticket, TicketEvent
 from gridtui.screens.ticket import TicketScreen
@@ -32,7 +33,7 @@ async def test_ticket_fields_and_notes_are_shown_literally(make_app, source, wai
         assert "line&#160;two" in svg or "line two" in svg
         for bad in ("\x1b", "\x07", "\x9b", "\x08", "cHdu"):
             assert bad not in svg
-        timeline = app.screen.query_one("#timeline")
+        timeline = app.screen.query_one("#timeline", DataTable)
         note = timeline.get_row_at(0)[4].plain
         assert note.startswith("[bold red]x[/]") and "\x1b" not in note
         await pilot.click("#fields")  # a [@click=…] in the data must not act

@@ -7,10 +7,13 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from textual.widgets import DataTable, Input
 
+from gridtui.app import GridApp
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import ScoreEntry, Worker
 from gridtui.i18n import role_label, tr
 from gridtui.screens.modals.adjust import AdjustForm
 from gridtui.screens.scorecards import LIMIT, ScorecardsScreen
+from tests.waiting import pilot_until
 
 SIZE = (120, 40)
 
@@ -25,7 +28,7 @@ def ledger_size(source) -> int:
         return int(s.scalar(select(func.count()).select_from(ScoreEntry)) or 0)
 
 
-def points_of(source, app, kind: str, subject_id: int) -> float:
+def points_of(source: LocalSource, app: GridApp, kind: str, subject_id: int) -> float:
     cards = source.scorecards("week", app.now(), 1000)
     rows = cards.workers if kind == "worker" else cards.departments
     return next(r.points for r in rows if r.subject_id == subject_id)
@@ -49,10 +52,7 @@ async def submit(app, pilot, wait, form: AdjustForm, *, key: str | None = None) 
         await pilot.press(key)
     else:
         await pilot.click("#submit")
-    for _ in range(200):
-        await wait(app, pilot)
-        if form.attempts > tried and not form.busy:
-            break
+    await pilot_until(pilot, lambda: form.attempts > tried and not form.busy, "the form's answer")
     await wait(app, pilot)
 
 

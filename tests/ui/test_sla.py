@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from gridtui.data.sources.records import SlaRow
@@ -14,6 +15,7 @@ from gridtui.screens.sla import SlaScreen
 from gridtui.widgets.boards import SLA_LIMIT
 from gridtui.widgets.palette import palette_for
 from tests.conftest import NOW
+from tests.waiting import pilot_until
 
 SEVERITY = {"breached": 0, "critical": 1, "warning": 2, "ok": 3}
 
@@ -36,22 +38,21 @@ def expected_order(rows: list[SlaRow], now: datetime) -> list[str]:
     """Breached, critical, warning, ok, then the rest; each by deadline, then ticket;
     one row per ticket (its first clock in that order)."""
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    seen: set[int] = set()
-    return [
-        key(r)
-        for r in sorted(
-            rows,
-            key=lambda r: (
-                SEVERITY.get(r.clock.state_at(now), 4),
-                r.clock.deadline or far,
-                r.ticket.id,
-            ),
-        )
-        if not (r.ticket.id in seen or seen.add(r.ticket.id))
-    ]
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            SEVERITY.get(r.clock.state_at(now), 4),
+            r.clock.deadline or far,
+            r.ticket.id,
+        ),
+    )
+    first: dict[int, SlaRow] = {}
+    for r in ordered:
+        first.setdefault(r.ticket.id, r)
+    return [key(r) for r in first.values()]
 
 
-def cell(table: DataTable, row: str, column: str) -> str:
+def cell(table: DataTable[Text], row: str, column: str) -> str:
     return table.get_cell(row, column).plain
 
 
@@ -106,10 +107,8 @@ async def test_countdown_ticks_without_queries(make_app, source, wait):
         loaded = screen.loaded
         # 5 min 30 s before the deadline: seconds appear (the last ten minutes)
         clock.now = target.clock.deadline - timedelta(minutes=5, seconds=30)
-        for _ in range(40):  # the screen's own one-second interval (slow machines: longer)
-            await pilot.pause(0.1)
-            if cell(table, k, "col.remaining") != before:
-                break
+        # the screen's own one-second interval redraws it
+        await pilot_until(pilot, lambda: cell(table, k, "col.remaining") != before, "a redraw")
         after = cell(table, k, "col.remaining")
         assert after != before
         assert after == tr("time.left", "zh", d="5分30秒")

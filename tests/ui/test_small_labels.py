@@ -6,18 +6,21 @@ with a pick list open."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import select
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, DataTable, OptionList, Static
 
 from gridtui.data.sources.records import Anchor, QueueQuery
+from gridtui.data.sources.source import DataSource
 from gridtui.data.storage.models import TicketEvent
 from gridtui.i18n import tr
 from gridtui.screens.modals.forms import ActionForm
-from tests.conftest import NOW, pilot_until
+from tests.conftest import NOW
 from tests.ui.test_i18n import screen_lines
 from tests.ui.test_ticket import ticket_in
+from tests.waiting import pilot_until
 
 
 def breached_ticket(source) -> int:
@@ -30,7 +33,7 @@ def breached_ticket(source) -> int:
             .limit(1)
         )
     assert tid is not None
-    return tid
+    return int(tid)
 
 
 async def test_a_breach_note_names_its_clock_once(make_app, source, wait):
@@ -74,17 +77,17 @@ async def test_the_palette_says_no_matches_in_the_screens_language(make_app, wai
             assert isinstance(app.screen, CommandPalette)
             await pilot.press(*"qqqzzz")
             want = tr("palette.no_matches", lang)
-            await pilot_until(
-                pilot,
-                lambda a=app, w=want: any(w in line for line in screen_lines(a)),
-                f"'{want}'",
-            )
+
+            def said(a: Any = app, w: str = want) -> bool:
+                return any(w in line for line in screen_lines(a))
+
+            await pilot_until(pilot, said, f"'{want}'")
             assert app.screen.query_one(CommandList).option_count == 1
             if lang == "zh":
                 assert not any("No matches" in line for line in screen_lines(app))
 
 
-def ticket_alone_in_search(source) -> str:
+def ticket_alone_in_search(source: DataSource) -> str:
     """A title only one ticket's matches (a queue search for it finds one)."""
     for row in source.queue(QueueQuery(), Anchor.FIRST, None, 50).rows:
         text = row.title.rpartition("：")[2]  # the keys typed are ASCII and CJK only

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, SelectionList, Static
 
 from gridtui import textual_private as private
-from tests.conftest import pilot_until
+from tests.waiting import pilot_until
 
 
 class First(Screen[None]):
@@ -29,7 +29,9 @@ class Second(Screen[None]):
 
 class Modes(App[None]):
     MODES: ClassVar[dict[str, Any]] = {"first": First, "second": Second}
-    BINDINGS: ClassVar[list[Binding]] = [Binding("q", "quit", "quit", id="key.quit")]
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("q", "quit", "quit", id="key.quit")
+    ]
 
     def on_mount(self) -> None:
         self.switch_mode("first")

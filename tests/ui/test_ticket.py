@@ -6,12 +6,14 @@ import io
 
 import pytest
 from sqlalchemy import select
-from textual.widgets import Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import Ticket, TicketEvent, Worker
 from gridtui.domain.lifecycle import MOVES, STAYS, Action
 from gridtui.screens.modals.forms import ActionForm, ActionMenu
 from gridtui.screens.ticket import TicketScreen
+from tests.waiting import pilot_until
 
 #: a status each action may start from, and what its form needs
 NEEDS: dict[str, tuple[str, str | None]] = {
@@ -26,7 +28,7 @@ NEEDS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def ticket_in(source, statuses: set[str]) -> Ticket:
+def ticket_in(source: LocalSource, statuses: set[str]) -> Ticket:
     with source.factory() as s:
         t = s.scalar(
             select(Ticket).where(Ticket.status.in_(sorted(statuses))).order_by(Ticket.id).limit(1)
@@ -35,7 +37,7 @@ def ticket_in(source, statuses: set[str]) -> Ticket:
         return t
 
 
-def last_event(source, ticket_id: int) -> TicketEvent:
+def last_event(source: LocalSource, ticket_id: int) -> TicketEvent:
     with source.factory() as s:
         return s.scalars(
             select(TicketEvent)
@@ -59,8 +61,8 @@ async def test_detail_shows_fields_clocks_and_timeline(make_app, source, wait):
         assert isinstance(screen, TicketScreen)
         detail = source.ticket(source.most_urgent(), app.now())
         assert screen.detail == detail
-        assert screen.query_one("#timeline").row_count == len(detail.timeline)
-        assert screen.query_one("#clocks").row_count == len(detail.clocks)
+        assert screen.query_one("#timeline", DataTable).row_count == len(detail.timeline)
+        assert screen.query_one("#clocks", DataTable).row_count == len(detail.clocks)
 
 
 ACTIONS = [a for a in Action if a not in (Action.OPEN, Action.IMPORT)]
@@ -78,7 +80,7 @@ async def test_every_action_through_menu_and_form(make_app, source, wait, action
         await wait(app, pilot)
         menu = app.screen
         assert isinstance(menu, ActionMenu)
-        options = menu.query_one("#actions")
+        options = menu.query_one("#actions", OptionList)
         index = next(i for i, (a, *_) in enumerate(menu.choices) if a == action.value)
         options.highlighted = index
         await pilot.press("enter")
@@ -87,8 +89,8 @@ async def test_every_action_through_menu_and_form(make_app, source, wait, action
         assert isinstance(form, ActionForm)
         note, target = NEEDS.get(action.value, ("", None))
         if target is not None:
-            form.query_one("#target").value = target
-        form.query_one("#note").value = note
+            form.query_one("#target", Input).value = target
+        form.query_one("#note", Input).value = note
         await pilot.click("#submit")
         await wait(app, pilot)
         assert not isinstance(app.screen, ActionForm), getattr(app.screen, "error", "")
@@ -146,7 +148,7 @@ async def test_status_refusal_and_rule_refusal_keep_the_form_open(make_app, sour
         await pilot.click("#submit")
         await wait(app, pilot)
         assert app.screen is form and "原因" in form.error
-        form.query_one("#note").value = "复核不合格"
+        form.query_one("#note", Input).value = "复核不合格"
         form.query_one("#note").focus()
         await pilot.press("enter")
         await wait(app, pilot)
@@ -164,7 +166,7 @@ async def test_someone_else_acting_first_is_reported(make_app, source, wait):
         await wait(app, pilot)
         form = app.screen
         assert isinstance(form, ActionForm)
-        form.query_one("#note").value = "后到"
+        form.query_one("#note", Input).value = "后到"
         await pilot.click("#submit")
         await wait(app, pilot)
         assert app.screen is form and "已被他人更新" in form.error
@@ -179,7 +181,7 @@ async def test_dispatch_to_unknown_worker_is_refused(make_app, source, wait):
         await pilot.press("d")
         await wait(app, pilot)
         form = app.screen
-        form.query_one("#target").value = "NOBODY"
+        form.query_one("#target", Input).value = "NOBODY"
         await pilot.click("#submit")
         await wait(app, pilot)
         assert app.screen is form and form.error == "没有这位网格员：NOBODY"
@@ -197,19 +199,16 @@ async def test_an_open_form_survives_a_live_change(make_app, source, wait):
         await wait(app, pilot)
         form = app.screen
         assert isinstance(form, ActionForm)
-        form.query_one("#note").value = "正在输入"
+        form.query_one("#note", Input).value = "正在输入"
         seq = app.seq
         source.act(ticket.id, "note", role="officer", actor="duty:other", note="别人")
-        for _ in range(30):
-            await pilot.pause(0.1)
-            if app.seq != seq:
-                break
-        assert app.seq != seq  # the change arrived
-        await pilot.pause(0.3)
-        assert app.screen is form and form.query_one("#note").value == "正在输入"
+        await pilot_until(pilot, lambda: app.seq != seq, "the other officer's change")
+        await wait(app, pilot)  # and the screens have dealt with it
+        assert app.screen is form and form.query_one("#note", Input).value == "正在输入"
         await pilot.press("escape")
         await wait(app, pilot)
         # back on the ticket, which reloads and shows the other officer's note
+        assert isinstance(app.screen, TicketScreen) and app.screen.detail is not None
         assert app.screen.detail.timeline[-1].note == "别人"
 
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.widgets import Static
 
-from gridtui.data.writes.service import NewTicket
+from gridtui.data.sources.records import NewTicket
 from gridtui.i18n import channel_label
 from gridtui.widgets.flow import Flow
 from tests.conftest import NOW

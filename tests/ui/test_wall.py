@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 
 from gridtui.api.client import ApiSource
 from gridtui.cli.main import build_parser
+from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import NewTicket, SlaRow, TicketRow
 from gridtui.data.sources.tokens import create_token
 from gridtui.snapshot import settle
@@ -25,10 +26,11 @@ from gridtui.wall import WALL_SCREENS
 from gridtui.wall.alerts import AlertWatch
 from gridtui.wall.app import WallApp, build_wall
 from gridtui.wall.base import WallScreen
-from gridtui.wall.widgets import BigFigure, WallText
+from gridtui.wall.widgets import BigFigure, RowList, WallText
 from tests.api.conftest import city, free_port, serve  # noqa: F401 (fixtures)
 from tests.conftest import NOW
 from tests.ui.conftest import fixed_clock
+from tests.waiting import pilot_until
 
 GRID = "WH-HB-01-01"
 
@@ -50,16 +52,7 @@ def make_wall(source, monkeypatch) -> Callable[..., WallApp]:
     return make
 
 
-async def until(pilot, check: Callable[[], bool], seconds: float = 15.0) -> bool:
-    """Wait (pumping the app) until ``check()`` holds."""
-    for _ in range(int(seconds / 0.1)):
-        if check():
-            return True
-        await pilot.pause(0.1)
-    return check()
-
-
-def red_ticket(source, title: str) -> int:
+def red_ticket(source: LocalSource, title: str) -> int:
     """A new red ticket, written as another officer would."""
     new = NewTicket(title, "info.collect", "hotline", GRID, "duty:测试", colour="red")
     return source.open_ticket(new, role="officer").ticket_id
@@ -235,11 +228,11 @@ async def test_a_new_red_ticket_rings_and_flashes_with_its_title_as_data(make_wa
     app = make_wall()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert await until(pilot, lambda: app.watcher.ready)
-        await pilot.pause(0.3)
+        assert await pilot_until(pilot, lambda: app.watcher.ready)
+        await settle(app, pilot)
         assert (app.alerts, app.bells, app.flash) == (0, 0, None)  # none on the first load
         ticket = red_ticket(source, "燃气泄漏 [bold red]快[/bold red] [link=http://x]x[/link]")
-        assert await until(pilot, lambda: app.flash is not None)
+        assert await pilot_until(pilot, lambda: app.flash is not None)
         assert app.bells == 1 and app.flash.alert.ticket_id == ticket
         brand = wall_screen(app).header.brand
         assert brand.has_class("-alert")
@@ -258,10 +251,10 @@ async def test_no_alert_when_alerts_are_off(make_wall, source):
     app = make_wall(alert=[])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert await until(pilot, lambda: app.watcher.ready)
+        assert await pilot_until(pilot, lambda: app.watcher.ready)
         red_ticket(source, "深夜噪音")
-        assert await until(pilot, lambda: app.alerts == 1)  # seen …
-        await pilot.pause(0.3)
+        assert await pilot_until(pilot, lambda: app.alerts == 1)  # seen …
+        await settle(app, pilot)
         assert app.bells == 0 and app.flash is None  # … but neither rung nor shown
         assert not wall_screen(app).header.brand.has_class("-alert")
 
@@ -270,9 +263,9 @@ async def test_bell_only_does_not_flash(make_wall, source):
     app = make_wall(alert=["bell"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert await until(pilot, lambda: app.watcher.ready)
+        assert await pilot_until(pilot, lambda: app.watcher.ready)
         red_ticket(source, "火情")
-        assert await until(pilot, lambda: app.bells == 1)
+        assert await pilot_until(pilot, lambda: app.bells == 1)
         assert app.flash is None
 
 
@@ -286,7 +279,7 @@ async def test_a_clock_running_out_alerts_once(make_wall, source):
     first = min(running, key=lambda r: (r.clock.deadline, r.ticket.id))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert await until(pilot, lambda: app.watcher.ready)
+        assert await pilot_until(pilot, lambda: app.watcher.ready)
         app.second()
         assert app.alerts == 0  # the clocks breached before the wall started are old news
         now[0] = first.clock.deadline + timedelta(seconds=1)
@@ -366,7 +359,11 @@ async def test_outside_text_in_lists_is_shown_as_data(make_wall, source):
     app = make_wall(screens=["sla"])
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(app, pilot)
-        rows = [r.shown for r in wall_screen(app).clocks.rows if f"#{ticket} " in r.shown.plain]
+        rows = [
+            r.shown
+            for r in wall_screen(app).query_one("#sla-list", RowList).rows
+            if f"#{ticket} " in r.shown.plain
+        ]
         assert rows, "the new ticket's clock is on the SLA wall"
         assert title in rows[0].plain
         start = rows[0].plain.index(title)
@@ -392,10 +389,10 @@ async def test_an_outage_shows_on_every_screen_and_heals_by_itself(
         source.engine.dispose()
         os.rename(path, tmp_path / "away.sqlite")
         os.makedirs(path)  # a directory where the database was: every query fails
-        assert await until(pilot, lambda: bool(wall_screen(app).banner.display))
+        assert await pilot_until(pilot, lambda: bool(wall_screen(app).banner.display))
         for _ in WALL_SCREENS:
             screen = wall_screen(app)
-            assert await until(pilot, lambda s=screen: bool(s.banner.display)), screen.NAME
+            assert await pilot_until(pilot, lambda: bool(wall_screen(app).banner.display))
             text = screen.banner.shown.plain
             assert "数据源中断" in text and "屏幕数据停留在 10:00:00" in text, text
             assert "数据库无法读取" in text and "正在自动重连" in text
@@ -405,15 +402,19 @@ async def test_an_outage_shows_on_every_screen_and_heals_by_itself(
             await pilot.press("n")
         # what was on screen stays on screen, and retries do not pile up
         assert wall_screen(app).query_one("#kpi-open", BigFigure).value_text == figure
+        # the time is what is under test: two seconds of failing retries leave no pile of timers
         await pilot.pause(2.0)
         assert _census(app)[3] <= timers + 3
         os.rmdir(path)
         os.rename(tmp_path / "away.sqlite", path)
         for _ in WALL_SCREENS:
             screen = wall_screen(app)
-            assert await until(pilot, lambda s=screen: not s.banner.display), app.errors
-            assert await until(
-                pilot, lambda s=screen: not s._dirty and "数据实时" in s.header.fresh.shown.plain
+            assert await pilot_until(pilot, lambda: not wall_screen(app).banner.display), app.errors
+            assert await pilot_until(
+                pilot,
+                lambda: (
+                    not (s := wall_screen(app))._dirty and "数据实时" in s.header.fresh.shown.plain
+                ),
             )
             await pilot.press("n")
         assert not app.errors
@@ -428,19 +429,20 @@ async def test_over_the_api_an_outage_heals_and_nothing_is_missed(city, serve): 
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            assert await until(pilot, lambda: app.watcher.ready)
+            assert await pilot_until(pilot, lambda: app.watcher.ready)
             screen = wall_screen(app)
             assert "api http://127.0.0.1" in screen.header.brand.shown.plain
             serve.stop()
-            assert await until(pilot, lambda: bool(screen.banner.display))
+            assert await pilot_until(pilot, lambda: bool(screen.banner.display))
             assert "figures on screen are from 10:00:00" in screen.banner.shown.plain
             # a red ticket comes in while the wall cannot see the server
             ticket = red_ticket(city, "停电 [blink]")
             serve(city, port=port)
-            assert await until(pilot, lambda: not screen.banner.display), app.errors
-            assert await until(pilot, lambda: app.flash is not None)
-            assert app.flash.alert.ticket_id == ticket and "[blink]" in app.flash.alert.title
-            assert await until(
+            assert await pilot_until(pilot, lambda: not screen.banner.display), app.errors
+            flash = await pilot_until(pilot, lambda: app.flash, "the flash")
+            assert flash is not None and flash.alert.ticket_id == ticket
+            assert "[blink]" in flash.alert.title
+            assert await pilot_until(
                 pilot,
                 lambda: (
                     screen.query_one("#kpi-open", BigFigure).value_text
@@ -552,7 +554,7 @@ async def test_daily_reports_on_the_wall_follow_the_due_time(make_wall, source):
         )
         now[0] = NOW + timedelta(hours=10, minutes=30)
         screen.reload()
-        assert await until(pilot, lambda: title.has_class("-alert"))
+        assert await pilot_until(pilot, lambda: title.has_class("-alert"))
         ov = source.overview(now[0])
         assert title.shown.plain == "未报日报告"
         assert f"{ov.missing_count}/{ov.reports_expected} 人未报" in missing.shown.plain

@@ -9,7 +9,8 @@ from textual.widgets import DataTable
 from gridtui.data.sources.source import AT_RISK
 from gridtui.i18n import colour_label
 from gridtui.screens.grids import GridsScreen
-from tests.conftest import NOW, pilot_until
+from tests.conftest import NOW
+from tests.waiting import pilot_until
 
 
 def open_with_deadline(source) -> int:
@@ -44,7 +45,9 @@ async def test_a_wide_grid_tree_counts_open_tickets_by_colour(make_app, source, 
         await wait(app, pilot)
         screen = app.screen
         assert isinstance(screen, GridsScreen)
-        label = str(screen.tree_node(city.node.id).label)
+        node = screen.tree_node(city.node.id)
+        assert node is not None
+        label = str(node.label)
         assert "按颜色" in label, label
         for colour, n in city.tickets.items():
             if n:

@@ -1,0 +1,55 @@
+"""Waiting for what happens in its own time: the one place tests wait.
+
+:func:`until` for what other threads and processes do (servers, watchers, a child
+process), :func:`pilot_until` for what a Textual app under a Pilot does (the app runs
+between looks). Both look at a condition every :data:`POLL` seconds and fail naming
+what they waited for once ``seconds`` pass; neither ever sleeps a fixed time instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: how often the waits look again (seconds)
+POLL = 0.05
+
+
+def until(
+    check: Callable[[], T], what: str = "the condition", seconds: float = 30.0, every: float = POLL
+) -> T:
+    """``check()`` once it is truthy (looking every ``every`` seconds: a costly check,
+    e.g. a subprocess, may look less often); fails naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(every)
+    return value
+
+
+async def pilot_until(
+    pilot: Any, check: Callable[[], T], what: str = "the condition", seconds: float = 30.0
+) -> T:
+    """``check()`` once it is truthy, letting the app run between looks; fails naming
+    ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(POLL)
+    return value
+
+
+def wait_until_up(base: str, seconds: float = 60.0) -> None:
+    """Until a server (thread or process) answers ``/healthz`` at ``base``."""
+    import httpx
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    until(up, f"a server answering at {base}", seconds)
