@@ -11,7 +11,7 @@ from gridtui.app import build_app
 from gridtui.data.sources.source import DataSource
 from gridtui.registry import SCREEN_NAMES
 from gridtui.screens.base import DataScreen
-from gridtui.textual_private import dimensions_pending
+from gridtui.textual_private import dimensions_pending, frame
 
 
 class SnapshotError(ValueError):
@@ -55,10 +55,10 @@ async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
         tables = app.screen.query(DataTable)
         if any(dimensions_pending(t) for t in tables):
             continue
-        frame = app.export_screenshot()
-        if frame == previous:
+        shown = frame(app)
+        if shown == previous:
             break
-        previous = frame
+        previous = shown
 
 
 async def render_svg(source: DataSource, screen: str, size: tuple[int, int], **options: Any) -> str:

@@ -26,6 +26,10 @@ Each use and why:
 * :class:`PaletteSaying` — ``CommandPalette._start_no_matches_countdown`` (with its
   ``_NO_MATCHES`` option id, countdown and timer): the palette's "No matches found"
   is built inside that method in English; a Chinese screen needs its own words.
+* :func:`frame` — ``Screen._compositor.render_update`` and ``App._background_screens``
+  (what ``App.export_screenshot`` draws, without making an SVG of it): the snapshot
+  waits until two frames in a row are the same, and an SVG per look cost most of
+  its time.
 * :func:`dimensions_pending` — ``DataTable._require_update_dimensions``: the
   snapshot waits until the tables have sized their columns.
 """
@@ -37,6 +41,7 @@ from typing import Any
 
 from rich.align import Align
 from rich.text import Text
+from textual._compositor import LayoutUpdate
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
@@ -91,6 +96,15 @@ def filter_output(app: App[Any], through: Callable[[str], str]) -> bool:
     write = driver.write
     driver.write = lambda data: write(through(data))  # type: ignore[method-assign]
     return True
+
+
+def frame(app: App[Any]) -> list[tuple[Any, ...]]:
+    """What the screen shows now, as lines of segments (text and style): equal frames
+    look the same."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    if not isinstance(update, LayoutUpdate):  # a full update always is one
+        return []
+    return [tuple(segment for strip in line for segment in strip) for line in update.strips]
 
 
 def dimensions_pending(table: DataTable[Any]) -> bool:

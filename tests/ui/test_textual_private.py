@@ -146,3 +146,16 @@ async def test_the_palette_says_no_matches_in_our_words():
             )
 
         await pilot_until(pilot, said, "the no-matches line in our words")
+
+
+async def test_a_frame_is_what_the_screen_shows_and_changes_with_it():
+    app = Widgets()
+    async with app.run_test(size=(40, 8)) as pilot:
+        await pilot.pause()
+        first = private.frame(app)
+        assert len(first) == 8
+        assert "one" in "".join(segment.text for segment in first[0] + first[1])
+        assert private.frame(app) == first  # nothing changed: the same frame
+        app.query_one(SelectionList).clear_options()
+        await pilot_until(pilot, lambda: private.frame(app) != first, "a frame without 'one'")
+        assert "one" not in "".join(seg.text for line in private.frame(app) for seg in line)
