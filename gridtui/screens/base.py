@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Protocol, cast
 
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -23,7 +24,7 @@ from gridtui.data.sources.records import ChangeBatch
 from gridtui.data.sources.source import DataSource
 from gridtui.i18n import action_label, tr
 from gridtui.screens.messages import DataLoaded, ScreenShown, SourceFailed
-from gridtui.textual_private import key_bindings
+from gridtui.textual_private import is_running, key_bindings
 from gridtui.widgets.layout import SCREEN_TALL, SCREEN_WIDE, SCREEN_XWIDE
 
 
@@ -141,7 +142,12 @@ class DataScreen(Screen[None]):
         if event.state is WorkerState.SUCCESS:
             self._data = event.worker.result
             self._shown_layout = self.size_class()
-            self.show(self._data)
+            try:
+                self.show(self._data)
+            except NoMatches:
+                if is_running(self.app) and self.is_attached:
+                    raise
+                return  # the app is closing: its widgets are already going
             self.loaded += 1
             self.app.post_message(DataLoaded(self.NAME))
         elif event.state is WorkerState.ERROR:
