@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from gridtui.data.seeding.seedgen import CALLBACK_WEIGHTS, CALLBACKS, HOURLY, CategoryInfo
+from gridtui.data.seeding.seedgen import HOURLY, CategoryInfo
+from gridtui.data.seeding.seedwalk import CALLBACK_WEIGHTS, CALLBACKS
 from gridtui.domain.lifecycle import Action, Status
 
 #: Liyang (2020): 368,267 grid events over 952 grids in a year, about 1.06 per grid per day

@@ -11,18 +11,26 @@ same folder again updates records by their ``code`` and adds nothing twice.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridtui.data.intake.fixture_writes import (
+    category_values,
+    entity_values,
+    node_values,
+    upsert,
+    worker_values,
+    write_rules,
+)
 from gridtui.data.storage.changefeed import record_change
-from gridtui.data.storage.models import Category, ConfigDoc, Department, Entity, Node, Worker
+from gridtui.data.storage.models import Category, Department, Entity, Node, Worker
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.text import clean_text
 
@@ -254,34 +262,7 @@ def read_fixtures(folder: Path) -> CityFixtures:
     rules = _check_rules(folder, errors)
 
     levels = {row.code: row.level for _, row in nodes}
-    for line, row in nodes:
-        depth = LEVELS.index(row.level)
-        if depth == 0:
-            if row.parent:
-                errors.append(
-                    FixtureError("nodes.csv", line, row.code, "parent", "a city has none")
-                )
-        elif row.parent not in levels:
-            errors.append(
-                FixtureError("nodes.csv", line, row.code, "parent", f"unknown node {row.parent!r}")
-            )
-        elif levels[row.parent] != LEVELS[depth - 1]:
-            errors.append(
-                FixtureError(
-                    "nodes.csv",
-                    line,
-                    row.code,
-                    "parent",
-                    f"a {row.level}'s parent must be a {LEVELS[depth - 1]}, "
-                    f"not a {levels[row.parent]}",
-                )
-            )
-        if row.level == "grid" and row.kind not in GRID_KINDS:
-            errors.append(
-                FixtureError(
-                    "nodes.csv", line, row.code, "kind", f"expected one of {', '.join(GRID_KINDS)}"
-                )
-            )
+    errors.extend(_hierarchy_errors(nodes, levels))
     dept_codes = {row.code for _, row in departments}
     for line, cat in categories:
         if cat.department and cat.department not in dept_codes:
@@ -304,148 +285,55 @@ def read_fixtures(folder: Path) -> CityFixtures:
     return CityFixtures(nodes, departments, categories, workers, entities, rules)
 
 
-def _upsert(
-    session: Session,
-    model: type[Node] | type[Department] | type[Category] | type[Worker] | type[Entity],
-    key: str,
-    rows: Iterator[dict[str, object]],
-) -> tuple[int, int]:
-    existing = {getattr(o, key): o for o in session.scalars(select(model))}
-    if not existing:  # an empty table: one bulk INSERT, no ORM objects
-        batch = list(rows)
-        if batch:
-            session.execute(insert(model), batch)
-        return len(batch), 0
-    inserted = updated = 0
-    for values in rows:
-        obj = existing.get(values[key])
-        if obj is None:
-            session.add(model(**values))
-            inserted += 1
-            continue
-        changed = False
-        for k, v in values.items():
-            if getattr(obj, k) != v:
-                setattr(obj, k, v)
-                changed = True
-        updated += changed
-    session.flush()
-    return inserted, updated
+def _hierarchy_errors(
+    nodes: list[tuple[int, NodeRow]], levels: Mapping[str, str]
+) -> Iterator[FixtureError]:
+    """The problems of nodes.csv's hierarchy: each node's parent one level up (none for
+    the city), and a grid's kind; ``levels`` is every node's level by code."""
+    for line, row in nodes:
+        depth = LEVELS.index(row.level)
+        if depth == 0:
+            if row.parent:
+                yield FixtureError("nodes.csv", line, row.code, "parent", "a city has none")
+        elif row.parent not in levels:
+            yield FixtureError(
+                "nodes.csv", line, row.code, "parent", f"unknown node {row.parent!r}"
+            )
+        elif levels[row.parent] != LEVELS[depth - 1]:
+            yield FixtureError(
+                "nodes.csv",
+                line,
+                row.code,
+                "parent",
+                f"a {row.level}'s parent must be a {LEVELS[depth - 1]}, not a {levels[row.parent]}",
+            )
+        if row.level == "grid" and row.kind not in GRID_KINDS:
+            yield FixtureError(
+                "nodes.csv", line, row.code, "kind", f"expected one of {', '.join(GRID_KINDS)}"
+            )
 
 
 def write_fixtures(session: Session, city: CityFixtures, *, now: datetime) -> LoadReport:
     """Write validated fixtures inside the caller's transaction (upsert by code)."""
     report = LoadReport()
-    # Nodes level by level, so parents have ids before their children.
-    for depth, level in enumerate(LEVELS):
-        ids = {n.code: n for n in session.scalars(select(Node))}
-
-        def node_values(row: NodeRow, ids: dict[str, Node] = ids) -> dict[str, object]:
-            parent = ids.get(row.parent)
-            anc: dict[str, int | None] = {
-                "district_id": None,
-                "street_id": None,
-                "community_id": None,
-            }
-            if parent is not None:
-                anc = {
-                    "district_id": parent.district_id,
-                    "street_id": parent.street_id,
-                    "community_id": parent.community_id,
-                }
-                if parent.level in ("district", "street", "community"):
-                    anc[f"{parent.level}_id"] = parent.id
-            return {
-                "code": row.code,
-                "parent_id": parent.id if parent else None,
-                "level": row.level,
-                "name": row.name,
-                "name_en": row.name_en,
-                "kind": row.kind or None,
-                "households": row.households,
-                **anc,
-            }
-
-        got = _upsert(
-            session,
-            Node,
-            "code",
-            (node_values(r) for _, r in city.nodes if r.level == level),
-        )
-        prev = report.counts.get("nodes", (0, 0))
-        report.counts["nodes"] = (prev[0] + got[0], prev[1] + got[1])
-        _ = depth
-    report.counts["departments"] = _upsert(
+    report.counts["nodes"] = _write_nodes(session, city.nodes)
+    report.counts["departments"] = upsert(
         session,
         Department,
         "code",
         ({"code": r.code, "name": r.name, "name_en": r.name_en} for _, r in city.departments),
     )
-    report.counts["categories"] = _upsert(
-        session,
-        Category,
-        "code",
-        (
-            {
-                "code": r.code,
-                "name": r.name,
-                "name_en": r.name_en,
-                "function": r.function,
-                "default_colour": r.default_colour.value,
-                "is_dispute": r.is_dispute,
-                "department_code": r.department or None,
-                "personal": r.personal,
-                "inspection": r.inspection,
-            }
-            for _, r in city.categories
-        ),
+    report.counts["categories"] = upsert(
+        session, Category, "code", (category_values(r) for _, r in city.categories)
     )
     nodes = {n.code: n for n in session.scalars(select(Node))}
-    report.counts["workers"] = _upsert(
-        session,
-        Worker,
-        "code",
-        (
-            {
-                "code": r.code,
-                "name": r.name,
-                "role": r.role,
-                "grid_id": nodes[r.grid].id,
-                "phone": r.phone,
-            }
-            for _, r in city.workers
-        ),
+    report.counts["workers"] = upsert(
+        session, Worker, "code", (worker_values(r, nodes) for _, r in city.workers)
     )
-    report.counts["entities"] = _upsert(
-        session,
-        Entity,
-        "code",
-        (
-            {
-                "code": r.code,
-                "kind": r.kind,
-                "name": r.name,
-                "grid_id": nodes[r.grid].id,
-                "district_id": nodes[r.grid].district_id,
-                "street_id": nodes[r.grid].street_id,
-                "community_id": nodes[r.grid].community_id,
-                "colour": r.colour.value,
-                "patrol_point": r.patrol_point,
-                "reason": r.reason,
-            }
-            for _, r in city.entities
-        ),
+    report.counts["entities"] = upsert(
+        session, Entity, "code", (entity_values(r, nodes) for _, r in city.entities)
     )
-    for name, text in city.rules.items():
-        doc = session.get(ConfigDoc, name)
-        if doc is None:
-            session.add(ConfigDoc(name=name, text=text, loaded_at=now))
-            report.counts[name] = (1, 0)
-        elif doc.text != text:
-            doc.text, doc.loaded_at = text, now
-            report.counts[name] = (0, 1)
-        else:
-            report.counts[name] = (0, 0)
+    report.counts.update(write_rules(session, city.rules, now=now))
     changed = {k: v for k, v in report.counts.items() if v != (0, 0)}
     if changed:
         record_change(
@@ -456,6 +344,19 @@ def write_fixtures(session: Session, city: CityFixtures, *, now: datetime) -> Lo
             data={k: {"inserted": v[0], "updated": v[1]} for k, v in changed.items()},
         )
     return report
+
+
+def _write_nodes(session: Session, nodes: list[tuple[int, NodeRow]]) -> tuple[int, int]:
+    """Upsert the nodes level by level, so parents have ids before their children:
+    (inserted, updated)."""
+    inserted = updated = 0
+    for level in LEVELS:
+        ids = {n.code: n for n in session.scalars(select(Node))}
+        got = upsert(
+            session, Node, "code", (node_values(r, ids) for _, r in nodes if r.level == level)
+        )
+        inserted, updated = inserted + got[0], updated + got[1]
+    return inserted, updated
 
 
 def load_fixtures(factory: sessionmaker[Session], folder: Path, *, now: datetime) -> LoadReport:

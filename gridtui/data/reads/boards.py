@@ -7,6 +7,7 @@ by colour and by kind, and the mandatory daily patrol points (日巡查必到点
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,49 +69,97 @@ def board(session: Session, ref: Reference, node_id: int | None, at: datetime) -
     is_open = Ticket.closed_at.is_(None)
     t_where = [is_open, *_within(_TICKET_COL, node)]
     e_where = _within(_ENTITY_COL, node)
-    level = CHILD_LEVEL.get(node.level)
     children = sorted(
         (n for n in ref.nodes.values() if n.parent_id == node.id), key=lambda n: n.code
     )
+    level = CHILD_LEVEL.get(node.level)
     if level is not None and children:
-        tickets = _grouped(session, _TICKET_COL[level], Ticket.colour, t_where)
-        levels = _grouped(session, _TICKET_COL[level], Ticket.level, t_where)
-        content = satisfaction_by(
-            session, _TICKET_COL[level], since, at, *_within(_TICKET_COL, node)
-        )
-        entities = _grouped(session, _ENTITY_COL[level], Entity.colour, e_where)
-        kinds = _grouped(session, _ENTITY_COL[level], Entity.kind, e_where)
-        patrol: dict[int | None, int] = dict(
-            session.execute(
-                select(_ENTITY_COL[level], func.count())
-                .where(*e_where, Entity.patrol_point.is_(True))
-                .group_by(_ENTITY_COL[level])
-            ).all()
-        )
-        grand: dict[int | None, int] = dict(
-            session.execute(
-                select(Node.parent_id, func.count())
-                .where(Node.parent_id.in_([c.id for c in children]))
-                .group_by(Node.parent_id)
-            ).all()
-        )
+        counts = _count_by_child(session, node, level, children, since, at, t_where, e_where)
     else:
-        tickets, entities, kinds, patrol, grand = {}, {}, {}, {}, {}  # a grid: nothing below
-        levels, content = {}, {}
-    cells = [
-        BoardCell(
+        counts = _ChildCounts()  # a grid: nothing below
+    cells = [counts.cell(c) for c in children]
+    own = _own_cell(session, node, len(children), since, at, t_where, e_where)
+    return Board(own, cells, _patrol_points(session, e_where))
+
+
+@dataclass(frozen=True)
+class _ChildCounts:
+    """A board's counts by child node id (none below a grid)."""
+
+    #: open tickets by colour
+    tickets: dict[int | None, dict[str, int]] = field(default_factory=dict)
+    #: open tickets by handling level
+    levels: dict[int | None, dict[str, int]] = field(default_factory=dict)
+    #: the satisfaction rate of the window's callbacks
+    content: dict[int, float | None] = field(default_factory=dict)
+    #: entities by colour
+    entities: dict[int | None, dict[str, int]] = field(default_factory=dict)
+    #: entities by kind
+    kinds: dict[int | None, dict[str, int]] = field(default_factory=dict)
+    #: patrol points
+    patrol: dict[int | None, int] = field(default_factory=dict)
+    #: the child's own children
+    grand: dict[int | None, int] = field(default_factory=dict)
+
+    def cell(self, c: NodeRef) -> BoardCell:
+        """The cell of child ``c``."""
+        return BoardCell(
             node=c,
-            tickets=_ordered(tickets.get(c.id, {})),
-            entities=_ordered(entities.get(c.id, {})),
-            entities_by_kind=kinds.get(c.id, {}),
-            patrol_points=int(patrol.get(c.id, 0)),
-            children=int(grand.get(c.id, 0)),
-            tickets_by_level=_on_ladder(levels.get(c.id, {})),
-            satisfaction_rate=content.get(c.id),
+            tickets=_ordered(self.tickets.get(c.id, {})),
+            entities=_ordered(self.entities.get(c.id, {})),
+            entities_by_kind=self.kinds.get(c.id, {}),
+            patrol_points=int(self.patrol.get(c.id, 0)),
+            children=int(self.grand.get(c.id, 0)),
+            tickets_by_level=_on_ladder(self.levels.get(c.id, {})),
+            satisfaction_rate=self.content.get(c.id),
         )
-        for c in children
-    ]
-    own = BoardCell(
+
+
+def _count_by_child(
+    session: Session,
+    node: NodeRef,
+    level: str,
+    children: list[NodeRef],
+    since: datetime,
+    at: datetime,
+    t_where: list[ColumnElement[bool]],
+    e_where: list[ColumnElement[bool]],
+) -> _ChildCounts:
+    """The counts of ``node``'s ``children`` (of ``level``): the open tickets of
+    ``t_where``, the entities of ``e_where``, callbacks from ``since`` to ``at``."""
+    tickets = _grouped(session, _TICKET_COL[level], Ticket.colour, t_where)
+    levels = _grouped(session, _TICKET_COL[level], Ticket.level, t_where)
+    content = satisfaction_by(session, _TICKET_COL[level], since, at, *_within(_TICKET_COL, node))
+    entities = _grouped(session, _ENTITY_COL[level], Entity.colour, e_where)
+    kinds = _grouped(session, _ENTITY_COL[level], Entity.kind, e_where)
+    patrol: dict[int | None, int] = dict(
+        session.execute(
+            select(_ENTITY_COL[level], func.count())
+            .where(*e_where, Entity.patrol_point.is_(True))
+            .group_by(_ENTITY_COL[level])
+        ).all()
+    )
+    grand: dict[int | None, int] = dict(
+        session.execute(
+            select(Node.parent_id, func.count())
+            .where(Node.parent_id.in_([c.id for c in children]))
+            .group_by(Node.parent_id)
+        ).all()
+    )
+    return _ChildCounts(tickets, levels, content, entities, kinds, patrol, grand)
+
+
+def _own_cell(
+    session: Session,
+    node: NodeRef,
+    n_children: int,
+    since: datetime,
+    at: datetime,
+    t_where: list[ColumnElement[bool]],
+    e_where: list[ColumnElement[bool]],
+) -> BoardCell:
+    """The cell of ``node`` itself: everything under it."""
+    return BoardCell(
         node=node,
         tickets=_ordered(_colours(session, Ticket.colour, t_where)),
         entities=_ordered(_colours(session, Entity.colour, e_where)),
@@ -128,12 +177,17 @@ def board(session: Session, ref: Reference, node_id: int | None, at: datetime) -
             )
             or 0
         ),
-        children=len(children),
+        children=n_children,
         tickets_by_level=by_levels(session, t_where),
         satisfaction_rate=satisfaction_by(
             session, literal(node.id), since, at, *_within(_TICKET_COL, node)
         ).get(node.id),
     )
+
+
+def _patrol_points(session: Session, e_where: list[ColumnElement[bool]]) -> list[PatrolPoint]:
+    """The first :data:`PATROL_SHOWN` patrol points of ``e_where`` (by code), the most
+    urgent colour first."""
     points = [
         PatrolPoint(r.code, r.name, r.kind, r.colour, r.grid_id, r.reason)
         for r in session.execute(
@@ -147,7 +201,7 @@ def board(session: Session, ref: Reference, node_id: int | None, at: datetime) -
     ]
     rank = {"red": 0, "orange": 1, "yellow": 2, "blue": 3, "green": 4}
     points.sort(key=lambda p: (rank.get(p.colour, 9), p.entity_code))
-    return Board(own, cells, points)
+    return points
 
 
 def _colours(session: Session, colour: Any, where: list[ColumnElement[bool]]) -> dict[str, int]:

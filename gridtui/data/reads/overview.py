@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from gridtui.data.reads import queue as queue_pages
@@ -51,24 +51,12 @@ def overview(
         s.scalar(select(func.count()).where(Ticket.opened_at >= local_midnight.astimezone(UTC)))
         or 0
     )
-    open_by_colour = {
-        str(c): int(n)
-        for c, n in s.execute(
-            select(Ticket.colour, func.count()).where(is_open).group_by(Ticket.colour)
-        )
-    }
+    open_by_colour = _counts_by(s, Ticket.colour, is_open)
     by_level = by_levels(s, [is_open])
     overdue = int(s.scalar(select(func.count()).where(is_open, Ticket.due_at < at)) or 0)
     total, n_closed, n_dl, n_on_time = _window_counts(s, since, at)
     on_time_rate = n_on_time / n_dl if n_dl else 0.0
-    mix = {
-        str(c): int(n)
-        for c, n in s.execute(
-            select(Ticket.channel, func.count())
-            .where(Ticket.opened_at >= since, Ticket.opened_at <= at)
-            .group_by(Ticket.channel)
-        )
-    }
+    mix = _counts_by(s, Ticket.channel, Ticket.opened_at >= since, Ticket.opened_at <= at)
     nearest = _at_risk(s, at_risk)
     active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
     reports, missing = report_status(s, schedule, at)
@@ -94,6 +82,12 @@ def overview(
         on_time_alert=alerts.on_time_alert(on_time_rate),
         open_by_level=by_level,
     )
+
+
+def _counts_by(s: Session, key: Any, *where: ColumnElement[bool]) -> dict[str, int]:
+    """Tickets matching ``where`` counted by ``key`` (a column)."""
+    rows = s.execute(select(key, func.count()).where(*where).group_by(key))
+    return {str(k): int(n) for k, n in rows}
 
 
 def _window_counts(s: Session, since: datetime, at: datetime) -> tuple[int, int, int, int]:

@@ -15,6 +15,8 @@ the source clock's now) shows on the board read at that same now.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +36,7 @@ from gridtui.data.storage.models import (
 )
 from gridtui.domain.reports import ReportSchedule
 from gridtui.domain.scoring.engine import ScoringEngine, alert_policy
+from gridtui.domain.scoring.rules import AlertPolicy
 
 
 def _window(
@@ -80,6 +83,126 @@ def _buckets(start: datetime, end: datetime, period: Period, tz: ZoneInfo) -> li
     return out
 
 
+@dataclass(frozen=True)
+class _PeriodReads:
+    """The queries behind one period's leaderboards: everything counted from the
+    period's ``start`` up to and including ``at`` (and not past its ``end``)."""
+
+    session: Session
+    start: datetime
+    end: datetime
+    at: datetime
+    #: bucket starts of the trend (:func:`_buckets`)
+    buckets: list[datetime]
+
+    def so_far(self, col: Any) -> Any:
+        """The condition that ``col`` lies in the period so far."""
+        return and_(col >= self.start, col < self.end, col <= self.at)
+
+    def ranking(self, kind: str, model: Any, limit: int) -> tuple[list[tuple[int, float]], int]:
+        """The top ``limit`` ``(id, points)`` of ``kind`` (everyone, points or not), and
+        how many there are."""
+        totals = dict(
+            self.session.execute(
+                select(ScoreEntry.subject_id, func.sum(ScoreEntry.points))
+                .where(self.so_far(ScoreEntry.at), ScoreEntry.subject_kind == kind)
+                .group_by(ScoreEntry.subject_id)
+            ).all()
+        )
+        everyone = self.session.scalars(select(model.id)).all()
+        ranked = sorted(
+            ((sid, float(totals.get(sid) or 0.0)) for sid in everyone), key=lambda x: (-x[1], x[0])
+        )
+        return ranked[:limit], len(everyone)
+
+    def trend(self, kind: str, ids: list[int]) -> dict[int, list[float | None]]:
+        """Points per trend bucket of each of ``ids``."""
+        # a bucket not yet begun is None (drawn blank), not a day without points
+        started = [b <= self.at for b in self.buckets]
+        out: dict[int, list[float | None]] = {i: [0.0 if s else None for s in started] for i in ids}
+        if not ids:
+            return out
+        for sid, when, pts in self.session.execute(
+            select(ScoreEntry.subject_id, ScoreEntry.at, ScoreEntry.points).where(
+                self.so_far(ScoreEntry.at),
+                ScoreEntry.subject_kind == kind,
+                ScoreEntry.subject_id.in_(ids),
+            )
+        ):
+            i = bisect_right(self.buckets, when) - 1
+            value = out[sid][i] if i >= 0 else None
+            if value is not None:
+                out[sid][i] = value + float(pts)
+        return out
+
+    def closures(self, col: Any, ids: list[int]) -> dict[int, tuple[int, int, int]]:
+        """``(closed, closed with a deadline, closed by it)`` per ``col`` in ``ids``."""
+        closed = and_(Ticket.status == "closed", self.so_far(Ticket.closed_at))
+        rows = self.session.execute(
+            select(
+                col,
+                func.count(),
+                func.coalesce(func.sum(case((Ticket.due_at.is_not(None), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Ticket.closed_at <= Ticket.due_at, 1), else_=0)), 0),
+            )
+            .where(closed, col.in_(ids))
+            .group_by(col)
+        )
+        return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+    def arrivals(self, col: Any, ids: list[int]) -> dict[int, timedelta]:
+        """The average time from the last dispatch (or the report) to ``arrive`` per
+        ``col`` in ``ids``."""
+        dispatch = aliased(TicketEvent)
+        last_dispatch = (
+            select(func.max(dispatch.at))
+            .where(
+                dispatch.ticket_id == TicketEvent.ticket_id,
+                dispatch.action == "dispatch",
+                dispatch.at <= TicketEvent.at,
+            )
+            .correlate(TicketEvent)
+            .scalar_subquery()
+        )
+        rows = self.session.execute(
+            select(col, TicketEvent.at, func.coalesce(last_dispatch, Ticket.opened_at))
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(
+                TicketEvent.action == "arrive",
+                self.so_far(TicketEvent.at),
+                col.in_(ids),
+            )
+        )
+        sums: dict[int, list[float]] = {}
+        for sid, arrived, instructed in rows:
+            acc = sums.setdefault(sid, [0.0, 0])
+            acc[0] += max(0.0, (arrived - instructed).total_seconds())
+            acc[1] += 1
+        return {sid: timedelta(seconds=round(t / n)) for sid, (t, n) in sums.items() if n}
+
+    def satisfaction(self, col: Any, ids: list[int]) -> dict[int, float | None]:
+        """The satisfaction of every callback (回访) in the period so far on the
+        tickets of each ``col`` in ``ids``."""
+        return satisfaction_by(self.session, col, self.start, min(self.end, self.at), col.in_(ids))
+
+    def report_rates(self, counted: list[date], ids: list[int]) -> dict[int, float | None]:
+        """The share of the ``counted`` days on which each worker of ``ids`` reported."""
+        if not counted:
+            return {}
+        rows = self.session.execute(
+            select(DailyReportRow.worker_id, DailyReportRow.day).where(
+                DailyReportRow.day >= counted[0],
+                DailyReportRow.day <= counted[-1],
+                DailyReportRow.worker_id.in_(ids),
+            )
+        )
+        days: dict[int, set[date]] = {i: set() for i in ids}
+        for worker_id, day in rows:
+            days[int(worker_id)].add(day)
+        due = set(counted)
+        return {i: len(d & due) / len(due) for i, d in days.items()}
+
+
 def scorecards(
     session: Session,
     engine: ScoringEngine | None,
@@ -93,128 +216,34 @@ def scorecards(
     """The leaderboards of the period containing ``at``, top ``limit`` each; report
     rates by the daily-report rules ``reports``."""
     start, end, key = _window(engine, tz, period, at)
+    reads = _PeriodReads(session, start, end, at, _buckets(start, end, period, tz))
     alerts = alert_policy(engine)
-
-    def so_far(col: Any) -> Any:
-        # from the start of the period up to and including ``at`` (and not past its end)
-        return and_(col >= start, col < end, col <= at)
-
-    in_period = so_far(ScoreEntry.at)
-    buckets = _buckets(start, end, period, tz)
-
-    def ranking(kind: str, model: Any) -> tuple[list[tuple[int, float]], int]:
-        totals = dict(
-            session.execute(
-                select(ScoreEntry.subject_id, func.sum(ScoreEntry.points))
-                .where(in_period, ScoreEntry.subject_kind == kind)
-                .group_by(ScoreEntry.subject_id)
-            ).all()
-        )
-        everyone = session.scalars(select(model.id)).all()
-        ranked = sorted(
-            ((sid, float(totals.get(sid) or 0.0)) for sid in everyone), key=lambda x: (-x[1], x[0])
-        )
-        return ranked[:limit], len(everyone)
-
-    def trend(kind: str, ids: list[int]) -> dict[int, list[float | None]]:
-        # a bucket not yet begun is None (drawn blank), not a day without points
-        started = [b <= at for b in buckets]
-        out: dict[int, list[float | None]] = {i: [0.0 if s else None for s in started] for i in ids}
-        if not ids:
-            return out
-        from bisect import bisect_right
-
-        for sid, when, pts in session.execute(
-            select(ScoreEntry.subject_id, ScoreEntry.at, ScoreEntry.points).where(
-                in_period, ScoreEntry.subject_kind == kind, ScoreEntry.subject_id.in_(ids)
-            )
-        ):
-            i = bisect_right(buckets, when) - 1
-            value = out[sid][i] if i >= 0 else None
-            if value is not None:
-                out[sid][i] = value + float(pts)
-        return out
-
-    def closures(col: Any, ids: list[int]) -> dict[int, tuple[int, int, int]]:
-        closed = and_(Ticket.status == "closed", so_far(Ticket.closed_at))
-        rows = session.execute(
-            select(
-                col,
-                func.count(),
-                func.coalesce(func.sum(case((Ticket.due_at.is_not(None), 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Ticket.closed_at <= Ticket.due_at, 1), else_=0)), 0),
-            )
-            .where(closed, col.in_(ids))
-            .group_by(col)
-        )
-        return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
-
-    def arrivals(col: Any, ids: list[int]) -> dict[int, timedelta]:
-        dispatch = aliased(TicketEvent)
-        last_dispatch = (
-            select(func.max(dispatch.at))
-            .where(
-                dispatch.ticket_id == TicketEvent.ticket_id,
-                dispatch.action == "dispatch",
-                dispatch.at <= TicketEvent.at,
-            )
-            .correlate(TicketEvent)
-            .scalar_subquery()
-        )
-        rows = session.execute(
-            select(col, TicketEvent.at, func.coalesce(last_dispatch, Ticket.opened_at))
-            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-            .where(
-                TicketEvent.action == "arrive",
-                so_far(TicketEvent.at),
-                col.in_(ids),
-            )
-        )
-        sums: dict[int, list[float]] = {}
-        for sid, arrived, instructed in rows:
-            acc = sums.setdefault(sid, [0.0, 0])
-            acc[0] += max(0.0, (arrived - instructed).total_seconds())
-            acc[1] += 1
-        return {sid: timedelta(seconds=round(t / n)) for sid, (t, n) in sums.items() if n}
-
-    def satisfaction(col: Any, ids: list[int]) -> dict[int, float | None]:
-        # every callback (回访) in the period so far on the subject's tickets
-        return satisfaction_by(session, col, start, min(end, at), col.in_(ids))
-
     # the period's last day is the one before its (exclusive) end
     counted = reports.counted_days(
         start.astimezone(tz).date(), (end - timedelta(seconds=1)).astimezone(tz).date(), at
     )
+    workers, w_total = _worker_rows(reads, alerts, counted, limit)
+    departments = _department_rows(reads, alerts, limit)
+    return Scorecards(period, key, start, end, workers, departments, w_total)
 
-    def report_rates(ids: list[int]) -> dict[int, float | None]:
-        if not counted:
-            return {}
-        rows = session.execute(
-            select(DailyReportRow.worker_id, DailyReportRow.day).where(
-                DailyReportRow.day >= counted[0],
-                DailyReportRow.day <= counted[-1],
-                DailyReportRow.worker_id.in_(ids),
-            )
-        )
-        days: dict[int, set[date]] = {i: set() for i in ids}
-        for worker_id, day in rows:
-            days[int(worker_id)].add(day)
-        due = set(counted)
-        return {i: len(d & due) / len(due) for i, d in days.items()}
 
-    w_ranked, w_total = ranking("worker", Worker)
+def _worker_rows(
+    reads: _PeriodReads, alerts: AlertPolicy, counted: list[date], limit: int
+) -> tuple[list[ScoreRow], int]:
+    """The top ``limit`` workers' rows, and how many workers there are."""
+    w_ranked, w_total = reads.ranking("worker", Worker, limit)
     w_ids = [sid for sid, _ in w_ranked]
     names = {
         r.id: (r.code, r.name)
-        for r in session.execute(
+        for r in reads.session.execute(
             select(Worker.id, Worker.code, Worker.name).where(Worker.id.in_(w_ids))
         )
     }
-    w_trend = trend("worker", w_ids)
-    w_close = closures(Ticket.worker_id, w_ids)
-    w_arrive = arrivals(Ticket.worker_id, w_ids)
-    w_reports = report_rates(w_ids)
-    w_content = satisfaction(Ticket.worker_id, w_ids)
+    w_trend = reads.trend("worker", w_ids)
+    w_close = reads.closures(Ticket.worker_id, w_ids)
+    w_arrive = reads.arrivals(Ticket.worker_id, w_ids)
+    w_reports = reads.report_rates(counted, w_ids)
+    w_content = reads.satisfaction(Ticket.worker_id, w_ids)
     workers = [
         ScoreRow(
             "worker",
@@ -236,20 +265,24 @@ def scorecards(
         )
         for rank, (sid, points) in enumerate(w_ranked, start=1)
     ]
+    return workers, w_total
 
-    d_ranked, _ = ranking("department", Department)
+
+def _department_rows(reads: _PeriodReads, alerts: AlertPolicy, limit: int) -> list[ScoreRow]:
+    """The top ``limit`` departments' rows."""
+    d_ranked, _ = reads.ranking("department", Department, limit)
     d_ids = [sid for sid, _ in d_ranked]
     dnames = {
         r.id: (r.code, r.name, r.name_en)
-        for r in session.execute(
+        for r in reads.session.execute(
             select(Department.id, Department.code, Department.name, Department.name_en)
         )
     }
-    d_trend = trend("department", d_ids)
-    d_close = closures(Ticket.department_id, d_ids)
-    d_arrive = arrivals(Ticket.department_id, d_ids)
-    d_content = satisfaction(Ticket.department_id, d_ids)
-    departments = [
+    d_trend = reads.trend("department", d_ids)
+    d_close = reads.closures(Ticket.department_id, d_ids)
+    d_arrive = reads.arrivals(Ticket.department_id, d_ids)
+    d_content = reads.satisfaction(Ticket.department_id, d_ids)
+    return [
         ScoreRow(
             "department",
             sid,
@@ -268,7 +301,6 @@ def scorecards(
         )
         for rank, (sid, points) in enumerate(d_ranked, start=1)
     ]
-    return Scorecards(period, key, start, end, workers, departments, w_total)
 
 
 def _rate(counts: tuple[int, int, int] | None) -> float | None:

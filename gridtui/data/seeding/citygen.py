@@ -58,57 +58,109 @@ def _word(rng: random.Random, pool: str, n: int = 2) -> str:
 def generate_city(base: CityFixtures, seed: int) -> tuple[CityFixtures, CityShape]:
     """A city-scale fixtures set (rows in the same shape as a fixtures folder)."""
     rng = random.Random(seed)
-    nodes: list[tuple[int, NodeRow]] = [
-        (0, NodeRow(code="TY", level="city", name="太原市", name_en="Taiyuan"))
-    ]
+    hierarchy = _Hierarchy(rng, _grid_kinds(rng))
+    hierarchy.add_districts()
+    grid_codes = hierarchy.grid_codes
+    workers = _workers(rng, grid_codes)
+    entities = _entities(rng, grid_codes)
+    shape = CityShape(
+        len(DISTRICTS),
+        hierarchy.streets,
+        hierarchy.communities,
+        len(grid_codes),
+        WORKERS,
+        ENTITIES,
+    )
+    city = CityFixtures(
+        nodes=hierarchy.nodes,
+        departments=base.departments,
+        categories=base.categories,
+        workers=workers,
+        entities=entities,
+        rules=base.rules,
+    )
+    return city, shape
+
+
+def _grid_kinds(rng: random.Random) -> list[str]:
+    """Each grid's kind in the order the grids are laid out: rural grids cluster in the
+    counties, so they come last (the last districts get them)."""
     kinds = ["urban"] * URBAN + ["rural"] * RURAL + ["dedicated"] * DEDICATED
     rng.shuffle(kinds)
-    # Rural grids cluster in the counties: sort so the last districts get them.
     kinds.sort(key=lambda k: {"urban": 0, "dedicated": 1, "rural": 2}[k])
-    grid_codes: list[str] = []
-    streets = communities = 0
-    per_district = GRIDS // len(DISTRICTS)
-    gi = 0
-    for d_index, (dcode, dname, den) in enumerate(DISTRICTS):
-        d = f"TY-{dcode}"
-        nodes.append((0, NodeRow(code=d, parent="TY", level="district", name=dname, name_en=den)))
-        n_grids = per_district if d_index < len(DISTRICTS) - 1 else GRIDS - gi
-        n_streets = 10
-        for s in range(n_streets):
-            streets += 1
-            sc = f"{d}-{s + 1:02d}"
-            town = kinds[min(gi, GRIDS - 1)] == "rural"
-            sname = _word(rng, _STREET_WORDS) + ("镇" if town else "街道")
-            nodes.append((0, NodeRow(code=sc, parent=d, level="street", name=sname)))
-            s_grids = n_grids // n_streets + (1 if s < n_grids % n_streets else 0)
-            c = 0
-            while s_grids > 0:
-                c += 1
-                communities += 1
-                cc = f"{sc}-{c:03d}"
-                cname = _word(rng, _COMMUNITY_WORDS) + ("村" if town else "社区")
-                nodes.append((0, NodeRow(code=cc, parent=sc, level="community", name=cname)))
-                take = min(s_grids, rng.randint(3, 7))
-                for g in range(take):
-                    kind = kinds[gi]
-                    gc = f"{cc}-{g + 1:02d}"
-                    nodes.append(
-                        (
-                            0,
-                            NodeRow(
-                                code=gc,
-                                parent=cc,
-                                level="grid",
-                                name=f"{cname}第{g + 1}网格",
-                                kind=kind,
-                                households=rng.randint(280, 520) if kind != "dedicated" else 0,
-                            ),
-                        )
-                    )
-                    grid_codes.append(gc)
-                    gi += 1
-                s_grids -= take
-    workers = [
+    return kinds
+
+
+class _Hierarchy:
+    """The city's nodes as they are laid out, district by district: ten streets each,
+    communities of three to seven grids, the grids of kind ``kinds`` in turn."""
+
+    def __init__(self, rng: random.Random, kinds: list[str]) -> None:
+        self.rng = rng
+        self.kinds = kinds
+        self.nodes: list[tuple[int, NodeRow]] = [
+            (0, NodeRow(code="TY", level="city", name="太原市", name_en="Taiyuan"))
+        ]
+        self.grid_codes: list[str] = []
+        self.streets = 0
+        self.communities = 0
+
+    def add_districts(self) -> None:
+        """Every district, its grids shared out evenly (the last takes the rest)."""
+        per_district = GRIDS // len(DISTRICTS)
+        for d_index, (dcode, dname, den) in enumerate(DISTRICTS):
+            d = f"TY-{dcode}"
+            self.nodes.append(
+                (0, NodeRow(code=d, parent="TY", level="district", name=dname, name_en=den))
+            )
+            last = d_index == len(DISTRICTS) - 1
+            n_grids = per_district if not last else GRIDS - len(self.grid_codes)
+            n_streets = 10
+            for s in range(n_streets):
+                s_grids = n_grids // n_streets + (1 if s < n_grids % n_streets else 0)
+                self.add_street(d, s, s_grids)
+
+    def add_street(self, district: str, s: int, s_grids: int) -> None:
+        """The ``s``-th street of ``district`` (a town when its first grid is rural),
+        with communities until it has ``s_grids`` grids."""
+        self.streets += 1
+        sc = f"{district}-{s + 1:02d}"
+        town = self.kinds[min(len(self.grid_codes), GRIDS - 1)] == "rural"
+        sname = _word(self.rng, _STREET_WORDS) + ("镇" if town else "街道")
+        self.nodes.append((0, NodeRow(code=sc, parent=district, level="street", name=sname)))
+        c = 0
+        while s_grids > 0:
+            c += 1
+            s_grids -= self.add_community(sc, c, town, s_grids)
+
+    def add_community(self, street: str, c: int, town: bool, left: int) -> int:
+        """The ``c``-th community (a village in a town) of ``street`` with three to seven
+        of the ``left`` grids; returns how many it took."""
+        self.communities += 1
+        cc = f"{street}-{c:03d}"
+        cname = _word(self.rng, _COMMUNITY_WORDS) + ("村" if town else "社区")
+        self.nodes.append((0, NodeRow(code=cc, parent=street, level="community", name=cname)))
+        take = min(left, self.rng.randint(3, 7))
+        for g in range(take):
+            kind = self.kinds[len(self.grid_codes)]
+            gc = f"{cc}-{g + 1:02d}"
+            grid = NodeRow(
+                code=gc,
+                parent=cc,
+                level="grid",
+                name=f"{cname}第{g + 1}网格",
+                kind=kind,
+                households=self.rng.randint(280, 520) if kind != "dedicated" else 0,
+            )
+            self.nodes.append((0, grid))
+            self.grid_codes.append(gc)
+        return take
+
+
+def _workers(rng: random.Random, grid_codes: list[str]) -> list[tuple[int, WorkerRow]]:
+    """The city's workers, one grid after another; every 25th a leader, most of the rest
+    full-time."""
+    return [
         (
             0,
             WorkerRow(
@@ -123,6 +175,11 @@ def generate_city(base: CityFixtures, seed: int) -> tuple[CityFixtures, CityShap
         )
         for i in range(WORKERS)
     ]
+
+
+def _entities(rng: random.Random, grid_codes: list[str]) -> list[tuple[int, EntityRow]]:
+    """The registered entities, on random grids, mostly green and blue; the red and
+    orange ones are patrol points."""
     colours = ["red"] * 1 + ["orange"] * 4 + ["yellow"] * 12 + ["blue"] * 33 + ["green"] * 50
     ekinds = ["person", "event", "place", "thing", "org"]
     entities = []
@@ -141,13 +198,4 @@ def generate_city(base: CityFixtures, seed: int) -> tuple[CityFixtures, CityShap
                 ),
             )
         )
-    shape = CityShape(len(DISTRICTS), streets, communities, len(grid_codes), WORKERS, ENTITIES)
-    city = CityFixtures(
-        nodes=nodes,
-        departments=base.departments,
-        categories=base.categories,
-        workers=workers,
-        entities=entities,
-        rules=base.rules,
-    )
-    return city, shape
+    return entities

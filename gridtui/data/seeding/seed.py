@@ -15,14 +15,11 @@ transaction each, and one ``bulk`` change closes the run so live clients reload.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,14 +28,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.intake.fixtures import read_fixtures, write_fixtures
+from gridtui.data.seeding.seedchain import Chain, Pipeline, runtime
 from gridtui.data.seeding.seedgen import HOURLY, CategoryInfo, GenTicket, GridInfo, HistoryGenerator
 from gridtui.data.seeding.seedwrite import BulkWriter
 from gridtui.data.storage.changefeed import record_change
 from gridtui.data.storage.models import Category, ConfigDoc, Department, Node, Ticket, Worker
 from gridtui.data.writes.scoring_runtime import ScoreAccumulator
-from gridtui.data.writes.sla_runtime import SlaRuntime, Step
-from gridtui.domain.chain import breached_by, mark, ticket_credits
-from gridtui.domain.credits import Credit, actor_subject
 from gridtui.domain.reports import ReportKind, ReportSchedule
 
 Progress = Callable[[str], None] | None
@@ -166,6 +161,56 @@ def seed(
     result: dict[str, Any] = {"scale": scale, "seed": seed, "now": now.isoformat()}
     _say(progress, "preparing the city …")
     result |= _ensure_city(factory, scale, seed, fixtures, now)
+    city = _read_city(factory)
+    zone = ZoneInfo(tz)
+    rng = random.Random(seed)
+    gen = HistoryGenerator(rng, city.grids, city.categories)
+    sla = runtime(city.sla_text)
+    scores = ScoreAccumulator.from_text(city.scoring_text)
+    chain = _chain(city, now, plan)
+    total, per_day = _tickets_per_day(plan, len(city.grids), now.astimezone(zone))
+    engine: Engine = factory.kw["bind"]
+    writer = BulkWriter(engine, defer_indexes=city.first_id == 1)
+    parallel = total >= PARALLEL_FROM if parallel is None else parallel
+    pipeline = Pipeline(chain, writer, scores, parallel=parallel)
+    try:
+        made = _generate(gen, pipeline, per_day, zone, city.first_id, now, progress, started)
+        _say(progress, f"{made:,} tickets; daily reports …")
+        schedule = ReportSchedule.of(sla.config, zone)
+        n_reports, n_missing = _seed_reports(writer, rng, city, plan, schedule, now, scores)
+        _say(progress, "indexes and statistics …")
+    finally:
+        pipeline.finish()
+        # indexes come back even when the run fails half-way
+        writer.finish()
+    with factory.begin() as session:
+        seeded = {"scale": scale, "seed": seed, "tickets": made}
+        record_change(session, at=now, kind="bulk", op="seed", data=seeded)
+    return result | _written(writer, made, n_reports, n_missing, started)
+
+
+@dataclass(frozen=True, slots=True)
+class _City:
+    """What seeding reads of the city before it starts."""
+
+    grids: list[GridInfo]
+    categories: list[CategoryInfo]
+    sla_text: str
+    scoring_text: str | None
+    #: the id of the first ticket to write
+    first_id: int
+    #: (id, code) of every worker, by id
+    workers: list[tuple[int, str]]
+    #: department ids by code
+    departments: dict[str, int]
+
+
+def _read_city(factory: sessionmaker[Session]) -> _City:
+    """The city as seeding needs it.
+
+    Raises:
+        ValueError: no rules, no grids with workers, or no categories.
+    """
     with factory() as session:
         grids, cats, sla_text = _city_snapshot(session)
         first_id = int(session.scalar(select(func.coalesce(func.max(Ticket.id), 0))) or 0) + 1
@@ -174,73 +219,43 @@ def seed(
         scoring_doc = session.get(ConfigDoc, "scoring.toml")
     if not grids or not cats:
         raise ValueError("the city has no grids with workers or no categories")
-    zone = ZoneInfo(tz)
-    rng = random.Random(seed)
-    gen = HistoryGenerator(rng, grids, cats)
-    sla = _runtime(sla_text)
-    scores = ScoreAccumulator.from_text(scoring_doc.text if scoring_doc else None)
+    scoring_text = scoring_doc.text if scoring_doc else None
+    return _City(grids, cats, sla_text, scoring_text, first_id, workers, departments)
+
+
+def _chain(city: _City, now: datetime, plan: Scale) -> Chain:
+    """The SLA chain over the city's rules as of ``now``; points for tickets opened in
+    the plan's ledger days."""
     ledger_from = int((now - timedelta(days=plan.ledger_days)).timestamp())
-    chain = _Chain(sla_text, {code: wid for wid, code in workers}, departments, now, ledger_from)
+    workers = {code: wid for wid, code in city.workers}
+    return Chain(city.sla_text, workers, city.departments, now, ledger_from)
 
-    today = now.astimezone(zone).date()
-    days = [today - timedelta(days=i) for i in range(plan.days - 1, -1, -1)]
-    weights = _day_weights(days)
-    weights[-1] *= _day_share(now.astimezone(zone))  # today is not over yet
-    total = plan.tickets or int(len(grids) * plan.days * plan.per_grid_day)
-    wsum = sum(weights)
-    now_s = int(now.timestamp())
 
-    engine: Engine = factory.kw["bind"]
-    writer = BulkWriter(engine, defer_indexes=first_id == 1)
-    if parallel is None:
-        parallel = total >= PARALLEL_FROM
-    pipeline = _Pipeline(chain, writer, scores, parallel=parallel)
-    try:
-        next_id = first_id
-        made = 0
-        carry = 0.0
-        planned = 0
-        batch: list[GenTicket] = []
-        for d, w in zip(days, weights, strict=True):
-            exact = total * w / wsum + carry
-            n = int(exact) if d != today else total - planned  # rounding ends on today
-            carry = exact - n
-            planned += n
-            day_start = int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp())
-            opened = sorted(_opening(gen, day_start, now_s) for _ in range(n))
-            for t_open in opened:
-                t = gen.new_ticket(next_id, t_open)
-                gen.live(t, now_s)
-                next_id += 1
-                made += 1
-                batch.append(t)
-            if len(batch) >= 20_000:
-                pipeline.add(batch)
-                batch = []
-                _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
-        pipeline.add(batch)
-        pipeline.finish()
-        _say(progress, f"{made:,} tickets; daily reports …")
-        report_days = [today - timedelta(days=i) for i in range(plan.report_days - 1, -1, -1)]
-        schedule = ReportSchedule.of(sla.config, zone)
-        n_reports, n_missing = _daily_reports(
-            writer, rng, workers, report_days, schedule, now, scores
-        )
-        writer.write_scores(scores.drain())
-        _say(progress, "indexes and statistics …")
-    finally:
-        pipeline.finish()
-        # indexes come back even when the run fails half-way
-        writer.finish()
-    with factory.begin() as session:
-        record_change(
-            session,
-            at=now,
-            kind="bulk",
-            op="seed",
-            data={"scale": scale, "seed": seed, "tickets": made},
-        )
-    result |= {
+def _seed_reports(
+    writer: BulkWriter,
+    rng: random.Random,
+    city: _City,
+    plan: Scale,
+    schedule: ReportSchedule,
+    now: datetime,
+    scores: ScoreAccumulator,
+) -> tuple[int, int]:
+    """The daily reports of the plan's report days up to today, and their points:
+    (reports written, missing-report penalties)."""
+    today = now.astimezone(schedule.tz).date()
+    report_days = [today - timedelta(days=i) for i in range(plan.report_days - 1, -1, -1)]
+    n_reports, n_missing = _daily_reports(
+        writer, rng, city.workers, report_days, schedule, now, scores
+    )
+    writer.write_scores(scores.drain())
+    return n_reports, n_missing
+
+
+def _written(
+    writer: BulkWriter, made: int, n_reports: int, n_missing: int, started: float
+) -> dict[str, Any]:
+    """What a run wrote, and in how many seconds since ``started``."""
+    return {
         "tickets": made,
         "events": writer.counts["ticket_events"],
         "score_entries": writer.counts["score_entries"],
@@ -248,130 +263,65 @@ def seed(
         "missing_reports": n_missing,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return result
 
 
-#: what the chain makes of one generated ticket: (due, next deadline, policy, level,
-#: its credits, the breach-mark steps to append to its timeline)
-Evaluated = tuple[
-    int | None, int | None, str, str, list[Credit], list[tuple[str, int, str, str, str, str, str]]
-]
+def _tickets_per_day(
+    plan: Scale, n_grids: int, local_now: datetime
+) -> tuple[int, list[tuple[date, int]]]:
+    """How many tickets in all, and on each day up to today (``local_now``'s day, only
+    the part of it that has passed): by the days' weights, rounded with the remainder
+    carried, so that the days add up to the total."""
+    today = local_now.date()
+    days = [today - timedelta(days=i) for i in range(plan.days - 1, -1, -1)]
+    weights = _day_weights(days)
+    weights[-1] *= _day_share(local_now)  # today is not over yet
+    total = plan.tickets or int(n_grids * plan.days * plan.per_grid_day)
+    wsum = sum(weights)
+    per_day = []
+    carry = 0.0
+    planned = 0
+    for d, w in zip(days, weights, strict=True):
+        exact = total * w / wsum + carry
+        n = int(exact) if d != today else total - planned  # rounding ends on today
+        carry = exact - n
+        planned += n
+        per_day.append((d, n))
+    return total, per_day
 
 
-@dataclass(frozen=True)
-class _Chain:
-    """What evaluating a batch needs: the rules, who scores, as of when."""
-
-    sla_text: str
-    workers: dict[str, int]
-    departments: dict[str, int]
-    now: datetime
-    ledger_from: int
-
-    def evaluate(self, batch: list[GenTicket]) -> list[Evaluated]:
-        """Each ticket's stored SLA columns, credits and breach marks (pure: no I/O), by
-        the domain's chain (:mod:`gridtui.domain.chain`)."""
-        sla = _runtime(self.sla_text)
-        subject_of = actor_subject(self.workers, self.departments)
-        now = self.now
-        out: list[Evaluated] = []
-        for t in batch:
-            steps = [Step(a, _dt(at), actor, target) for a, at, actor, _, _, _, target in t.events]
-            scored = t.opened >= self.ledger_from
-            # a settled ticket beyond the ledger: only its due date is stored or read
-            history = not scored and t.closed is not None
-            tc = sla.ticket(t.colour, t.category.code, t.channel, steps, now, due_only=history)
-            policy = tc.policy
-            credits = ticket_credits(steps, tc, subject_of, now) if scored else []
-            marks = []
-            if not history:
-                # each breach is marked on the timeline as the live sweeper marks it, so
-                # that a later action or sweep never handles it a second time
-                last = t.events[-1][1]
-                for clock in breached_by(tc, now):
-                    at = max(last, _epoch(clock.deadline) or last)
-                    note = f"超时: {clock.label_zh} / breached: {clock.label_en}"
-                    marks.append(("note", at, "system", t.status, t.status, note, mark(clock)))
-            out.append(
-                (
-                    _epoch(tc.due_at), _epoch(tc.next_deadline), policy.name if policy else "",
-                    tc.handling.level.value, credits, marks,
-                )
-            )  # fmt: skip
-        return out
-
-
-@lru_cache(maxsize=2)
-def _runtime(sla_text: str) -> SlaRuntime:
-    return SlaRuntime.from_text(sla_text)
-
-
-def _evaluate_in_worker(chain: _Chain, batch: list[GenTicket]) -> list[Evaluated]:
-    """:meth:`_Chain.evaluate` in the helper process (a module-level function: pickled)."""
-    return chain.evaluate(batch)
-
-
-def _store(
-    writer: BulkWriter,
-    batch: list[GenTicket],
-    results: list[Evaluated],
-    scores: ScoreAccumulator,
+def _generate(
+    gen: HistoryGenerator,
+    pipeline: Pipeline,
+    per_day: list[tuple[date, int]],
+    zone: ZoneInfo,
+    first_id: int,
     now: datetime,
-) -> None:
-    """Write one evaluated batch; credits go through the accumulator in order (caps)."""
-    rows = []
-    for t, (due, next_deadline, policy, level, credits, marks) in zip(batch, results, strict=True):
-        t.level = level
-        t.events.extend(marks)
-        rows.append((t, due, next_deadline, policy))
-        if credits:
-            scores.add_all(credits, t.id, t.channel)
-    writer.write_tickets(rows, now)
-    writer.write_scores(scores.drain())
-
-
-class _Pipeline:
-    """Evaluates batches in a second process while this one generates the next (a
-    city-scale seed uses both cores), and writes them in order; small seeds evaluate
-    in place."""
-
-    def __init__(
-        self, chain: _Chain, writer: BulkWriter, scores: ScoreAccumulator, *, parallel: bool
-    ) -> None:
-        self.chain, self.writer, self.scores = chain, writer, scores
-        # spawn, not fork: the caller may run threads (a server, a test's loop)
-        self.pool = (
-            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            if parallel
-            else None
-        )
-        self.pending: tuple[list[GenTicket], Future[list[Evaluated]]] | None = None
-
-    def add(self, batch: list[GenTicket]) -> None:
-        """Evaluate ``batch`` (in the helper process when there is one) and write the
-        batch before it."""
-        if not batch:
-            return
-        if self.pool is None:
-            _store(self.writer, batch, self.chain.evaluate(batch), self.scores, self.chain.now)
-            return
-        future = self.pool.submit(_evaluate_in_worker, self.chain, batch)
-        self._drain()
-        self.pending = (batch, future)
-
-    def finish(self) -> None:
-        """Write what is still being evaluated and stop the helper process."""
-        try:
-            self._drain()
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
-
-    def _drain(self) -> None:
-        if self.pending is not None:
-            batch, future = self.pending
-            self.pending = None
-            _store(self.writer, batch, future.result(), self.scores, self.chain.now)
+    progress: Progress,
+    started: float,
+) -> int:
+    """Generate each day's tickets (numbered from ``first_id``, in order of opening, each
+    lived up to ``now``) and hand them to ``pipeline`` in batches of whole days, from
+    20,000 tickets on; returns how many were made."""
+    now_s = int(now.timestamp())
+    next_id = first_id
+    made = 0
+    batch: list[GenTicket] = []
+    for d, n in per_day:
+        day_start = int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp())
+        opened = sorted(_opening(gen, day_start, now_s) for _ in range(n))
+        for t_open in opened:
+            t = gen.new_ticket(next_id, t_open)
+            gen.live(t, now_s)
+            next_id += 1
+            made += 1
+            batch.append(t)
+        if len(batch) >= 20_000:
+            pipeline.add(batch)
+            batch = []
+            _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
+    pipeline.add(batch)
+    pipeline.finish()
+    return made
 
 
 def _day_share(local_now: datetime) -> float:
@@ -388,14 +338,6 @@ def _opening(gen: HistoryGenerator, day_start: int, now_s: int) -> int:
         if t_open <= now_s:
             return t_open
     return min(t_open, now_s)
-
-
-def _dt(epoch: int) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-def _epoch(at: datetime | None) -> int | None:
-    return None if at is None else int(at.timestamp())
 
 
 def _daily_reports(

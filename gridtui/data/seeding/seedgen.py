@@ -1,8 +1,9 @@
 """Deterministic ticket histories: who reported what, when, and how it went.
 
 Pure generation (a seeded :class:`random.Random`, times as integer UTC seconds);
-:mod:`gridtui.data.seeding.seed` writes the result. Every history is a legal walk of the
-lifecycle state machine, cut off at ``now``, with delays shaped like a real centre:
+:mod:`gridtui.data.seeding.seed` writes the result. Each ticket opened here is played
+forward by :mod:`gridtui.data.seeding.seedwalk`: a legal walk of the lifecycle state
+machine, cut off at ``now``, with delays shaped like a real centre:
 most workers arrive within the 10-minute promise, most tickets close within a day,
 a few are escalated (吹哨) to a department, reopened after a rejected acceptance,
 merged, cancelled, or left stuck and overdue.
@@ -10,16 +11,11 @@ merged, cancelled, or left stuck and overdue.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gridtui.domain.lifecycle import Action, Status, transition
-
-DAY = 86_400
-HOUR = 3_600
-MINUTE = 60
+from gridtui.data.seeding.seedwalk import COLOURS, HOUR, TicketWalk
 
 #: Channel mix (Liyang / Taiyuan: patrol reports dominate, then the 12345 hotline).
 CHANNELS = (
@@ -58,10 +54,6 @@ HOURLY = (
     0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.6, 2.6, 3.0, 3.0, 2.6,
     1.8, 2.0, 2.6, 2.8, 2.7, 2.3, 1.7, 1.4, 1.2, 0.9, 0.6, 0.4,
 )  # fmt: skip
-COLOURS = ("red", "orange", "yellow", "blue", "green")
-#: the resident's callback (回访): mostly content, a few not reached, a few not satisfied
-CALLBACKS = ("satisfied", "basic", "unsatisfied", "unreached")
-CALLBACK_WEIGHTS = (0.86, 0.08, 0.02, 0.04)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,23 +107,6 @@ class GenTicket:
     events: list[tuple[str, int, str, str | None, str, str, str | None]] = field(
         default_factory=list
     )
-
-
-_MOVED: dict[tuple[str, str], str] = {}
-
-
-def _moved(status: str, action: str) -> str:
-    """The lifecycle's :func:`transition` on plain values, remembered: a city-scale
-    seed takes millions of steps through a few dozen (status, action) pairs."""
-    key = (status, action)
-    after = _MOVED.get(key)
-    if after is None:
-        after = _MOVED[key] = transition(Status(status), Action(action)).value
-    return after
-
-
-def _lognormal_seconds(rng: random.Random, median: float, sigma: float) -> int:
-    return max(30, int(median * math.exp(rng.gauss(0.0, sigma))))
 
 
 class HistoryGenerator:
@@ -207,159 +182,6 @@ class HistoryGenerator:
     # -- lifecycle ---------------------------------------------------------------
 
     def live(self, t: GenTicket, now: int) -> None:
-        """Play the ticket's lifecycle forward from its opening, stopping at ``now``."""
-        rng = self.rng
-        worker = t.grid.worker_code
-        helpers: set[str] = set()
-        reporter = {
-            "patrol": worker,
-            "hotline": "12345",
-            "citizen_app": "citizen",
-            "department": "dept",
-            "leader": "leader",
-        }[t.channel]
-        clock = t.opened
-
-        def step(
-            action: Action, delay: int, actor: str, note: str = "", target: str | None = None
-        ) -> bool:
-            nonlocal clock
-            at = clock + delay
-            if at > now:
-                return False
-            before = t.status
-            # a co-handling department's own part leaves the status where it is
-            name = action.value
-            after = before if actor in helpers else _moved(before, name)
-            t.events.append((name, at, actor, before, after, note, target))
-            t.status = after
-            clock = at
-            return True
-
-        # the grid worker holds the ticket from its opening (the open step names them)
-        t.events.append(("open", t.opened, reporter, None, "new", "", worker))
-        r = rng.random()
-        if r < 0.001:
-            step(Action.CANCEL, rng.randint(5 * MINUTE, 2 * HOUR), "centre", "重复或无效上报")
-            self._finish(t)
-            return
-        if r < 0.0035 and t.id > 1:
-            target = rng.randint(max(1, t.id - 500), t.id - 1)
-            if step(Action.MERGE, rng.randint(5 * MINUTE, HOUR), "centre", "", str(target)):
-                t.merged_into = target
-            self._finish(t)
-            return
-        stuck_at = rng.randrange(1, 7) if rng.random() < 0.0015 else None
-        stage = 0
-
-        def go(
-            action: Action, delay: int, actor: str, note: str = "", target: str | None = None
-        ) -> bool:
-            nonlocal stage
-            stage += 1
-            if stuck_at is not None and stage >= stuck_at:
-                return False
-            return step(action, delay, actor, note, target)
-
-        if not go(Action.DISPATCH, rng.randint(MINUTE, 12 * MINUTE), "centre", "", worker):
-            return
-        if not go(Action.ACCEPT, rng.randint(30, 6 * MINUTE), worker):
-            return
-        # Arrival: median ~5.5 min, about one in ten later than the 10-minute promise.
-        if not go(Action.ARRIVE, _lognormal_seconds(rng, 330, 0.45), worker):
-            return
-        if t.category.is_dispute and t.colour == "blue":
-            failures = rng.choices((0, 1, 2, 3), (0.6, 0.2, 0.1, 0.1))[0]
-            for _ in range(failures):
-                if not step(Action.MEDIATION_FAILED, rng.randint(2 * HOUR, 20 * HOUR), worker):
-                    return
-                t.mediation_failures += 1
-            if t.mediation_failures >= 3:
-                note = f"蓝色纠纷调解失败{t.mediation_failures}次，自动升为黄色"
-                step(Action.RECOLOUR, 0, "system", note, "yellow")
-                t.colour = "yellow"
-        escalate_p = 0.35 if t.category.department_id and t.colour in COLOURS[:3] else 0.08
-        if t.category.is_dispute and t.mediation_failures >= 2 and rng.random() < 0.5:
-            # 大事不出社区: a dispute the grid could not settle goes up to the community
-            if not go(
-                Action.ESCALATE, rng.randint(HOUR, 6 * HOUR), worker, "上报社区", "up:community"
-            ):
-                return
-            t.escalated = True
-            t.level = "community"
-            if not go(Action.ACCEPT, rng.randint(10 * MINUTE, 3 * HOUR), "centre"):
-                return
-            if not go(Action.ARRIVE, rng.randint(30 * MINUTE, 4 * HOUR), "centre"):
-                return
-            solver = "centre"
-            solve_median = 20 * HOUR
-        elif t.category.department_id and t.category.department_code and rng.random() < escalate_p:
-            dept = f"dept:{t.category.department_code}"
-            if not go(
-                Action.ESCALATE, rng.randint(10 * MINUTE, 2 * HOUR), worker, "网格吹哨", dept
-            ):
-                return
-            t.escalated = True
-            t.department_id = t.category.department_id
-            # departments take their whistles within their 3 h promise, mostly
-            if not go(Action.ACCEPT, _lognormal_seconds(rng, 40 * MINUTE, 0.9), dept):
-                return
-            if not go(Action.ARRIVE, _lognormal_seconds(rng, 80 * MINUTE, 0.7), dept):
-                return
-            if t.colour == "yellow" and t.category.is_dispute and rng.random() < 0.5:
-                # 黄色纠纷：多部门联合处置 / a yellow dispute: the centre adds a co-handler
-                helper = "dept:CIVIL" if dept != "dept:CIVIL" else "dept:JUSTICE"
-                helpers.add(helper)
-                if not go(Action.ASSIST, rng.randint(5 * MINUTE, HOUR), "centre", "", helper):
-                    return
-                if not go(Action.ARRIVE, _lognormal_seconds(rng, 90 * MINUTE, 0.7), helper):
-                    return
-                if not go(Action.RESOLVE, _lognormal_seconds(rng, 6 * HOUR, 0.8), helper):
-                    return
-            solver = dept
-            solve_median = 10 * HOUR
-        else:
-            solver = worker
-            solve_median = 3 * HOUR
-
-        def rework() -> bool:
-            """Back to the grid worker after a rejection: dispatched, taken, on site."""
-            t.reopen_count += 1
-            return (
-                go(Action.DISPATCH, rng.randint(5 * MINUTE, HOUR), "centre", "", worker)
-                and go(Action.ACCEPT, rng.randint(60, 10 * MINUTE), worker)
-                and go(Action.ARRIVE, _lognormal_seconds(rng, 400, 0.5), worker)
-            )
-
-        rounds = 0
-        while True:
-            rounds += 1
-            if not go(Action.RESOLVE, _lognormal_seconds(rng, solve_median, 1.0), solver):
-                return
-            result = rng.choices(CALLBACKS, CALLBACK_WEIGHTS)[0]
-            if not go(
-                Action.FEEDBACK, _lognormal_seconds(rng, 2 * HOUR, 0.8), "centre", "", result
-            ):
-                return
-            t.satisfaction = result
-            if result == "unsatisfied":
-                # 不满意：重新办理 (sla.toml [loop] unsatisfied_reopens)
-                step(Action.REJECT, 0, "system", "群众不满意，重新办理", None)
-                if not rework():
-                    return
-                solver, solve_median = worker, 3 * HOUR
-                continue
-            if rounds == 1 and rng.random() < 0.012:
-                if not go(Action.REJECT, rng.randint(HOUR, 12 * HOUR), "centre", "验收不通过"):
-                    return
-                if not rework():
-                    return
-                continue
-            break
-        go(Action.VERIFY, _lognormal_seconds(rng, 3 * HOUR, 0.8), "centre")
-        self._finish(t)
-
-    @staticmethod
-    def _finish(t: GenTicket) -> None:
-        if Status(t.status).is_terminal:
-            t.closed = t.events[-1][1]
+        """Play the ticket's lifecycle forward from its opening, stopping at ``now``
+        (:class:`~gridtui.data.seeding.seedwalk.TicketWalk`)."""
+        TicketWalk(self.rng, t, now).run()

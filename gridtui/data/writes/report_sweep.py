@@ -80,21 +80,49 @@ def sweep_missing_reports(
     days = schedule.counted_days(today - timedelta(days=lookback_days), today, at)
     if not days:
         return 0
-    # the rule codes the trigger credits (normally just missing_daily_report): what a
-    # penalty already written is recognised by
-    probe = engine.award([], SubjectKind.WORKER, 0, Event.MISSING_DAILY_REPORT, at)
-    codes = sorted({e.code for e in probe})
+    codes = _penalty_codes(engine, at)
     if not codes:
         return 0
+    pending = _pending(factory, schedule, days, codes)
+    return _penalise_in_batches(factory, engine, schedule, codes, pending, batch, write, pause)
+
+
+def _penalty_codes(engine: ScoringEngine, at: datetime) -> list[str]:
+    """The rule codes the trigger credits (normally just ``missing_daily_report``): what
+    a penalty already written is recognised by."""
+    probe = engine.award([], SubjectKind.WORKER, 0, Event.MISSING_DAILY_REPORT, at)
+    return sorted({e.code for e in probe})
+
+
+def _pending(
+    factory: sessionmaker[Session], schedule: ReportSchedule, days: list[date], codes: list[str]
+) -> dict[date, list[int]]:
+    """The workers still to penalise on each of ``days`` (none before the first day
+    anyone filed a report), by day; days with none left out."""
     with factory() as session:
         first = session.scalar(select(func.min(DailyReportRow.day)))
         if first is None:
-            return 0
-        pending = {
+            return {}
+        return {
             day: ids
             for day in days
             if day >= first and (ids := _missing(session, day, schedule.due_at(day), codes, None))
         }
+
+
+def _penalise_in_batches(
+    factory: sessionmaker[Session],
+    engine: ScoringEngine,
+    schedule: ReportSchedule,
+    codes: list[str],
+    pending: dict[date, list[int]],
+    batch: int,
+    write: Callable[[Callable[[], int]], int],
+    pause: float,
+) -> int:
+    """Penalise the ``pending`` workers ``batch`` at a time, each transaction through
+    ``write``, resting as long as a step took (at least ``pause``) between them when
+    ``pause`` is set; returns how many penalties were written."""
     written, took = 0, 0.0
     for day, ids in pending.items():
         for start in range(0, len(ids), batch):
