@@ -7,16 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from gridtui.data.intake.fixtures import load_fixtures
 from gridtui.data.reads.callbacks import callbacks_query, satisfaction_by
-from gridtui.data.seeding.seed import seed
 from gridtui.data.storage.models import Ticket
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import NOW, fill_demo_city
 
 
-def test_callbacks_are_read_through_their_index(db_url, factory):
-    load_fixtures(factory, FIXTURES, now=NOW)
-    seed(factory, scale="demo", seed=3, now=NOW, fixtures=FIXTURES)
+def test_callbacks_are_read_through_their_index(db_url, factory, demo_city):
+    fill_demo_city(db_url, factory, demo_city, 3)
     since = NOW - timedelta(days=30)
     sqlite = db_url.startswith("sqlite")
     with factory() as s:

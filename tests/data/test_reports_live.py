@@ -27,7 +27,7 @@ from gridtui.data.writes.report_sweep import sweep_missing_reports
 from gridtui.domain.reports import ReportSchedule
 from gridtui.domain.scoring.engine import ScoringEngine
 from gridtui.domain.sla.policy import SlaConfig
-from tests.conftest import FIXTURES, NOW, build_demo_city
+from tests.conftest import FIXTURES, NOW, fill_demo_city
 
 SH = ZoneInfo("Asia/Shanghai")
 TODAY = NOW.astimezone(SH).date()  # 2026-11-24, NOW is 10:00 there
@@ -201,8 +201,10 @@ def test_a_stopped_sweeper_catches_up_a_week_and_no_further(city: LocalSource) -
     assert city.sweep(at).missing_reports == 0
 
 
-def test_sweepers_on_each_backend_write_each_penalty_once(db_url: str) -> None:
-    build_demo_city(db_url, seed_no=1)
+def test_sweepers_on_each_backend_write_each_penalty_once(
+    db_url: str, factory: sessionmaker[Session], demo_city: Callable[[int], Path]
+) -> None:
+    fill_demo_city(db_url, factory, demo_city, 1)
     src = LocalSource(db_url, clock=lambda: NOW)
     try:
         config, engine = rules(src)

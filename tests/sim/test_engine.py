@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import DailyReportRow, ScoreEntry, Ticket, TicketEvent
 from gridtui.sim import LocalTarget, ManualClock, Simulator
 from gridtui.sim.behaviour import CENTRE, SUPERVISOR
-from tests.conftest import FIXTURES, NOW, build_demo_city
+from tests.conftest import FIXTURES, NOW, fill_demo_city
 
 TZ = ZoneInfo("Asia/Shanghai")
 #: a seed whose first day on the demo city (seed 1) shows every behaviour at once
@@ -67,9 +69,9 @@ def test_the_same_seed_makes_the_same_writes(sim_template: Path, tmp_path: Path)
 
 
 @pytest.fixture
-def day_url(db_url: str) -> str:
+def day_url(db_url: str, factory: sessionmaker[Session], demo_city: Callable[[int], Path]) -> str:
     """The demo city on each backend (SQLite, and PostgreSQL with the marker)."""
-    build_demo_city(db_url, seed_no=1)
+    fill_demo_city(db_url, factory, demo_city, 1)
     return db_url
 
 
