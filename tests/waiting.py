@@ -8,6 +8,7 @@ what they waited for once ``seconds`` pass; neither ever sleeps a fixed time ins
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -39,6 +40,18 @@ async def pilot_until(
     while not (value := check()):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await pilot.pause(POLL)
+    return value
+
+
+async def until_async(
+    check: Callable[[], T], what: str = "the condition", seconds: float = 30.0
+) -> T:
+    """``check()`` once it is truthy, letting other tasks of the event loop run between
+    looks; fails naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(POLL)
     return value
 
 

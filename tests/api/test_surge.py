@@ -24,7 +24,7 @@ from gridtui.data.storage.db import PoolSettings
 from gridtui.data.storage.models import Change, Ticket
 from tests.api.conftest import LiveServers
 from tests.conftest import NOW
-from tests.waiting import until
+from tests.waiting import until, until_async
 
 
 @pytest.fixture
@@ -234,8 +234,10 @@ def test_writers_queued_too_long_get_503(city: LocalSource, db_url: str, serve: 
 
 async def test_the_write_gate_bounds_the_writes_in_progress() -> None:
     release = asyncio.Event()
+    started: list[int] = []
 
     async def slow_app(scope: Any, receive: Any, send: Any) -> None:
+        started.append(1)  # past the gate: holding a slot
         await release.wait()
         await send({"type": "http.response.start", "status": 201, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
@@ -244,7 +246,7 @@ async def test_the_write_gate_bounds_the_writes_in_progress() -> None:
     transport = httpx.ASGITransport(app=gate)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         first = [asyncio.create_task(c.post("/api/v1/tickets")) for _ in range(2)]
-        await asyncio.sleep(0)  # both take their slots
+        await until_async(lambda: len(started) == 2, "both writes holding their slots")
         third = await c.post("/api/v1/tickets")
         assert third.status_code == 503 and third.headers["Retry-After"] == "2"
         assert third.json()["error"]["code"] == "busy"

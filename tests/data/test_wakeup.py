@@ -126,7 +126,9 @@ def test_closing_a_waiter_releases_a_reader_at_once(source: LocalSource) -> None
     assert other.wait(600) is False and other.closed
 
 
-async def test_an_idle_app_sleeps_until_another_process_writes(tmp_path: Path) -> None:
+async def test_an_idle_app_sleeps_until_another_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path}/city.sqlite"
     from gridtui.data.storage.db import make_engine, session_factory, upgrade
 
@@ -147,16 +149,24 @@ async def test_an_idle_app_sleeps_until_another_process_writes(tmp_path: Path) -
             feed_reads.append(statement)
 
     app = build_app(source, clock=lambda: NOW, poll_seconds=0.05, prebuild=False, lang="en")
+    ticks: list[int] = []
+    timer_tick = app._tick
+
+    def counted_tick() -> None:
+        ticks.append(1)
+        timer_tick()
+
+    monkeypatch.setattr(app, "_tick", counted_tick)  # the timer is set at mount
     try:
         async with app.run_test() as pilot:
             await pilot_until(pilot, lambda: app.seq is not None and app._waking, "the wake thread")
             assert app.seq == source.last_seq()
-            # the time is what is under test: the wake thread's first read (what came
-            # meanwhile) has no signal of its own, and then a second of idling ...
-            await pilot.pause(0.5)
-            before = len(feed_reads)
-            # ... in which the timer fires every 50 ms, yet nobody reads the feed
-            await pilot.pause(1.0)
+            # the wake thread's first read (what came meanwhile) has no signal of its
+            # own: let it pass in ten ticks of the timer ...
+            await pilot_until(pilot, lambda: len(ticks) >= 10, "ten ticks of the timer")
+            before, seen = len(feed_reads), len(ticks)
+            # ... then twenty more (a second at 50 ms), in which nobody reads the feed
+            await pilot_until(pilot, lambda: len(ticks) >= seen + 20, "twenty idle ticks")
             assert len(feed_reads) - before <= 1, feed_reads[before:]
             # another process writes: the app reads it without being asked
             run_python(NOTE_TICKET, url, str(opened.ticket_id))

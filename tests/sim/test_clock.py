@@ -118,7 +118,10 @@ def test_time_never_goes_backwards(db_url: str) -> None:
     src = LocalSource(db_url)
     try:
         first = src.publish_clock(3600.0, start=NOW)
-        time.sleep(0.05)  # real time passing is what is under test (the clock runs on)
+        until(  # the clock runs on (at 3600×, a simulated minute is 17 ms)
+            lambda: first.now(datetime.now(UTC)) >= first.origin_sim + timedelta(minutes=1),
+            "the published clock to run on",
+        )
         # a restart asking for an earlier start continues from the published time
         second = src.publish_clock(10.0, start=NOW - timedelta(days=1))
         assert second.origin_sim >= first.now(second.origin_real) - timedelta(seconds=1)
@@ -221,7 +224,10 @@ async def test_the_app_follows_the_published_clock(city_url: str) -> None:
             assert NOW <= app.now() < NOW + timedelta(hours=6)
 
             # at 1000× a tenth of a real second is 100 simulated ones: still fresh
-            await pilot.pause(1.0)  # real time passing is what is under test
+            started = app.now()  # a real second of the simulated clock passes
+            await pilot_until(
+                pilot, lambda: app.now() - started >= timedelta(seconds=1000), "a real second"
+            )
             assert app.last_ok is not None
             assert not app.is_stale(), app.freshness()
             assert STALE_AFTER < 100
