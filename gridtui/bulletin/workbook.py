@@ -19,6 +19,7 @@ from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.chart import BarChart, Reference, Series
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gridtui.bulletin.model import Bulletin, Chart, Paragraph, Table, Value, cell_kind, cell_value
@@ -135,7 +136,7 @@ class _Sheet:
         # printed: landscape A4, one page wide (tables and charts side by side)
         self.ws.page_setup.orientation = "landscape"
         self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         self.ws.page_setup.fitToWidth = 1
         self.ws.page_setup.fitToHeight = 0
 
