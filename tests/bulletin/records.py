@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from gridtui.data.sources.records import (
     AdjustmentRow,
     Assessment,
     AssessmentRow,
     BulletinFacts,
+    ClockSpec,
     MissingReports,
     Named,
     NodeRef,
@@ -19,6 +21,7 @@ from gridtui.data.sources.records import (
     Reference,
     TicketRow,
 )
+from gridtui.data.sources.source import DataSource, SourceError
 from gridtui.domain.assessment.config import BulletinLayout
 from gridtui.domain.assessment.figures import Figures, ScorePart, rates_of
 
@@ -153,3 +156,34 @@ def facts(title: str = "小区垃圾清运不及时") -> BulletinFacts:
         red_list=[RedEntity("9001", "place", "化工仓库",
                             Named("32010101", "花园一网格", "Garden 1"), "危化品存放", True)],
     )  # fmt: skip
+
+
+class RecordsSource:
+    """Answers with the hand-made records and notes what it was asked (the source is
+    not what is under test here)."""
+
+    timezone = "Asia/Shanghai"
+
+    def __init__(self, fail: bool = False, spec: ClockSpec | None = None) -> None:
+        self.asked: list[tuple[str, ...]] = []
+        self.fail, self.spec = fail, spec
+
+    def reference(self) -> Reference:
+        return reference()
+
+    def assessment(self, level: str, period: str, at: datetime, *, history: int = 0) -> Assessment:
+        self.asked.append(("assessment", level, period))
+        return streets() if level == "street" else assessment(level, communities().rows)
+
+    def clock_spec(self) -> ClockSpec | None:
+        return self.spec
+
+    def source(self) -> DataSource:
+        """Itself, as the writers take it."""
+        return cast(DataSource, self)
+
+    def bulletin_facts(self, period: str, at: datetime, limit: int) -> BulletinFacts:
+        self.asked.append(("facts", period, str(limit)))
+        if self.fail:
+            raise SourceError("the database is away")
+        return facts()

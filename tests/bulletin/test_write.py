@@ -8,53 +8,22 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
-from typing import cast
 
 import pytest
 
 from gridtui.bulletin import write_bulletin
 from gridtui.bulletin.files import claim, write_atomically
-from gridtui.data.sources.records import Assessment, BulletinFacts, Reference
-from gridtui.data.sources.source import DataSource, SourceError
+from gridtui.data.sources.source import SourceError
 from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT, AssessmentConfig
 from tests.bulletin import records as R
 
 
-class Records:
-    """Answers with the hand-made records and notes what it was asked (the source is
-    not what is under test here)."""
-
-    timezone = "Asia/Shanghai"
-
-    def __init__(self, fail: bool = False) -> None:
-        self.asked: list[tuple[str, ...]] = []
-        self.fail = fail
-
-    def reference(self) -> Reference:
-        return R.reference()
-
-    def assessment(self, level: str, period: str, at: datetime, *, history: int = 0) -> Assessment:
-        self.asked.append(("assessment", level, period))
-        return R.streets() if level == "street" else R.assessment(level, R.communities().rows)
-
-    def bulletin_facts(self, period: str, at: datetime, limit: int) -> BulletinFacts:
-        self.asked.append(("facts", period, str(limit)))
-        if self.fail:
-            raise SourceError("the database is away")
-        return R.facts()
-
-
-def _source(records: Records) -> DataSource:
-    return cast(DataSource, records)
-
-
 def test_the_suffix_chooses_the_format_and_the_levels_the_sections(tmp_path: Path) -> None:
-    records, config = Records(), AssessmentConfig(bulletin=R.LAYOUT)
+    records, config = R.RecordsSource(), AssessmentConfig(bulletin=R.LAYOUT)
     for suffix in (".md", ".xlsx", ".docx"):
         seen: list[float] = []
-        out = write_bulletin(_source(records), tmp_path / f"b{suffix}", period="month", at=R.AT,
+        out = write_bulletin(records.source(), tmp_path / f"b{suffix}", period="month", at=R.AT,
                              levels=["community"], lang="en", progress=seen.append,
                              config=config)  # fmt: skip
         assert out.exists() and out.stat().st_size > 0
@@ -69,22 +38,22 @@ def test_the_suffix_chooses_the_format_and_the_levels_the_sections(tmp_path: Pat
 
 
 def test_the_default_levels_are_the_schedule_s(tmp_path: Path) -> None:
-    records = Records()
-    write_bulletin(_source(records), tmp_path / "b.md", period="month", at=R.AT)
+    records = R.RecordsSource()
+    write_bulletin(records.source(), tmp_path / "b.md", period="month", at=R.AT)
     asked = [a[1] for a in records.asked if a[0] == "assessment"]
     assert asked == list(DEFAULT_ASSESSMENT.schedule.levels)
 
 
 def test_bad_requests_are_refused_before_anything_is_read(tmp_path: Path) -> None:
-    records = Records()
+    records = R.RecordsSource()
     with pytest.raises(ValueError, match=r"\.md, \.xlsx, \.docx.*\.pdf"):
-        write_bulletin(_source(records), tmp_path / "b.pdf", period="month", at=R.AT)
+        write_bulletin(records.source(), tmp_path / "b.pdf", period="month", at=R.AT)
     with pytest.raises(ValueError, match="unknown level 'town'"):
         write_bulletin(
-            _source(records), tmp_path / "b.md", period="month", at=R.AT, levels=["town"]
+            records.source(), tmp_path / "b.md", period="month", at=R.AT, levels=["town"]
         )
     with pytest.raises(ValueError, match="unknown language"):
-        write_bulletin(_source(records), tmp_path / "b.md", period="month", at=R.AT, lang="fr")
+        write_bulletin(records.source(), tmp_path / "b.md", period="month", at=R.AT, lang="fr")
     assert records.asked == [] and list(tmp_path.iterdir()) == []
 
 
@@ -92,7 +61,7 @@ def test_a_failed_bulletin_leaves_the_old_file_and_nothing_else(tmp_path: Path) 
     out = tmp_path / "b.docx"
     out.write_bytes(b"last month's")
     with pytest.raises(SourceError):
-        write_bulletin(_source(Records(fail=True)), out, period="month", at=R.AT)
+        write_bulletin(R.RecordsSource(fail=True).source(), out, period="month", at=R.AT)
 
     def half(tmp: Path) -> None:
         tmp.write_bytes(b"half a bulletin")
