@@ -3,12 +3,13 @@ daylight-saving changes), the last due and the next, and the bulletins' file nam
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from gridtui.domain.assessment.config import BulletinSchedule
+from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT, BulletinSchedule
 from gridtui.domain.assessment.schedule import (
     bulletin_name,
     last_due,
@@ -19,9 +20,15 @@ from gridtui.domain.assessment.schedule import (
 from gridtui.domain.scoring.engine import ScoringEngine
 from gridtui.domain.scoring.rules import ScoringConfig
 
+
+def _schedule(**values: object) -> BulletinSchedule:
+    """The default schedule with ``values`` changed."""
+    return replace(DEFAULT_ASSESSMENT.schedule, **values)  # type: ignore[arg-type]
+
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
-MONDAY_9 = BulletinSchedule(week_day=1, week_time=time(9, 0), month_day=3,
+MONDAY_9 = _schedule(week_day=1, week_time=time(9, 0), month_day=3,
                             month_time=time(8, 30))  # fmt: skip
 
 
@@ -38,10 +45,10 @@ def test_a_week_is_due_on_its_day_after_it_closes() -> None:
     at = utc(2026, 11, 24, 2)  # a Tuesday; the week runs Mon 23 to Mon 30 (local)
     week = period_due(MONDAY_9, windows, SHANGHAI, "week", at)
     assert (week.key, week.due) == ("2026-W48", utc(2026, 11, 30, 1))  # Mon 09:00 local
-    wednesday = BulletinSchedule(week_day=3, week_time=time(17, 0))
+    wednesday = _schedule(week_day=3, week_time=time(17, 0))
     assert period_due(wednesday, windows, SHANGHAI, "week", at).due == utc(2026, 12, 2, 9)
     # due at the very moment it closes
-    midnight = BulletinSchedule(week_day=1, week_time=time(0, 0))
+    midnight = _schedule(week_day=1, week_time=time(0, 0))
     assert period_due(midnight, windows, SHANGHAI, "week", at).due == week.end
     # weeks that start on Sunday close on Sunday: due the Monday after
     sunday = period_due(MONDAY_9, _engine("Asia/Shanghai", "sunday"), SHANGHAI, "week", at)
@@ -72,12 +79,12 @@ def test_due_times_follow_daylight_saving() -> None:
     before = period_due(MONDAY_9, windows, NEW_YORK, "week", utc(2026, 3, 3, 12))
     assert before.due == utc(2026, 3, 9, 13) and before.end == utc(2026, 3, 9, 4)
     # 02:30 on the night the clocks go forward does not exist: an hour later by the wall
-    gap = BulletinSchedule(week_day=7, week_time=time(2, 30))
+    gap = _schedule(week_day=7, week_time=time(2, 30))
     assert period_due(gap, windows, NEW_YORK, "week", utc(2026, 2, 25, 12)).due == utc(
         2026, 3, 8, 7, 30
     )
     # 01:30 on the night they go back happens twice: the first one
-    twice = BulletinSchedule(week_day=7, week_time=time(1, 30))
+    twice = _schedule(week_day=7, week_time=time(1, 30))
     assert period_due(twice, windows, NEW_YORK, "week", utc(2026, 10, 21, 12)).due == utc(
         2026, 11, 1, 5, 30
     )

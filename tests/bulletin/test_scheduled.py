@@ -4,6 +4,7 @@ thread stopping at once; and the ``gridtui bulletin`` usage errors."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -12,17 +13,17 @@ import pytest
 from gridtui.bulletin.scheduled import BulletinScheduler, ScheduleRules
 from gridtui.cli.main import main
 from gridtui.data.sources.records import ClockSpec
-from gridtui.domain.assessment.config import AssessmentConfig, BulletinSchedule
+from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT
 from gridtui.domain.scoring.engine import ScoringEngine
 from gridtui.domain.scoring.rules import ScoringConfig
 from tests.bulletin import records as R
 from tests.waiting import until
 
 ENGINE = ScoringEngine(ScoringConfig(timezone="Asia/Shanghai"))
-SCHEDULE = BulletinSchedule(week_day=1, week_time=time(9, 0), month_day=1,
+SCHEDULE = replace(DEFAULT_ASSESSMENT.schedule, week_day=1, week_time=time(9, 0), month_day=1,
                             month_time=time(9, 0), lang="zh", formats=("md", "xlsx"),
                             levels=("street",))  # fmt: skip
-RULES = ScheduleRules(ENGINE, ENGINE.config.tz, AssessmentConfig(schedule=SCHEDULE))
+RULES = ScheduleRules(ENGINE, ENGINE.config.tz, replace(DEFAULT_ASSESSMENT, schedule=SCHEDULE))
 #: December's bulletin of November is due at 09:00 on the 1st in Shanghai
 MONTH_DUE = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,12 @@ import pytest
 from gridtui.bulletin import write_bulletin
 from gridtui.bulletin.files import claim, write_atomically
 from gridtui.data.sources.source import SourceError
-from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT, AssessmentConfig
+from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT
 from tests.bulletin import records as R
 
 
 def test_the_suffix_chooses_the_format_and_the_levels_the_sections(tmp_path: Path) -> None:
-    records, config = R.RecordsSource(), AssessmentConfig(bulletin=R.LAYOUT)
+    records, config = R.RecordsSource(), replace(DEFAULT_ASSESSMENT, bulletin=R.LAYOUT)
     for suffix in (".md", ".xlsx", ".docx"):
         seen: list[float] = []
         out = write_bulletin(records.source(), tmp_path / f"b{suffix}", period="month", at=R.AT,
