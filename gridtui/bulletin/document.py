@@ -16,11 +16,13 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
@@ -34,6 +36,7 @@ _FONTS = {"title": "宋体", "heading": "黑体", "body": "仿宋", "table": "�
 _LATIN = "Times New Roman"
 _SIZES = {"title": 22.0, "heading": 16.0, "body": 14.0, "table": 9.0, "caption": 12.0}
 _HEAD_SHADE = "D9E2F3"
+_TABLE_STYLE = "Bulletin Table"
 #: the width of the text on an A4 page with these margins (21 − 2.8 − 2.6 cm)
 _TEXT_WIDTH_CM = 15.6
 #: the width of a narrow character of the tables' 9 pt (with room for a wider face than
@@ -41,9 +44,10 @@ _TEXT_WIDTH_CM = 15.6
 #: padding, in cm
 _CHAR_CM = 0.2
 _PAD_CM = 0.4
-#: a column is never narrower than this many narrow characters (four Chinese ones: a
-#: name), unless all it holds is shorter
+#: a column should not be narrower than this many narrow characters (four Chinese
+#: ones: a name), and must not be narrower than _MUST, unless all it holds is shorter
 _SHORT = 8
+_MUST = 6
 _WORD = re.compile(r"[^\s\u2e80-\u9fff\uff00-\uffef]+")
 _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")
 
@@ -107,26 +111,52 @@ def _longest_word(text: str) -> int:
     return max([text_width(w) for w in _WORD.findall(text)] + [2 if _WIDE.search(text) else 1])
 
 
+def _share(page: float, low: list[float], high: list[float]) -> list[float]:
+    """Widths between ``low`` and ``high`` filling ``page``: each column gets its low
+    and a share of what is left by how much more it wants (all of it, scaled up, when
+    even ``high`` fits)."""
+    if sum(high) <= page:
+        return [w * page / sum(high) for w in high]
+    want = sum(h - lo for h, lo in zip(high, low, strict=True)) or 1.0
+    spare = page - sum(low)
+    return [lo + spare * (h - lo) / want for h, lo in zip(high, low, strict=True)]
+
+
 def _widths(table: Table, cols: list[int], lang: str) -> list[float]:
-    """Each printed column's width (cm): at least its longest unbreakable word (of the
-    heading or a value); the rest of the page shared out by how much more the column's
-    longest value would take on one line."""
-    least, most = [], []
+    """Each printed column's width (cm), from three wishes: what it must have (a
+    number whole, three Chinese characters of text), what it should have (its
+    longest unbreakable word, heading included) and what it would take (its longest
+    value on one line): the page goes to the first, then the second, then the third."""
+    must, should, would = [], [], []
     for i in cols:
         column = table.columns[i]
         texts = [show(cell_value(r[i]), cell_kind(r[i], column), lang) for r in table.rows]
         words = max(_longest_word(t) for t in [column.heading, *texts]) * 1.1  # bold heading
         full = max([words, *(text_width(t) for t in texts)])
-        least.append(max(words, min(full, _SHORT)))
-        most.append(full)
-    low = [u * _CHAR_CM + _PAD_CM for u in least]
-    high = [u * _CHAR_CM + _PAD_CM for u in most]
-    spare = _TEXT_WIDTH_CM - sum(low)
-    if sum(high) <= _TEXT_WIDTH_CM or spare <= 0:
-        scale = _TEXT_WIDTH_CM / sum(high if spare > 0 else low)
-        return [w * scale for w in (high if spare > 0 else low)]
-    give = sum(h - lo for h, lo in zip(high, low, strict=True))
-    return [lo + spare * (h - lo) / give for h, lo in zip(high, low, strict=True)]
+        values = max((text_width(t) for t in texts), default=1)
+        should.append(max(words, min(full, _SHORT)))
+        must.append(values if column.kind in NUMERIC else min(should[-1], _MUST))
+        would.append(full)
+    cm = [[u * _CHAR_CM + _PAD_CM for u in wish] for wish in (must, should, would)]
+    if sum(cm[1]) <= _TEXT_WIDTH_CM:
+        return _share(_TEXT_WIDTH_CM, cm[1], cm[2])
+    return _share(_TEXT_WIDTH_CM, cm[0], cm[1])
+
+
+def _table_style(doc: DocxDocument, lang: str) -> ParagraphStyle:
+    """The paragraph style of every table cell, made once (styling each cell's text
+    one by one costs more than the rest of the document)."""
+    style = doc.styles.add_style(_TABLE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    assert isinstance(style, ParagraphStyle)
+    style.base_style = doc.styles["Normal"]
+    style.font.size = Pt(_SIZES["table"])
+    style.font.name = _LATIN
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    if lang == "zh":
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), _FONTS["table"])
+    style.paragraph_format.space_before = style.paragraph_format.space_after = Pt(0)
+    style.paragraph_format.line_spacing = 1.0
+    return style
 
 
 def _table(doc: DocxDocument, table: Table, lang: str) -> None:
@@ -143,10 +173,11 @@ def _table(doc: DocxDocument, table: Table, lang: str) -> None:
     widths = [Cm(w) for w in _widths(table, cols, lang)]
     for column, width in zip(out.columns, widths, strict=True):
         column.width = width  # the grid (LibreOffice) and each cell (Word) say the same
+    style = doc.styles[_TABLE_STYLE]
     for cell, i, width in zip(out.rows[0].cells, cols, widths, strict=True):
         p = cell.paragraphs[0]
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _style(p.add_run(table.columns[i].heading), "table", lang, bold=True)
+        p.style, p.alignment = style, WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run(table.columns[i].heading).bold = True
         _shade(cell._tc, _HEAD_SHADE)
         cell.width = width
     _repeat_header(out)
@@ -154,9 +185,10 @@ def _table(doc: DocxDocument, table: Table, lang: str) -> None:
         for cell, i, width in zip(row_out.cells, cols, widths, strict=True):
             kind = cell_kind(row[i], table.columns[i])
             p = cell.paragraphs[0]
+            p.style = style
             if kind in NUMERIC:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _style(p.add_run(show(cell_value(row[i]), kind, lang)), "table", lang)
+            p.add_run(show(cell_value(row[i]), kind, lang))
             cell.width = width
     doc.add_paragraph()
 
@@ -174,6 +206,7 @@ def build_document(bulletin: Bulletin) -> DocxDocument:
     lang = bulletin.lang
     doc = Document()
     _page(doc)
+    _table_style(doc, lang)
     _para(doc, bulletin.title, "title", lang, align="CENTER", bold=True)
     _para(doc, bulletin.period_line, "body", lang, align="CENTER", size=_SIZES["caption"])
     issuing = f"{bulletin.issuer}\u3000{bulletin.issued}".strip("\u3000")
