@@ -99,6 +99,7 @@ class BulletinScheduler:
         self.seconds_until = seconds_until or (lambda m: real_seconds_until(source, m))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next: DuePeriod | None = None
 
     def start(self) -> BulletinScheduler:
         """Start writing in a background thread."""
@@ -147,11 +148,19 @@ class BulletinScheduler:
             return written
 
     def _wait(self, rules: ScheduleRules) -> float:
-        """Real seconds to sleep until the next bulletin falls due (capped)."""
+        """Real seconds to sleep until the next bulletin falls due (capped); says which
+        is next each time that changes."""
         now = self.now()
         schedule = rules.config.schedule
-        due = min(next_due(schedule, rules.windows, rules.tz, p, now).due for p in SCHEDULED)
-        return min(max(self.seconds_until(due), MIN_WAIT_SECONDS), RECHECK_SECONDS)
+        nearest = min(
+            (next_due(schedule, rules.windows, rules.tz, p, now) for p in SCHEDULED),
+            key=lambda d: d.due,
+        )
+        if nearest != self._next:
+            self._next = nearest
+            log.info("next bulletin: %s %s, due %s", nearest.period, nearest.key,
+                     nearest.due.astimezone(rules.tz).strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+        return min(max(self.seconds_until(nearest.due), MIN_WAIT_SECONDS), RECHECK_SECONDS)
 
     def _run(self) -> None:
         while not self._stop.is_set():
