@@ -147,10 +147,10 @@ class BulletinScheduler:
                     log.info("bulletin written: %s", path.name)
             return written
 
-    def _wait(self, rules: ScheduleRules) -> float:
-        """Real seconds to sleep until the next bulletin falls due (capped); says which
-        is next each time that changes."""
-        now = self.now()
+    def _wait(self, rules: ScheduleRules, now: datetime) -> float:
+        """Real seconds to sleep until the first bulletin due after ``now`` (the
+        round's start: one that fell due while the round wrote is written at once),
+        capped; says which is next each time that changes."""
         schedule = rules.config.schedule
         nearest = min(
             (next_due(schedule, rules.windows, rules.tz, p, now) for p in SCHEDULED),
@@ -165,9 +165,9 @@ class BulletinScheduler:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                rules = self.rules()
-                self.write_due(rules, self.now())
-                wait = self._wait(rules)
+                rules, now = self.rules(), self.now()
+                self.write_due(rules, now)
+                wait = self._wait(rules, now)
             except Exception as exc:  # the database away, a rules problem: later
                 log.warning("bulletins not written, trying again in %.0f s: %s",
                             RETRY_SECONDS, log_text(" ".join(str(exc).split()))[:300])  # fmt: skip
