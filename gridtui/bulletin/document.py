@@ -159,6 +159,12 @@ def _table_style(doc: DocxDocument, lang: str) -> ParagraphStyle:
     return style
 
 
+def _cell_style(p: DocxParagraph, style_id: str) -> None:
+    """Give ``p`` the table cells' style by its id (``Paragraph.style`` looks the style
+    up among all of them each time: most of a long table's time)."""
+    p._p.get_or_add_pPr().style = style_id
+
+
 def _table(doc: DocxDocument, table: Table, lang: str) -> None:
     if table.caption:
         _para(doc, table.caption, "body", lang, align="CENTER", bold=True, size=_SIZES["caption"])
@@ -173,10 +179,11 @@ def _table(doc: DocxDocument, table: Table, lang: str) -> None:
     widths = [Cm(w) for w in _widths(table, cols, lang)]
     for column, width in zip(out.columns, widths, strict=True):
         column.width = width  # the grid (LibreOffice) and each cell (Word) say the same
-    style = doc.styles[_TABLE_STYLE]
+    style = doc.styles[_TABLE_STYLE].style_id
     for cell, i, width in zip(out.rows[0].cells, cols, widths, strict=True):
         p = cell.paragraphs[0]
-        p.style, p.alignment = style, WD_ALIGN_PARAGRAPH.CENTER
+        _cell_style(p, style)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.add_run(table.columns[i].heading).bold = True
         _shade(cell._tc, _HEAD_SHADE)
         cell.width = width
@@ -185,7 +192,7 @@ def _table(doc: DocxDocument, table: Table, lang: str) -> None:
         for cell, i, width in zip(row_out.cells, cols, widths, strict=True):
             kind = cell_kind(row[i], table.columns[i])
             p = cell.paragraphs[0]
-            p.style = style
+            _cell_style(p, style)
             if kind in NUMERIC:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             p.add_run(show(cell_value(row[i]), kind, lang))
