@@ -302,7 +302,8 @@ class Change(Base):
 
 
 class ConfigDoc(Base):
-    """The text of a rules file (``sla.toml``, ``scoring.toml``) as last loaded."""
+    """The text of a rules file (``sla.toml``, ``scoring.toml``, ``assessment.toml``)
+    as last loaded."""
 
     __tablename__ = "config_docs"
 

@@ -87,9 +87,7 @@ def indicator_values(figures: Figures, best_points: float | None) -> dict[str, f
     }
 
 
-def _parts(
-    values: Mapping[str, float | None], weights: Mapping[str, float]
-) -> list[ScorePart]:
+def _parts(values: Mapping[str, float | None], weights: Mapping[str, float]) -> list[ScorePart]:
     """The weighted parts: each weight shared out over the indicators with a value."""
     total = sum(weights.get(k, 0.0) for k in INDICATORS if values[k] is not None)
     parts = []
