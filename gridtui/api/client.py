@@ -31,7 +31,10 @@ from gridtui.api.transport import API, Transport, adapters, decode
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
+    Assessment,
+    AssessmentLevel,
     Board,
+    BulletinFacts,
     ChangeBatch,
     ClockSpec,
     ConfigProblem,
@@ -221,6 +224,20 @@ class ApiSource:
         """See :meth:`DataSource.scorecards`."""
         params = {"period": period, "limit": limit, "at": at.isoformat()}
         return decode(adapters().scorecards, self._get(f"{API}/scorecards", params), "scores")
+
+    def assessment(
+        self, level: AssessmentLevel, period: Period, at: datetime, *, history: int = 0
+    ) -> Assessment:
+        """See :meth:`DataSource.assessment`."""
+        params = {"level": level, "period": period, "at": at.isoformat(), "history": history}
+        data = self._get(f"{API}/assessment", params)
+        return decode(adapters().assessment, data, "assessment")
+
+    def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
+        """See :meth:`DataSource.bulletin_facts`."""
+        params = {"period": period, "at": at.isoformat(), "limit": limit}
+        data = self._get(f"{API}/assessment/facts", params)
+        return decode(adapters().facts, data, "bulletin facts")
 
     def daily_reports(self, at: datetime, day: date | None = None) -> DailyReports:
         """The reports of ``day`` (default: today's) and who is missing."""

@@ -19,7 +19,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from gridtui.data.sources.records import (
     ActionOutcome,
+    Assessment,
     Board,
+    BulletinFacts,
     ConfigProblem,
     DailyReports,
     Named,
@@ -67,6 +69,8 @@ class Adapters:
         self.reports = TypeAdapter(DailyReports)
         self.report = TypeAdapter(ReportRow)
         self.problems = TypeAdapter(list[ConfigProblem])
+        self.assessment = TypeAdapter(Assessment)
+        self.facts = TypeAdapter(BulletinFacts)
 
 
 _ADAPTERS: Adapters | None = None
