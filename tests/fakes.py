@@ -268,6 +268,7 @@ class MemorySource:
 
     def _level(self, level: str, period: Period, at: datetime) -> tuple[dict[int, Figures], str]:
         start, end, key = period_window(None, ZoneInfo(self.timezone), period, at)
+        at = end if end <= NOW else at  # a period ended by the fake's clock counts whole
         figures = {
             sid: self._figures([r for r in self.tickets if self._keys(r, level) == sid],
                                start, end, at)
@@ -303,7 +304,7 @@ class MemorySource:
         ]  # fmt: skip
         totals = total_figures(figures.values())
         return Assessment(
-            level, period, key, start, end, at, at >= end, earlier[0][0], rows, totals,
+            level, period, key, start, end, at, end <= NOW, earlier[0][0], rows, totals,
             rates_of(totals),
         )  # fmt: skip
 

@@ -13,6 +13,7 @@ together. :class:`ScoredPeriod` is what a cache keeps of a period;
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,6 +28,8 @@ from gridtui.data.sources.records import Assessment, AssessmentRow, Period
 from gridtui.domain.assessment.config import AssessmentConfig
 from gridtui.domain.assessment.engine import Scored, score_level, total_figures
 from gridtui.domain.assessment.figures import Figures, rates_of
+
+_SERIALS = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ class ScoredPeriod:
     figures: PeriodFigures
     #: level -> subject id -> score and rank (filled on first use)
     scored: dict[str, dict[int, Scored]] = field(default_factory=dict)
+    #: tells one reading of a period from another (answers built on it are kept by it)
+    serial: int = field(default_factory=lambda: next(_SERIALS))
 
     def scores(self, level: str, subjects: Subjects, config: AssessmentConfig) -> dict[int, Scored]:
         """The level's scores and ranks (computed once per period and level)."""
@@ -72,13 +77,12 @@ def with_live(
     """``figures`` with the live counts: ``overdue_now`` from ``now`` and, for a
     running period read at the source's clock, ``overdue_at_end`` from ``at_end``."""
     out = dict(figures)
-    overdue = now.by_level[level]
     ends = at_end.by_level[level] if at_end is not None else {}
-    for sid in set(overdue) | set(ends):
+    for sid in set(now.by_level[level]) | set(ends):
         if sid in out:
-            changes = {"overdue_now": int(overdue.get(sid, {}).get("overdue_now", 0))}
+            changes = {"overdue_now": int(now.count(level, sid, "overdue_now"))}
             if at_end is not None:
-                changes["overdue_at_end"] = int(ends.get(sid, {}).get("overdue_at_end", 0))
+                changes["overdue_at_end"] = int(at_end.count(level, sid, "overdue_at_end"))
             out[sid] = replace(out[sid], **changes)
     return out
 
@@ -105,6 +109,8 @@ class Context:
     at: datetime
     #: the previous period's key (also when it is not assessed: before any data)
     previous_key: str
+    #: the period has ended by the source's clock (and is counted whole)
+    closed: bool
 
 
 def assemble(
@@ -161,7 +167,7 @@ def _record(
         start=w.start,
         end=w.end,
         at=ctx.at,
-        closed=ctx.at >= w.end,
+        closed=ctx.closed,
         previous_key=ctx.previous_key,
         rows=rows,
         totals=totals,

@@ -39,9 +39,8 @@ while it runs, see :class:`Window`; the meaning of each figure is
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -77,12 +76,11 @@ TICKET_KEYS = (
 #: the steps counted as rework (返工/重办): rejected acceptance and reopening
 REOPEN_ACTIONS = (Action.REJECT.value, Action.REOPEN.value)
 _CLOSED = Status.CLOSED.value
-#: the names of the figures, for building them from counters
-_FIELDS = Figures.__slots__
+#: the names of the figures, in their order, and their places in a count vector
+_FIELDS: tuple[str, ...] = tuple(Figures.__dataclass_fields__)
+_INDEX = {name: i for i, name in enumerate(_FIELDS)}
 
 Combo = tuple[int | None, ...]
-#: a subject's counts by figure name
-Counts = dict[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,26 +171,42 @@ def read_subjects(session: Session) -> Subjects:
     return Subjects(by_level, areas, frozenset(active))
 
 
-@dataclass
 class Tally:
-    """Counts by level and subject, and the city's, added by ticket combination."""
+    """Counts by level and subject, and the city's, added by ticket combination (kept
+    as one vector of :data:`_FIELDS` per subject: a city month adds ~100,000 rows)."""
 
-    by_level: dict[str, defaultdict[int, Counts]] = field(
-        default_factory=lambda: {level: defaultdict(dict) for level in ASSESSMENT_LEVELS}
-    )
-    city: Counts = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.by_level: dict[str, dict[int, list[float]]] = {
+            level: {} for level in ASSESSMENT_LEVELS
+        }
+        self._maps = [self.by_level[level] for level in ASSESSMENT_LEVELS]
+        self.city: list[float] = [0] * len(_FIELDS)
 
     def add(self, combo: Sequence[int | None], counts: Mapping[str, float]) -> None:
         """``counts`` for each level's subject of a ticket ``combo`` (see
         :data:`TICKET_KEYS`) and for the city."""
-        for level, key in zip(ASSESSMENT_LEVELS, combo, strict=True):
+        pairs = [(_INDEX[name], value) for name, value in counts.items() if value]
+        if not pairs:
+            return
+        for subjects, key in zip(self._maps, combo, strict=True):
             if key is not None:
-                _add(self.by_level[level][key], counts)
-        _add(self.city, counts)
+                vec = subjects.get(key)
+                if vec is None:
+                    vec = subjects[key] = [0] * len(_FIELDS)
+                for i, value in pairs:
+                    vec[i] += value
+        city = self.city
+        for i, value in pairs:
+            city[i] += value
 
     def add_worker(self, area: Combo, worker_id: int, counts: Mapping[str, float]) -> None:
         """``counts`` of a worker, for the worker, its grid, community and street."""
         self.add((*area, worker_id, None), counts)
+
+    def count(self, level: str, subject_id: int, name: str) -> float:
+        """One subject's count of the figure ``name``."""
+        vec = self.by_level[level].get(subject_id)
+        return 0 if vec is None else vec[_INDEX[name]]
 
     def figures(self, subjects: Subjects) -> PeriodFigures:
         """Every subject's figures (workers: the active ones and any that counted)."""
@@ -206,23 +220,20 @@ class Tally:
         return PeriodFigures(out, as_figures(self.city), ())
 
 
-def _add(into: Counts, counts: Mapping[str, float]) -> None:
-    for name, value in counts.items():
-        into[name] = into.get(name, 0) + value
+_ZERO = Figures()
+#: the figures kept to hundredths (sums of points); the others are counts
+_SUMS = frozenset(("adjustments", "points"))
 
 
-def as_figures(counts: Counts | None) -> Figures:
-    """:class:`Figures` from a counter (money-like sums kept to hundredths)."""
-    if not counts:
-        return Figures()
-    values: dict[str, Any] = {}
-    for name in _FIELDS:
-        value = counts.get(name, 0)
-        if name in ("adjustments", "points"):
-            values[name] = round(float(value), 2) + 0.0
-        else:
-            values[name] = int(value)
-    return Figures(**values)
+def as_figures(counts: Sequence[float] | None) -> Figures:
+    """:class:`Figures` from a vector of :data:`_FIELDS` (sums kept to hundredths)."""
+    if counts is None or not any(counts):
+        return _ZERO
+    values: list[Any] = [
+        round(float(v), 2) + 0.0 if name in _SUMS else int(v)
+        for name, v in zip(_FIELDS, counts, strict=True)
+    ]
+    return Figures(*values)
 
 
 def _count_if(cond: ColumnElement[bool]) -> Any:
@@ -369,23 +380,28 @@ def _reports(
 
 def live_overdue(
     session: Session, now: datetime, at: datetime | None = None
-) -> tuple[Tally, Tally]:
+) -> tuple[Tally, Tally, int]:
     """The open tickets past their deadline at ``now`` (``overdue_now``) and, with
     ``at``, those opened by ``at`` and past their deadline then (``overdue_at_end`` of a
     running period read at ``at``, nothing being closed after now): one read of the
-    open tickets (partial indexes)."""
+    open tickets (partial indexes). The third value is a hash of what was read (the
+    same counts, the same hash)."""
     n = len(TICKET_KEYS)
     now_tally, at_tally = Tally(), Tally()
     late = now if at is None else max(now, at)
     aggs = [_count_if(Ticket.due_at < now)]
     if at is not None:
         aggs.append(_count_if(and_(Ticket.due_at < at, Ticket.opened_at <= at)))
-    for row in _grouped(session, aggs, Ticket.closed_at.is_(None), Ticket.due_at < late):
+    rows = [
+        tuple(row)
+        for row in _grouped(session, aggs, Ticket.closed_at.is_(None), Ticket.due_at < late)
+    ]
+    for row in rows:
         if row[n]:
             now_tally.add(row[:n], {"overdue_now": row[n]})
         if at is not None and row[n + 1]:
             at_tally.add(row[:n], {"overdue_at_end": row[n + 1]})
-    return now_tally, at_tally
+    return now_tally, at_tally, hash(tuple(sorted(rows, key=repr)))
 
 
 __all__ = [

@@ -21,6 +21,7 @@ The same counting rules as the figures (:mod:`gridtui.data.reads.assessment_figu
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, TextClause, and_, func, literal_column, select, text
@@ -62,13 +63,13 @@ def bulletin_facts(
     session: Session,
     period: PeriodWindow,
     window: Window,
+    at: datetime,
     limit: int,
     subjects: Subjects,
     schedule: ReportSchedule,
 ) -> BulletinFacts:
     """The lists of the bulletin for ``period`` counted over ``window`` (see the
-    module); ``window.until`` is the ``at`` of the answer."""
-    at = window.until or window.end
+    module), answered as of ``at``."""
     overdue, overdue_total = _overdue(session, window, limit)
     breach = TicketEvent.target.startswith(BREACH_MARK)
     marks = text(f"({MARKS_WHERE})")  # the partial index's predicate, word for word

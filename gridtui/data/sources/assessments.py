@@ -2,6 +2,9 @@
 :class:`~gridtui.data.sources.local.LocalSource`, with the cache that makes a period
 switch cheap.
 
+The period asked for is the one containing ``at``: once it has ended by the source's
+clock it is counted whole (``closed``), whichever of its instants ``at`` names (the
+screen's ``[`` and the bulletins name any); while it runs, up to ``at`` ("so far").
 A period's figures are read for all five levels at once
 (:func:`~gridtui.data.reads.assessment_figures.period_figures`: a handful of grouped
 queries, seconds at a million tickets) and scored per level on first use
@@ -46,7 +49,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,6 +97,8 @@ from gridtui.domain.scoring.engine import ScoringEngine
 
 #: scored periods kept (a period holds every level's figures: ~10 MB at city scale)
 CACHE_SIZE = 48
+#: answers kept (a level of ten thousand workers is a few megabytes of rows)
+ANSWERS = 12
 #: an ``at`` this close to the source's clock reads the running period "now"
 LIVE_SLACK = timedelta(seconds=60)
 #: periods before the one asked for that ``history`` may reach back
@@ -133,6 +138,8 @@ class AssessmentCache:
 
     size: int = CACHE_SIZE
     entries: OrderedDict[CacheKey, _Entry] = field(default_factory=OrderedDict)
+    #: the answers last built (their rows), by what they were built from
+    answers: OrderedDict[tuple[object, ...], Assessment] = field(default_factory=OrderedDict)
     marks: _Marks = field(default_factory=_Marks)
     digest: str = ""
     subjects: Subjects | None = None
@@ -144,7 +151,20 @@ class AssessmentCache:
     def clear(self) -> None:
         """Forget everything (a rewrite of the past, or new rules)."""
         self.entries.clear()
+        self.answers.clear()
         self.subjects, self.first = None, None
+
+    def answer(self, key: tuple[object, ...]) -> Assessment | None:
+        """An answer built before on the same readings and live counts."""
+        found = self.answers.get(key)
+        if found is not None:
+            self.answers.move_to_end(key)
+        return found
+
+    def keep_answer(self, key: tuple[object, ...], answer: Assessment) -> None:
+        self.answers[key] = answer
+        while len(self.answers) > ANSWERS:
+            self.answers.popitem(last=False)
 
     def get(self, key: CacheKey) -> _Entry | None:
         entry = self.entries.get(key)
@@ -205,15 +225,23 @@ class Assessments:
             current, live_at = self._current(reads, current_window, at, now)
             # the previous period, then ``history`` periods back (the previous one first)
             chain = self._earlier(reads, current_window, max(1, history))
-            live_now, at_end = live_overdue(s, now, live_at)
-            ctx = Context(
-                reads.subjects, self._service.assessment_rules(s), live_now,
-                at_end if live_at is not None else None, at,
-                previous_key=chain[0][0].key,
-            )  # fmt: skip
+            live_now, at_end, live = live_overdue(s, now, live_at)
             earlier = [p for _, p in chain]
-            past = list(reversed(earlier[:history]))  # oldest first
-            return assemble(level, current, earlier[0], past, ctx)
+            closed = current_window.end <= now
+            # the answer is the same while its periods' readings and the live counts are
+            key = (level, history, current.serial, tuple(p.serial if p else 0 for p in earlier),
+                   live, live_at is not None, closed)  # fmt: skip
+            answer = self.cache.answer(key)
+            if answer is None:
+                ctx = Context(
+                    reads.subjects, self._service.assessment_rules(s), live_now,
+                    at_end if live_at is not None else None, at,
+                    previous_key=chain[0][0].key, closed=closed,
+                )  # fmt: skip
+                past = list(reversed(earlier[:history]))  # oldest first
+                answer = assemble(level, current, earlier[0], past, ctx)
+                self.cache.keep_answer(key, answer)
+            return replace(answer, at=at, rows=list(answer.rows))
 
     def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
         """See :meth:`DataSource.bulletin_facts
@@ -227,11 +255,12 @@ class Assessments:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
         at = _aware(at)
+        now = self._now()  # before the session: never a second connection inside one
         with self._lock, self._session() as s:
             reads = self._reads(s)
             w = self._window(reads.engine, period, at)
-            window = Window(w.start, w.end, at if at < w.end else None)
-            return bulletin_facts(s, w, window, limit, reads.subjects, reads.schedule)
+            window = Window(w.start, w.end, None if w.end <= now else at)
+            return bulletin_facts(s, w, window, at, limit, reads.subjects, reads.schedule)
 
     # -- what one answer reads -----------------------------------------------------------
 
@@ -261,19 +290,22 @@ class Assessments:
         marks = cache.marks
         if seq == marks.seq:
             return
-        kinds = set(s.scalars(select(Change.kind).where(Change.seq > marks.seq).distinct()))
+        first_look = marks.seq < 0
+        kinds = set() if first_look else set(
+            s.scalars(select(Change.kind).where(Change.seq > marks.seq).distinct())
+        )  # fmt: skip
+        if first_look or kinds & set(REWRITES):
+            cache.clear()
+            cache.marks = _Marks(seq, *(_newest(s, col) for col in _IDS))
+            return
         events = _since(s, TicketEvent.id, TicketEvent.at, marks.event_id)
         scores = _since(s, ScoreEntry.id, ScoreEntry.at, marks.score_id)
         reports = _since(s, DailyReportRow.id, DailyReportRow.day, marks.report_id)
-        if marks.seq < 0 or kinds & set(REWRITES):
-            cache.clear()
-        else:
-            earliest = [t for t in (events[1], scores[1]) if t is not None]
-            if reports[1] is not None:
-                day_start = datetime.combine(reports[1], time(), self._tz)
-                earliest.append(day_start.astimezone(UTC))
-            # the running periods follow the change feed, past ones what was written
-            cache.drop_after(min(earliest, default=datetime.max.replace(tzinfo=UTC)))
+        earliest = [t for t in (events[1], scores[1]) if t is not None]
+        if reports[1] is not None:
+            earliest.append(datetime.combine(reports[1], time(), self._tz).astimezone(UTC))
+        # the running periods follow the change feed, past ones what was written
+        cache.drop_after(min(earliest, default=datetime.max.replace(tzinfo=UTC)))
         cache.marks = _Marks(seq, events[0] or marks.event_id, scores[0] or marks.score_id,
                              reports[0] or marks.report_id)  # fmt: skip
 
@@ -286,7 +318,7 @@ class Assessments:
     ) -> tuple[ScoredPeriod, datetime | None]:
         """The asked period's scored figures, and the ``at`` its ``overdue_at_end`` is
         read live at when it runs at the source's clock (None: counted with it)."""
-        if at >= w.end:
+        if w.end <= now:  # ended by the source's clock: counted whole
             return self._past(reads, w, w.end), None
         if at < now - LIVE_SLACK:  # as of a past instant: nothing after it counts
             return self._past(reads, w, at), None
@@ -366,6 +398,15 @@ def _since(s: Session, id_col: Any, at_col: Any, after: int) -> tuple[int | None
     (a range of the primary key: the rows written since the last look)."""
     row = s.execute(select(func.max(id_col), func.min(at_col)).where(id_col > after)).one()
     return (int(row[0]) if row[0] is not None else None), row[1]
+
+
+#: the id columns the cache follows what was written by
+_IDS = (TicketEvent.id, ScoreEntry.id, DailyReportRow.id)
+
+
+def _newest(s: Session, id_col: Any) -> int:
+    """The highest id of a table (its primary key's last entry)."""
+    return int(s.scalar(select(func.max(id_col))) or 0)
 
 
 def _first_data(s: Session) -> datetime | None:
