@@ -25,9 +25,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
+from gridtui.data.intake.confwatch import apply_rules
 from gridtui.data.intake.fixtures import load_fixtures
+from gridtui.data.reads.assessment_figures import Window, marks_query
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import Assessment, NewTicket
 from gridtui.data.storage.db import make_engine, session_factory
@@ -270,8 +272,8 @@ def city(db_url: str, tmp_path: Path) -> Iterator[LocalSource]:
     """The city lived through November, read by a source whose clock is :data:`CLOCK`."""
     folder = tmp_path / "city"
     folder.mkdir()
-    for name, text in CITY.items():
-        (folder / name).write_text(text, encoding="utf-8")
+    for name, content in CITY.items():
+        (folder / name).write_text(content, encoding="utf-8")
     engine = make_engine(db_url)
     factory = session_factory(engine)
     load_fixtures(factory, folder, now=L(1, 0))
@@ -622,3 +624,84 @@ def test_bulletin_facts(city: LocalSource) -> None:
     assert [t.id for t in week.overdue] == [6] and [t.id for t in week.breached] == [6]
     assert [t.id for t in week.reopened] == [4, 7]
     assert [a.subject.code for a in week.adjustments] == ["W3"]
+
+
+class Statements:
+    """The SQL a source sends, seen by an SQLAlchemy event listener."""
+
+    #: the ledger read of a period's figures: one per period read from the database
+    PERIOD_READ = "GROUP BY score_entries.subject_kind"
+
+    def __init__(self, source: LocalSource) -> None:
+        self.sql: list[str] = []
+        event.listen(source.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        self.sql.append(statement)
+
+    def take(self) -> tuple[int, int]:
+        """(statements, periods read) since the last take."""
+        sql, self.sql = self.sql, []
+        return len(sql), sum(self.PERIOD_READ in q for q in sql)
+
+
+def test_the_cache_keeps_what_cannot_have_changed(city: LocalSource, db_url: str) -> None:
+    seen = Statements(city)
+    november = city.assessment("street", "month", NOVEMBER)
+    assert seen.take()[1] == 1  # November (October ended before any data: not read)
+    # the same month again, and its other levels: nothing read but the live counts
+    assert city.assessment("street", "month", NOVEMBER) == november
+    statements, periods = seen.take()
+    assert periods == 0 and statements <= 8, seen.sql
+    workers = city.assessment("worker", "month", NOVEMBER)
+    assert seen.take()[1] == 0 and {r.code: r.figures for r in workers.rows} == MONTH["worker"]
+    # the running month, read at the source's clock, and read again
+    december = city.assessment("grid", "month", CLOCK)
+    assert seen.take()[1] == 1  # December; November is kept
+    assert city.assessment("grid", "month", CLOCK) == december and seen.take()[1] == 0
+    # a new ticket now: the running month is read again, November is not
+    city.open_ticket(
+        NewTicket(title="占道经营", category="order.parking", channel="patrol", grid="GA21",
+                  reporter=DUTY),
+        role="officer",
+    )  # fmt: skip
+    after = city.assessment("grid", "month", CLOCK)
+    assert seen.take()[1] == 1
+    assert after.totals.intake == december.totals.intake + 1 == 1
+    assert city.assessment("worker", "month", NOVEMBER) == workers
+    assert seen.take()[1] == 0
+    # a report filed late for 29 November is dated in the past: November is read again
+    # (week 47 ended before it and stays)
+    week = city.assessment("street", "week", WEEK_47)
+    seen.take()
+    w3 = {r.code: r.subject_id for r in workers.rows}["W3"]
+    city.service.file_report(w3, at=L(29, 23))
+    assert city.assessment("street", "week", WEEK_47) == week and seen.take()[1] == 0
+    late = {r.code: r.figures for r in city.assessment("worker", "month", NOVEMBER).rows}
+    assert seen.take()[1] == 1
+    assert (late["W3"].reports_filed, late["W3"].points) == (1, -7.5)  # + a report, + 0.5
+    # a rules edit (new weights) empties the cache: every period is read again
+    text = "[weights]\nclosure = 50\non_time = 50\n"
+    assert apply_rules(city.factory, "assessment.toml", text, now=CLOCK).state == "applied"
+    reweighted = city.assessment("street", "week", WEEK_47)
+    assert seen.take()[1] == 2  # week 47 and week 46
+    # SA: closure 2/4, on time 2/2 → (50 × 50 + 100 × 50) / 100 − 5 (the spot check)
+    assert {r.code: r.score for r in reweighted.rows}["SA"] == s((50 * 50 + 100 * 50) / 100, -5.0)
+
+
+def test_breaches_and_rework_are_read_through_their_index(city: LocalSource, db_url: str) -> None:
+    sqlite = db_url.startswith("sqlite")
+    with city.factory() as s:
+        if not sqlite:
+            s.execute(text("ANALYZE ticket_events"))
+            s.execute(text("SET LOCAL enable_seqscan = off"))  # the city is tiny
+        stmt = marks_query(Window(L(1, 0), L(1, 0, month=12)))
+        sql = str(stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True}))
+        explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+        # straight to the driver: the compiled text is already escaped for it
+        plan = " | ".join(str(r[-1]) for r in s.connection().exec_driver_sql(explain + sql))
+        assert "ix_ticket_events_marks" in plan, plan
+        assert "SCAN ticket_events" not in plan and "Seq Scan on ticket_events" not in plan
+        # November's marks: four breaches (T3, T6, T9, T10), two rework steps (T4, T7)
+        rows = s.execute(stmt).all()
+        assert (sum(r[-2] for r in rows), sum(r[-1] for r in rows)) == (4, 2)

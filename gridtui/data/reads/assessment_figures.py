@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 from gridtui.data.reads.callbacks import callback_counts
@@ -298,19 +298,24 @@ def _overdue_at_end(session: Session, window: Window, tally: Tally) -> None:
             tally.add(row[:n], {"overdue_at_end": row[n]})
 
 
-def _marks(session: Session, window: Window, tally: Tally) -> None:
-    """Breach marks and rework steps in the period, by ticket combination."""
-    n = len(TICKET_KEYS)
+def marks_query(window: Window) -> Select[Any]:
+    """(ticket combination, breach marks, rework steps) in the period: read through the
+    partial index ``ix_ticket_events_marks``, not the whole timeline table."""
     breach = TicketEvent.target.startswith(BREACH_MARK)
     rework = TicketEvent.action.in_(REOPEN_ACTIONS)
-    stmt = (
+    return (
         select(*TICKET_KEYS, _count_if(breach), _count_if(rework))
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         # word for word the partial index's predicate, so that SQLite uses it
         .where(text(f"({MARKS_WHERE})"), window.so_far(TicketEvent.at))
         .group_by(*TICKET_KEYS)
     )
-    for row in session.execute(stmt):
+
+
+def _marks(session: Session, window: Window, tally: Tally) -> None:
+    """Breach marks and rework steps in the period, by ticket combination."""
+    n = len(TICKET_KEYS)
+    for row in session.execute(marks_query(window)):
         tally.add(row[:n], {"breaches": row[n], "reopened": row[n + 1]})
 
 
@@ -415,6 +420,7 @@ __all__ = [
     "as_figures",
     "counted_days",
     "live_overdue",
+    "marks_query",
     "period_figures",
     "read_subjects",
 ]
