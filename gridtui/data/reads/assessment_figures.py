@@ -284,17 +284,26 @@ def period_figures(
     return PeriodFigures(figures.by_level, figures.city, counted)
 
 
-def _overdue_at_end(session: Session, window: Window, tally: Tally) -> None:
-    """Tickets open at the bound and past their deadline then: those still open (the
-    partial indexes over open tickets), and those closed since (by ``closed_at``)."""
-    n = len(TICKET_KEYS)
+def overdue_at_bound(window: Window) -> list[tuple[ColumnElement[bool], ...]]:
+    """The conditions of the tickets open at the bound and past their deadline then, in
+    two parts each read by its own index: those still open (the partial indexes over
+    open tickets) and those closed since (``ix_tickets_closed``)."""
     bound = window.bound
     after = Ticket.closed_at > bound if window.inclusive else Ticket.closed_at >= bound
-    for still_open in (Ticket.closed_at.is_(None), after):
-        for row in _grouped(
-            session, [func.count()], still_open, Ticket.due_at < bound,
-            window.reached(Ticket.opened_at),
-        ):  # fmt: skip
+    # the opening time through a function: SQLite would otherwise walk the opening-time
+    # index over every older ticket instead of the few closed since
+    opened = window.reached(func.coalesce(Ticket.opened_at, Ticket.opened_at))
+    return [
+        (Ticket.closed_at.is_(None), Ticket.due_at < bound, window.reached(Ticket.opened_at)),
+        (after, Ticket.due_at < bound, opened),
+    ]
+
+
+def _overdue_at_end(session: Session, window: Window, tally: Tally) -> None:
+    """Tickets open at the bound and past their deadline then (:func:`overdue_at_bound`)."""
+    n = len(TICKET_KEYS)
+    for where in overdue_at_bound(window):
+        for row in _grouped(session, [func.count()], *where):
             tally.add(row[:n], {"overdue_at_end": row[n]})
 
 
@@ -421,6 +430,7 @@ __all__ = [
     "counted_days",
     "live_overdue",
     "marks_query",
+    "overdue_at_bound",
     "period_figures",
     "read_subjects",
 ]

@@ -33,6 +33,7 @@ from gridtui.data.reads.assessment_figures import (
     Subjects,
     Window,
     counted_days,
+    overdue_at_bound,
 )
 from gridtui.data.reads.queue import ROW_COLUMNS, to_row
 from gridtui.data.sources.records import (
@@ -103,13 +104,11 @@ def bulletin_facts(
 
 def _overdue(session: Session, window: Window, limit: int) -> tuple[list[TicketRow], int]:
     """Tickets open at the bound and past their deadline then: those still open and
-    those closed since, each read by its own index, merged by deadline."""
-    bound = window.bound
-    after = Ticket.closed_at > bound if window.inclusive else Ticket.closed_at >= bound
+    those closed since, each read by its own index (:func:`overdue_at_bound`), merged
+    by deadline."""
     rows: list[TicketRow] = []
     total = 0
-    for still_open in (Ticket.closed_at.is_(None), after):
-        where = (still_open, Ticket.due_at < bound, window.reached(Ticket.opened_at))
+    for where in overdue_at_bound(window):
         total += int(session.scalar(select(func.count()).where(*where)) or 0)
         rows += [
             to_row(r)
