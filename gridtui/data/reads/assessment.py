@@ -52,6 +52,8 @@ class ScoredPeriod:
     scored: dict[str, dict[int, Scored]] = field(default_factory=dict)
     #: tells one reading of a period from another (answers built on it are kept by it)
     serial: int = field(default_factory=lambda: next(_SERIALS))
+    #: a running period's scores with its live overdue counts: level -> (the counts, scores)
+    live_scored: dict[str, tuple[object, dict[int, Scored]]] = field(default_factory=dict)
 
     def scores(self, level: str, subjects: Subjects, config: AssessmentConfig) -> dict[int, Scored]:
         """The level's scores and ranks (computed once per period and level)."""
@@ -129,7 +131,13 @@ def assemble(
     if ctx.at_end is None:
         scored = current.scores(level, ctx.subjects, ctx.config)
     else:  # the running period's live overdue counts enter its scores
-        scored = score_figures(level, live, ctx.subjects, ctx.config)
+        counts = ctx.at_end.signature(level, "overdue_at_end")
+        kept = current.live_scored.get(level)
+        if kept is not None and kept[0] == counts:
+            scored = kept[1]
+        else:
+            scored = score_figures(level, live, ctx.subjects, ctx.config)
+            current.live_scored[level] = (counts, scored)
     before = previous.scores(level, ctx.subjects, ctx.config) if previous else {}
     past = [p.scores(level, ctx.subjects, ctx.config) if p else {} for p in history]
     names = ctx.subjects.by_level[level]

@@ -97,8 +97,9 @@ from gridtui.domain.scoring.engine import ScoringEngine
 
 #: scored periods kept (a period holds every level's figures: ~10 MB at city scale)
 CACHE_SIZE = 48
-#: answers kept (a level of ten thousand workers is a few megabytes of rows)
-ANSWERS = 12
+#: answers kept (a level of ten thousand workers is a few megabytes of rows): every
+#: level of three periods, and some
+ANSWERS = 24
 #: an ``at`` this close to the source's clock reads the running period "now"
 LIVE_SLACK = timedelta(seconds=60)
 #: periods before the one asked for that ``history`` may reach back
