@@ -22,6 +22,7 @@ the database comes from ``GRIDTUI_BENCH_DIR=DIR python bench/seed_city.py --keep
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -39,6 +40,17 @@ NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # the seed's "now"
 PERIODS = ("week", "month", "year")
 TARGET_COLD = 10.0
 TARGET_SWITCH = 0.300
+
+
+def heap_mb() -> float:
+    """The process's private memory (RssAnon: not the database file SQLite maps in)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+HEAP_AT_START = heap_mb()
 
 
 def clock() -> datetime:
@@ -92,6 +104,9 @@ def warm(url: str, runs: int) -> list[float]:
                     seconds, _ = timed(source.assessment, level, period, NOW)
                     switches.append(seconds)
         assert source.assessments.cache.misses == misses, "a warm switch read a period again"
+        gc.collect()
+        print(f"  process heap with the cache full: {heap_mb():.0f} MB "
+              f"(before the source: {HEAP_AT_START:.0f} MB)")  # fmt: skip
         return switches
     finally:
         source.close()

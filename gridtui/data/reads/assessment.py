@@ -42,26 +42,33 @@ class PeriodWindow:
     end: datetime
 
 
+#: subject id -> (score, rank) of one level in one period
+Ranked = dict[int, tuple[float, int]]
+
+
 @dataclass
 class ScoredPeriod:
-    """One period's figures and, level by level once asked, its scores and ranks."""
+    """One period's figures and, level by level once asked, its scores and ranks (kept
+    small: the parts of a score go into the answers only)."""
 
     window: PeriodWindow
     figures: PeriodFigures
-    #: level -> subject id -> score and rank (filled on first use)
-    scored: dict[str, dict[int, Scored]] = field(default_factory=dict)
+    #: level -> subject id -> (score, rank), filled on first use
+    ranked: dict[str, Ranked] = field(default_factory=dict)
     #: tells one reading of a period from another (answers built on it are kept by it)
     serial: int = field(default_factory=lambda: next(_SERIALS))
-    #: a running period's scores with its live overdue counts: level -> (the counts, scores)
-    live_scored: dict[str, tuple[object, dict[int, Scored]]] = field(default_factory=dict)
 
     def scores(self, level: str, subjects: Subjects, config: AssessmentConfig) -> dict[int, Scored]:
-        """The level's scores and ranks (computed once per period and level)."""
-        if level not in self.scored:
-            self.scored[level] = score_figures(
-                level, self.figures.by_level[level], subjects, config
-            )
-        return self.scored[level]
+        """The level's scores, ranks and parts (scored afresh; the ranks are kept)."""
+        scored = score_figures(level, self.figures.by_level[level], subjects, config)
+        self.ranked[level] = {sid: (s.score, s.rank) for sid, s in scored.items()}
+        return scored
+
+    def ranks(self, level: str, subjects: Subjects, config: AssessmentConfig) -> Ranked:
+        """The level's (score, rank) by subject (scored once per period and level)."""
+        if level not in self.ranked:
+            self.scores(level, subjects, config)
+        return self.ranked[level]
 
 
 def score_figures(
@@ -131,15 +138,9 @@ def assemble(
     if ctx.at_end is None:
         scored = current.scores(level, ctx.subjects, ctx.config)
     else:  # the running period's live overdue counts enter its scores
-        counts = ctx.at_end.signature(level, "overdue_at_end")
-        kept = current.live_scored.get(level)
-        if kept is not None and kept[0] == counts:
-            scored = kept[1]
-        else:
-            scored = score_figures(level, live, ctx.subjects, ctx.config)
-            current.live_scored[level] = (counts, scored)
-    before = previous.scores(level, ctx.subjects, ctx.config) if previous else {}
-    past = [p.scores(level, ctx.subjects, ctx.config) if p else {} for p in history]
+        scored = score_figures(level, live, ctx.subjects, ctx.config)
+    before = previous.ranks(level, ctx.subjects, ctx.config) if previous else {}
+    past = [p.ranks(level, ctx.subjects, ctx.config) if p else {} for p in history]
     names = ctx.subjects.by_level[level]
     rows = []
     for sid, s in scored.items():  # in ranking order
@@ -150,9 +151,9 @@ def assemble(
                 level=level, subject_id=sid, code=who.code, name=who.name,
                 name_en=who.name_en, parent_id=who.parent_id, figures=live[sid],
                 rates=rates_of(live[sid]), score=s.score, parts=s.parts, rank=s.rank,
-                previous_score=last.score if last else None,
-                previous_rank=last.rank if last else None,
-                history=[p[sid].score if sid in p else None for p in past],
+                previous_score=last[0] if last else None,
+                previous_rank=last[1] if last else None,
+                history=[p[sid][0] if sid in p else None for p in past],
             )
         )  # fmt: skip
     return _record(level, current, previous, rows, ctx)

@@ -208,11 +208,6 @@ class Tally:
         vec = self.by_level[level].get(subject_id)
         return 0 if vec is None else vec[_INDEX[name]]
 
-    def signature(self, level: str, name: str) -> tuple[tuple[int, float], ...]:
-        """Every subject's count of ``name`` at ``level`` (equal counts, equal tuples)."""
-        i = _INDEX[name]
-        return tuple(sorted((sid, vec[i]) for sid, vec in self.by_level[level].items()))
-
     def figures(self, subjects: Subjects) -> PeriodFigures:
         """Every subject's figures (workers: the active ones and any that counted)."""
         out: dict[str, dict[int, Figures]] = {}

@@ -95,11 +95,12 @@ from gridtui.domain.calendars import RealTimeCalendar
 from gridtui.domain.reports import ReportRules, ReportSchedule
 from gridtui.domain.scoring.engine import ScoringEngine
 
-#: scored periods kept (a period holds every level's figures: ~10 MB at city scale)
-CACHE_SIZE = 48
-#: answers kept (a level of ten thousand workers is a few megabytes of rows): every
-#: level of three periods, and some
-ANSWERS = 24
+#: scored periods kept (a period holds every level's figures, scores and ranks: about
+#: 10 MB at city scale): the three kinds of period, their previous ones and a history
+CACHE_SIZE = 24
+#: answers kept (a level of ten thousand workers is about 10 MB of rows): every level
+#: of the week, the month and the year, and one more
+ANSWERS = 16
 #: an ``at`` this close to the source's clock reads the running period "now"
 LIVE_SLACK = timedelta(seconds=60)
 #: periods before the one asked for that ``history`` may reach back
