@@ -152,9 +152,11 @@ class Transport:
             raise error_of(response)
         return response
 
-    def get(self, path: str, params: Any = None) -> Any:
-        """The JSON of a ``GET``."""
-        response = self.request("GET", path, params=params)
+    def get(self, path: str, params: Any = None, *, timeout: float | None = None) -> Any:
+        """The JSON of a ``GET`` (``timeout``: longer than the client's, for a read that
+        may compute for a while)."""
+        extra = {} if timeout is None else {"timeout": timeout}
+        response = self.request("GET", path, params=params, **extra)
         try:
             return response.json()
         except ValueError as exc:
