@@ -37,6 +37,13 @@ the rules' texts, the bound counted to):
 * ``overdue_now``, live in every period: one read of the open tickets (partial
   indexes), milliseconds.
 
+An answer (a level's rows) is kept too, :data:`ANSWERS` at most, and rebuilt only
+when one of its periods was read again or the live counts moved. What was written is
+found by id above the last look's highest: on PostgreSQL, where ids are handed out
+before commit, a write dated in the past that commits after a later one can escape
+it, and a past period then keeps its reading until the next bulk change (the running
+period still follows it: ``last_seq()`` moved).
+
 A changed rules text changes the digest (and its ``config`` change empties the cache).
 Answers are computed one at a time per source (a lock), so two screens asking for the
 same cold month read it once.
