@@ -24,7 +24,10 @@ from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
+    Assessment,
+    AssessmentLevel,
     Board,
+    BulletinFacts,
     ChangeBatch,
     ClockSpec,
     ConfigProblem,
@@ -159,6 +162,26 @@ class DataSource(Protocol):
 
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
         """Worker and department leaderboards for the period containing ``at``."""
+        ...
+
+    def assessment(
+        self,
+        level: AssessmentLevel,
+        period: Period,
+        at: datetime,
+        *,
+        history: int = 0,
+    ) -> Assessment:
+        """Every street, community, grid, worker or department of ``level`` assessed for
+        the period containing ``at``, ranked, with the previous period's score and rank
+        and, with ``history`` > 0, the scores of that many periods before (the rules of
+        ``assessment.toml``; :mod:`gridtui.domain.assessment`)."""
+        ...
+
+    def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
+        """The lists of the bulletin (通报) for the period containing ``at``: overdue and
+        breached, reopened and unsatisfied, spot checks, missing daily reports, the red
+        list; at most ``limit`` rows each."""
         ...
 
     def act(

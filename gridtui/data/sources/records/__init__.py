@@ -9,10 +9,22 @@ were cleaned of control characters when they entered and are still shown as data
 This package is the boundary's one import place: it re-exports every record of its
 modules, kept by subject: :mod:`.reference` (the catalogue), :mod:`.tickets` (queue,
 ticket detail, clocks, a new ticket, an action's outcome), :mod:`.figures` (overview,
-trend, board, scorecards, daily reports) and :mod:`.changes` (the change feed, the
-simulated clock, refused rules files). Import records from here.
+trend, board, scorecards, daily reports), :mod:`.assessment` (assessment and the
+bulletin's lists) and :mod:`.changes` (the change feed, the simulated clock, refused
+rules files). Import records from here.
 """
 
+from gridtui.data.sources.records.assessment import (
+    ASSESSMENT_LEVELS,
+    CHILD_LEVEL,
+    AdjustmentRow,
+    Assessment,
+    AssessmentLevel,
+    AssessmentRow,
+    BulletinFacts,
+    MissingReports,
+    RedEntity,
+)
 from gridtui.data.sources.records.changes import MAX_SPEED, ChangeBatch, ClockSpec, ConfigProblem
 from gridtui.data.sources.records.figures import (
     Board,
@@ -44,17 +56,25 @@ from gridtui.data.sources.records.tickets import (
 )
 
 __all__ = [
+    "ASSESSMENT_LEVELS",
+    "CHILD_LEVEL",
     "MAX_SPEED",
     "ActionOutcome",
+    "AdjustmentRow",
     "Anchor",
+    "Assessment",
+    "AssessmentLevel",
+    "AssessmentRow",
     "Board",
     "BoardCell",
+    "BulletinFacts",
     "ChangeBatch",
     "ClockSpec",
     "ClockView",
     "ConfigProblem",
     "Cursor",
     "DailyReports",
+    "MissingReports",
     "Named",
     "NewTicket",
     "NodeRef",
@@ -63,6 +83,7 @@ __all__ = [
     "PatrolPoint",
     "Period",
     "QueueQuery",
+    "RedEntity",
     "Reference",
     "ReportRow",
     "ScoreRow",
