@@ -44,7 +44,15 @@ from gridtui.api.answers import install_error_handlers
 from gridtui.api.guards import BodyLimit
 from gridtui.api.hosted import HostedSource
 from gridtui.api.open311.routes import create_open311_app
-from gridtui.api.routes import adjustments, catalogue, changes, figures, reports, tickets
+from gridtui.api.routes import (
+    adjustments,
+    assessment,
+    catalogue,
+    changes,
+    figures,
+    reports,
+    tickets,
+)
 from gridtui.api.routes import bulletins as bulletin_routes
 from gridtui.api.routes import clock as clock_routes
 from gridtui.api.stream import ChangeHub
@@ -60,7 +68,7 @@ SIM_SWEEP_SECONDS = 300.0
 #: every router, in the order the OpenAPI document lists them
 ROUTERS = (
     changes.router, figures.router, clock_routes.router, catalogue.router, adjustments.router,
-    reports.router, tickets.router, bulletin_routes.router,
+    reports.router, tickets.router, assessment.router, bulletin_routes.router,
 )  # fmt: skip
 
 log = logging.getLogger("uvicorn.error")  # printed with the server's own messages

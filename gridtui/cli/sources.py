@@ -86,10 +86,10 @@ def as_data_source(local: LocalSource) -> DataSource:
 
 
 def add_rules_options(p: argparse.ArgumentParser, settings: Settings) -> None:
-    """``--fixtures DIR`` (whose sla.toml and scoring.toml are watched) and ``--no-watch``."""
+    """``--fixtures DIR`` (whose rules files are watched) and ``--no-watch``."""
     p.add_argument(
         "--fixtures", default=str(settings.fixtures), metavar="DIR",
-        help="edits of DIR/sla.toml and DIR/scoring.toml apply while running "
+        help="edits of DIR/sla.toml, scoring.toml and assessment.toml apply while running "
         "(local database only; default %(default)s)",
     )  # fmt: skip
     p.add_argument("--no-watch", action="store_true", help="do not watch the rules files")
