@@ -78,11 +78,16 @@ def _usage(message: str) -> int:
 
 
 def assessment_config(source: DataSource) -> AssessmentConfig:
-    """The assessment rules a bulletin of ``source`` is laid out by. (The database's
-    own ``assessment.toml`` once the data layer serves it; the defaults meanwhile.)"""
+    """The assessment rules a bulletin of ``source`` is laid out by: a database's own
+    ``assessment.toml`` (as loaded, hot reloads included), else (over the API, which
+    does not serve them) the defaults."""
+    from gridtui.data.sources.local import LocalSource
     from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT
 
-    return DEFAULT_ASSESSMENT
+    if not isinstance(source, LocalSource):
+        return DEFAULT_ASSESSMENT
+    with source.factory() as s:
+        return source.service.assessment_rules(s)
 
 
 def _resolve(at: date | datetime | None, source: DataSource) -> datetime:
