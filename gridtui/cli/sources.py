@@ -66,7 +66,7 @@ def open_remote(args: argparse.Namespace) -> ApiSource:
 
 def open_source(args: argparse.Namespace) -> DataSource:
     """What an app shows: the API's data with ``--api``, else the database's."""
-    return open_remote(args) if args.api else _as_data_source(open_local(args.db_url))
+    return open_remote(args) if args.api else as_data_source(open_local(args.db_url))
 
 
 def open_watched_source(args: argparse.Namespace) -> tuple[DataSource, ConfigWatcher | None]:
@@ -75,10 +75,10 @@ def open_watched_source(args: argparse.Namespace) -> tuple[DataSource, ConfigWat
     if args.api:
         return open_remote(args), None
     local = open_local(args.db_url)
-    return _as_data_source(local), watch_rules_files(args, local.factory, local)
+    return as_data_source(local), watch_rules_files(args, local.factory, local)
 
 
-def _as_data_source(local: LocalSource) -> DataSource:
+def as_data_source(local: LocalSource) -> DataSource:
     """``local`` as the app sees it. (mypy does not take a LocalSource for a DataSource:
     its ``adjust`` also answers whether an idempotent request was replayed, a bool
     where the protocol's returns None.)"""
