@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     fixtures: Path = Field(
         default=Path("fixtures"), description="Folder with sla.toml, scoring.toml and the city."
     )
+    ssh_state: str = Field(
+        default="",
+        description="`gridtui ssh-serve`'s folder for its host key; default: gridtui-ssh "
+        "beside a SQLite database, else ~/.local/state/gridtui.",
+    )
 
 
 def public_url_for(host: str, port: int) -> str:
