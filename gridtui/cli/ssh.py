@@ -35,8 +35,10 @@ def _key_sessions(url: str) -> sessionmaker[Session]:
 
     factory = open_sessions(url, migrate=False)
     with factory() as s:
-        if not inspect(s.get_bind()).has_table("ssh_keys"):
-            raise CliError(f"the database {url} has no ssh_keys table: run `gridtui db upgrade`")
+        found = inspect(s.get_bind()).has_table("ssh_keys")
+    if not found:
+        _dispose(factory)
+        raise CliError(f"the database {url} has no ssh_keys table: run `gridtui db upgrade`")
     return factory
 
 
@@ -46,6 +48,10 @@ def cmd_ssh_key(args: argparse.Namespace) -> int:
 
     try:
         factory = _key_sessions(args.db_url)
+    except CliError as exc:
+        print(f"gridtui: {exc}", file=sys.stderr)
+        return 2
+    try:
         if args.action == "add":
             _add_key(factory, args)
         elif args.action == "list":
@@ -56,10 +62,19 @@ def cmd_ssh_key(args: argparse.Namespace) -> int:
             info = revoke_ssh_key(factory, args.name, at=utcnow())
             print(f"key {info.name!r} ({info.fingerprint}) revoked: refused from now on; a "
                   "running gridtui ssh-serve ends its sessions within seconds")  # fmt: skip
-    except (SshKeyError, CliError) as exc:
+    except SshKeyError as exc:
         print(f"gridtui: {exc}", file=sys.stderr)
         return 2
+    finally:
+        _dispose(factory)
     return 0
+
+
+def _dispose(factory: sessionmaker[Session]) -> None:
+    """Close the connections of ``factory``'s engine."""
+    bind = factory.kw.get("bind")
+    if bind is not None:
+        bind.dispose()
 
 
 def _add_key(factory: sessionmaker[Session], args: argparse.Namespace) -> None:
@@ -106,7 +121,10 @@ def cmd_ssh_serve(args: argparse.Namespace) -> int:
                     idle=args.idle, recheck=args.recheck)  # fmt: skip
     hub = Hub(factory, args.db_url, app_args, limits)
     where = f"{folder / 'ssh_host_ed25519_key'} ({'made now' if made else 'kept'})"
-    return asyncio.run(_serve(hub, host_key, args.host, args.port, where))
+    try:
+        return asyncio.run(_serve(hub, host_key, args.host, args.port, where))
+    finally:
+        _dispose(factory)
 
 
 async def _serve(hub: Hub, host_key: asyncssh.SSHKey, host: str, port: int, where: str) -> int:
