@@ -10,6 +10,7 @@ the server is gridtui's own); skipped without them, with the reason.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import sqlite3
@@ -90,10 +91,12 @@ class Site:
         )
         return int(rows[0][0]), str(rows[0][1])  # type: ignore[call-overload]
 
-    def run(self, argv: list[str], typed: str = "") -> subprocess.CompletedProcess[str]:
+    def run(
+        self, argv: list[str], typed: str = "", env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """``argv`` with ``typed`` on its input; its output kept."""
         return subprocess.run(argv, input=typed, capture_output=True, text=True, timeout=120,
-                              check=False)  # fmt: skip
+                              check=False, env=env)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -208,15 +211,17 @@ def test_an_unknown_key_is_refused(site: Site) -> None:
     assert "refused key SHA256:" in site.main.log_text()
 
 
-def test_commands_are_refused_and_nothing_runs(site: Site) -> None:
+def test_commands_and_x11_are_refused_and_nothing_runs(site: Site) -> None:
     marker = site.workdir / "ran"
-    for options in (["-T"], ["-tt"]):  # with a terminal or without
-        done = site.run([*site.ssh("li", *options), "id", ";", "touch", str(marker)])
+    display = {**os.environ, "DISPLAY": ":99"}  # so that -X asks for X11 forwarding
+    for options in (["-T"], ["-tt", "-X"]):  # without a terminal or with one
+        done = site.run([*site.ssh("li", *options), "id", ";", "touch", str(marker)], env=display)
         out = done.stdout + done.stderr
         assert done.returncode == 1, out
         assert "uid=" not in out
         assert texts("no_commands")[1] in out.replace("\r", "")
         assert not marker.exists()
+    assert "X11 forwarding request failed" in done.stderr
     assert "refused a command for ssh:li: id ; touch" in site.main.log_text()
     assert not site.main.apps()
 
