@@ -99,6 +99,20 @@ def pss_mb(root: int) -> float:
     return total / 1024
 
 
+def ssh_cpu_seconds(route: Route) -> float:
+    """CPU time (user + system) of the SSH layer of ``route``'s tree: the server
+    process itself and every ``sshd`` under it, not the apps."""
+    ticks = 0
+    for pid in tree(route.pid):
+        with contextlib.suppress(OSError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+            if pid == route.pid or comm.startswith("sshd"):
+                fields = stat.rpartition(")")[2].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -108,13 +122,17 @@ async def measure(route: Route, key: Path, sessions: int, seconds: float) -> dic
     """Open ``sessions`` sessions on ``route``; the figures."""
     before = pss_mb(route.pid)
     client_key = asyncssh.read_private_key(str(key))
+    # sshd drops unauthenticated connections past 10 at once (MaxStartups 10:30:100):
+    # both routes log in five at a time
+    logins = asyncio.Semaphore(5)
 
     async def one() -> tuple[asyncssh.SSHClientConnection, asyncssh.SSHClientChannel[bytes],
                              Reader]:  # fmt: skip
-        conn = await asyncssh.connect(
-            "127.0.0.1", route.port, username=route.user, client_keys=[client_key],
-            known_hosts=None, agent_path=None, config=[],
-        )  # fmt: skip
+        async with logins:
+            conn = await asyncssh.connect(
+                "127.0.0.1", route.port, username=route.user, client_keys=[client_key],
+                known_hosts=None, agent_path=None, config=[],
+            )  # fmt: skip
         chan, reader = await conn.create_session(
             Reader, term_type="xterm-256color", term_size=(100, 30), encoding=None
         )
@@ -135,7 +153,9 @@ async def measure(route: Route, key: Path, sessions: int, seconds: float) -> dic
         chan.write(b"4")
     await asyncio.sleep(3)
     start = [r.received for r in readers]
+    cpu = ssh_cpu_seconds(route)
     await asyncio.sleep(seconds)
+    cpu = ssh_cpu_seconds(route) - cpu
     rates = [(r.received - s) / seconds for r, s in zip(readers, start, strict=True)]
     during = pss_mb(route.pid)
     for conn, _, _ in opened:
@@ -145,7 +165,7 @@ async def measure(route: Route, key: Path, sessions: int, seconds: float) -> dic
         "first_median": statistics.median(firsts), "first_p95": pct(firsts, 0.95),
         "rate_median": statistics.median(rates), "rate_max": max(rates),
         "rate_total": sum(rates), "mb_before": before,
-        "mb_per_session": (during - before) / sessions,
+        "mb_per_session": (during - before) / sessions, "ssh_cpu": cpu / seconds,
     }  # fmt: skip
 
 
@@ -218,6 +238,7 @@ def report(name: str, f: dict[str, float]) -> None:
           f" all sessions {f['rate_total']:,.0f}")  # fmt: skip
     print(f"  server tree before: {f['mb_before']:.0f} MB PSS; added per session: "
           f"{f['mb_per_session']:.0f} MB PSS")  # fmt: skip
+    print(f"  CPU of the SSH layer (server, not the apps): {f['ssh_cpu']:.1%} of a core")
 
 
 def main() -> None:
