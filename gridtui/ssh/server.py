@@ -194,8 +194,11 @@ class KeyServer(asyncssh.SSHServer):
     async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         # called for each key offered, then again with its signature: the last key
         # found before success is the one that signed
-        blob = key.public_data
-        found = await asyncio.to_thread(find_ssh_key, self.hub.factory, blob)
+        try:
+            found = await asyncio.to_thread(find_ssh_key, self.hub.factory, key.public_data)
+        except Exception as exc:  # the database away: nobody gets in meanwhile
+            log.warning("cannot check the key of %s, refused: %s", self.peer, exc)
+            found = None
         self._offered = found
         if found is None:
             log.info("refused key %s from %s (unknown or revoked)", key.get_fingerprint(),
