@@ -11,6 +11,7 @@ the server is gridtui's own); skipped without them, with the reason.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import socket
 import sqlite3
@@ -66,11 +67,27 @@ class Site:
         return ssh_argv(server or self.main, self.keys[person], self.known_hosts, *options)
 
     def start(self, person: str, *, server: SshServe | None = None) -> Pane:
-        """``ssh -tt`` with ``person``'s key in a new 100x30 terminal."""
-        pane = self.tmux.start(f"{person}-{len(self.panes)}",
-                               self.ssh(person, "-tt", server=server))  # fmt: skip
+        """``ssh -tt`` with ``person``'s key in a new 100x30 terminal; its exit status
+        is written to a file (:meth:`status`)."""
+        name = f"{person}-{len(self.panes)}"
+        done = self.workdir / f"{name}.status"
+        # tmux may mark a pane dead (its terminal closed) without ever giving the
+        # program's status: the shell around ssh writes it down instead
+        argv = ["sh", "-c", f'"$@"; echo $? > {shlex.quote(str(done))}', "sh",
+                *self.ssh(person, "-tt", server=server)]  # fmt: skip
+        pane = self.tmux.start(name, argv)
         self.panes.append(pane)
         return pane
+
+    def status(self, pane: Pane, timeout: float = START) -> int:
+        """The exit status of ``pane``'s ssh, once it has ended."""
+        done = self.workdir / f"{pane.name}.status"
+        try:
+            text = until(lambda: done.exists() and done.read_text().strip(), "ssh to end",
+                         timeout, every=0.2)  # fmt: skip
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}:\n{pane.text()}\n{self.main.log_text()}") from None
+        return int(text)
 
     def wait_app(self, pane: Pane, text: str) -> str:
         try:
@@ -183,7 +200,7 @@ def test_a_supervisor_gets_the_app_acts_as_ssh_name_and_resizes(site: Site) -> N
     assert rows == [("ssh:wang", urgent)]
 
     pane.send("q")
-    assert pane.wait_exit() == 0, pane.text()
+    assert site.status(pane) == 0, pane.text()
     site.main.wait_no_app()
     assert "accepted ssh:wang (supervisor" in site.main.log_text()
 
@@ -295,23 +312,23 @@ def test_the_session_limits(site: Site) -> None:
     first = site.start("wang")
     site.wait_app(first, role_text("supervisor"))
     again = site.start("wang")
-    assert again.wait_exit(START) == 1
+    assert site.status(again) == 1, f"{again.text()}\n{site.main.log_text()}"
     assert texts("key_full")[1].format(n=1) in again.text().replace("\n", " ")
     second = site.start("li")
     site.wait_app(second, role_text("viewer"))
     third = site.start("zhou")
-    assert third.wait_exit(START) == 1
+    assert site.status(third) == 1, f"{third.text()}\n{site.main.log_text()}"
     assert texts("server_full")[1].format(n=2) in third.text().replace("\n", " ")
     assert len(site.main.apps()) == 2
     first.send("q")
     second.send("q")
-    assert first.wait_exit() == 0 and second.wait_exit() == 0
+    assert site.status(first) == 0 and site.status(second) == 0
     site.main.wait_no_app()
 
 
 def test_an_idle_session_ends(site: Site) -> None:
     pane = site.start("zhou", server=site.idle)
-    assert pane.wait_exit(START) == 1, pane.text()
+    assert site.status(pane) == 1, pane.text()
     shown = pane.text().replace("\n", " ")
     assert "3 秒无操作，会话已结束。" in shown
     assert "session ended after 3 seconds without input" in shown
@@ -324,7 +341,7 @@ def test_a_revoked_key_is_ended_and_refused(site: Site) -> None:
     site.wait_app(pane, role_text("viewer"))
     done = gridtui("ssh-key", "revoke", "gone", db=site.url)
     assert done.returncode == 0, done.stderr
-    assert pane.wait_exit(30) == 1
+    assert site.status(pane, 30) == 1, f"{pane.text()}\n{site.main.log_text()}"
     assert texts("revoked")[1] in pane.text().replace("\n", " ")
     site.main.wait_no_app()
     again = site.run(site.ssh("gone", "-tt"))
