@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -287,6 +288,29 @@ def test_detection_survives_a_wrong_guess_and_refuses_what_is_not_text(
     ):
         import_file(city, WORKBOOK, load_map(tmp_path / "sheet.toml"), now=NOW)
     assert len(tickets(city, "shortgbk")) == 1
+
+
+def test_a_damaged_workbook_is_refused_and_never_takes_the_importer_down(
+    city: Factory, tmp_path: Path
+) -> None:
+    shutil.copyfile(MAPS / "city12345.toml", tmp_path / "damaged.toml")
+    mapping = load_map(tmp_path / "damaged.toml", timezone=SHANGHAI)
+    xls, xlsx = OLD_WORKBOOK.read_bytes(), WORKBOOK.read_bytes()
+    damaged: dict[str, bytes] = {"cut.xlsx": xlsx[:4000], "cut.xls": xls[:5000]}
+    for seed in range(20, 26):  # with calamine 0.9, seed 23 makes it abort on a huge allocation
+        rng, flipped = random.Random(seed), bytearray(xls)
+        for _ in range(20):
+            flipped[rng.randrange(512, len(flipped))] = rng.randrange(256)
+        damaged[f"flipped-{seed}.xls"] = bytes(flipped)
+    refused = 0
+    for name, data in damaged.items():
+        (path := tmp_path / name).write_bytes(data)
+        try:
+            import_file(city, path, mapping, now=NOW)
+        except ImportFileError as exc:
+            assert str(path) in str(exc)
+            refused += 1
+    assert refused >= 4  # a flip may also land in a cell and only change a value
 
 
 @pytest.mark.parametrize(

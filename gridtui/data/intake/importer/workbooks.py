@@ -1,5 +1,6 @@
 """Excel workbooks: ``.xlsx`` through openpyxl (read-only: rows are streamed, a large
-workbook is never loaded whole) and old ``.xls`` through python-calamine.
+workbook is never loaded whole) and old ``.xls`` through python-calamine, in a child
+process (:mod:`.xls_child`: native code that a hostile file can crash).
 
 The sheet is the map's ``sheet`` (a name, or a position from 1), else the first; its
 ``header_row`` (default 1) holds the column names, the rows above it are skipped.
@@ -12,9 +13,13 @@ number is written as Excel shows it, to 15 significant digits without an exponen
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -163,40 +168,76 @@ def xlsx_records(path: Path, mapping: ImportMap, sheet: str) -> Iterator[SourceR
             warnings.simplefilter("ignore")
             rows = enumerate(ws.iter_rows(values_only=True), 1)
             yield from sheet_records(path, mapping, rows, book.epoch)
+    except (ImportFileError, OSError):
+        raise
+    except Exception as exc:  # zip, zlib and XML errors of a damaged sheet, met as it streams
+        raise ImportFileError(path, f"the workbook is damaged: {exc}") from exc
     finally:
         book.close()
 
 
-def _open_calamine(path: Path) -> Any:
-    from python_calamine import CalamineError, CalamineWorkbook
+#: the script that reads an ``.xls`` in a child process (see its docstring)
+XLS_CHILD = Path(__file__).with_name("xls_child.py")
 
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except (CalamineError, ValueError) as exc:
-        raise ImportFileError(path, f"not an Excel workbook calamine reads: {exc}") from exc
+
+def _json_cell(value: Any) -> Any:
+    """A cell as :mod:`.xls_child` wrote it, as calamine gave it."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, given),) = value.items()
+        if kind == "datetime":
+            return datetime.fromisoformat(given)
+        if kind == "date":
+            return date.fromisoformat(given)
+        if kind == "time":
+            return time.fromisoformat(given)
+        if kind == "seconds":
+            return timedelta(seconds=float(given))
+    return value
+
+
+def _calamine(path: Path, *sheet: str) -> Generator[Any, None, None]:
+    """What :mod:`.xls_child` writes about the ``.xls`` at ``path``, line by line.
+
+    Raises:
+        ImportFileError: calamine cannot read it, or the child failed (killed by its
+            limits: a damaged or hostile file).
+    """
+    cmd = [sys.executable, "-P", str(XLS_CHILD), str(path), *sheet]
+    env = {**os.environ, "RUST_BACKTRACE": "0"}
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, encoding="ascii"
+    ) as child:
+        assert child.stdout is not None
+        try:
+            for line in child.stdout:
+                item = json.loads(line)
+                if isinstance(item, dict) and "error" in item:
+                    why = f"not an Excel workbook calamine reads: {item['error']}"
+                    raise ImportFileError(path, why)
+                yield item
+        finally:
+            if child.poll() is None:
+                child.kill()
+    if child.returncode != 0:
+        why = f"the .xls reader stopped (exit status {child.returncode}): a damaged workbook?"
+        raise ImportFileError(path, why)
 
 
 def xls_sheet(path: Path, mapping: ImportMap) -> str:
     """The name of the sheet :func:`xls_records` reads."""
-    book = _open_calamine(path)
+    lines = _calamine(path)
     try:
-        return _sheet_name(path, book.sheet_names, mapping)
+        found: dict[str, Any] = next(lines, {})
     finally:
-        book.close()
+        lines.close()
+    return _sheet_name(path, found.get("sheets", []), mapping)
 
 
 def xls_records(path: Path, mapping: ImportMap, sheet: str) -> Iterator[SourceRecord]:
-    """The records of ``sheet`` of the ``.xls`` workbook (an ``.xls`` sheet has at most
-    65,536 rows: calamine reads it whole)."""
-    from python_calamine import CalamineError
-
-    book = _open_calamine(path)
-    try:
-        try:
-            ws = book.get_sheet_by_name(sheet)
-        except CalamineError as exc:
-            raise ImportFileError(path, f"sheet {sheet!r} cannot be read: {exc}") from exc
-        first = (ws.start or (0, 0))[0] + 1  # calamine starts at the first row with data
-        yield from sheet_records(path, mapping, enumerate(ws.iter_rows(), first))
-    finally:
-        book.close()
+    """The records of ``sheet`` of the ``.xls`` workbook, read by calamine in a child
+    process (:mod:`.xls_child`) and streamed from it."""
+    lines = _calamine(path, sheet)
+    start: dict[str, Any] = next(lines, {})
+    first = int(start.get("first", 1))  # calamine starts at the first row with data
+    rows = ([_json_cell(v) for v in row] for row in lines)
+    yield from sheet_records(path, mapping, enumerate(rows, first))
