@@ -147,8 +147,9 @@ def text_layout(path: Path, mapping: ImportMap, fallback: str = ",") -> TextLayo
                 return TextLayout(encoding, delimiter)
     if first is not None:
         return first  # the header check will say what is missing, and how it was read
-    names = ", ".join(encoding_name(e) for e in tried) or "none"
-    why = f"not text in any encoding tried ({names}), nor an Excel workbook"
+    names = ", ".join(encoding_name(e) for e in tried)
+    why = f"not text in any encoding ({f'tried {names}' if names else 'binary content'})"
+    why += ", nor an Excel workbook"
     if mapping.encoding is not None:
         why = f"not {encoding_name(mapping.encoding)} text (the map's encoding)"
     raise ImportFileError(path, why)
