@@ -15,8 +15,11 @@ from datetime import UTC, datetime, timedelta
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
+    Assessment,
+    AssessmentLevel,
     Board,
     BoardCell,
+    BulletinFacts,
     ChangeBatch,
     ClockSpec,
     ConfigProblem,
@@ -209,6 +212,20 @@ class MemorySource:
             period=period, period_key="2026-11", start=at.replace(day=1), end=at,
             workers=[], departments=[], workers_total=0,
         )  # fmt: skip
+
+    def assessment(
+        self, level: AssessmentLevel, period: Period, at: datetime, *, history: int = 0
+    ) -> Assessment:
+        # temporary (issue 15, helper D): the data layer's own replaces it
+        from tests.fake_assessment import memory_assessment
+
+        self.calls.append("assessment")
+        return memory_assessment(level, period, at, NOW, history=history)
+
+    def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
+        from tests.fake_assessment import memory_bulletin_facts
+
+        return memory_bulletin_facts(period, at)
 
     # -- writes (refused) --------------------------------------------------------------
 

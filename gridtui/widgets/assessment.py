@@ -1,0 +1,311 @@
+"""Drawing the assessment records (考核评估): a rank and its move, a score and its
+change, rates with the counts behind them, the parts of a score, and which columns of
+the ranking fit a width.
+
+Everything here shows what a record says: the rates, scores, ranks and their changes
+come computed from the data source (:mod:`gridtui.domain.assessment`); nothing is
+derived again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.console import RenderableType
+from rich.text import Text
+
+from gridtui.data.sources.records import Assessment, AssessmentRow
+from gridtui.domain.assessment.figures import Figures, Rates, ScorePart
+from gridtui.i18n import CATALOG, tr
+from gridtui.widgets.figures import spark
+from gridtui.widgets.render import safe
+
+#: the ranking's columns, in the order they stand
+COLUMNS: tuple[str, ...] = (
+    "rank", "move", "name", "score", "change", "intake", "closure", "on_time", "overdue",
+    "breaches", "reopen", "satisfaction", "reports", "adjust", "trend",
+)  # fmt: skip
+#: the order columns are given room in: what an 80-column terminal must keep first;
+#: ``+name`` is where the name gets its whole width (when it was given less before)
+PRIORITY: tuple[str, ...] = (
+    "rank", "name", "score", "change", "move", "closure", "on_time", "+name", "intake",
+    "overdue", "satisfaction", "breaches", "reopen", "reports", "adjust", "trend",
+)  # fmt: skip
+#: a name is never cut below this many cells, nor given more than NAME_MAX
+NAME_MIN = 10
+NAME_MAX = 28
+#: cells a DataTable adds around each column (padding 1 on each side)
+CELL_PAD = 2
+UP, DOWN = "green", "red"
+
+
+def num(text: str, style: str = "") -> Text:
+    """A right-aligned figure."""
+    return Text(text, style=style, justify="right")
+
+
+def rate_text(value: float | None) -> Text:
+    """A rate as ``96.5%`` (``—`` without a base)."""
+    return num("—", "dim") if value is None else num(f"{value:.1%}")
+
+
+def score_text(score: float | None, style: str = "bold") -> Text:
+    """A score to two decimals (``—`` when there is none)."""
+    return num("—", "dim") if score is None else num(f"{score:.2f}", style)
+
+
+def signed(value: float, decimals: int = 2) -> str:
+    """``+1.25`` / ``−0.50`` / ``0.00`` (a true minus sign)."""
+    text = f"{abs(value):.{decimals}f}"
+    return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
+
+
+def move_text(row: AssessmentRow, lang: str) -> Text:
+    """Places gained since the previous period: ``↑2`` / ``↓1`` / ``—`` / ``新``."""
+    change = row.rank_change
+    if change is None:
+        return num(tr("assess.new", lang), "bold")
+    if change > 0:
+        return num(f"↑{change}", UP)
+    if change < 0:
+        return num(f"↓{-change}", DOWN)
+    return num("—", "dim")
+
+
+def change_text(row: AssessmentRow) -> Text:
+    """The score's change from the previous period (``—`` when not assessed then)."""
+    change = row.score_change
+    if change is None:
+        return num("—", "dim")
+    return num(signed(change), UP if change > 0 else DOWN if change < 0 else "dim")
+
+
+def trend_values(row: AssessmentRow) -> list[float | None]:
+    """The row's scores, oldest first, this period's last."""
+    return [*row.history, row.score]
+
+
+def score_line(row: AssessmentRow) -> Text:
+    """``86.25 +1.20``: the score and its change."""
+    out = score_text(row.score)
+    out.justify = None
+    out.append(" ")
+    out.append_text(change_text(row))
+    out.justify = None
+    return out
+
+
+def rank_text(row: AssessmentRow, ranked: int, lang: str) -> Text:
+    """``第 3 名 / 12 ↑2``: the rank among the ``ranked`` of its level, and its move."""
+    out = Text(tr("assess.rank_of", lang, rank=row.rank, n=ranked) + " ")
+    out.append_text(move_text(row, lang))
+    out.justify = None
+    return out
+
+
+def previous_text(row: AssessmentRow, lang: str) -> Text:
+    """``上期 85.05 · 第 5 名`` (or: not assessed then)."""
+    if row.previous_score is None or row.previous_rank is None:
+        return Text(tr("assess.previous_none", lang), style="dim")
+    score = f"{row.previous_score:.2f}"
+    return Text(tr("assess.previous", lang, score=score, rank=row.previous_rank))
+
+
+def row_line(row: AssessmentRow | None, ranked: int, lang: str, *, loaded: bool) -> Text:
+    """The selected row on one line: name, score and change, trend, rank, previous."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    if row is None:
+        line.append(tr("assess.empty", lang) if loaded else "", style="dim")
+        return line
+    line.append_text(safe(row.label(lang), style="bold"))
+    line.append(" ")
+    line.append_text(score_line(row))
+    line.append(f" {spark(trend_values(row))}", style="cyan")
+    line.append(" · ")
+    line.append_text(rank_text(row, ranked, lang))
+    line.append(" · ")
+    line.append_text(previous_text(row, lang))
+    return line
+
+
+def totals_text(assessment: Assessment, lang: str) -> Text:
+    """The city's figures for the period (the bulletin's headline), on one line."""
+    f, r = assessment.totals, assessment.totals_rates
+    out = Text(no_wrap=True, overflow="ellipsis")
+    out.append(tr("assess.totals", lang) + " ", style="bold")
+    items = [
+        ("acol.intake", f"{f.intake:,}"),
+        ("acol.closure", rate_text(r.closure).plain),
+        ("acol.on_time", rate_text(r.on_time).plain),
+        ("acol.overdue", f"{f.overdue_now:,}"),
+        ("acol.breaches", f"{f.breaches:,}"),
+        ("acol.reopen", rate_text(r.reopen).plain),
+        ("acol.satisfaction", rate_text(r.satisfaction).plain),
+        ("acol.reports", rate_text(r.reports).plain),
+    ]
+    out.append(" · ".join(f"{tr(key, lang)} {value}" for key, value in items))
+    return out
+
+
+def name_header(level: str, lang: str) -> str:
+    """The name column's header: the level (街道, 网格员 …)."""
+    return tr(f"assess.level.{level}", lang)
+
+
+def header(column: str, level: str, lang: str) -> str:
+    """A column's header in ``lang``."""
+    return name_header(level, lang) if column == "name" else tr(f"acol.{column}", lang)
+
+
+def cells(row: AssessmentRow, lang: str) -> dict[str, Text]:
+    """Every column's cell for ``row``."""
+    f, r = row.figures, row.rates
+    return {
+        "rank": num(str(row.rank), "bold"),
+        "move": move_text(row, lang),
+        "name": safe(row.label(lang)),
+        "score": score_text(row.score),
+        "change": change_text(row),
+        "intake": num(f"{f.intake:,}"),
+        "closure": rate_text(r.closure),
+        "on_time": rate_text(r.on_time),
+        "overdue": num(f"{f.overdue_now:,}", "bold" if f.overdue_now else "dim"),
+        "breaches": num(f"{f.breaches:,}", "bold" if f.breaches else "dim"),
+        "reopen": rate_text(r.reopen),
+        "satisfaction": rate_text(r.satisfaction),
+        "reports": rate_text(r.reports),
+        "adjust": num(
+            signed(f.adjustments, 1) if f.adjustments else "—", "" if f.adjustments else "dim"
+        ),
+        "trend": Text(spark(trend_values(row)), style="cyan", no_wrap=True),
+    }
+
+
+def fit_columns(widths: dict[str, int], room: int) -> tuple[list[str], int]:
+    """The columns that fit ``room`` cells (in :data:`COLUMNS` order), given each
+    column's natural width, and the width the name gets: columns are taken in
+    :data:`PRIORITY` order while they fit, the name first with at least
+    :data:`NAME_MIN` cells (its whole width when less), then (at ``+name``) with its
+    whole width up to :data:`NAME_MAX` if that fits; rank and name always show."""
+    name_full = min(widths["name"], NAME_MAX)
+    name = min(name_full, NAME_MIN)
+    chosen: set[str] = set()
+    used = 0
+    for column in PRIORITY:
+        if column == "+name":
+            grow = min(name_full - name, max(0, room - used))
+            name, used = name + grow, used + grow
+            continue
+        need = (name if column == "name" else widths[column]) + CELL_PAD
+        if used + need <= room or column in ("rank", "name"):
+            chosen.add(column)
+            used += need
+    name += min(name_full - name, max(0, room - used))
+    return [c for c in COLUMNS if c in chosen], name
+
+
+def table_rows(
+    rows: Sequence[AssessmentRow], level: str, lang: str, room: int
+) -> tuple[list[tuple[str, str, int | None]], list[tuple[str, list[RenderableType]]]]:
+    """The ranking for ``room`` cells: its columns ((key, header, width)) and rows
+    ((subject id, cells)); names longer than their column end in an ellipsis."""
+    drawn = [cells(row, lang) for row in rows]
+    widths = {c: cell_len(header(c, level, lang)) for c in COLUMNS}
+    for row_cells in drawn:
+        for c, cell in row_cells.items():
+            widths[c] = max(widths[c], cell.cell_len)
+    shown, name_width = fit_columns(widths, room)
+    widths["name"] = max(name_width, cell_len(header("name", level, lang)))
+    columns: list[tuple[str, str, int | None]] = [
+        (c, header(c, level, lang), widths[c]) for c in shown
+    ]
+    body: list[tuple[str, list[RenderableType]]] = []
+    for row, row_cells in zip(rows, drawn, strict=True):
+        row_cells["name"].truncate(widths["name"], overflow="ellipsis")
+        body.append((str(row.subject_id), [row_cells[c] for c in shown]))
+    return columns, body
+
+
+# -- the figures behind a score ------------------------------------------------------------
+
+
+def indicator_label(indicator: str, lang: str) -> str:
+    """An indicator's name (办结率, 抽查加减分 …); an unknown one by its key."""
+    key = f"ind.{indicator}"
+    return tr(key, lang) if key in CATALOG else tr("ind.other", lang, name=indicator)
+
+
+def part_cells(part: ScorePart, lang: str) -> list[Text]:
+    """(indicator, value, weight, points) of one part of a score. The spot-check part
+    has no weight: its value is the adjustments' sum, added as they are."""
+    label = Text(indicator_label(part.indicator, lang))
+    if part.value is None:
+        return [label, num(tr("assess.no_data", lang), "dim"), num("—", "dim"), num("0.00", "dim")]
+    if not part.weight:
+        value = num(signed(part.value, 1) if part.value else "0")
+        return [label, value, num("—", "dim"), num(signed(part.points), "bold")]
+    return [
+        label,
+        num(f"{part.value:.1f}"),
+        num(f"{part.weight:.1%}"),
+        num(f"{part.points:.2f}", "bold"),
+    ]
+
+
+def parts_lines(parts: Sequence[ScorePart], lang: str) -> Text:
+    """The parts of a score, one a line, aligned: ``办结率  83.3 × 25.0% = 20.83``
+    (``抽查加减分 +1.5``; an indicator without data says so)."""
+    labels = [indicator_label(p.indicator, lang) for p in parts]
+    pad = max((cell_len(label) for label in labels), default=0)
+    out = Text(no_wrap=True, overflow="ellipsis")
+    for i, (part, label) in enumerate(zip(parts, labels, strict=True)):
+        if i:
+            out.append("\n")
+        out.append(label + " " * (pad - cell_len(label) + 1))
+        if part.value is None:
+            out.append(tr("assess.no_data", lang), style="dim")
+        elif not part.weight:
+            out.append(f"{signed(part.points):>6}", style="bold")
+        else:
+            out.append(f"{part.value:5.1f} × {part.weight:6.1%} = ")
+            out.append(f"{part.points:5.2f}", style="bold")
+    return out
+
+
+#: the rows of the figures table: a count (a Figures field) or a rate (a Rates field,
+#: after the counts it divides)
+FIGURE_ROWS: tuple[tuple[str, str], ...] = (
+    ("count", "intake"), ("count", "closed"), ("rate", "closure"),
+    ("count", "closed_with_deadline"), ("count", "on_time"), ("rate", "on_time"),
+    ("count", "closed_in_period"), ("count", "reopened"), ("rate", "reopen"),
+    ("count", "callbacks"), ("count", "satisfied"), ("rate", "satisfaction"),
+    ("count", "reports_due"), ("count", "reports_filed"), ("rate", "reports"),
+    ("count", "overdue_now"), ("count", "overdue_at_end"), ("count", "breaches"),
+    ("count", "adjustment_count"), ("count", "adjustments"), ("count", "points"),
+)  # fmt: skip
+#: the catalogue key of a rate row (a count row's is ``fig.<field>``)
+RATE_LABELS = {
+    "closure": "fig.closure",
+    "on_time": "fig.on_time_rate",
+    "reopen": "fig.reopen",
+    "satisfaction": "fig.satisfaction",
+    "reports": "fig.reports",
+}
+
+
+def figure_label(kind: str, name: str, lang: str) -> str:
+    """The label of a row of :data:`FIGURE_ROWS`."""
+    return tr(RATE_LABELS[name] if kind == "rate" else f"fig.{name}", lang)
+
+
+def figure_text(kind: str, name: str, figures: Figures | None, rates: Rates | None) -> Text:
+    """One figure of a record (``—`` when there is no record)."""
+    if figures is None or rates is None:
+        return num("—", "dim")
+    if kind == "rate":
+        return rate_text(getattr(rates, name))
+    value = getattr(figures, name)
+    if name in ("adjustments", "points"):
+        return num(signed(value, 2) if name == "adjustments" and value else f"{value:,.2f}")
+    return num(f"{value:,}")
