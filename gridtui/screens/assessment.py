@@ -25,7 +25,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from gridtui.data.sources.records import (
     ASSESSMENT_LEVELS,
@@ -39,14 +39,15 @@ from gridtui.i18n import tr
 from gridtui.i18n_assess import period_title
 from gridtui.screens.base import DataScreen
 from gridtui.screens.modals.assessment import FiguresScreen
-from gridtui.widgets.assessment import row_line, table_rows, totals_text
+from gridtui.widgets.assessment import row_line, totals_text
 from gridtui.widgets.assessment_pane import RowPane
 from gridtui.widgets.bulletin_export import BulletinExport
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.layout import SCREEN_WIDE
+from gridtui.widgets.rank_table import RankTable
+from gridtui.widgets.ranking import ranking_columns, row_cells
 from gridtui.widgets.render import safe
 from gridtui.widgets.status_bar import StatusBar
-from gridtui.widgets.tables import refill
 
 PERIODS: tuple[Period, ...] = ("week", "month", "year")
 #: periods of score history asked for the trend (the trend shows these and this one)
@@ -100,7 +101,7 @@ class AssessmentScreen(DataScreen):
         Binding("left_square_bracket", "earlier", "[", id="key.assess_prev", key_display="["),
         Binding("right_square_bracket", "later", "]", id="key.assess_next", key_display="]"),
         Binding("v", "level", "level", id="key.assess_level"),
-        # priority: the table would take these (select, scroll sideways) otherwise
+        # priority: the ranking takes no left/right/enter, but a focused widget might
         Binding("enter", "figures", "figures", id="key.assess_figures", priority=True),
         Binding("right", "drill", "drill", id="key.assess_drill", key_display="→", priority=True),
         Binding("d", "drill", "drill", id="key.assess_drill", show=False),
@@ -118,6 +119,8 @@ class AssessmentScreen(DataScreen):
         #: the rows drilled through, from a street down (their children are shown)
         self.path: list[AssessmentRow] = []
         self._select: str | None = None
+        #: the start of each kind's running period, once seen (a ``]`` into it asks at now)
+        self._running_since: dict[str, datetime] = {}
         self._rows: dict[str, AssessmentRow] = {}
 
     def compose(self) -> ComposeResult:
@@ -127,7 +130,7 @@ class AssessmentScreen(DataScreen):
         yield Static(id="crumb")
         yield Static(id="totals")
         with Horizontal(id="body"):
-            yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
+            yield RankTable(id="ranking")
             yield RowPane(id="side")
         yield Static(id="trend-line")
         yield BulletinExport(id="export")
@@ -143,12 +146,18 @@ class AssessmentScreen(DataScreen):
         return View(self.level, self.period, self.at)
 
     def fetch(self) -> AssessData:
-        """The level's assessment for the period (worker thread). A period reached with
-        ``]`` that has not ended is the running one: counted to now."""
+        """The level's assessment for the period (worker thread). A period that has
+        not ended is the running one, counted to now (a past ``at`` inside it would
+        count only to that instant)."""
         view, now, source = self.view(), self.host.now(), self.host.source
-        found = source.assessment(view.level, view.period, view.at or now, history=HISTORY)
-        if view.at is not None and found.end > now:
+        at = view.at
+        if at is not None and at >= self._running_since.get(view.period, now):
+            at = None  # in the running period (its start is known): counted to now
+        found = source.assessment(view.level, view.period, at or now, history=HISTORY)
+        if at is not None and found.end > now:  # it was the running one after all
             found = source.assessment(view.level, view.period, now, history=HISTORY)
+        elif view.at is not None and found.start > view.at:  # a new period began since
+            found = source.assessment(view.level, view.period, view.at, history=HISTORY)
         return AssessData(view, found, running=found.end > now)
 
     def size_class(self) -> object:
@@ -170,21 +179,25 @@ class AssessmentScreen(DataScreen):
         the titles and the selected row's trend."""
         if (data.view.level, data.view.period) != (self.level, self.period):
             return  # an older load: the one asked for last follows
-        if data.running and self.at is not None:
-            self.at = None  # the running period: follow the clock
-            self._data = replace(data, view=self.view())
+        if data.running:
+            self._running_since[self.period] = data.assessment.start
+            if self.at is not None:
+                self.at = None  # the running period: follow the clock
+                self._data = replace(data, view=self.view())
         wide = self.app.size.width >= SCREEN_WIDE
         self.set_class(wide, "-wide")
         rows = self.shown_rows(data.assessment)
         self._rows = {str(r.subject_id): r for r in rows}
         room = self.app.size.width - (SIDE_WIDTH if wide else 0) - SCROLLBAR
-        columns, body = table_rows(rows, data.assessment.level, self.lang, room)
-        table = self.query_one("#ranking", DataTable)
-        refill(table, columns, body)
-        if self._select is not None and table.row_count:
-            keys = list(self._rows)
-            row = keys.index(self._select) if self._select in keys else 0
-            table.move_cursor(row=row, animate=False, scroll=True)
+        columns = ranking_columns(rows, data.assessment.level, self.lang, room)
+        shown, lang = [key for key, _label, _width in columns], self.lang
+        keys = list(self._rows)
+        select = self._select
+        if select == TOP:
+            select = keys[0] if keys else None
+        self.query_one(RankTable).set_rows(
+            columns, keys, lambda i: row_cells(rows[i], lang, shown), select=select
+        )
         self._select = None
         self.retitle()
         self.show_selected()
@@ -221,13 +234,9 @@ class AssessmentScreen(DataScreen):
 
     def selected(self) -> AssessmentRow | None:
         """The row under the cursor, if any."""
-        table = self.query_one("#ranking", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self._rows.get(key or "")
+        return self._rows.get(self.query_one(RankTable).cursor_key or "")
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    def on_rank_table_highlighted(self, _event: RankTable.Highlighted) -> None:
         """Another row: its trend."""
         self.show_selected()
 

@@ -1,6 +1,6 @@
 """Drawing the assessment records (考核评估): a rank and its move, a score and its
-change, rates with the counts behind them, the parts of a score, and which columns of
-the ranking fit a width.
+change, rates with the counts behind them, the parts of a score, the city's totals
+(the ranking's columns: :mod:`gridtui.widgets.ranking`).
 
 Everything here shows what a record says: the rates, scores, ranks and their changes
 come computed from the data source (:mod:`gridtui.domain.assessment`); nothing is
@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.cells import cell_len
-from rich.console import RenderableType
 from rich.text import Text
 
 from gridtui.data.sources.records import Assessment, AssessmentRow
@@ -21,22 +20,6 @@ from gridtui.i18n import CATALOG, tr
 from gridtui.widgets.figures import spark
 from gridtui.widgets.render import safe
 
-#: the ranking's columns, in the order they stand
-COLUMNS: tuple[str, ...] = (
-    "rank", "move", "name", "score", "change", "intake", "closure", "on_time", "overdue",
-    "breaches", "reopen", "satisfaction", "reports", "adjust", "trend",
-)  # fmt: skip
-#: the order columns are given room in: what an 80-column terminal must keep first;
-#: ``+name`` is where the name gets its whole width (when it was given less before)
-PRIORITY: tuple[str, ...] = (
-    "rank", "name", "score", "change", "move", "closure", "on_time", "+name", "intake",
-    "overdue", "satisfaction", "breaches", "reopen", "reports", "adjust", "trend",
-)  # fmt: skip
-#: a name is never cut below this many cells, nor given more than NAME_MAX
-NAME_MIN = 10
-NAME_MAX = 28
-#: cells a DataTable adds around each column (padding 1 on each side)
-CELL_PAD = 2
 UP, DOWN = "green", "red"
 
 
@@ -146,85 +129,6 @@ def totals_text(assessment: Assessment, lang: str) -> Text:
     ]
     out.append(" · ".join(f"{tr(key, lang)} {value}" for key, value in items))
     return out
-
-
-def name_header(level: str, lang: str) -> str:
-    """The name column's header: the level (街道, 网格员 …)."""
-    return tr(f"assess.level.{level}", lang)
-
-
-def header(column: str, level: str, lang: str) -> str:
-    """A column's header in ``lang``."""
-    return name_header(level, lang) if column == "name" else tr(f"acol.{column}", lang)
-
-
-def cells(row: AssessmentRow, lang: str) -> dict[str, Text]:
-    """Every column's cell for ``row``."""
-    f, r = row.figures, row.rates
-    return {
-        "rank": num(str(row.rank), "bold"),
-        "move": move_text(row, lang),
-        "name": safe(row.label(lang)),
-        "score": score_text(row.score),
-        "change": change_text(row),
-        "intake": num(f"{f.intake:,}"),
-        "closure": rate_text(r.closure),
-        "on_time": rate_text(r.on_time),
-        "overdue": num(f"{f.overdue_now:,}", "bold" if f.overdue_now else "dim"),
-        "breaches": num(f"{f.breaches:,}", "bold" if f.breaches else "dim"),
-        "reopen": rate_text(r.reopen),
-        "satisfaction": rate_text(r.satisfaction),
-        "reports": rate_text(r.reports),
-        "adjust": num(
-            signed(f.adjustments, 1) if f.adjustments else "—", "" if f.adjustments else "dim"
-        ),
-        "trend": Text(spark(trend_values(row)), style="cyan", no_wrap=True),
-    }
-
-
-def fit_columns(widths: dict[str, int], room: int) -> tuple[list[str], int]:
-    """The columns that fit ``room`` cells (in :data:`COLUMNS` order), given each
-    column's natural width, and the width the name gets: columns are taken in
-    :data:`PRIORITY` order while they fit, the name first with at least
-    :data:`NAME_MIN` cells (its whole width when less), then (at ``+name``) with its
-    whole width up to :data:`NAME_MAX` if that fits; rank and name always show."""
-    name_full = min(widths["name"], NAME_MAX)
-    name = min(name_full, NAME_MIN)
-    chosen: set[str] = set()
-    used = 0
-    for column in PRIORITY:
-        if column == "+name":
-            grow = min(name_full - name, max(0, room - used))
-            name, used = name + grow, used + grow
-            continue
-        need = (name if column == "name" else widths[column]) + CELL_PAD
-        if used + need <= room or column in ("rank", "name"):
-            chosen.add(column)
-            used += need
-    name += min(name_full - name, max(0, room - used))
-    return [c for c in COLUMNS if c in chosen], name
-
-
-def table_rows(
-    rows: Sequence[AssessmentRow], level: str, lang: str, room: int
-) -> tuple[list[tuple[str, str, int | None]], list[tuple[str, list[RenderableType]]]]:
-    """The ranking for ``room`` cells: its columns ((key, header, width)) and rows
-    ((subject id, cells)); names longer than their column end in an ellipsis."""
-    drawn = [cells(row, lang) for row in rows]
-    widths = {c: cell_len(header(c, level, lang)) for c in COLUMNS}
-    for row_cells in drawn:
-        for c, cell in row_cells.items():
-            widths[c] = max(widths[c], cell.cell_len)
-    shown, name_width = fit_columns(widths, room)
-    widths["name"] = max(name_width, cell_len(header("name", level, lang)))
-    columns: list[tuple[str, str, int | None]] = [
-        (c, header(c, level, lang), widths[c]) for c in shown
-    ]
-    body: list[tuple[str, list[RenderableType]]] = []
-    for row, row_cells in zip(rows, drawn, strict=True):
-        row_cells["name"].truncate(widths["name"], overflow="ellipsis")
-        body.append((str(row.subject_id), [row_cells[c] for c in shown]))
-    return columns, body
 
 
 # -- the figures behind a score ------------------------------------------------------------

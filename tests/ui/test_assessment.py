@@ -20,6 +20,7 @@ from gridtui.screens.assessment import HISTORY, AssessmentScreen
 from gridtui.screens.modals.assessment import FiguresScreen
 from gridtui.snapshot import settle
 from gridtui.widgets.assessment import figure_text, part_cells, signed
+from gridtui.widgets.rank_table import RankTable
 from tests.conftest import NOW
 from tests.fakes import MemorySource
 from tests.ui.test_i18n import english, screen_lines
@@ -50,10 +51,9 @@ def expected(source: Any, level: str, period: str, at: datetime) -> Assessment:
 
 def drawn(screen: AssessmentScreen) -> list[dict[str, str]]:
     """The ranking as drawn: one {column key: plain text} per row."""
-    table = screen.query_one("#ranking", DataTable)
-    keys = [str(k.value) for k in table.columns]
+    table = screen.query_one(RankTable)
     return [
-        dict(zip(keys, (c.plain for c in table.get_row_at(i)), strict=True))
+        dict(zip(table.columns, (c.plain for c in table.cells_at(i)), strict=True))
         for i in range(table.row_count)
     ]
 
@@ -186,7 +186,6 @@ async def test_keys_walk_periods_levels_and_the_hierarchy(city):
             cells = [c.plain for c in figures.get_row_at(i)]
             assert cells[1] == figure_text(kind, name, row.figures, row.rates).plain
             assert cells[2] == figure_text(kind, name, before.figures, before.rates).plain
-        print("\n".join(screen_lines(app)))
         assert not english(screen_lines(app)), english(screen_lines(app))
         await press("escape")
         assert app.screen is screen
@@ -202,10 +201,11 @@ async def test_80_columns_keep_rank_name_score_and_rates(city, lang):
         for _ in range(2):  # the grids: the longest names
             await pilot.press("v")
             await settle(app, pilot)
-        table = screen.query_one("#ranking", DataTable)
-        keys = [str(k.value) for k in table.columns]
+        table = screen.query_one(RankTable)
+        keys = table.columns
         assert {"rank", "name", "score", "change", "closure", "on_time"} <= set(keys), keys
-        assert table.virtual_size.width <= table.size.width, "the table scrolls sideways"
+        header = screen_lines(app)[5]  # every column whole, none cut at the edge
+        assert header.rstrip().endswith(f"  {table._columns[-1][1]}"), header
         check_rows(screen, expected(city, "grid", "month", NOW).rows, lang)
         names = [d["name"] for d in drawn(screen)]
         assert not any(n.endswith("…") for n in names), names

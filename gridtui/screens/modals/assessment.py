@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
@@ -43,15 +43,23 @@ class FiguresScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     FiguresScreen { align: center middle; }
     FiguresScreen > VerticalScroll {
-        width: 76; max-width: 98%; height: auto; max-height: 96%;
+        width: 52; max-width: 98%; height: auto; max-height: 96%;
         border: round $primary; background: $surface; padding: 0 1;
     }
+    FiguresScreen.-wide > VerticalScroll { width: 100; }
     FiguresScreen .title { text-style: bold; height: auto; }
     FiguresScreen .summary { height: auto; margin-bottom: 1; }
+    FiguresScreen #figures-body { height: auto; }
+    FiguresScreen.-wide #figures-body { layout: horizontal; }
+    FiguresScreen .half { height: auto; width: 1fr; }
+    FiguresScreen.-wide #parts-box { margin-right: 2; }
     FiguresScreen .section { height: 1; text-style: bold; background: $boost; padding: 0 1; }
-    FiguresScreen DataTable { height: auto; margin-bottom: 1; }
+    /* the box scrolls, never a table inside it */
+    FiguresScreen DataTable { height: auto; max-height: 1000; margin-bottom: 1; }
     FiguresScreen .hint { color: $text-muted; height: 1; }
     """
+    #: from this many columns the parts and the figures stand side by side
+    SIDE_BY_SIDE = 104
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape", "close", show=False),
         Binding("enter", "close", show=False, priority=True),
@@ -81,14 +89,20 @@ class FiguresScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(safe(self.title_text), classes="title")
             yield Static(self._summary(), classes="summary", id="figures-summary")
-            yield Static(tr("assess.parts", self.lang), classes="section")
-            yield DataTable(id="parts", cursor_type="none", zebra_stripes=True)
-            yield Static(tr("assess.figures_section", self.lang), classes="section")
-            yield DataTable(id="figures", cursor_type="none", zebra_stripes=True)
+            with Vertical(id="figures-body"):
+                with Vertical(classes="half", id="parts-box"):
+                    yield Static(tr("assess.parts", self.lang), classes="section")
+                    yield DataTable(id="parts", cursor_type="none", zebra_stripes=True)
+                with Vertical(classes="half", id="figures-box"):
+                    yield Static(tr("assess.figures_section", self.lang), classes="section")
+                    yield DataTable(id="figures", cursor_type="none", zebra_stripes=True)
             yield Static(tr("assess.close_hint", self.lang), classes="hint")
 
     def on_mount(self) -> None:
         """Fill the tables; read the previous period."""
+        self.set_class(self.app.size.width >= self.SIDE_BY_SIDE, "-wide")
+        for table in self.query(DataTable):
+            table.can_focus = False  # the box takes the keys and scrolls
         lang = self.lang
         columns = [
             (k, tr(f"assess.col.{k}", lang)) for k in ("indicator", "value", "weight", "points")
