@@ -8,6 +8,7 @@ it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,18 +18,27 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-from gridtui.data.sources.records import Assessment
+from gridtui.data.sources.records import ASSESSMENT_LEVELS, Assessment
 from gridtui.data.sources.source import DataSource
 from gridtui.i18n import tr
 from gridtui.labels import error_text
 
+#: a period key as the scoring engine writes it (``2026``, ``2026-11``, ``2026-W48``)
+_KEY = re.compile(r"[0-9]{4}(-W?[0-9]{2})?")
 #: the formats the one-key export writes, one file each
 EXPORT_FORMATS: tuple[str, ...] = ("docx", "xlsx", "md")
 
 
-def bulletin_names(assessment: Assessment, level: str) -> list[str]:
-    """The files of the bulletin of ``level`` in the assessment's period."""
-    stem = f"bulletin-{assessment.period}-{assessment.period_key}-{level}"
+def bulletin_names(assessment: Assessment, level: str, lang: str) -> list[str]:
+    """The files of the bulletin of ``level`` in the assessment's period, named as the
+    scheduled bulletins are (checked parts only, never outside text) with the level
+    added: ``bulletin-month-2026-11-street.zh.docx``."""
+    period, key = assessment.period, assessment.period_key
+    if period not in ("week", "month", "year") or not _KEY.fullmatch(key):
+        raise ValueError(f"not a period to name a file after: {period} {key!r}")
+    if level not in ASSESSMENT_LEVELS or lang not in ("zh", "en"):
+        raise ValueError(f"not a level or language to name a file after: {level!r} {lang!r}")
+    stem = f"bulletin-{period}-{key}-{level}.{lang}"
     return [f"{stem}.{fmt}" for fmt in EXPORT_FORMATS]
 
 
@@ -70,11 +80,16 @@ class BulletinExport(Horizontal):
         if self.busy:
             self.app.notify(tr("assess.export_busy", lang), timeout=3)
             return False
-        self.busy, self.lang = True, lang
+        self.lang = lang
+        try:
+            paths = [folder / name for name in bulletin_names(assessment, levels[0], lang)]
+        except ValueError as exc:
+            self._failed(exc)
+            return False
+        self.busy = True
         self.query_one("#export-label", Static).update(tr("assess.exporting", lang))
         self.query_one(ProgressBar).update(progress=0)
         self.add_class("-busy")
-        paths = [folder / name for name in bulletin_names(assessment, levels[0])]
         self.run_worker(
             lambda: self._write(source, paths, assessment, at, list(levels), lang),
             thread=True, group="export", exit_on_error=False,

@@ -4,7 +4,6 @@ an 80-column terminal keeps the essentials whole; the export writes the bulletin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +21,6 @@ from gridtui.snapshot import settle
 from gridtui.widgets.assessment import figure_text, part_cells, signed
 from gridtui.widgets.rank_table import RankTable
 from tests.conftest import NOW
-from tests.fakes import MemorySource
 from tests.ui.test_i18n import english, screen_lines
 from tests.waiting import pilot_until
 
@@ -30,11 +28,10 @@ EPSILON = timedelta(microseconds=1)
 
 
 @pytest.fixture
-def city() -> Iterator[MemorySource]:
-    src = MemorySource()
-    src.description = "内存"
-    yield src
-    src.close()
+def city(source: Any) -> Any:
+    """The run's demo city (a private copy), on the tests' clock."""
+    source.description = "演示城市"  # no path on a Chinese header
+    return source
 
 
 def make(source: Any, **options: Any) -> Any:
