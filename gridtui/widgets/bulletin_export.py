@@ -56,8 +56,9 @@ class BulletinExport(Horizontal):
         super().__init__(**options)
         #: the files written by the last export that succeeded, for tests
         self.written: list[Path] = []
-        #: the last failure's message, for tests
+        #: the last failure's message, and the progress shown (0..1), for tests
         self.failure = ""
+        self.shown: list[float] = []
         self.busy = False
         self.lang = "zh"
 
@@ -86,7 +87,7 @@ class BulletinExport(Horizontal):
         except ValueError as exc:
             self._failed(exc)
             return False
-        self.busy = True
+        self.busy, self.shown = True, []
         self.query_one("#export-label", Static).update(tr("assess.exporting", lang))
         self.query_one(ProgressBar).update(progress=0)
         self.add_class("-busy")
@@ -127,6 +128,7 @@ class BulletinExport(Horizontal):
         self.app.call_from_thread(self._done, written)
 
     def _progress(self, share: float) -> None:
+        self.shown.append(share)
         self.query_one(ProgressBar).update(progress=round(share * 100, 1))
 
     def _done(self, written: list[Path]) -> None:

@@ -48,6 +48,7 @@ def row_strip(
         # A per-column meta keeps neighbouring cells in separate segments after the
         # compositor joins equal styles (SVG export places each segment by itself).
         tag = Style(meta={"column": column})
+        gap = Style(meta={"column": column, "gap": True})  # never joined with the text
         piece = cell.copy()
         piece.no_wrap = True
         piece.truncate(cell_width, overflow="ellipsis")
@@ -57,10 +58,10 @@ def row_strip(
             rendered = list(Segment.apply_style(rendered, console.get_style(piece.style)))
         room = cell_width - piece.cell_len
         if cell.justify == "right":  # figures stand right-aligned in their column
-            segments.append(Segment(" " * room, tag))
+            segments.append(Segment(" " * room, gap))
             room = 0
         segments += Segment.apply_style(rendered, None, tag)
-        segments.append(Segment(" " * (room + 2), tag))
+        segments.append(Segment(" " * (room + 2), gap))
     # The cursor's colours go over the cells' (readable on any cell colour); other
     # rows' colours go under them.
     styled = (

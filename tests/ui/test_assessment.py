@@ -19,6 +19,7 @@ from gridtui.screens.assessment import HISTORY, AssessmentScreen
 from gridtui.screens.modals.assessment import FiguresScreen
 from gridtui.snapshot import settle
 from gridtui.widgets.assessment import figure_text, part_cells, signed
+from gridtui.widgets.bulletin_export import BulletinExport
 from gridtui.widgets.rank_table import RankTable
 from tests.conftest import NOW
 from tests.ui.test_i18n import english, screen_lines
@@ -212,3 +213,41 @@ async def test_80_columns_keep_rank_name_score_and_rates(city, lang):
         assert cell_len(line.rstrip()) <= 80
         if lang == "zh":
             assert not english(screen_lines(app)), english(screen_lines(app))
+
+
+async def test_b_writes_the_bulletin_of_the_period_and_level_shown(city, tmp_path):
+    folder = tmp_path / "bulletins"
+    app = make(city, screen="assessment", bulletins=folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen)
+        await pilot.press("left_square_bracket", "v")  # October, the communities
+        await settle(app, pilot)
+        assert (screen._data.assessment.period_key, screen.level) == ("2026-10", "community")
+        export = screen.query_one(BulletinExport)
+        screen.action_export()  # what b does (pressed below), here to see it start
+        assert export.busy and export.has_class("-busy")  # the bar shows while it writes
+        await pilot_until(pilot, lambda: not export.busy, "the bulletin written")
+        assert not export.failure and not export.has_class("-busy")
+        stem = "bulletin-month-2026-10-community.zh"
+        assert sorted(p.name for p in export.written) == sorted(
+            f"{stem}.{fmt}" for fmt in ("docx", "xlsx", "md")
+        )
+        assert all(p.parent == folder and p.stat().st_size > 0 for p in export.written)
+        # the progress moved forward to the end, file after file
+        assert export.shown == sorted(export.shown) and export.shown[-1] == 1.0
+        # what the screen showed is what the bulletin ranks
+        text = (folder / f"{stem}.md").read_text(encoding="utf-8")
+        best = min(screen._data.assessment.rows, key=lambda r: (r.rank, r.code))
+        assert "2026年10月" in text and best.name in text
+        said = [n.message for n in app._notifications]
+        assert any(all(str(p) in m for p in export.written) for m in said), said
+        # a folder that cannot be made: said, nothing raised into the app
+        blocker = tmp_path / "a-file"
+        blocker.write_text("x")
+        app.bulletins = blocker
+        await pilot.press("b")
+        await pilot_until(pilot, lambda: not export.busy, "the refusal")
+        assert export.failure
+        assert any(n.severity == "error" for n in app._notifications)
