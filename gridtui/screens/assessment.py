@@ -17,6 +17,7 @@ computes them); the screen only chooses which columns fit.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -33,6 +34,7 @@ from gridtui.data.sources.records import (
     Assessment,
     AssessmentLevel,
     AssessmentRow,
+    ChangeBatch,
     Period,
 )
 from gridtui.i18n import tr
@@ -85,6 +87,10 @@ class AssessmentScreen(DataScreen):
 
     NAME = "assessment"
     PERIODIC = 60.0  # overdue "now" moves with the clock
+    #: seconds between two reloads the change feed asks for: a busy centre writes
+    #: every second, and a city's grids take a while to score (the periodic reload
+    #: and the keys are not held back)
+    CHANGE_DELAY: ClassVar[float] = 5.0
     DEFAULT_CSS = """
     AssessmentScreen .section { height: 1; padding: 0 1; text-style: bold; background: $boost; }
     AssessmentScreen #crumb { height: 1; padding: 0 1; }
@@ -121,6 +127,8 @@ class AssessmentScreen(DataScreen):
         self._select: str | None = None
         #: the start of each kind's running period, once seen (a ``]`` into it asks at now)
         self._running_since: dict[str, datetime] = {}
+        self._loaded_at = 0.0  # when the last load was asked for (monotonic)
+        self._held = False  # a reload the change feed asked for waits
         self._rows: dict[str, AssessmentRow] = {}
 
     def compose(self) -> ComposeResult:
@@ -140,6 +148,28 @@ class AssessmentScreen(DataScreen):
         """Label and load."""
         self.retitle()
         self.reload()
+
+    def reload(self) -> None:
+        """Load again now (see :meth:`data_changed` for the change feed's)."""
+        self._loaded_at = time.monotonic()
+        super().reload()
+
+    def data_changed(self, batch: ChangeBatch) -> None:
+        """The change feed moved: reload, at most once every :data:`CHANGE_DELAY`."""
+        self._dirty = True
+        if not self.is_current or self._held:
+            return
+        wait = self._loaded_at + self.CHANGE_DELAY - time.monotonic()
+        if wait <= 0:
+            self.reload()
+        else:
+            self._held = True
+            self.set_timer(wait, self._release)
+
+    def _release(self) -> None:
+        self._held = False
+        if self._dirty and self.is_current:
+            self.reload()
 
     def view(self) -> View:
         """What the next load asks for."""

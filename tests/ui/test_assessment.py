@@ -251,3 +251,40 @@ async def test_b_writes_the_bulletin_of_the_period_and_level_shown(city, tmp_pat
         await pilot_until(pilot, lambda: not export.busy, "the refusal")
         assert export.failure
         assert any(n.severity == "error" for n in app._notifications)
+
+
+async def test_a_write_elsewhere_reloads_the_ranking(city):
+    """A spot check recorded by another writer shows on the workers' ranking (the
+    change feed; the screen is read-only, whatever the role)."""
+    app = make(city, screen="assessment", poll_seconds=0.1, role="viewer")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen)
+        screen.CHANGE_DELAY = 0.2
+        for _ in range(3):
+            await pilot.press("v")
+            await settle(app, pilot)
+        row = screen.selected()
+        assert row is not None and row.level == "worker"
+        loads = screen.loaded
+        city.adjust("worker", row.subject_id, 3.0, "抽查：台账规范", role="supervisor",
+                    actor="duty:test")  # fmt: skip
+
+        def adjusted() -> float | None:
+            now = screen._rows.get(str(row.subject_id))
+            return None if now is None else now.figures.adjustments
+
+        await pilot_until(pilot, lambda: adjusted() == row.figures.adjustments + 3.0, "reload")
+        await settle(app, pilot)
+        assert screen.loaded > loads
+        fresh = screen._rows[str(row.subject_id)]
+        assert fresh == next(
+            r for r in city.assessment("worker", "month", NOW, history=HISTORY).rows
+            if r.subject_id == row.subject_id
+        )  # fmt: skip
+        index = list(screen._rows).index(str(row.subject_id))
+        cells = dict(zip(screen.query_one(RankTable).columns,
+                         (c.plain for c in screen.query_one(RankTable).cells_at(index)),
+                         strict=True))  # fmt: skip
+        assert cells["score"] == f"{fresh.score:.2f}"
