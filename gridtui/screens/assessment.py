@@ -90,7 +90,7 @@ class AssessmentScreen(DataScreen):
     #: seconds between two reloads the change feed asks for: a busy centre writes
     #: every second, and a city's grids take a while to score (the periodic reload
     #: and the keys are not held back)
-    CHANGE_DELAY: ClassVar[float] = 5.0
+    CHANGE_DELAY = 5.0
     DEFAULT_CSS = """
     AssessmentScreen .section { height: 1; padding: 0 1; text-style: bold; background: $boost; }
     AssessmentScreen #crumb { height: 1; padding: 0 1; }
