@@ -1,4 +1,4 @@
-"""The Textual app: one data source, seven screens, the clock, the role and the language.
+"""The Textual app: one data source, eight screens, the clock, the role and the language.
 
 Build it with :func:`build_app` (the CLI and the tests use the same factory). The
 app follows the change feed (a short read in a worker, never overlapping, each time
