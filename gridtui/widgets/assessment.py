@@ -159,7 +159,7 @@ def part_cells(part: ScorePart, lang: str) -> list[Text]:
 
 def parts_lines(parts: Sequence[ScorePart], lang: str) -> Text:
     """The parts of a score, one a line, aligned: ``办结率  83.3 × 25.0% = 20.83``
-    (``抽查加减分 +1.5``; an indicator without data says so)."""
+    (``抽查加减分 +1.5 = +1.50``; an indicator without data says so)."""
     labels = [indicator_label(p.indicator, lang) for p in parts]
     pad = max((cell_len(label) for label in labels), default=0)
     out = Text(no_wrap=True, overflow="ellipsis")
@@ -169,11 +169,12 @@ def parts_lines(parts: Sequence[ScorePart], lang: str) -> Text:
         out.append(label + " " * (pad - cell_len(label) + 1))
         if part.value is None:
             out.append(tr("assess.no_data", lang), style="dim")
-        elif not part.weight:
+        elif not part.weight:  # the spot checks: their sum, added as it is
+            out.append(f"{signed(part.value, 1):>5}{'':9} = ")
             out.append(f"{signed(part.points):>6}", style="bold")
         else:
             out.append(f"{part.value:5.1f} × {part.weight:6.1%} = ")
-            out.append(f"{part.points:5.2f}", style="bold")
+            out.append(f"{part.points:6.2f}", style="bold")
     return out
 
 
