@@ -4,19 +4,25 @@ two workers, one department and a handful of open tickets, all fixed at :data:`N
 
 :class:`MemorySource` answers every method of the protocol from plain lists; it pages
 the queue by position (the cursor holds the index), which is all a screen can tell.
-Writes are refused: a test that acts needs the real :class:`LocalSource`.
+Writes are refused: a test that acts needs the real :class:`LocalSource`. Its
+assessment counts the tickets' own columns (intake, closures, overdue) through the
+domain's scoring (:func:`~gridtui.domain.assessment.engine.score_level` with the
+default weights); it has no timeline, ledger or reports, so those figures are 0.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from gridtui.data.reads.scorecards import period_window
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
     Assessment,
     AssessmentLevel,
+    AssessmentRow,
     Board,
     BoardCell,
     BulletinFacts,
@@ -41,6 +47,9 @@ from gridtui.data.sources.records import (
 )
 from gridtui.data.sources.source import AT_RISK, ActionRefused, DataSource, SourceError
 from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
+from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT
+from gridtui.domain.assessment.engine import score_level, total_figures
+from gridtui.domain.assessment.figures import Figures, rates_of
 
 #: the fake city's "now": a Tuesday morning in Shanghai (as tests/conftest.py's NOW)
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -213,19 +222,104 @@ class MemorySource:
             workers=[], departments=[], workers_total=0,
         )  # fmt: skip
 
+    # -- assessment ----------------------------------------------------------------------
+
+    def _subjects(self, level: str) -> dict[int, tuple[str, str, str, int | None]]:
+        """(code, name, name_en, parent) of every subject of ``level``."""
+        nodes = [STREET, *COMMUNITIES, *GRIDS]
+        if level in ("street", "community", "grid"):
+            return {n.id: (n.code, n.name, n.name_en, n.parent_id) for n in nodes
+                    if n.level == level}  # fmt: skip
+        if level == "worker":
+            return {w: (n.code, n.name, n.name_en, n.grid_id)
+                    for w, n in self.reference().workers.items()}  # fmt: skip
+        return {10: ("D01", "城管执法", "City management", None)}
+
+    def _keys(self, row: TicketRow, level: str) -> int | None:
+        parents = {n.id: n.parent_id for n in [STREET, *COMMUNITIES, *GRIDS]}
+        community = parents.get(row.grid_id) if row.grid_id else None
+        return {
+            "grid": row.grid_id, "community": community,
+            "street": parents.get(community) if community else None,
+            "worker": row.worker_id, "department": row.department_id,
+        }[level]  # fmt: skip
+
+    def _figures(
+        self, rows: list[TicketRow], start: datetime, end: datetime, at: datetime
+    ) -> Figures:
+        bound = min(end, at)
+
+        def late(r: TicketRow, when: datetime) -> bool:
+            still_open = r.closed_at is None or r.closed_at > when
+            return still_open and r.due_at is not None and r.due_at < when
+
+        opened = [r for r in rows if start <= r.opened_at <= bound]
+        closed = [r for r in rows if r.closed_at and start <= r.closed_at <= bound]
+        on_time = [r for r in closed if r.due_at and r.closed_at and r.closed_at <= r.due_at]
+        return Figures(
+            intake=len(opened),
+            closed=sum(r.closed_at is not None and r.closed_at <= bound for r in opened),
+            closed_with_deadline=sum(r.due_at is not None for r in closed),
+            on_time=len(on_time),
+            overdue_now=sum(late(r, at) for r in rows),
+            overdue_at_end=sum(r.opened_at <= bound and late(r, bound) for r in rows),
+            closed_in_period=len(closed),
+        )
+
+    def _level(self, level: str, period: Period, at: datetime) -> tuple[dict[int, Figures], str]:
+        start, end, key = period_window(None, ZoneInfo(self.timezone), period, at)
+        at = end if end <= NOW else at  # a period ended by the fake's clock counts whole
+        figures = {
+            sid: self._figures([r for r in self.tickets if self._keys(r, level) == sid],
+                               start, end, at)
+            for sid in self._subjects(level)
+        }  # fmt: skip
+        return figures, key
+
     def assessment(
         self, level: AssessmentLevel, period: Period, at: datetime, *, history: int = 0
     ) -> Assessment:
-        # temporary (issue 15, helper D): the data layer's own replaces it
-        from tests.fake_assessment import memory_assessment
-
         self.calls.append("assessment")
-        return memory_assessment(level, period, at, NOW, history=history)
+        tz = ZoneInfo(self.timezone)
+        start, end, key = period_window(None, tz, period, at)
+        keys = [n[0] for n in self._subjects(level).values()]
+        codes = dict(zip(self._subjects(level), keys, strict=True))
+        figures, _ = self._level(level, period, at)
+        scored = score_level(level, figures, codes, DEFAULT_ASSESSMENT)
+        earlier, back = [], start
+        for _ in range(max(1, history)):
+            p_start, _, p_key = period_window(None, tz, period, back - timedelta(microseconds=1))
+            p_figures, _ = self._level(level, period, back - timedelta(microseconds=1))
+            earlier.append((p_key, score_level(level, p_figures, codes, DEFAULT_ASSESSMENT)))
+            back = p_start
+        names = self._subjects(level)
+        rows = [
+            AssessmentRow(
+                level, sid, names[sid][0], names[sid][1], names[sid][2], names[sid][3],
+                figures[sid], rates_of(figures[sid]), s.score, s.parts, s.rank,
+                earlier[0][1][sid].score, earlier[0][1][sid].rank,
+                [e[1][sid].score for e in reversed(earlier[:history])],
+            )
+            for sid, s in scored.items()
+        ]  # fmt: skip
+        totals = total_figures(figures.values())
+        return Assessment(
+            level, period, key, start, end, at, end <= NOW, earlier[0][0], rows, totals,
+            rates_of(totals),
+        )  # fmt: skip
 
     def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
-        from tests.fake_assessment import memory_bulletin_facts
-
-        return memory_bulletin_facts(period, at)
+        self.calls.append("bulletin_facts")
+        start, end, key = period_window(None, ZoneInfo(self.timezone), period, at)
+        bound = min(end, at)
+        overdue = sorted(
+            (r for r in self.tickets if not r.closed_at and r.due_at and r.due_at < bound),
+            key=lambda r: (r.due_at, r.id),
+        )
+        return BulletinFacts(
+            period, key, start, end, at, overdue[:limit], len(overdue),
+            [], 0, [], 0, [], 0, [], [], [],
+        )  # fmt: skip
 
     # -- writes (refused) --------------------------------------------------------------
 

@@ -31,7 +31,10 @@ from gridtui.api.transport import API, Transport, adapters, decode
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
+    Assessment,
+    AssessmentLevel,
     Board,
+    BulletinFacts,
     ChangeBatch,
     ClockSpec,
     ConfigProblem,
@@ -52,6 +55,9 @@ from gridtui.data.sources.records import (
 )
 from gridtui.data.sources.source import AT_RISK, SourceError
 from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
+
+#: seconds an assessment read may take (computed on first use, then kept by the server)
+ASSESSMENT_TIMEOUT = 120.0
 
 
 def _query_params(query: QueueQuery) -> list[tuple[str, str]]:
@@ -221,6 +227,21 @@ class ApiSource:
         """See :meth:`DataSource.scorecards`."""
         params = {"period": period, "limit": limit, "at": at.isoformat()}
         return decode(adapters().scorecards, self._get(f"{API}/scorecards", params), "scores")
+
+    def assessment(
+        self, level: AssessmentLevel, period: Period, at: datetime, *, history: int = 0
+    ) -> Assessment:
+        """See :meth:`DataSource.assessment`."""
+        params = {"level": level, "period": period, "at": at.isoformat(), "history": history}
+        # a period the server has not computed yet takes seconds (a year of a city: tens)
+        data = self._get(f"{API}/assessment", params, timeout=ASSESSMENT_TIMEOUT)
+        return decode(adapters().assessment, data, "assessment")
+
+    def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
+        """See :meth:`DataSource.bulletin_facts`."""
+        params = {"period": period, "at": at.isoformat(), "limit": limit}
+        data = self._get(f"{API}/assessment/facts", params, timeout=ASSESSMENT_TIMEOUT)
+        return decode(adapters().facts, data, "bulletin facts")
 
     def daily_reports(self, at: datetime, day: date | None = None) -> DailyReports:
         """The reports of ``day`` (default: today's) and who is missing."""

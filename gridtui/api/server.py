@@ -35,6 +35,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -43,7 +44,16 @@ from gridtui.api.answers import install_error_handlers
 from gridtui.api.guards import BodyLimit
 from gridtui.api.hosted import HostedSource
 from gridtui.api.open311.routes import create_open311_app
-from gridtui.api.routes import adjustments, catalogue, changes, figures, reports, tickets
+from gridtui.api.routes import (
+    adjustments,
+    assessment,
+    catalogue,
+    changes,
+    figures,
+    reports,
+    tickets,
+)
+from gridtui.api.routes import bulletins as bulletin_routes
 from gridtui.api.routes import clock as clock_routes
 from gridtui.api.stream import ChangeHub
 from gridtui.config import DEFAULT_PUBLIC_URL, Settings
@@ -58,7 +68,7 @@ SIM_SWEEP_SECONDS = 300.0
 #: every router, in the order the OpenAPI document lists them
 ROUTERS = (
     changes.router, figures.router, clock_routes.router, catalogue.router, adjustments.router,
-    reports.router, tickets.router,
+    reports.router, tickets.router, assessment.router, bulletin_routes.router,
 )  # fmt: skip
 
 log = logging.getLogger("uvicorn.error")  # printed with the server's own messages
@@ -71,11 +81,14 @@ def create_app(
     heartbeat: float = 15.0,
     sweep_seconds: float = 0.0,
     public_url: str | None = None,
+    bulletins: Path | None = None,
 ) -> FastAPI:
     """The API over ``source``; with ``sweep_seconds``, the SLA sweeper runs in the
     server every that many seconds (``gridtui serve`` does; tests call it by hand).
     ``public_url`` is the base URL Open311 discovery names (default: the settings'
-    ``GRIDTUI_PUBLIC_URL``, else :data:`DEFAULT_PUBLIC_URL`), never a request's Host."""
+    ``GRIDTUI_PUBLIC_URL``, else :data:`DEFAULT_PUBLIC_URL`), never a request's Host.
+    ``bulletins``: the folder whose bulletins ``/api/v1/bulletins`` lists and serves
+    (None: none are; ``gridtui serve --bulletins`` writes them there)."""
     logs.install()  # tokens in query strings (Open311's api_key) never reach the log
     # without an injected clock, the source's: real time, or the simulated clock a
     # simulator published in the database
@@ -87,6 +100,7 @@ def create_app(
     app.add_middleware(BodyLimit)  # 413 for a body over limits.MAX_BODY, Open311's too
     tokens = TokenCache(source.side_factory)
     deps.install(app, source, server_clock, tokens)
+    app.state.bulletins = bulletins
     hub = ChangeHub(source)
     changes.install(app, hub, heartbeat)
     source.write_listeners.append(hub.kick)
@@ -165,4 +179,6 @@ def app_from_settings() -> FastAPI:
     settings = Settings()
     sweep = float(os.environ.get("GRIDTUI_SWEEP_SECONDS", SWEEP_SECONDS))
     source = LocalSource(settings.db, timezone=settings.timezone, pool=PoolSettings.from_env())
-    return create_app(source, sweep_seconds=sweep, public_url=settings.public_url or None)
+    folder = os.environ.get("GRIDTUI_BULLETINS")
+    return create_app(source, sweep_seconds=sweep, public_url=settings.public_url or None,
+                      bulletins=Path(folder) if folder else None)  # fmt: skip

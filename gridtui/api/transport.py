@@ -19,7 +19,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from gridtui.data.sources.records import (
     ActionOutcome,
+    Assessment,
     Board,
+    BulletinFacts,
     ConfigProblem,
     DailyReports,
     Named,
@@ -67,6 +69,8 @@ class Adapters:
         self.reports = TypeAdapter(DailyReports)
         self.report = TypeAdapter(ReportRow)
         self.problems = TypeAdapter(list[ConfigProblem])
+        self.assessment = TypeAdapter(Assessment)
+        self.facts = TypeAdapter(BulletinFacts)
 
 
 _ADAPTERS: Adapters | None = None
@@ -148,9 +152,11 @@ class Transport:
             raise error_of(response)
         return response
 
-    def get(self, path: str, params: Any = None) -> Any:
-        """The JSON of a ``GET``."""
-        response = self.request("GET", path, params=params)
+    def get(self, path: str, params: Any = None, *, timeout: float | None = None) -> Any:
+        """The JSON of a ``GET`` (``timeout``: longer than the client's, for a read that
+        may compute for a while)."""
+        extra = {} if timeout is None else {"timeout": timeout}
+        response = self.request("GET", path, params=params, **extra)
         try:
             return response.json()
         except ValueError as exc:

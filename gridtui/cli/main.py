@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from gridtui.cli.bulletin import add_bulletin_parser
 from gridtui.cli.common import CliError
 from gridtui.cli.db import add_db_parsers
 from gridtui.cli.imports import add_import_parser, add_watch_parser
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_parsers(sub, settings)  # db, load, seed
     add_import_parser(sub)
     add_stats_parser(sub)
+    add_bulletin_parser(sub)
     add_serve_parsers(sub, settings)  # token, sweep, serve
     add_watch_parser(sub, settings)
     add_app_parsers(sub, settings)  # tui, wall, snapshot

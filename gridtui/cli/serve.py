@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gridtui.cli.bulletin import bulletin_folder, start_bulletins
 from gridtui.cli.common import CliError, log_to_stderr, utcnow
 from gridtui.cli.imports import load_import_map
 from gridtui.cli.sources import add_rules_options, open_local, open_sessions, watch_rules_files
@@ -75,6 +76,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """``gridtui serve``: the local HTTP API under uvicorn."""
     public_url = args.public_url or public_url_for(args.host, args.port)
+    args.bulletins = bulletin_folder(args.bulletins) if args.bulletins else None
     if args.workers > 1:
         _serve_in_workers(args, public_url)
     else:
@@ -94,9 +96,14 @@ def _serve_in_workers(args: argparse.Namespace, public_url: str) -> None:
     os.environ["GRIDTUI_DB"] = args.db_url
     os.environ["GRIDTUI_SWEEP_SECONDS"] = str(args.sweep)
     os.environ["GRIDTUI_PUBLIC_URL"] = public_url
+    if args.bulletins:
+        os.environ["GRIDTUI_BULLETINS"] = str(args.bulletins)  # each worker serves them
     # each worker's share of the connections (gridtui.data.storage.db.PoolSettings)
     os.environ["GRIDTUI_POOL"] = PoolSettings.for_workers(args.workers).to_env()
     watchers = _serve_watchers(args, factory)  # one of each, here in the parent
+    # the scheduled bulletins are written here in the parent too, over a source of its own
+    writer = open_local(args.db_url) if args.bulletins else None
+    stop_bulletins = start_bulletins(args.bulletins, writer) if writer else None
     try:
         uvicorn.run("gridtui.api.server:app_from_settings", factory=True, host=args.host,
                     port=args.port, workers=args.workers, log_level="info",
@@ -104,6 +111,9 @@ def _serve_in_workers(args: argparse.Namespace, public_url: str) -> None:
     finally:
         for watcher in watchers:
             watcher.close()
+        if stop_bulletins is not None and writer is not None:
+            stop_bulletins()
+            writer.close()
 
 
 def _serve_in_process(args: argparse.Namespace, public_url: str) -> None:
@@ -113,8 +123,10 @@ def _serve_in_process(args: argparse.Namespace, public_url: str) -> None:
     from gridtui.api.server import create_app
 
     source = open_local(args.db_url, workers=args.workers)
-    app = create_app(source, sweep_seconds=args.sweep, public_url=public_url)
+    app = create_app(source, sweep_seconds=args.sweep, public_url=public_url,
+                     bulletins=args.bulletins)  # fmt: skip
     watchers = _serve_watchers(args, source.factory, source)
+    stop_bulletins = start_bulletins(args.bulletins, source) if args.bulletins else None
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: object = None) -> None:
@@ -130,6 +142,8 @@ def _serve_in_process(args: argparse.Namespace, public_url: str) -> None:
     finally:
         for watcher in watchers:
             watcher.close()
+        if stop_bulletins is not None:
+            stop_bulletins()
         source.close()
 
 
@@ -210,5 +224,10 @@ def _add_serve_parser(sub: Subcommands, settings: Settings) -> None:
     srv.add_argument(
         "--settle", type=float, default=1.0,
         help="seconds a dropped file must stay unchanged before it is read (default 1)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--bulletins", default=None, metavar="DIR",
+        help="write each week's and month's bulletin into DIR once it is due (times, formats "
+        "and levels: [schedule] of assessment.toml) and serve them at /api/v1/bulletins",
     )  # fmt: skip
     srv.set_defaults(func=cmd_serve)

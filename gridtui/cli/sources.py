@@ -66,7 +66,7 @@ def open_remote(args: argparse.Namespace) -> ApiSource:
 
 def open_source(args: argparse.Namespace) -> DataSource:
     """What an app shows: the API's data with ``--api``, else the database's."""
-    return open_remote(args) if args.api else _as_data_source(open_local(args.db_url))
+    return open_remote(args) if args.api else as_data_source(open_local(args.db_url))
 
 
 def open_watched_source(args: argparse.Namespace) -> tuple[DataSource, ConfigWatcher | None]:
@@ -75,10 +75,10 @@ def open_watched_source(args: argparse.Namespace) -> tuple[DataSource, ConfigWat
     if args.api:
         return open_remote(args), None
     local = open_local(args.db_url)
-    return _as_data_source(local), watch_rules_files(args, local.factory, local)
+    return as_data_source(local), watch_rules_files(args, local.factory, local)
 
 
-def _as_data_source(local: LocalSource) -> DataSource:
+def as_data_source(local: LocalSource) -> DataSource:
     """``local`` as the app sees it. (mypy does not take a LocalSource for a DataSource:
     its ``adjust`` also answers whether an idempotent request was replayed, a bool
     where the protocol's returns None.)"""
@@ -86,10 +86,10 @@ def _as_data_source(local: LocalSource) -> DataSource:
 
 
 def add_rules_options(p: argparse.ArgumentParser, settings: Settings) -> None:
-    """``--fixtures DIR`` (whose sla.toml and scoring.toml are watched) and ``--no-watch``."""
+    """``--fixtures DIR`` (whose rules files are watched) and ``--no-watch``."""
     p.add_argument(
         "--fixtures", default=str(settings.fixtures), metavar="DIR",
-        help="edits of DIR/sla.toml and DIR/scoring.toml apply while running "
+        help="edits of DIR/sla.toml, scoring.toml and assessment.toml apply while running "
         "(local database only; default %(default)s)",
     )  # fmt: skip
     p.add_argument("--no-watch", action="store_true", help="do not watch the rules files")

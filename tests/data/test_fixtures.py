@@ -48,7 +48,7 @@ def test_demo_city_matches_the_brief(factory: sessionmaker[Session]) -> None:
     assert count(factory, Department) == 14
     assert count(factory, Category) >= 20
     assert count(factory, Entity) >= 100
-    assert count(factory, ConfigDoc) == 2
+    assert count(factory, ConfigDoc) == 3  # sla, scoring and assessment.toml
 
 
 def test_reloading_adds_nothing(factory: sessionmaker[Session]) -> None:

@@ -254,12 +254,7 @@ def site() -> Iterator[Site]:
             if isinstance(item, Sshd):
                 item.stop()
             elif isinstance(item, subprocess.Popen):
-                item.terminate()
-                try:
-                    item.wait(15)
-                except subprocess.TimeoutExpired:
-                    item.kill()
-                    item.wait(15)
+                stop(item)
         shutil.rmtree(workdir, ignore_errors=True)
         if made_privsep:
             with suppress(OSError):
@@ -365,6 +360,17 @@ def test_no_file_transfer(site: Site, layout: str, person: str) -> None:
     site.wait_until_no_session()
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End ``process``: SIGTERM, then SIGKILL if it has not gone in 15 s (a client busy
+    on a loaded machine may sit on SIGTERM; its server session must end either way)."""
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(15)
+
+
 @pytest.mark.parametrize("layout,person", [("main", "li"), ("force", "zhao")])
 def test_port_forwarding_is_refused(site: Site, layout: str, person: str) -> None:
     server = site.servers[layout]
@@ -389,8 +395,7 @@ def test_port_forwarding_is_refused(site: Site, layout: str, person: str) -> Non
             conn.settimeout(20)
             assert conn.recv(64) == b""  # closed at once: the server refused the channel
     finally:
-        tunnel.terminate()
-        tunnel.wait(15)
+        stop(tunnel)
     assert "refused local port forward" in server.log_text()
 
     # -R: the server will not listen for the client

@@ -1,5 +1,6 @@
-"""Rules hot reload: an edit of ``sla.toml`` or ``scoring.toml`` applies while the app,
-the wall or the server runs, and a broken edit never replaces working rules.
+"""Rules hot reload: an edit of ``sla.toml``, ``scoring.toml`` or ``assessment.toml``
+applies while the app, the wall or the server runs, and a broken edit never replaces
+working rules.
 
 :class:`ConfigWatcher` watches the fixtures folder (watchfiles) and hands each edited
 rules file to :func:`apply_rules`, which checks it with the parsers ``gridtui load``
@@ -46,6 +47,7 @@ from gridtui.data.sources.records import ConfigProblem
 from gridtui.data.storage.changefeed import record_change
 from gridtui.data.storage.models import ConfigDoc, ConfigProblemRow, Ticket
 from gridtui.data.writes.sla_runtime import SlaRuntime, steps_of
+from gridtui.domain.assessment.config import parse_assessment_config
 from gridtui.domain.scoring.config import parse_scoring_config
 from gridtui.domain.sla.config import parse_sla_config
 
@@ -55,6 +57,7 @@ log = logging.getLogger("gridtui.watch")
 PARSERS: dict[str, Callable[[str, str], object]] = {
     "sla.toml": parse_sla_config,
     "scoring.toml": parse_scoring_config,
+    "assessment.toml": parse_assessment_config,
 }
 RULES = tuple(PARSERS)
 #: open tickets re-derived per transaction after an SLA edit
@@ -268,7 +271,7 @@ class ConfigWatcher:
     and the line).
 
     Args:
-        folder: the fixtures folder holding ``sla.toml`` and ``scoring.toml``.
+        folder: the fixtures folder holding the rules files (:data:`RULES`).
         factory: sessions on the database the rules live in.
         clock: the time of stored rows and changes (default: real time).
         sla_clock: "now" for recomputed SLA deadlines (default: ``clock``).

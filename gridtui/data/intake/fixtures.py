@@ -2,7 +2,8 @@
 
 A fixtures folder holds ``nodes.csv`` (the hierarchy), ``departments.csv``,
 ``categories.csv``, ``workers.csv``, ``entities.csv`` and the rules files
-``sla.toml`` and ``scoring.toml``. :func:`load_fixtures` reads and checks every file
+``sla.toml``, ``scoring.toml`` and ``assessment.toml`` (optional: without it the
+assessment's defaults apply). :func:`load_fixtures` reads and checks every file
 before it writes anything; any problem raises :class:`FixtureLoadError` listing each
 one by file, line, record and field, and the database is left untouched. Loading the
 same folder again updates records by their ``code`` and adds nothing twice.
@@ -36,7 +37,9 @@ from gridtui.domain.text import clean_text
 
 LEVELS = ("city", "district", "street", "community", "grid")
 GRID_KINDS = ("urban", "rural", "dedicated", "comprehensive")
-RULE_FILES = ("sla.toml", "scoring.toml")
+RULE_FILES = ("sla.toml", "scoring.toml", "assessment.toml")
+#: rules files a folder may leave out (their defaults apply)
+OPTIONAL_RULES = ("assessment.toml",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,18 +213,21 @@ def _read_csv(
 
 
 def _check_rules(folder: Path, errors: list[FixtureError]) -> dict[str, str]:
+    from gridtui.domain.assessment.config import parse_assessment_config
     from gridtui.domain.scoring.config import parse_scoring_config
     from gridtui.domain.sla.config import parse_sla_config
 
     parsers: dict[str, Callable[[str, str], object]] = {
         "sla.toml": parse_sla_config,
         "scoring.toml": parse_scoring_config,
+        "assessment.toml": parse_assessment_config,
     }
     texts: dict[str, str] = {}
     for name in RULE_FILES:
         path = folder / name
         if not path.exists():
-            errors.append(FixtureError(name, None, None, None, "file is missing"))
+            if name not in OPTIONAL_RULES:
+                errors.append(FixtureError(name, None, None, None, "file is missing"))
             continue
         text = path.read_text(encoding="utf-8")
         try:

@@ -39,9 +39,11 @@ from gridtui.domain.scoring.engine import ScoringEngine, alert_policy
 from gridtui.domain.scoring.rules import AlertPolicy
 
 
-def _window(
+def period_window(
     engine: ScoringEngine | None, tz: ZoneInfo, period: Period, at: datetime
 ) -> tuple[datetime, datetime, str]:
+    """The period containing ``at``: (start, end exclusive, key), in UTC, by the loaded
+    ``scoring.toml`` (``engine``); without one, weeks from Monday in ``tz``."""
     if engine is not None:
         start, end = engine.period_of(at, period)
         return start.astimezone(UTC), end.astimezone(UTC), engine.period_key(at, period)
@@ -215,7 +217,7 @@ def scorecards(
 ) -> Scorecards:
     """The leaderboards of the period containing ``at``, top ``limit`` each; report
     rates by the daily-report rules ``reports``."""
-    start, end, key = _window(engine, tz, period, at)
+    start, end, key = period_window(engine, tz, period, at)
     reads = _PeriodReads(session, start, end, at, _buckets(start, end, period, tz))
     alerts = alert_policy(engine)
     # the period's last day is the one before its (exclusive) end

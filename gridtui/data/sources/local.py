@@ -31,12 +31,16 @@ from gridtui.data.reads.report_status import daily_reports as read_daily_reports
 from gridtui.data.reads.scorecards import scorecards as build_scorecards
 from gridtui.data.reads.sla import sla_board as read_sla_board
 from gridtui.data.reads.sla import ticket_detail
+from gridtui.data.sources.assessments import Assessments
 from gridtui.data.sources.database import SourceDatabase
 from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
     ActionOutcome,
     Anchor,
+    Assessment,
+    AssessmentLevel,
     Board,
+    BulletinFacts,
     ChangeBatch,
     ConfigProblem,
     Cursor,
@@ -89,6 +93,8 @@ class LocalSource(SourceDatabase):
         self.timezone = timezone
         self.tz = ZoneInfo(timezone)
         self.service = TicketService(self.factory, timezone=timezone, clock=clock or self.now)
+        #: the assessment reads and their cache (gridtui.data.sources.assessments)
+        self.assessments = Assessments(self._session, self.service, self.tz, self.now)
         self._ref: Reference | None = None
         self._ref_lock = threading.Lock()
 
@@ -184,6 +190,16 @@ class LocalSource(SourceDatabase):
             return build_scorecards(
                 s, engine, self.tz, period, at.astimezone(UTC), limit, reports=schedule
             )
+
+    def assessment(
+        self, level: AssessmentLevel, period: Period, at: datetime, *, history: int = 0
+    ) -> Assessment:
+        """See :meth:`DataSource.assessment` (cached: :mod:`gridtui.data.sources.assessments`)."""
+        return self.assessments.assessment(level, period, at, history=history)
+
+    def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
+        """See :meth:`DataSource.bulletin_facts`."""
+        return self.assessments.bulletin_facts(period, at, limit)
 
     # -- writes --------------------------------------------------------------------------
 

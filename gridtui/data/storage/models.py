@@ -217,6 +217,13 @@ class Ticket(Base):
     )
 
 
+#: the timeline steps the assessment counts by time: rework (``reject``, ``reopen``) and
+#: the sweeper's breach marks (a note whose target is ``breach:<holder>/<clock>``); the
+#: predicate of the partial index ``ix_ticket_events_marks``, which a query must repeat
+#: word for word for SQLite to use it
+MARKS_WHERE = "action IN ('reject', 'reopen') OR target LIKE 'breach:%'"
+
+
 class TicketEvent(Base):
     """One transition or note on a ticket's timeline (the audit trail)."""
 
@@ -241,6 +248,13 @@ class TicketEvent(Base):
             "at",
             sqlite_where=text("action = 'feedback'"),
             postgresql_where=text("action = 'feedback'"),
+        ),
+        # rework steps and breach marks by time (the assessment's counts), partial too
+        Index(
+            "ix_ticket_events_marks",
+            "at",
+            sqlite_where=text(MARKS_WHERE),
+            postgresql_where=text(MARKS_WHERE),
         ),
     )
 
@@ -302,7 +316,8 @@ class Change(Base):
 
 
 class ConfigDoc(Base):
-    """The text of a rules file (``sla.toml``, ``scoring.toml``) as last loaded."""
+    """The text of a rules file (``sla.toml``, ``scoring.toml``, ``assessment.toml``)
+    as last loaded."""
 
     __tablename__ = "config_docs"
 
@@ -372,6 +387,7 @@ class IdempotencyKey(Base):
 
 
 __all__ = [
+    "MARKS_WHERE",
     "ApiToken",
     "Base",
     "Category",

@@ -1,9 +1,10 @@
-"""The SLA and scoring rules as loaded in the database, parsed once per version.
+"""The SLA, scoring and assessment rules as loaded in the database, parsed once per
+version.
 
 The ticket writes (and the reads that evaluate clocks) need ``sla.toml`` and
-``scoring.toml`` parsed; :class:`LoadedRules` keeps the parsed rules while the stored
-documents' stamps stay the same, and pins them to a session so that one transaction
-sees one version of the rules.
+``scoring.toml`` parsed, the assessment reads ``assessment.toml``; :class:`LoadedRules`
+keeps the parsed rules while the stored documents' stamps stay the same, and pins them
+to a session so that one transaction sees one version of the rules.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from sqlalchemy.orm import Session
 from gridtui.data.storage.models import ConfigDoc
 from gridtui.data.writes.errors import ServiceError
 from gridtui.data.writes.sla_runtime import SlaRuntime
+from gridtui.domain.assessment.config import (
+    DEFAULT_ASSESSMENT,
+    AssessmentConfig,
+    parse_assessment_config,
+)
 from gridtui.domain.scoring.config import parse_scoring_config
 from gridtui.domain.scoring.engine import ScoringEngine
 from gridtui.domain.scoring.rules import ScoringConfig
@@ -27,6 +33,7 @@ Rules = tuple[SlaRuntime, ScoringEngine | None]
 
 #: where a session keeps the rules it read (Session.info)
 _RULES_KEY = "gridtui.rules"
+_ASSESSMENT_KEY = "gridtui.assessment"
 
 
 @lru_cache(maxsize=8)
@@ -39,6 +46,11 @@ def _scoring(text_hash: str, text: str) -> ScoringConfig:
     return parse_scoring_config(text)
 
 
+@lru_cache(maxsize=8)
+def _assessment(text_hash: str, text: str) -> AssessmentConfig:
+    return parse_assessment_config(text)
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -49,6 +61,8 @@ class LoadedRules:
     def __init__(self) -> None:
         #: the documents' stamps and the rules parsed from them
         self._cached: tuple[object, Rules] | None = None
+        #: the assessment document's stamp and its parsed config
+        self._assessment: tuple[object, AssessmentConfig] | None = None
 
     def of(self, session: Session) -> Rules:
         """The SLA and scoring rules as loaded in the database.
@@ -88,3 +102,26 @@ class LoadedRules:
         self._cached = (stamp, (sla, engine))
         session.info[_RULES_KEY] = (sla, engine)
         return sla, engine
+
+    def assessment(self, session: Session) -> AssessmentConfig:
+        """The assessment rules as loaded in the database (none stored: the defaults,
+        :data:`~gridtui.domain.assessment.config.DEFAULT_ASSESSMENT`), kept parsed
+        while the document's stamp stays the same and pinned to ``session``."""
+        pinned = session.info.get(_ASSESSMENT_KEY)
+        if pinned is not None:
+            return cast(AssessmentConfig, pinned)
+        stamp = session.execute(
+            select(ConfigDoc.loaded_at, func.length(ConfigDoc.text)).where(
+                ConfigDoc.name == "assessment.toml"
+            )
+        ).first()
+        key = None if stamp is None else tuple(stamp)
+        cached = self._assessment
+        if cached is not None and cached[0] == key:
+            config = cached[1]
+        else:
+            doc = session.get(ConfigDoc, "assessment.toml") if key is not None else None
+            config = DEFAULT_ASSESSMENT if doc is None else _assessment(_digest(doc.text), doc.text)
+            self._assessment = (key, config)
+        session.info[_ASSESSMENT_KEY] = config
+        return config

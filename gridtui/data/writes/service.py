@@ -55,6 +55,7 @@ from gridtui.data.writes.transitions import (
     record_callback,
     stamp_step,
 )
+from gridtui.domain.assessment.config import AssessmentConfig
 from gridtui.domain.chain import TicketClocks
 from gridtui.domain.handling import CO_ACTIONS, replay, status_after
 from gridtui.domain.lifecycle import Action, Status
@@ -94,6 +95,12 @@ class TicketService:
             ServiceError: no ``sla.toml`` loaded.
         """
         return self._rules.of(session)
+
+    def assessment_rules(self, session: Session) -> AssessmentConfig:
+        """The assessment rules as loaded in the database (no ``assessment.toml``
+        stored: the defaults) (:meth:`LoadedRules.assessment
+        <gridtui.data.writes.loaded_rules.LoadedRules.assessment>`)."""
+        return self._rules.assessment(session)
 
     def timeline(self, session: Session, ticket_id: int) -> list[TicketEvent]:
         """The ticket's timeline, oldest first."""
