@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     fixtures: Path = Field(
         default=Path("fixtures"), description="Folder with sla.toml, scoring.toml and the city."
     )
+    bulletins: Path = Field(
+        default=Path("bulletins"),
+        description="Folder the assessment screen's one-key export writes bulletins (通报) to.",
+    )
 
 
 def public_url_for(host: str, port: int) -> str:
