@@ -16,12 +16,14 @@ retry after a timeout without creating a duplicate.
 
 Reads that depend on "now" take an optional ``at`` (ISO 8601 with zone); without it
 the server's clock decides. The change stream is :mod:`gridtui.api.stream`; Open311
-GeoReport v2 is mounted at ``/open311/v2`` (:mod:`gridtui.api.open311`).
+GeoReport v2 is mounted at ``/open311/v2`` and its test endpoint (the sandbox) at
+``/open311/sandbox/v2`` (:mod:`gridtui.api.open311`).
 
 This module assembles the application: middleware, error handlers
 (:mod:`gridtui.api.answers`), the routers of :mod:`gridtui.api.routes`, whose
 dependencies (source, caller, clock) are :mod:`gridtui.api.deps`, and the SLA
-sweeper's rounds for as long as it runs.
+sweeper's rounds for as long as it runs (each also clears the Open311 sandbox's old
+reports).
 """
 
 from __future__ import annotations
