@@ -35,7 +35,7 @@ from gridtui.domain.roles import OPEN_TICKET, PermissionDenied, check
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: when the discovery document last changed
-CHANGESET = "2026-11-24T00:00:00+00:00"
+CHANGESET = "2026-12-06T00:00:00+00:00"
 MEDIA_TYPES = ["text/xml", "application/json"]
 MAX_DESCRIPTION = limits.DESCRIPTION
 KEY_SERVICE = "ask the centre for a token: gridtui token create --name APP --role officer"
