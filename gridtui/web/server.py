@@ -245,9 +245,6 @@ class WebServer(Server):
         if len(self.live) >= self.options.max_sessions:
             raise web.HTTPServiceUnavailable(text="too many sessions; try again later")
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=1 << 20)
-        width = _size(request.query.get("width"), 80, 500)
-        height = _size(request.query.get("height"), 24, 200)
-        await websocket.prepare(request)
 
         async def close() -> None:  # the app has ended
             await websocket.close()
@@ -256,10 +253,13 @@ class WebServer(Server):
             self.app_command(info, session.lang), write_bytes=websocket.send_bytes,
             write_str=websocket.send_str, close=close, download_manager=self.download_manager,
         )  # fmt: skip
-        self.live[websocket] = service
+        self.live[websocket] = service  # counted at once: no await since the check
         watch = asyncio.create_task(self._watch(websocket, request.cookies.get(COOKIE)))
-        log.info("web:%s (%s) opened an app", info.name, info.role)
         try:
+            await websocket.prepare(request)
+            log.info("web:%s (%s) opened an app", info.name, info.role)
+            width = _size(request.query.get("width"), 80, 500)
+            height = _size(request.query.get("height"), 24, 200)
             await service.start(width, height)
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
@@ -269,7 +269,8 @@ class WebServer(Server):
         finally:
             watch.cancel()
             self.live.pop(websocket, None)
-            await websocket.close()
+            if websocket.prepared:
+                await websocket.close()
             await service.stop()
             log.info("web:%s closed an app", info.name)
         return websocket
