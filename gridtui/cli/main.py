@@ -21,6 +21,7 @@ from gridtui.cli.serve import add_serve_parsers
 from gridtui.cli.simulate import add_simulate_parser
 from gridtui.cli.stats import add_stats_parser
 from gridtui.cli.tui import add_app_parsers, add_demo_parser
+from gridtui.cli.web import add_web_parser
 from gridtui.config import Settings
 
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_app_parsers(sub, settings)  # tui, wall, snapshot
     add_simulate_parser(sub, settings)
     add_demo_parser(sub, settings)
+    add_web_parser(sub, settings)  # web (issue 16)
     return p
 
 

@@ -59,6 +59,7 @@ from gridtui.data.sources.records import (
     TrendPoint,
     TrendSpan,
 )
+from gridtui.data.sources.sandbox import SandboxStore
 from gridtui.data.sources.source import AT_RISK, SourceError
 from gridtui.data.storage.changefeed import ChangeRecord, changes_since
 from gridtui.data.storage.changefeed import last_seq as feed_last_seq
@@ -97,6 +98,10 @@ class LocalSource(SourceDatabase):
         self.assessments = Assessments(self._session, self.service, self.tz, self.now)
         self._ref: Reference | None = None
         self._ref_lock = threading.Lock()
+        #: Open311's sandbox (gridtui.data.sources.sandbox): never among the tickets
+        self.sandbox = SandboxStore(
+            self._session, self.factory, self._write_quietly, self.service.rules
+        )
 
     # -- reference ---------------------------------------------------------------------
 
