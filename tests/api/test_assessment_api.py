@@ -1,6 +1,7 @@
-"""``GET /api/v1/assessment``, ``/assessment/facts`` and ``/assessment/rules`` on a real server over the demo
-city: the JSON is the records (rates included), ApiSource reads back records equal to
-the local source's, any token may read, and bad parameters get a 422 that says which."""
+"""``GET /api/v1/assessment``, ``/assessment/facts`` and ``/assessment/rules`` on a real
+server over the demo city: the JSON is the records (rates included), ApiSource reads
+back records equal to the local source's, any token may read, and bad parameters get a
+422 that says which."""
 
 from __future__ import annotations
 
