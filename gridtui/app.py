@@ -1,4 +1,4 @@
-"""The Textual app: one data source, seven screens, the clock, the role and the language.
+"""The Textual app: one data source, eight screens, the clock, the role and the language.
 
 Build it with :func:`build_app` (the CLI and the tests use the same factory). The
 app follows the change feed (a short read in a worker, never overlapping, each time
@@ -14,6 +14,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -116,9 +117,12 @@ class GridApp(App[None]):
         poll_seconds: float = 0.5,
         prebuild: bool = True,
         freeze_gc: bool = False,
+        bulletins: Path | str = "bulletins",
     ) -> None:
         super().__init__()
         self.source = source
+        #: where the assessment screen's export writes bulletins
+        self.bulletins = Path(bulletins)
         self.lang = lang
         self.role = Role(role).value
         self.actor = actor

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
         "by Open311 discovery; default: http://HOST:PORT of `gridtui serve`. Never taken "
         "from a request's Host header.",
     )
+    open311_sandbox_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="How long Open311's sandbox (its test endpoint) keeps a report: "
+        "`gridtui serve`'s sweeper deletes older ones.",
+    )
     fixtures: Path = Field(
         default=Path("fixtures"), description="Folder with sla.toml, scoring.toml and the city."
     )
@@ -40,6 +46,10 @@ class Settings(BaseSettings):
         default="",
         description="`gridtui ssh-serve`'s folder for its host key; default: gridtui-ssh "
         "beside a SQLite database, else ~/.local/state/gridtui.",
+    )
+    bulletins: Path = Field(
+        default=Path("bulletins"),
+        description="Folder the assessment screen's one-key export writes bulletins (通报) to.",
     )
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.lifecycle import Status
+from gridtui.i18n_assess import ASSESS
 from gridtui.i18n_more import MORE
 from gridtui.registry import SCREENS, THEMES
 
@@ -321,6 +322,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "adjust.subject.department": ("部门", "Department"),
 }
 CATALOG.update(MORE)
+CATALOG.update(ASSESS)
 
 ACTION_EN: dict[str, str] = {
     "open": "Open",

@@ -61,6 +61,9 @@ SCREENS = (
     ),
     ScreenEntry("ticket", "6", "gridtui.screens.ticket:TicketScreen", "工单详情", "Ticket"),
     ScreenEntry("grids", "7", "gridtui.screens.grids:GridsScreen", "网格树", "Grid browser"),
+    ScreenEntry(
+        "assessment", "8", "gridtui.screens.assessment:AssessmentScreen", "考核评估", "Assessment"
+    ),
 )
 #: their names, in number-key order
 SCREEN_NAMES = tuple(s.name for s in SCREENS)

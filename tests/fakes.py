@@ -47,7 +47,7 @@ from gridtui.data.sources.records import (
 )
 from gridtui.data.sources.source import AT_RISK, ActionRefused, DataSource, SourceError
 from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
-from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT
+from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT, AssessmentConfig
 from gridtui.domain.assessment.engine import score_level, total_figures
 from gridtui.domain.assessment.figures import Figures, rates_of
 
@@ -307,6 +307,9 @@ class MemorySource:
             level, period, key, start, end, at, end <= NOW, earlier[0][0], rows, totals,
             rates_of(totals),
         )  # fmt: skip
+
+    def assessment_rules(self) -> AssessmentConfig:
+        return DEFAULT_ASSESSMENT
 
     def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
         self.calls.append("bulletin_facts")

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from gridtui.api.open311.xml import error_response, format_of_path
 from gridtui.data.sources.source import BUSY_RETRY_AFTER, Busy, SourceUnavailable
 
 #: seconds a client is asked to wait when the database is away (not just busy)
@@ -96,15 +97,9 @@ async def _refuse(scope: Any, send: Any, waited: float) -> None:
         f"retry in {BUSY_RETRY_AFTER} s"
     )
     path = str(scope.get("path", ""))
-    if path.startswith("/open311/") and path.endswith(".xml"):
-        body = (f"<?xml version='1.0' encoding='utf-8'?>\n<errors><error><code>503</code>"
-                f"<description>{message}</description></error></errors>").encode()  # fmt: skip
-        kind = b"text/xml"
-    elif path.startswith("/open311/"):
-        body, kind = (
-            json.dumps([{"code": 503, "description": message}]).encode(),
-            b"application/json",
-        )
+    if path.startswith("/open311/"):
+        geo = error_response(format_of_path(path), 503, message)
+        body, kind = bytes(geo.body), geo.headers["content-type"].encode()
     else:
         error = {"error": {"code": "busy", "message": message}}
         body, kind = json.dumps(error).encode(), b"application/json"

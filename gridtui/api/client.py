@@ -55,6 +55,7 @@ from gridtui.data.sources.records import (
 )
 from gridtui.data.sources.source import AT_RISK, SourceError
 from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
+from gridtui.domain.assessment.config import AssessmentConfig
 
 #: seconds an assessment read may take (computed on first use, then kept by the server)
 ASSESSMENT_TIMEOUT = 120.0
@@ -236,6 +237,10 @@ class ApiSource:
         # a period the server has not computed yet takes seconds (a year of a city: tens)
         data = self._get(f"{API}/assessment", params, timeout=ASSESSMENT_TIMEOUT)
         return decode(adapters().assessment, data, "assessment")
+
+    def assessment_rules(self) -> AssessmentConfig:
+        """See :meth:`DataSource.assessment_rules` (the server's)."""
+        return decode(adapters().rules, self._get(f"{API}/assessment/rules", {}), "rules")
 
     def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
         """See :meth:`DataSource.bulletin_facts`."""

@@ -6,7 +6,8 @@ Open311 sub-application included). A declared ``Content-Length`` over the limit 
 refused at once; a body without one (chunked) is counted as it streams in and
 refused as soon as it passes the limit, so no route ever buffers more. Errors keep
 each API's format: ``{"error": {"code": "too_large", …}}`` for ``/api/v1``, a
-GeoReport error list (JSON or XML by the path's suffix) under ``/open311/v2``.
+GeoReport error list (JSON or XML by the path's suffix) under ``/open311/`` (its
+production and sandbox endpoints).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: where the GeoReport sub-application is mounted
-OPEN311_PREFIX = "/open311/v2"
+#: where the GeoReport sub-applications are mounted (production and the sandbox)
+OPEN311_PREFIX = "/open311/"
 
 
 def _too_large_message(limit: int) -> str:
@@ -77,9 +78,9 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, send: Send, status: int, code: str, text: str) -> None:
         path: str = scope.get("path", "")
-        if path == OPEN311_PREFIX or path.startswith(OPEN311_PREFIX + "/"):
+        if path.startswith(OPEN311_PREFIX):
             response = error_response(format_of_path(path), status, text)
-            body, media = bytes(response.body), response.media_type or "application/json"
+            body, media = bytes(response.body), response.headers["content-type"]
         else:
             body = json.dumps({"error": {"code": code, "message": text}}).encode()
             media = "application/json"

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridtui.data.sources.public import SandboxArea
 from gridtui.data.sources.records import ActionOutcome, ClockSpec, DailyReports, ReportRow
 from gridtui.data.sources.source import DataSource, PublicReads
 from gridtui.data.storage.changefeed import ChangeRecord
@@ -51,6 +52,11 @@ class HostedSource(DataSource, PublicReads, Protocol):
     side_factory: sessionmaker[Session]
     #: called after each successful write of this process (wakes the stream)
     write_listeners: list[Callable[[], None]]
+
+    @property
+    def sandbox(self) -> SandboxArea:
+        """Open311's sandbox: the test endpoint's reports, never among the tickets."""
+        ...
 
     def now(self) -> datetime:
         """The source's clock: injected, the published simulated clock, or real time."""

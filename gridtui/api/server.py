@@ -16,12 +16,14 @@ retry after a timeout without creating a duplicate.
 
 Reads that depend on "now" take an optional ``at`` (ISO 8601 with zone); without it
 the server's clock decides. The change stream is :mod:`gridtui.api.stream`; Open311
-GeoReport v2 is mounted at ``/open311/v2`` (:mod:`gridtui.api.open311`).
+GeoReport v2 is mounted at ``/open311/v2`` and its test endpoint (the sandbox) at
+``/open311/sandbox/v2`` (:mod:`gridtui.api.open311`).
 
 This module assembles the application: middleware, error handlers
 (:mod:`gridtui.api.answers`), the routers of :mod:`gridtui.api.routes`, whose
 dependencies (source, caller, clock) are :mod:`gridtui.api.deps`, and the SLA
-sweeper's rounds for as long as it runs.
+sweeper's rounds for as long as it runs (each also clears the Open311 sandbox's old
+reports).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -43,7 +45,8 @@ from gridtui.api import busy, deps, logs
 from gridtui.api.answers import install_error_handlers
 from gridtui.api.guards import BodyLimit
 from gridtui.api.hosted import HostedSource
-from gridtui.api.open311.routes import create_open311_app
+from gridtui.api.open311.routes import mount_open311
+from gridtui.api.open311.sandbox import clear_sandbox
 from gridtui.api.routes import (
     adjustments,
     assessment,
@@ -82,20 +85,25 @@ def create_app(
     sweep_seconds: float = 0.0,
     public_url: str | None = None,
     bulletins: Path | None = None,
+    sandbox_keep: timedelta | None = None,
 ) -> FastAPI:
     """The API over ``source``; with ``sweep_seconds``, the SLA sweeper runs in the
     server every that many seconds (``gridtui serve`` does; tests call it by hand).
     ``public_url`` is the base URL Open311 discovery names (default: the settings'
     ``GRIDTUI_PUBLIC_URL``, else :data:`DEFAULT_PUBLIC_URL`), never a request's Host.
     ``bulletins``: the folder whose bulletins ``/api/v1/bulletins`` lists and serves
-    (None: none are; ``gridtui serve --bulletins`` writes them there)."""
+    (None: none are; ``gridtui serve --bulletins`` writes them there). The sweeper's
+    rounds also delete Open311 sandbox reports older than ``sandbox_keep`` (default:
+    the settings' ``GRIDTUI_OPEN311_SANDBOX_HOURS``, 24 hours)."""
     logs.install()  # tokens in query strings (Open311's api_key) never reach the log
     # without an injected clock, the source's: real time, or the simulated clock a
     # simulator published in the database
     server_clock = deps.ServerClock(clock or source.now)
+    if sandbox_keep is None:
+        sandbox_keep = timedelta(hours=Settings().open311_sandbox_hours)
     app = FastAPI(
         title="gridtui", version="1", description="网格化服务管理 command-centre API",
-        lifespan=_lifespan(source, sweep_seconds),
+        lifespan=_lifespan(source, sweep_seconds, sandbox_keep),
     )  # fmt: skip
     app.add_middleware(BodyLimit)  # 413 for a body over limits.MAX_BODY, Open311's too
     tokens = TokenCache(source.side_factory)
@@ -115,15 +123,15 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
 
-    # GeoReport v2 has its own error format: a sub-application with its own handlers.
+    # GeoReport v2 has its own error format: sub-applications with their own handlers,
+    # production's and the sandbox's (its test endpoint)
     base = public_url or Settings().public_url or DEFAULT_PUBLIC_URL
-    geo = create_open311_app(source, server_clock.now, tokens, public_url=base)
-    app.mount("/open311/v2", geo)
+    mount_open311(app, source, server_clock.now, tokens, public_url=base)
     return app
 
 
 def _lifespan(
-    source: HostedSource, sweep_seconds: float
+    source: HostedSource, sweep_seconds: float, sandbox_keep: timedelta
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -138,7 +146,9 @@ def _lifespan(
         # 5 ms each time, a dozen times per ticket. Hand it over sooner.
         sys.setswitchinterval(SWITCH_INTERVAL)
         sweeper = (
-            asyncio.create_task(sweep_forever(source, sweep_seconds)) if sweep_seconds > 0 else None
+            asyncio.create_task(sweep_forever(source, sweep_seconds, sandbox_keep))
+            if sweep_seconds > 0
+            else None
         )
         yield
         if sweeper is not None:
@@ -149,11 +159,16 @@ def _lifespan(
     return lifespan
 
 
-async def sweep_forever(source: HostedSource, sweep_seconds: float) -> None:
+async def sweep_forever(
+    source: HostedSource, sweep_seconds: float, sandbox_keep: timedelta | None = None
+) -> None:
     """The SLA sweeper: breached clocks get their penalty and escalation within
     ``sweep_seconds`` (sooner in simulated time: about every 5 simulated minutes
-    under a fast simulator clock, at most twice a second)."""
+    under a fast simulator clock, at most twice a second). Each round first deletes
+    the Open311 sandbox's reports older than ``sandbox_keep`` (None: keeps them)."""
     while True:
+        if sandbox_keep is not None:
+            await _clear_sandbox(source, sandbox_keep)
         try:
             result = await asyncio.to_thread(source.sweep)
             if result.breaches:
@@ -168,6 +183,17 @@ async def sweep_forever(source: HostedSource, sweep_seconds: float) -> None:
             spec = None
         speed = spec.speed if spec is not None else 1.0
         await asyncio.sleep(max(0.5, min(sweep_seconds, SIM_SWEEP_SECONDS / speed)))
+
+
+async def _clear_sandbox(source: HostedSource, keep: timedelta) -> None:
+    """One clearing of the Open311 sandbox (a failure waits for the next round)."""
+    try:
+        cleared = await asyncio.to_thread(clear_sandbox, source, keep)
+    except Exception as exc:  # the database away: next round
+        log.warning("Open311 sandbox clearing failed: %s", " ".join(str(exc).split())[:300])
+        return
+    if cleared:
+        log.info("Open311 sandbox: %d reports older than %s deleted", cleared, keep)
 
 
 def app_from_settings() -> FastAPI:

@@ -41,6 +41,7 @@ from gridtui.data.sources.source import (
     SourceUnavailable,
     StaleData,
 )
+from gridtui.domain.assessment.config import AssessmentConfig
 
 T = TypeVar("T")
 
@@ -70,6 +71,7 @@ class Adapters:
         self.report = TypeAdapter(ReportRow)
         self.problems = TypeAdapter(list[ConfigProblem])
         self.assessment = TypeAdapter(Assessment)
+        self.rules = TypeAdapter(AssessmentConfig)
         self.facts = TypeAdapter(BulletinFacts)
 
 

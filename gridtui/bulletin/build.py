@@ -13,7 +13,7 @@ from gridtui.bulletin.compose import Inputs, compose
 from gridtui.bulletin.model import Bulletin
 from gridtui.data.sources.records import ASSESSMENT_LEVELS, AssessmentLevel, Period
 from gridtui.data.sources.source import DataSource
-from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT, AssessmentConfig
+from gridtui.domain.assessment.config import AssessmentConfig
 from gridtui.domain.assessment.schedule import LANGS, PERIODS
 
 Progress = Callable[[float], None]
@@ -51,14 +51,14 @@ def build_bulletin(
     """The bulletin of the period containing ``at``.
 
     ``levels``: the ranking sections (default: ``[schedule] levels`` of ``config``);
-    ``config``: the assessment rules (default: :data:`DEFAULT_ASSESSMENT`);
+    ``config``: the assessment rules (default: the source's, :meth:`assessment_rules`);
     ``progress`` is told the fraction done, reaching ``share`` at the end.
 
     Raises:
         ValueError: an unknown period, level or language.
         SourceError: the source could not answer.
     """
-    rules = config or DEFAULT_ASSESSMENT
+    rules = config or source.assessment_rules()
     chosen = list(dict.fromkeys(levels if levels is not None else rules.schedule.levels))
     check_request(period, chosen, lang)
     steps = len(chosen) + 3

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from gridtui.cli.common import Subcommands
     from gridtui.data.sources.local import LocalSource
     from gridtui.data.sources.source import DataSource
-    from gridtui.domain.assessment.config import AssessmentConfig
 
 #: the levels a bulletin ranks (gridtui.data.sources.records.ASSESSMENT_LEVELS)
 LEVELS = ("street", "community", "grid", "worker", "department")
@@ -77,19 +76,6 @@ def _usage(message: str) -> int:
     return 2
 
 
-def assessment_config(source: DataSource) -> AssessmentConfig:
-    """The assessment rules a bulletin of ``source`` is laid out by: a database's own
-    ``assessment.toml`` (as loaded, hot reloads included), else (over the API, which
-    does not serve them) the defaults."""
-    from gridtui.data.sources.local import LocalSource
-    from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT
-
-    if not isinstance(source, LocalSource):
-        return DEFAULT_ASSESSMENT
-    with source.factory() as s:
-        return source.service.assessment_rules(s)
-
-
 def _resolve(at: date | datetime | None, source: DataSource) -> datetime:
     """``--at`` as a moment: a date is its local noon; nothing is the source's now."""
     from gridtui.bulletin.scheduled import source_now
@@ -119,8 +105,7 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     try:
         at = _resolve(args.at, source)
         written = write_bulletin(source, out, period=args.period, at=at, levels=levels,
-                                 lang=args.lang, config=assessment_config(source),
-                                 issued=_resolve(None, source))  # fmt: skip
+                                 lang=args.lang, issued=_resolve(None, source))  # fmt: skip
     except OSError as exc:
         return _usage(f"cannot write {out}: {exc.strerror or exc}")
     except SourceError as exc:
@@ -171,7 +156,7 @@ def local_rules(local: LocalSource) -> Callable[[], ScheduleRules]:
             _, engine = local.service.rules(s)
         if engine is None:
             engine = ScoringEngine(ScoringConfig(timezone=local.timezone))
-        return ScheduleRules(engine, engine.config.tz, assessment_config(as_data_source(local)))
+        return ScheduleRules(engine, engine.config.tz, as_data_source(local).assessment_rules())
 
     return rules
 

@@ -21,11 +21,12 @@ SHOWN_REJECTS = 20
 
 
 def load_import_map(path: str) -> ImportMap:
-    """The import map at ``path``; a bad one is the user's to fix."""
+    """The import map at ``path`` (a map without ``timezone`` takes the centre's); a bad
+    one is the user's to fix."""
     from gridtui.data.intake.importer import ImportMapError, load_map
 
     try:
-        return load_map(Path(path))
+        return load_map(Path(path), timezone=Settings().timezone)
     except ImportMapError as exc:
         raise CliError(str(exc)) from exc
 
@@ -43,12 +44,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         rejects=Path(args.rejects) if args.rejects else None,
         now=utcnow(),
     )
+    sheet = f" (sheet {report.sheet!r})" if report.sheet is not None else ""
     print(
-        f"read {report.read}: {report.inserted} new, {report.updated} updated, "
+        f"read {report.read}{sheet}: {report.inserted} new, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.rejected} rejected"
     )
     for rej in report.rejects[:SHOWN_REJECTS]:
-        print(f"  line {rej.line}: {rej.field or '-'}: {rej.reason}", file=sys.stderr)
+        print(f"  {report.where(rej)}: {rej.field or '-'}: {rej.reason}", file=sys.stderr)
     if report.rejected > SHOWN_REJECTS:
         print(f"  … {report.rejected - SHOWN_REJECTS} more", file=sys.stderr)
     if report.rejected and args.rejects:
@@ -81,7 +83,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def add_import_parser(sub: Subcommands) -> None:
     """``import``."""
-    imp = sub.add_parser("import", help="import a 311-style CSV or JSONL export")
+    imp = sub.add_parser(
+        "import", help="import a work-order export: CSV/TSV (any encoding), .xlsx/.xls, JSON"
+    )
     imp.add_argument("file")
     imp.add_argument("--map", required=True, help="TOML column/value map")
     imp.add_argument("--rejects", help="write rejected rows (with reasons) to this CSV")

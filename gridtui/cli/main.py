@@ -22,6 +22,7 @@ from gridtui.cli.simulate import add_simulate_parser
 from gridtui.cli.ssh import add_ssh_parsers
 from gridtui.cli.stats import add_stats_parser
 from gridtui.cli.tui import add_app_parsers, add_demo_parser
+from gridtui.cli.web import add_web_parser
 from gridtui.config import Settings
 
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_simulate_parser(sub, settings)
     add_demo_parser(sub, settings)
     add_ssh_parsers(sub, settings)  # ssh-serve, ssh-key
+    add_web_parser(sub, settings)  # web (issue 16)
     return p
 
 

@@ -26,7 +26,8 @@ def app_options(args: argparse.Namespace, source: DataSource | None = None) -> d
     from gridtui.i18n import default_lang
 
     remote = getattr(args, "api", None) and source is not None
-    return {
+    bulletins = {"bulletins": args.bulletins} if hasattr(args, "bulletins") else {}
+    return bulletins | {
         "lang": args.lang or default_lang(),
         "role": getattr(source, "role", args.role) if remote else args.role,
         "theme": args.theme,
@@ -185,6 +186,14 @@ def _ui_options(p: argparse.ArgumentParser, *, screen_default: str | None) -> No
     p.add_argument("--ticket", type=int, default=None, help="ticket id for the ticket screen")
 
 
+def _bulletins_option(p: argparse.ArgumentParser, settings: Settings) -> None:
+    """Where the assessment screen's export writes (``GRIDTUI_BULLETINS``)."""
+    p.add_argument(
+        "--bulletins", type=Path, default=settings.bulletins, metavar="DIR",
+        help="folder the assessment screen's export writes bulletins to (default %(default)s)",
+    )  # fmt: skip
+
+
 def _wall_options(p: argparse.ArgumentParser) -> None:
     """The wall's options: :func:`_source_options`, rotation, screens, alerts."""
     from gridtui.wall import DEFAULT_ROTATE, WALL_SCREENS
@@ -210,6 +219,7 @@ def add_app_parsers(sub: Subcommands, settings: Settings) -> None:
     """``tui``, ``wall`` and ``snapshot``."""
     tui = sub.add_parser("tui", help="open the command centre")
     _ui_options(tui, screen_default="overview")
+    _bulletins_option(tui, settings)
     add_rules_options(tui, settings)
     tui.set_defaults(func=cmd_tui)
 
@@ -229,6 +239,7 @@ def add_demo_parser(sub: Subcommands, settings: Settings) -> None:
     """``demo``."""
     demo = sub.add_parser("demo", help="open the command centre on the demo city")
     _ui_options(demo, screen_default="overview")
+    _bulletins_option(demo, settings)
     add_rules_options(demo, settings)
     demo.add_argument(
         "--speed",

@@ -13,6 +13,7 @@ what happened with the messages of :mod:`gridtui.screens.messages`.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 
 from textual.binding import Binding
@@ -71,6 +72,8 @@ class ScreenHost(Protocol):
     tz: tzinfo
     #: the ticket the ticket screen shows (``None``: the most urgent one)
     ticket_id: int | None
+    #: the folder the assessment screen's export writes bulletins to
+    bulletins: Path
 
     def now(self) -> datetime:
         """The app clock's now (aware UTC)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -25,6 +26,48 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
+
+
+def row_strip(
+    cells: list[Text],
+    widths: list[int],
+    console: Console,
+    base: Style,
+    width: int,
+    *,
+    over: bool = False,
+) -> Strip:
+    """One table line of ``width`` cells: each cell cut to its column's width, a blank
+    before the first and two between columns, on ``base`` (``over``: over the cells'
+    own colours, as a cursor is; else under them)."""
+    # Each cell is its own run of segments and the padding a separate blank one:
+    # terminals do not care, but SVG export places every segment at its cell, so
+    # wide (CJK) text cannot push the columns after it out of line.
+    segments: list[Segment] = [Segment(" ")]
+    for column, (cell, cell_width) in enumerate(zip(cells, widths, strict=False)):
+        # A per-column meta keeps neighbouring cells in separate segments after the
+        # compositor joins equal styles (SVG export places each segment by itself).
+        tag = Style(meta={"column": column})
+        gap = Style(meta={"column": column, "gap": True})  # never joined with the text
+        piece = cell.copy()
+        piece.no_wrap = True
+        piece.truncate(cell_width, overflow="ellipsis")
+        piece.end = ""
+        rendered = list(piece.render(console))  # the spans; the Text's own style:
+        if piece.style:
+            rendered = list(Segment.apply_style(rendered, console.get_style(piece.style)))
+        room = cell_width - piece.cell_len
+        if cell.justify == "right":  # figures stand right-aligned in their column
+            segments.append(Segment(" " * room, gap))
+            room = 0
+        segments += Segment.apply_style(rendered, None, tag)
+        segments.append(Segment(" " * (room + 2), gap))
+    # The cursor's colours go over the cells' (readable on any cell colour); other
+    # rows' colours go under them.
+    styled = (
+        Segment.apply_style(segments, None, base) if over else Segment.apply_style(segments, base)
+    )
+    return Strip(list(styled)).extend_cell_length(width, base).crop(0, width)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,34 +237,7 @@ class PageTable(Widget, can_focus=True):
         return self._widths
 
     def _line(self, cells: list[Text], base: Style, *, over: bool = False) -> Strip:
-        # Each cell is its own run of segments and the padding a separate blank one:
-        # terminals do not care, but SVG export places every segment at its cell, so
-        # wide (CJK) text cannot push the columns after it out of line.
-        widths = self._layout()
-        console = self.app.console
-        segments: list[Segment] = [Segment(" ")]
-        for column, (cell, width) in enumerate(zip(cells, widths, strict=False)):
-            # A per-column meta keeps neighbouring cells in separate segments after the
-            # compositor joins equal styles (SVG export places each segment by itself).
-            tag = Style(meta={"column": column})
-            piece = cell.copy()
-            piece.no_wrap = True
-            piece.truncate(width, overflow="ellipsis")
-            piece.end = ""
-            rendered = list(piece.render(console))  # the spans; the Text's own style:
-            if piece.style:
-                rendered = list(Segment.apply_style(rendered, console.get_style(piece.style)))
-            segments += Segment.apply_style(rendered, None, tag)
-            segments.append(Segment(" " * (width - piece.cell_len + 2), tag))
-        # The cursor's colours go over the cells' (readable on any cell colour); other
-        # rows' colours go under them.
-        styled = (
-            Segment.apply_style(segments, None, base)
-            if over
-            else Segment.apply_style(segments, base)
-        )
-        strip = Strip(list(styled))
-        return strip.extend_cell_length(self.size.width, base).crop(0, self.size.width)
+        return row_strip(cells, self._layout(), self.app.console, base, self.size.width, over=over)
 
     def render_line(self, y: int) -> Strip:
         """Line ``y``: the header, a row, or blank."""

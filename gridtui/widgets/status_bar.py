@@ -83,10 +83,26 @@ class StatusBar(Static):
             line.append(parts[i][0], style=parts[i][1])
         line.append("\n")
         # The screens, clickable: every screen is one click (or one number key) away.
-        for n, (name, label, current) in enumerate(nav or [], start=1):
+        room = self.content_size.width or width
+        for n, (name, label, current) in enumerate(nav_fitted(nav or [], room), start=1):
             click = Style(meta={"@click": f"app.show('{name}')"})
             style = Style(bold=True, reverse=True) if current else Style()
-            line.append(f" {n} {label} ", style=style + click)
+            line.append(f" {n} {label} " if label else f" {n} ", style=style + click)
         if line != self._shown:
             self._shown = line
             self.update(line, layout=False)
+
+
+def nav_fitted(nav: list[tuple[str, str, bool]], width: int) -> list[tuple[str, str, bool]]:
+    """``nav`` ((name, label, current) per screen) within ``width`` cells: while the
+    line is too long, the screens farthest from the current one show their number
+    only, so that the current screen's name always shows and every screen stays one
+    click away."""
+    labels = [label for _name, label, _current in nav]
+    here = next((i for i, (_n, _l, current) in enumerate(nav) if current), 0)
+    farthest = sorted(range(len(nav)), key=lambda i: -abs(i - here))
+    for i in [i for i in farthest if i != here]:
+        if sum(cell_len(f" {n} {label} ") for n, label in enumerate(labels, start=1)) <= width:
+            break
+        labels[i] = ""
+    return [(name, label, current) for (name, _l, current), label in zip(nav, labels, strict=True)]

@@ -1,6 +1,7 @@
-"""``GET /api/v1/assessment`` and ``/assessment/facts`` on a real server over the demo
-city: the JSON is the records (rates included), ApiSource reads back records equal to
-the local source's, any token may read, and bad parameters get a 422 that says which."""
+"""``GET /api/v1/assessment``, ``/assessment/facts`` and ``/assessment/rules`` on a real
+server over the demo city: the JSON is the records (rates included), ApiSource reads
+back records equal to the local source's, any token may read, and bad parameters get a
+422 that says which."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def test_assessment_over_http_equals_the_local_source(city: LocalSource, server:
                 "street", period, NOW
             )
         assert remote.bulletin_facts("month", NOW, 20) == city.bulletin_facts("month", NOW, 20)
+        assert remote.assessment_rules() == city.assessment_rules()  # weights, layout, times
     finally:
         remote.close()
     headers = {"Authorization": f"Bearer {token}"}

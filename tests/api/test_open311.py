@@ -147,14 +147,17 @@ def grid_code(city: LocalSource, ticket_id: int) -> str:
 # -- discovery and services -----------------------------------------------------------------
 
 
-def test_discovery_names_the_endpoint_and_both_formats(c, server):
+def test_discovery_names_the_endpoints_and_both_formats(c, server):
     as_json, as_xml = both(c, "GET", "discovery")
     assert as_json.status_code == 200
     doc = as_json.json()
-    (endpoint,) = doc["endpoints"]
-    assert endpoint["url"] == server + BASE
-    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert set(endpoint["formats"]) == {"text/xml", "application/json"}
+    production, test = doc["endpoints"]  # the sandbox: tests/api/test_open311_sandbox.py
+    assert (production["type"], test["type"]) == ("production", "test")
+    assert production["url"] == server + BASE
+    assert test["url"] == server + "/open311/sandbox/v2"
+    for endpoint in (production, test):
+        assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+        assert set(endpoint["formats"]) == {"text/xml", "application/json"}
     assert datetime.fromisoformat(doc["changeset"]).tzinfo is not None
     same(doc, xml_of(as_xml, "discovery"))
 

@@ -13,9 +13,10 @@ from openpyxl import load_workbook
 
 from gridtui.bulletin.numbers import count_text, rate_text
 from gridtui.cli.main import main
+from gridtui.data.intake.confwatch import apply_rules
 from gridtui.data.sources.local import LocalSource
 from tests.bulletin.servers import api_server, city_copy
-from tests.conftest import NOW
+from tests.conftest import FIXTURES, NOW
 
 pytestmark = pytest.mark.xdist_group("bulletin-city")
 AT = datetime(2026, 10, 15, 4, 0, tzinfo=UTC)
@@ -27,6 +28,10 @@ def test_the_command_writes_each_format_from_the_database_and_the_api(
 ) -> None:  # fmt: skip
     url = city_copy(demo_city(3), tmp_path)
     source = LocalSource(url, clock=lambda: NOW)
+    # the city's own layout, not the defaults: the API must carry it to a remote writer
+    text = (FIXTURES / "assessment.toml").read_text(encoding="utf-8")
+    ours = text.replace("top = 3 ", "top = 2 ").replace("full_table_max = 30", "full_table_max = 9")
+    assert ours != text and apply_rules(source.factory, "assessment.toml", ours).state == "applied"
     try:
         street = source.assessment("street", "month", AT)
         grids = source.assessment("grid", "month", AT)
@@ -49,8 +54,8 @@ def test_the_command_writes_each_format_from_the_database_and_the_api(
         assert wb.sheetnames[:3] == ["一、总体情况", "二、街道考核排名", "三、网格考核排名"]
         ranks = [row[0] for row in wb["三、网格考核排名"].iter_rows(min_row=4, values_only=True)
                  if isinstance(row[0], int)]  # fmt: skip
-        with source.factory() as s:
-            layout = source.service.assessment_rules(s).bulletin
+        layout = source.assessment_rules().bulletin
+        assert (layout.top, layout.full_table_max) == (2, 9)
         n = len(grids.rows)  # the whole table when short, else the top and bottom
         assert len(ranks) == (n if n <= layout.full_table_max else layout.top + layout.bottom)
         doc = docx.Document(str(tmp_path / "october.docx"))

@@ -454,9 +454,9 @@ def test_file_problems_raise_before_anything_is_written(
     assert count(factory, Ticket) == 0 and count(factory, Change) == 0
 
     (tmp_path / "m.toml").write_text(BASE_MAP, encoding="utf-8")
-    (tmp_path / "export.txt").write_text("id,at\n", encoding="utf-8")
+    (tmp_path / "export.dat").write_text("id,at\n", encoding="utf-8")
     with pytest.raises(ImportFileError, match="set format in the map"):
-        import_file(factory, tmp_path / "export.txt", load_map(tmp_path / "m.toml"), now=NOW)
+        import_file(factory, tmp_path / "export.dat", load_map(tmp_path / "m.toml"), now=NOW)
 
 
 BASE_MAP = """\
@@ -478,7 +478,7 @@ opened_at = "at"
 @pytest.mark.parametrize(
     ("edit", "key", "line"),
     [
-        (lambda t: t.replace('source = "s"\n', ""), "'source'", None),
+        (lambda t: t.replace('source = "s"', 'source = "a b"'), "'source'", 1),
         (lambda t: t.replace('"UTC"', '"Mars/Olympus_Mons"'), "'timezone'", 2),
         (lambda t: "colour = 1\n" + t, "'colour'", 1),
         (lambda t: t.replace('at"\n', 'at"\nfoo = "bar"\n', 1), "'columns.foo'", 7),

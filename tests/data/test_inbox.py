@@ -132,7 +132,8 @@ def test_a_malformed_file_is_rejected_whole_with_the_lines_named(
     assert f"line 7 ({line7}): field lon: '东经112." in error
     json_error = (rejected / "orders.json.error.txt").read_text(encoding="utf-8")
     assert "not JSON at line 3 column 12: Expecting value" in json_error
-    assert "cannot tell the format" in (rejected / "readme.txt.error.txt").read_text("utf-8")
+    readme = (rejected / "readme.txt.error.txt").read_text("utf-8")
+    assert "the header lacks mapped column(s)" in readme and "read as UTF-8 text" in readme
     assert hotline_tickets(city) == 0 and imported_files(city) == []  # nothing from them
     assert "line 4" in str(outcomes["bad-export.csv"])
     # fixed and dropped again under the same name: imported; the old reasons are kept

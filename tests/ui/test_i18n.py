@@ -207,7 +207,8 @@ async def test_no_english_on_any_chinese_screen(make_app, source, demo_url, wait
 
     async with app.run_test(size=(160, 50)) as pilot:
         for key, name in enumerate(
-            ("overview", "queue", "risk", "sla", "scorecards", "ticket", "grids"), start=1
+            ("overview", "queue", "risk", "sla", "scorecards", "ticket", "grids", "assessment"),
+            start=1,
         ):
             await pilot.press(str(key))
             await wait(app, pilot)
@@ -230,6 +231,15 @@ async def test_no_english_on_any_chinese_screen(make_app, source, demo_url, wait
         await pilot.press("f")
         await wait(app, pilot)
         read("filter dialog")
+        await pilot.press("escape")
+        await wait(app, pilot)
+        # the assessment's figures behind a score (its previous period read too)
+        await pilot.press("8")
+        await wait(app, pilot)
+        await pilot.press("enter")
+        await pilot_until(pilot, lambda: getattr(app.screen, "previous_read", False), "figures")
+        await wait(app, pilot)
+        read("assessment figures")
         await pilot.press("escape")
         await wait(app, pilot)
         # the scorecards' adjustment form

@@ -9,7 +9,7 @@ category's ``personal`` flag) no description, address or coordinates either.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from gridtui.api import limits
@@ -35,7 +35,7 @@ from gridtui.domain.roles import OPEN_TICKET, PermissionDenied, check
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: when the discovery document last changed
-CHANGESET = "2026-11-24T00:00:00+00:00"
+CHANGESET = "2026-12-06T00:00:00+00:00"
 MEDIA_TYPES = ["text/xml", "application/json"]
 MAX_DESCRIPTION = limits.DESCRIPTION
 KEY_SERVICE = "ask the centre for a token: gridtui token create --name APP --role officer"
@@ -59,8 +59,10 @@ class GeoReport:
         self.tz: tzinfo = source.tz
         self.places = Places(source)
 
-    def discovery(self, url: str) -> dict[str, Any]:
-        """The discovery document of the endpoint at ``url``."""
+    def discovery(self, production: str, test: str) -> dict[str, Any]:
+        """The discovery document: the ``production`` endpoint and the ``test`` one
+        (the sandbox), each in both formats, as published discovery documents list
+        them (a generic XML reader sees a list of endpoints, a list of formats)."""
         return {
             "changeset": CHANGESET,
             "contact": "the command centre's duty desk (指挥中心值班室)",
@@ -70,9 +72,10 @@ class GeoReport:
                     "specification": SPECIFICATION,
                     "url": url,
                     "changeset": CHANGESET,
-                    "type": "production",
+                    "type": kind,
                     "formats": list(MEDIA_TYPES),
                 }
+                for kind, url in (("production", production), ("test", test))
             ],
         }
 
@@ -107,7 +110,7 @@ class GeoReport:
     def requests(self, query: RequestQuery) -> list[dict[str, Any]]:
         """The tickets ``query`` selects, newest first, at most
         :data:`~gridtui.data.sources.public.MAX_RESULTS`."""
-        return [self._request(t) for t in self.source.public_tickets(query)]
+        return [self._request(t) for t in self._tickets(query)]
 
     def request(self, ticket_id: int) -> list[dict[str, Any]]:
         """One ticket as a one-item list.
@@ -201,23 +204,38 @@ class GeoReport:
         client_key = checked("Idempotency-Key", key) if key else None
         try:
             if client_key:
-                result = self.source.open_ticket(new, role=who.role, idempotency_key=client_key)
+                ticket_id, replayed = self._open(new, who, client_key, None)
             else:
                 # no key from the client: the content is the key, so that a retry after
                 # a timeout answers with the ticket the first try opened
-                result = self.source.open_ticket(
-                    new, role=who.role, idempotency_key=content_key(fields),
-                    window=DUPLICATE_WINDOW,
-                )  # fmt: skip
+                ticket_id, replayed = self._open(new, who, content_key(fields), DUPLICATE_WINDOW)
         except ActionRefused as exc:  # a reused key too
             raise GeoReportError(400, str(exc)) from exc
-        opened = self.source.public_tickets(RequestQuery(ids=(result.ticket_id,)))
+        opened = self._tickets(RequestQuery(ids=(ticket_id,)))
         due_at = opened[0].due_at if opened else None
         answer = {
-            "service_request_id": str(result.ticket_id),
+            "service_request_id": str(ticket_id),
             "service_notice": _notice(_iso(due_at, self.tz)),
         }
-        return [answer], result.replayed
+        return [answer], replayed
+
+    # -- where requests live (the sandbox's are elsewhere: .sandbox) -------------------
+
+    def _tickets(self, query: RequestQuery) -> list[PublicTicket]:
+        """The tickets ``query`` selects."""
+        return self.source.public_tickets(query)
+
+    def _open(
+        self, new: NewTicket, who: TokenInfo, key: str, window: timedelta | None
+    ) -> tuple[int, bool]:
+        """Open the ticket of ``new`` at most once per key (within ``window``); its id
+        and whether an earlier ticket was given back.
+
+        Raises:
+            ActionRefused: the ticket service refused the report or the key.
+        """
+        result = self.source.open_ticket(new, role=who.role, idempotency_key=key, window=window)
+        return result.ticket_id, result.replayed
 
 
 def _status_notes(t: PublicTicket) -> str:

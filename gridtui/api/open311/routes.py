@@ -1,4 +1,5 @@
-"""The GeoReport v2 sub-application: its routes and its own error format."""
+"""The GeoReport v2 sub-applications, production's and the sandbox's: their routes and
+their own error format."""
 
 from __future__ import annotations
 
@@ -20,9 +21,14 @@ from gridtui.api.open311.documents import GeoReport
 from gridtui.api.open311.errors import GeoReportError, echo
 from gridtui.api.open311.query import MAX_ID, parse_request_query, read_form
 from gridtui.api.open311.query import service_code as checked_service_code
+from gridtui.api.open311.sandbox import SandboxReport
 from gridtui.api.open311.xml import checked_format, error_response, format_of_path, render
 from gridtui.data.sources.source import SourceUnavailable
 from gridtui.data.sources.tokens import TokenCache
+
+#: where production and the test endpoint (the sandbox) are mounted
+PRODUCTION_PATH = "/open311/v2"
+SANDBOX_PATH = "/open311/sandbox/v2"
 
 router = APIRouter()
 
@@ -38,7 +44,7 @@ Geo = Annotated[GeoReport, Depends(_geo)]
 @router.get("/discovery.{fmt}")
 def discovery(fmt: str, geo: Geo, request: Request) -> Response:
     """Where the endpoint is and what it speaks."""
-    return render(checked_format(fmt), geo.discovery(request.app.state.endpoint), "discovery")
+    return render(checked_format(fmt), geo.discovery(*request.app.state.endpoints), "discovery")
 
 
 @router.get("/services.{fmt}")
@@ -123,12 +129,31 @@ def create_open311_app(
     tokens: TokenCache | None = None,
     *,
     public_url: str,
+    sandbox: bool = False,
 ) -> FastAPI:
-    """The GeoReport v2 sub-application (its own error format); discovery names the
-    endpoint under ``public_url`` (configured, never the request's Host header)."""
+    """The GeoReport v2 sub-application (its own error format): production's, or with
+    ``sandbox`` the test endpoint's (:mod:`.sandbox`). Discovery names both endpoints
+    under ``public_url`` (configured, never the request's Host header)."""
     app = FastAPI(title="gridtui Open311 GeoReport v2", openapi_url=None, docs_url=None)
-    app.state.geo = GeoReport(source, now, tokens or TokenCache(source.side_factory))
-    app.state.endpoint = public_url.rstrip("/") + "/open311/v2"
+    kind = SandboxReport if sandbox else GeoReport
+    app.state.geo = kind(source, now, tokens or TokenCache(source.side_factory))
+    base = public_url.rstrip("/")
+    app.state.endpoints = (base + PRODUCTION_PATH, base + SANDBOX_PATH)
     _install_error_handlers(app)
     app.include_router(router)
     return app
+
+
+def mount_open311(
+    app: FastAPI,
+    source: HostedSource,
+    now: Callable[[], datetime],
+    tokens: TokenCache,
+    *,
+    public_url: str,
+) -> None:
+    """Mount production at :data:`PRODUCTION_PATH` and the sandbox at
+    :data:`SANDBOX_PATH` on ``app``."""
+    for path, sandbox in ((PRODUCTION_PATH, False), (SANDBOX_PATH, True)):
+        sub = create_open311_app(source, now, tokens, public_url=public_url, sandbox=sandbox)
+        app.mount(path, sub)

@@ -13,6 +13,11 @@ from fastapi.responses import JSONResponse, Response
 from gridtui.api.open311.errors import GeoReportError, echo
 
 FORMATS = ("json", "xml")
+#: the XML answers' Content-Type, exactly: older GeoReport clients compare it whole
+#: (no charset parameter: the prolog declares the encoding)
+XML_MEDIA_TYPE = "text/xml"
+#: every XML answer's first line
+PROLOG = b'<?xml version="1.0" encoding="utf-8"?>\n'
 #: the element name of a list's items, by the list's element name (XML)
 ITEM_TAGS = {
     "endpoints": "endpoint",
@@ -29,15 +34,15 @@ Document = dict[str, Any] | list[dict[str, Any]]
 def xml_document(root: str, item: str, doc: Document) -> bytes:
     """``doc`` as XML: a list becomes ``<root><item>…</item>…</root>``, a mapping
     ``<root><key>…</key>…</root>``; nested lists take their items' names from
-    :data:`ITEM_TAGS`. None is an empty element, booleans are ``true``/``false``."""
+    :data:`ITEM_TAGS`. None is an empty element, booleans are ``true``/``false``; the
+    document opens with :data:`PROLOG` (UTF-8, declared)."""
     top = ET.Element(root)
     if isinstance(doc, list):
         for entry in doc:
             _fill(ET.SubElement(top, item), entry)
     else:
         _fill(top, doc)
-    body: bytes = ET.tostring(top, encoding="utf-8", xml_declaration=True)
-    return body
+    return PROLOG + ET.tostring(top, encoding="unicode").encode("utf-8")
 
 
 def _fill(element: ET.Element, value: object) -> None:
@@ -71,10 +76,13 @@ def render(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """``doc`` as JSON or as XML under ``root`` (list items named ``item``)."""
+    """``doc`` as JSON or as XML under ``root`` (list items named ``item``; XML is
+    ``Content-Type: text/xml`` exactly)."""
     if fmt == "xml":
         body = xml_document(root, item, doc)
-        return Response(body, status_code=status, media_type="text/xml", headers=headers)
+        # a Content-Type header, not a media type: Starlette would add "; charset=utf-8"
+        fields = {**(headers or {}), "content-type": XML_MEDIA_TYPE}
+        return Response(body, status_code=status, headers=fields)
     return JSONResponse(doc, status_code=status, headers=headers)
 
 

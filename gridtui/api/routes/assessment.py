@@ -1,6 +1,7 @@
 """The assessment (周督查、月通报、年总评): ``GET /assessment`` (one level of one period,
 ranked, with the previous period and, on request, the scores of earlier ones) and
-``GET /assessment/facts`` (the bulletin's lists). Any token may read them.
+``GET /assessment/facts`` (the bulletin's lists) and ``GET /assessment/rules`` (the rules
+in force). Any token may read them.
 
 The answers are the records themselves as JSON (rates included), written by pydantic
 in one pass: a level of ten thousand workers is a few megabytes, encoded in
@@ -18,6 +19,7 @@ from pydantic import TypeAdapter
 from gridtui.api.deps import At, Caller, Clock, Source
 from gridtui.api.routes import API
 from gridtui.data.sources.records import Assessment, BulletinFacts
+from gridtui.domain.assessment.config import AssessmentConfig
 
 router = APIRouter(prefix=API)
 
@@ -28,6 +30,7 @@ MAX_FACTS = 500
 
 _ASSESSMENT = TypeAdapter(Assessment)
 _FACTS = TypeAdapter(BulletinFacts)
+_RULES = TypeAdapter(AssessmentConfig)
 _JSON = "application/json"
 
 PeriodName = Literal["week", "month", "year"]
@@ -50,6 +53,14 @@ def assessment(
     of that many earlier periods (oldest first); the city's totals now and before."""
     record = source.assessment(level, period, clock.at(at), history=history)
     return Response(_ASSESSMENT.dump_json(record), media_type=_JSON)
+
+
+@router.get("/assessment/rules", response_class=Response, responses={200: {"content": {_JSON: {}}}})
+def rules(who: Caller, source: Source) -> Response:
+    """The assessment rules in force (the loaded ``assessment.toml``, else the
+    defaults): weights per level, the spot-check factor, the bulletins' schedule and
+    layout, so that a bulletin written from the API is laid out like the server's."""
+    return Response(_RULES.dump_json(source.assessment_rules()), media_type=_JSON)
 
 
 @router.get("/assessment/facts", response_class=Response, responses={200: {"content": {_JSON: {}}}})

@@ -3,10 +3,14 @@ or not at all, and never twice.
 
 ``gridtui watch DIR`` and ``gridtui serve --inbox DIR`` run an :class:`Inbox` (the
 12345 hotline map, ``fixtures/maps/hotline12345.toml``, unless ``--map`` names
-another). The life of a file:
+another). Every format the importer reads is taken (CSV, TSV and other delimited
+text in any encoding, ``.xlsx``/``.xls`` workbooks, JSON, JSON Lines: see
+:mod:`gridtui.data.intake.importer.formats`), through that one map. The life of a
+file:
 
 1. **Names still being written are left alone**: hidden names (``.name``) and
-   ``*.part``, ``*.partial``, ``*.tmp``, ``*.crdownload``, ``*.swp``, ``*~``. Write
+   ``*.part``, ``*.partial``, ``*.tmp``, ``*.crdownload``, ``*.swp``, ``*~``, and
+   Excel's lock files (``~$name.xlsx``, there while a workbook is open). Write
    under such a name and rename when done: the rename is atomic. Empty files wait too.
    So do symbolic links, FIFOs, sockets, devices and folders (seen with ``lstat``,
    never opened). Each is reported once in the log (:mod:`gridtui.data.intake.inbox_files`).
@@ -22,8 +26,9 @@ another). The life of a file:
    (:func:`~gridtui.data.intake.importer.import_file_atomic`): every row, or none.
 
    - success: the file moves to ``done/``;
-   - a refused row, or a file that cannot be read as a whole (encoding, CSV structure,
-     JSON syntax, missing columns, an unknown type, no rows): nothing is written, and
+   - a refused row, or a file that cannot be read as a whole (not text in any
+     encoding, CSV structure, a workbook without the sheet, JSON syntax, missing
+     columns, an unknown type, no rows): nothing is written, and
      the file moves, intact, to ``rejected/`` beside ``NAME.error.txt``, which lists
      every refused line with its work-order number, field and reason;
    - the database is away: the file stays where it is and is tried again later;
@@ -291,7 +296,7 @@ class Inbox:
         except ImportRowsError as exc:
             r, first = exc.report, exc.report.rejects[0]
             why = (
-                f"{r.rejected} of {r.read} row(s) refused, the first on line {first.line}: "
+                f"{r.rejected} of {r.read} row(s) refused, the first on {r.where(first)}: "
                 f"{first.field}: {first.reason}"
             )
             return self._reject(path, why, _rows_text(path.name, exc, self.mapping))
@@ -412,9 +417,11 @@ def _rows_text(name: str, exc: ImportRowsError, mapping: ImportMap) -> str:
         f"map: {mapping.path} (source {mapping.source})",
         "",
     ]
+    if report.sheet is not None:
+        lines.insert(2, f"sheet: {report.sheet!r} (rows as Excel numbers them)")
     for r in report.rejects:
         order = f" ({r.external_id})" if r.external_id else ""
-        lines.append(f"line {r.line}{order}: field {r.field}: {r.reason}")
+        lines.append(f"{report.where(r)}{order}: field {r.field}: {r.reason}")
     if report.rejected > len(report.rejects):
         lines.append(f"… and {report.rejected - len(report.rejects)} more")
     lines += ["", "Fix these rows (or the map) and drop the file into the folder again."]

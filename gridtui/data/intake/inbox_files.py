@@ -3,7 +3,8 @@ not plain work-order files, so that no one file can stop the folder.
 
 - **Kinds left alone** (:func:`kind_of`, from ``lstat``: nothing is opened, a FIFO is
   never read): symbolic links, FIFOs, sockets and devices, folders, hidden names
-  (``.name``) and names still being written (``*.part`` …). Each is reported once
+  (``.name``) and names still being written (``*.part`` …, Excel's ``~$name.xlsx``
+  lock files). Each is reported once
   (:class:`Told`), not at every scan.
 - **Names too long for a note beside them** (a 250-byte name leaves no room for
   ``.error.txt`` within the 255 bytes a name may have): the file is moved under a
@@ -34,6 +35,8 @@ NOTE_ROOM = len(".duplicate.txt")
 #: suffixes of names that are still being written (by convention of browsers, editors,
 #: rsync, scp…)
 TEMPORARY = (".part", ".partial", ".tmp", ".crdownload", ".swp", "~")
+#: the prefix of the lock file Excel keeps beside a workbook while it is open
+EXCEL_LOCK = "~$"
 #: why a kind of entry is left alone, for the log
 LEFT_ALONE = {
     "symlink": "a symbolic link: left alone (drop the file itself)",
@@ -47,7 +50,7 @@ LEFT_ALONE = {
 
 def is_temporary(name: str) -> bool:
     """Whether ``name`` is one a writer uses while the file is not complete."""
-    return name.startswith(".") or name.lower().endswith(TEMPORARY)
+    return name.startswith((".", EXCEL_LOCK)) or name.lower().endswith(TEMPORARY)
 
 
 def readable(name: str) -> str:

@@ -1,4 +1,5 @@
-"""The SQL of what the public sees (Open311 GeoReport): services, tickets, intake grids.
+"""The SQL of what the public sees (Open311 GeoReport): services, tickets, intake grids,
+and the reports of Open311's sandbox (:func:`sandbox_tickets`).
 
 Each function reads in the session it is given and returns the plain records of
 :mod:`gridtui.data.sources.public`.
@@ -12,8 +13,8 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from gridtui.data.sources.public import MAX_RESULTS, PublicTicket, RequestQuery, ServiceEntry
-from gridtui.data.storage.models import Category, Department, Node, Ticket
-from gridtui.domain.lifecycle import OPEN_STATUSES, TERMINAL
+from gridtui.data.storage.models import Category, Department, Node, SandboxRequest, Ticket
+from gridtui.domain.lifecycle import OPEN_STATUSES, TERMINAL, Status
 
 if TYPE_CHECKING:
     from sqlalchemy import Row, Select
@@ -92,6 +93,42 @@ def _public_ticket(
         satisfaction=r.satisfaction, service_name=names.get(r.category),
         personal=personal.get(r.category), department=department,
         grid_code=grids.get(r.grid_id),
+    )  # fmt: skip
+
+
+def sandbox_tickets(s: Session, query: RequestQuery) -> list[PublicTicket]:
+    """The sandbox's reports ``query`` selects, as :func:`public_tickets` selects
+    tickets: newest first, at most :data:`MAX_RESULTS`; every one is open (``new``)."""
+    if not query.ids and query.statuses == {"closed"}:
+        return []
+    r = SandboxRequest
+    stmt = select(r)
+    if query.ids:
+        stmt = stmt.where(r.id.in_(query.ids))
+    else:
+        if query.start is not None:
+            stmt = stmt.where(r.opened_at >= query.start)
+        if query.end is not None:
+            stmt = stmt.where(r.opened_at <= query.end)
+        if query.service_code:
+            stmt = stmt.where(r.category == query.service_code)
+    rows = s.scalars(stmt.order_by(r.opened_at.desc(), r.id.desc()).limit(MAX_RESULTS)).all()
+    categories = {row.category for row in rows}
+    names = _lookup(s, Category.code, Category.name, set(categories))
+    personal = _lookup(s, Category.code, Category.personal, set(categories))
+    return [_sandbox_ticket(row, names, personal) for row in rows]
+
+
+def _sandbox_ticket(
+    row: SandboxRequest, names: dict[Any, Any], personal: dict[Any, Any]
+) -> PublicTicket:
+    """A sandbox report as the ticket it would be just after opening."""
+    return PublicTicket(
+        id=row.id, status=Status.NEW.value, category=row.category, title=row.title,
+        description=row.description, merged_into=None, opened_at=row.opened_at,
+        updated_at=row.opened_at, due_at=row.due_at, address=row.address, lat=row.lat,
+        lon=row.lon, satisfaction=None, service_name=names.get(row.category),
+        personal=personal.get(row.category), department=None, grid_code=row.grid,
     )  # fmt: skip
 
 

@@ -108,11 +108,13 @@ class SourceDatabase:
         except DBAPIError as exc:
             raise SourceError(f"database error: {_reason(exc)}") from exc
 
-    def _write(self, fn: Callable[[], T]) -> T:
+    def _write(self, fn: Callable[[], T], *, notify: bool = True) -> T:
+        """``fn`` in this process's turn to write, its failures translated; then (with
+        ``notify``) every write listener is told."""
         try:
             with self._write_lock.turn():
                 result = fn()
-            for listener in self.write_listeners:
+            for listener in self.write_listeners if notify else ():
                 listener()
             return result
         except PermissionDenied as exc:
@@ -126,6 +128,11 @@ class SourceDatabase:
         except OperationalError as exc:
             self._reset()
             raise SourceUnavailable(f"database unavailable: {_reason(exc)}") from exc
+
+    def _write_quietly(self, fn: Callable[[], T]) -> T:
+        """:meth:`_write` telling nobody: for writes nothing anyone watches reads
+        (Open311's sandbox)."""
+        return self._write(fn, notify=False)
 
     def _reset(self) -> None:
         """Drop pooled connections after a failure: one opened while the database was

@@ -59,6 +59,7 @@ from gridtui.data.sources.records import (
     TrendPoint,
     TrendSpan,
 )
+from gridtui.data.sources.sandbox import SandboxStore
 from gridtui.data.sources.source import AT_RISK, SourceError
 from gridtui.data.storage.changefeed import ChangeRecord, changes_since
 from gridtui.data.storage.changefeed import last_seq as feed_last_seq
@@ -70,6 +71,7 @@ from gridtui.data.writes.report_sweep import sweep_missing_reports
 from gridtui.data.writes.results import ActResult, SweepResult
 from gridtui.data.writes.service import TicketService
 from gridtui.data.writes.sweeper import PAUSE, sweep_in_steps
+from gridtui.domain.assessment.config import AssessmentConfig
 from gridtui.domain.calendars import RealTimeCalendar
 from gridtui.domain.reports import ReportRules, ReportSchedule, report_day
 from gridtui.domain.roles import ADJUST_POINTS, FILE_REPORT, OPEN_TICKET, check
@@ -97,6 +99,10 @@ class LocalSource(SourceDatabase):
         self.assessments = Assessments(self._session, self.service, self.tz, self.now)
         self._ref: Reference | None = None
         self._ref_lock = threading.Lock()
+        #: Open311's sandbox (gridtui.data.sources.sandbox): never among the tickets
+        self.sandbox = SandboxStore(
+            self._session, self.factory, self._write_quietly, self.service.rules
+        )
 
     # -- reference ---------------------------------------------------------------------
 
@@ -196,6 +202,11 @@ class LocalSource(SourceDatabase):
     ) -> Assessment:
         """See :meth:`DataSource.assessment` (cached: :mod:`gridtui.data.sources.assessments`)."""
         return self.assessments.assessment(level, period, at, history=history)
+
+    def assessment_rules(self) -> AssessmentConfig:
+        """See :meth:`DataSource.assessment_rules` (hot reloads included)."""
+        with self._session() as s:
+            return self.service.assessment_rules(s)
 
     def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:
         """See :meth:`DataSource.bulletin_facts`."""

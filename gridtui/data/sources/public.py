@@ -5,12 +5,19 @@ service catalogue (one service per ticket category), the tickets a GeoReport que
 selects with the names they refer to already resolved, and the grid that takes a
 report. Which fields a citizen may see is Open311's decision
 (:mod:`gridtui.api.open311.documents`), not theirs.
+
+:class:`SandboxArea` is where Open311's test endpoint files its reports instead: a
+table of its own, read back in the same records, never among the tickets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from gridtui.data.sources.records import NewTicket
 
 #: the most tickets one GeoReport query returns
 MAX_RESULTS = 1000
@@ -66,3 +73,33 @@ class PublicTicket:
     department: str | None
     #: the grid's node code
     grid_code: str | None
+
+
+class SandboxArea(Protocol):
+    """Open311's sandbox: reports filed and read back as production files and reads
+    tickets, in a table of their own that no queue, count, change feed, ledger or
+    screen reads; cleared of old reports on a schedule."""
+
+    def tickets(self, query: RequestQuery) -> list[PublicTicket]:
+        """The sandbox's reports ``query`` selects, as :meth:`PublicReads.public_tickets
+        <gridtui.data.sources.source.PublicReads.public_tickets>` selects tickets (all
+        of them are open, in status ``new``)."""
+        ...
+
+    def file(
+        self, new: NewTicket, *, at: datetime, idempotency_key: str,
+        window: timedelta | None = None,
+    ) -> tuple[int, bool]:  # fmt: skip
+        """File ``new`` at ``at``, at most once per (``new.reporter``, key) (within
+        ``window`` when given), as production opens a ticket. Returns the report's id
+        and whether it is an earlier report given back.
+
+        Raises:
+            ActionRefused: unknown grid or category, an empty title, or the key
+                reused for another report.
+        """
+        ...
+
+    def clear(self, before: datetime) -> int:
+        """Delete the reports filed before ``before``; returns how many."""
+        ...

@@ -45,6 +45,7 @@ from gridtui.data.sources.records import (
     TrendSpan,
 )
 from gridtui.data.storage.changesignal import ChangeWaiter
+from gridtui.domain.assessment.config import AssessmentConfig
 
 __all__ = [
     "ActionRefused",
@@ -176,6 +177,11 @@ class DataSource(Protocol):
         the period containing ``at``, ranked, with the previous period's score and rank
         and, with ``history`` > 0, the scores of that many periods before (the rules of
         ``assessment.toml``; :mod:`gridtui.domain.assessment`)."""
+        ...
+
+    def assessment_rules(self) -> AssessmentConfig:
+        """The assessment rules in force (the loaded ``assessment.toml``, else the
+        defaults): what a bulletin of this source is laid out and scheduled by."""
         ...
 
     def bulletin_facts(self, period: Period, at: datetime, limit: int) -> BulletinFacts:

@@ -99,8 +99,15 @@ def verify_token(factory: sessionmaker[Session], token: str) -> TokenInfo | None
     """The token's holder if ``token`` is valid and not revoked, else None."""
     if not token.startswith(PREFIX):
         return None
+    return holder_of(factory, digest(token))
+
+
+def holder_of(factory: sessionmaker[Session], token_hash: str) -> TokenInfo | None:
+    """The holder of the token stored as ``token_hash`` (:func:`digest`) if it is not
+    revoked, else None: what a session opened with a token (``gridtui web``) checks
+    again while it lasts, without keeping the secret."""
     with factory() as s:
-        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
         if row is None or row.revoked_at is not None:
             return None
         return TokenInfo(row.name, row.role, row.created_at, row.revoked_at)

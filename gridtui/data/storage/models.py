@@ -403,6 +403,35 @@ class SshKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class SandboxRequest(Base):
+    """A report filed at Open311's test endpoint (the sandbox): apart from the tickets,
+    so never on the queue, the counts, the change feed or the ledger; deleted once
+    older than the sandbox's retention. ``client`` and ``key`` are its idempotency key
+    (the client's, or its content's), as production keeps in ``idempotency_keys``."""
+
+    __tablename__ = "open311_sandbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client: Mapped[str] = mapped_column(String(100))  # open311:<token name>
+    key: Mapped[str | None] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    grid: Mapped[str] = mapped_column(String(64))  # the grid's node code
+    opened_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("client", "key", name="uq_open311_sandbox_key"),
+        Index("ix_open311_sandbox_opened", "opened_at", "id"),
+        {"sqlite_autoincrement": True},  # a cleared id is never given again
+    )
+
+
 __all__ = [
     "MARKS_WHERE",
     "ApiToken",
@@ -417,6 +446,7 @@ __all__ = [
     "IdempotencyKey",
     "InboxFile",
     "Node",
+    "SandboxRequest",
     "ScoreEntry",
     "SshKey",
     "Ticket",

@@ -55,14 +55,7 @@ def create_ticket(
     Raises:
         ServiceError: unknown grid or category.
     """
-    grid = session.scalar(select(Node).where(Node.code == new.grid))
-    if grid is None or grid.level != "grid":
-        raise ServiceError(f"unknown grid {new.grid!r}")
-    category = session.get(Category, new.category)
-    if category is None:
-        raise ServiceError(f"unknown category {new.category!r}")
-    colour = RiskColour.parse(new.colour or category.default_colour)
-    worker = _first_holder(session, grid)
+    grid, category, colour, worker = placement(session, new)
     ticket = Ticket(
         title=title[:200],
         description=clean_text(new.description),
@@ -103,7 +96,24 @@ def create_ticket(
     return ActResult.of(ticket)
 
 
-def _first_holder(session: Session, grid: Node) -> Worker | None:
+def placement(session: Session, new: NewTicket) -> tuple[Node, Category, RiskColour, Worker | None]:
+    """Where the report of ``new`` goes: its grid, its category, its colour (the
+    report's, else the category's) and its first holder (:func:`first_holder`).
+
+    Raises:
+        ServiceError: unknown grid or category.
+    """
+    grid = session.scalar(select(Node).where(Node.code == new.grid))
+    if grid is None or grid.level != "grid":
+        raise ServiceError(f"unknown grid {new.grid!r}")
+    category = session.get(Category, new.category)
+    if category is None:
+        raise ServiceError(f"unknown category {new.category!r}")
+    colour = RiskColour.parse(new.colour or category.default_colour)
+    return grid, category, colour, first_holder(session, grid)
+
+
+def first_holder(session: Session, grid: Node) -> Worker | None:
     """The grid's first active worker, members before the leader."""
     return session.scalar(
         select(Worker)

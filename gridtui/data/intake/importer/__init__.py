@@ -1,8 +1,10 @@
-"""Importing real 311-style exports (CSV, JSON Lines or a JSON array) through a column map.
+"""Importing real 311-style exports (CSV, TSV or other delimited text in any encoding,
+Excel ``.xlsx``/``.xls`` workbooks, JSON Lines or a JSON array) through a column map.
 
-A map (TOML, see ``fixtures/maps/nyc311.toml``; :mod:`.column_map`) names the source
-column of each ticket field, translates status and channel values, and gives the time
-zone of naive timestamps. :func:`import_file` streams the export (:mod:`.formats`),
+A map (TOML, see ``docs/import.md`` and ``fixtures/maps/``; :mod:`.column_map`) names
+the source column of each ticket field, translates status and channel values, and
+gives the time zone of naive timestamps. :func:`import_file` streams the export
+(:mod:`.formats`: :mod:`.delimited` text, :mod:`.workbooks`),
 checks every row (:mod:`.rows`), and writes the good ones in batches (:mod:`.store`),
 one transaction and one ``bulk``/``import`` change-feed row per batch that wrote
 something. Bad rows never stop an import: each becomes a :class:`Reject` (line,
@@ -31,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.intake.importer.column_map import ImportMap, ImportMapError, load_map
 from gridtui.data.intake.importer.duplicates import scan_file
-from gridtui.data.intake.importer.formats import ImportFileError, read_records
+from gridtui.data.intake.importer.formats import ImportFileError
 from gridtui.data.intake.importer.report import (
     ImportReport,
     ImportRowsError,
@@ -57,7 +59,8 @@ def import_file(
 
     ``rejects``, when given, is (re)written as CSV with the columns ``line``,
     ``external_id``, ``field``, ``reason`` and ``row`` (the raw CSV fields as a JSON
-    array, or the JSON line), even when nothing was rejected. ``now`` stamps events,
+    array, the sheet row's cells, or the JSON line), even when nothing was rejected;
+    for a workbook, ``line`` is the row in the sheet. ``now`` stamps events,
     ``updated_at`` and the change feed (default: the current time).
 
     Raises:
@@ -70,12 +73,12 @@ def import_file(
         raise ValueError(f"now={now!r} is naive: pass an aware time")
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch_size={batch_size}: expected 1..{MAX_BATCH}")
-    fmt, repeats = scan_file(path, mapping)
-    report = ImportReport()
+    export, repeats = scan_file(path, mapping)
+    report = ImportReport(sheet=export.sheet)
     store = TicketStore(mapping, report, path.name, now)
     batch: list[TicketRow] = []
     with rejects_file(rejects) as write_reject:
-        for rec in read_records(path, fmt, mapping):
+        for rec in export.records():
             report.read += 1
             row = check_record(rec, mapping)
             if isinstance(row, Reject):
@@ -114,11 +117,11 @@ def import_file_atomic(
     """
     if now.tzinfo is None:
         raise ValueError(f"now={now!r} is naive: pass an aware time")
-    fmt, repeats = scan_file(path, mapping)
-    report = ImportReport()
+    export, repeats = scan_file(path, mapping)
+    report = ImportReport(sheet=export.sheet)
     store = TicketStore(mapping, report, path.name, now)
     batch: list[TicketRow] = []
-    for rec in read_records(path, fmt, mapping):
+    for rec in export.records():
         report.read += 1
         row = check_record(rec, mapping)
         if isinstance(row, Reject):

@@ -1,6 +1,12 @@
 """The column map of an import: a TOML file naming, for one source, the column of each
 ticket field, the translation of its status, channel, category and department values,
-and the time zone of naive timestamps (see ``fixtures/maps/nyc311.toml``).
+the time zone of naive timestamps, and how to read the file when its name and content
+do not say (encoding, delimiter, sheet, header row); see ``docs/import.md``.
+
+Only ``[columns] external_id`` and ``opened_at`` are required. ``source`` defaults to
+the map file's name (``city12345.toml`` → ``city12345``), ``timezone`` to the centre's
+(the caller's ``timezone``), the channel of every row to ``channel = "…"`` when the
+export has no channel column, and the status to ``new`` when it has no status column.
 
 :func:`load_map` reads and validates it into an :class:`ImportMap`; every mistake is an
 :class:`ImportMapError` naming the file, the line when it can be found, and the key.
@@ -8,6 +14,7 @@ and the time zone of naive timestamps (see ``fixtures/maps/nyc311.toml``).
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from collections.abc import Mapping
@@ -28,14 +35,20 @@ FIELDS = (
 REQUIRED = ("external_id", "opened_at")
 #: fields that may name several columns, and what joins their non-blank values
 JOINERS = {"title": " — ", "address": ", "}
-TOP_KEYS = ("source", "timezone", "datetime_format", "format", "code_prefix", "columns", "values")
+TOP_KEYS = (
+    "source", "timezone", "datetime_format", "format", "code_prefix", "encoding", "delimiter",
+    "sheet", "header_row", "channel", "status", "columns", "values",
+)  # fmt: skip
 _SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _CODE_PREFIX = re.compile(r"[a-z0-9][a-z0-9_-]{0,15}")
 _SECTION_HEADER = re.compile(r"\[+([^\]]+)\]")
 #: the enum a ``[values.*]`` table translates into (Status or Channel)
 ValueEnum = TypeVar("ValueEnum", bound=StrEnum)
-Format = Literal["csv", "jsonl", "json"]
-FORMATS: dict[str, Format] = {"csv": "csv", "jsonl": "jsonl", "json": "json"}
+#: how an export is read: delimited text (CSV, TSV …), an Excel workbook, or JSON
+Format = Literal["csv", "tsv", "xlsx", "xls", "jsonl", "json"]
+FORMATS: tuple[Format, ...] = ("csv", "tsv", "xlsx", "xls", "jsonl", "json")
+#: the header row of the largest sheet Excel allows
+MAX_ROW = 1_048_576
 
 
 class ImportMapError(ValueError):
@@ -63,6 +76,16 @@ class ImportMap:
     #: source value -> our category / department code (unlisted values pass as they are)
     category_values: Mapping[str, str] = field(default_factory=dict)
     department_values: Mapping[str, str] = field(default_factory=dict)
+    #: source value -> our node code (a street's name → ``WH-HB``)
+    grid_values: Mapping[str, str] = field(default_factory=dict)
+    #: the text encoding (a Python codec name); None: detected
+    encoding: str | None = None
+    #: the delimiter of delimited text; None: sniffed (a ``.tsv`` falls back to tab)
+    delimiter: str | None = None
+    #: the worksheet of a workbook: its name, or its position from 1; None: the first
+    sheet: str | int | None = None
+    #: the line (row, in a workbook) of the header; the lines above it are skipped
+    header_row: int = 1
 
 
 def _line_of(text: str, section: str, key: str | None) -> int | None:
@@ -106,33 +129,28 @@ class _MapReader:
             raise self.fail("", key, "expected a non-empty string")
         return value
 
-    def read(self, doc: dict[str, Any]) -> ImportMap:
+    def read(self, doc: dict[str, Any], default_zone: str | None) -> ImportMap:
         for key in doc:
             if key not in TOP_KEYS:
                 raise self.fail("", key, f"unknown key; expected one of {', '.join(TOP_KEYS)}")
-        source = self.string(doc, "source", required=True) or ""
-        if not _SOURCE_NAME.fullmatch(source):
-            raise self.fail("", "source", "expected 1-32 letters, digits, '.', '_' or '-'")
-        prefix = self.string(doc, "code_prefix") or source.lower()
-        if not _CODE_PREFIX.fullmatch(prefix):
-            why = "expected 1-16 of a-z, 0-9, '_' or '-' (the default is the source)"
-            raise self.fail("", "code_prefix", why)
-        fmt = self.string(doc, "format")
-        if fmt not in (None, *FORMATS):
-            raise self.fail("", "format", f"{fmt!r}: expected 'csv', 'jsonl' or 'json'")
-        zone = self.zone(self.string(doc, "timezone", required=True) or "")
+        source, prefix = self.source(doc)
+        given = self.string(doc, "format")
+        fmt = next((f for f in FORMATS if f == given), None)
+        if given is not None and fmt is None:
+            raise self.fail("", "format", f"{given!r}: expected one of {', '.join(FORMATS)}")
+        name = self.string(doc, "timezone", required=default_zone is None)
+        zone = self.zone(name or default_zone or "")
         time_format = self.time_format(self.string(doc, "datetime_format"))
         columns = self.columns(self.table(doc, "columns"))
         values = self.table(doc, "values")
         for key in values:
-            if key not in ("status", "channel", "category", "department"):
-                raise self.fail(
-                    "values", key, "unknown key; expected status, channel, category or department"
-                )
-        status = self.values(values, "status", Status, columns)
-        channel = self.values(values, "channel", Channel, columns)
-        categories = self.codes(values, "category", 64)
-        departments = self.codes(values, "department", 32)
+            if key not in ("status", "channel", "category", "department", "grid"):
+                why = "unknown key; expected status, channel, category, department or grid"
+                raise self.fail("values", key, why)
+        status = self.values(values, "status", Status, columns, self.default(doc, "status", Status))
+        channel = self.values(
+            values, "channel", Channel, columns, self.default(doc, "channel", Channel)
+        )
         return ImportMap(
             path=self.path,
             source=source,
@@ -141,11 +159,79 @@ class _MapReader:
             status_values=status,
             channel_values=channel,
             datetime_format=time_format,
-            format=FORMATS.get(fmt or ""),
+            format=fmt,
             code_prefix=prefix,
-            category_values=categories,
-            department_values=departments,
+            category_values=self.codes(values, "category", 64),
+            department_values=self.codes(values, "department", 32),
+            grid_values=self.codes(values, "grid", 32),
+            **self.reading(doc, fmt),
         )
+
+    def source(self, doc: dict[str, Any]) -> tuple[str, str]:
+        """The source (default: the map file's name) and the code prefix."""
+        source = self.string(doc, "source")
+        if source is None and not _SOURCE_NAME.fullmatch(self.path.stem):
+            why = (
+                f"the map's name {self.path.stem!r} cannot be the source (1-32 letters, "
+                "digits, '.', '_' or '-'): name one, e.g. source = \"hotline12345\""
+            )
+            raise self.fail("", "source", why)
+        source = self.path.stem if source is None else source
+        if not _SOURCE_NAME.fullmatch(source):
+            raise self.fail("", "source", "expected 1-32 letters, digits, '.', '_' or '-'")
+        prefix = self.string(doc, "code_prefix")
+        if prefix is None:
+            prefix = re.sub(r"[^a-z0-9_-]", "-", source.lower())[:16]
+        if not _CODE_PREFIX.fullmatch(prefix):
+            why = "expected 1-16 of a-z, 0-9, '_' or '-' (the default is the source)"
+            raise self.fail("", "code_prefix", why)
+        return source, prefix
+
+    def reading(self, doc: dict[str, Any], fmt: str | None) -> dict[str, Any]:
+        """How to read the file: encoding, delimiter, sheet, header row."""
+        encoding = self.string(doc, "encoding")
+        if encoding is not None:
+            try:
+                encoding = codecs.lookup(encoding).name
+            except LookupError:
+                why = f"{encoding!r} is not a text encoding (e.g. 'gb18030', 'utf-8')"
+                raise self.fail("", "encoding", why) from None
+        delimiter = doc.get("delimiter", "\t" if fmt == "tsv" else None)
+        if delimiter is not None and (
+            not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
+        ):
+            why = 'expected one character other than a quote or a line break, e.g. "\\t" or ";"'
+            raise self.fail("", "delimiter", why)
+        sheet = doc.get("sheet")
+        if sheet is not None and not (
+            (isinstance(sheet, str) and sheet.strip())
+            or (isinstance(sheet, int) and not isinstance(sheet, bool) and sheet >= 1)
+        ):
+            why = 'expected a sheet name (sheet = "工单") or its position from 1 (sheet = 1)'
+            raise self.fail("", "sheet", why)
+        header_row = doc.get("header_row", 1)
+        if (
+            not isinstance(header_row, int)
+            or isinstance(header_row, bool)
+            or not 1 <= header_row <= MAX_ROW
+        ):
+            raise self.fail("", "header_row", f"expected a line (row) number, 1..{MAX_ROW}")
+        return {
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "sheet": sheet,
+            "header_row": header_row,
+        }
+
+    def default(self, doc: dict[str, Any], name: str, kind: type[ValueEnum]) -> ValueEnum | None:
+        """The top-level ``status`` / ``channel``: the value of rows that give none."""
+        value = doc.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in set(kind):
+            allowed = ", ".join(k.value for k in kind)
+            raise self.fail("", name, f"{value!r} is not one of {allowed}")
+        return kind(value)
 
     def zone(self, name: str) -> ZoneInfo:
         try:
@@ -191,7 +277,13 @@ class _MapReader:
         name: str,
         kind: type[ValueEnum],
         columns: Mapping[str, Any],
+        default: ValueEnum | None,
     ) -> dict[str, ValueEnum]:
+        """``[values.<name>]``, its ``"*"`` entry being the top-level default when given.
+
+        Without a column for ``name`` every row needs that default: a status is then
+        ``new``; a channel must be named (``channel = "hotline"``).
+        """
         section = f"values.{name}"
         raw = self.table(table, name, "values")
         allowed = ", ".join(k.value for k in kind)
@@ -200,8 +292,19 @@ class _MapReader:
             if not isinstance(target, str) or target not in set(kind):
                 raise self.fail(section, source, f"{target!r} is not one of {allowed}")
             out[source] = kind(target)
+        if default is not None:
+            if out.get("*", default) != default:
+                why = f'says {default.value!r}, and [values.{name}] "*" says {out["*"].value!r}'
+                raise self.fail("", name, why)
+            out["*"] = default
         if name not in columns and "*" not in out:
-            raise self.fail(section, None, f'no {name} column: a "*" default is required')
+            if kind is Status:
+                out["*"] = kind(Status.NEW.value)
+            elif raw:
+                raise self.fail(section, None, f'no {name} column: a "*" default is required')
+            else:
+                why = f'no {name} column: name the {name} of every row, e.g. {name} = "hotline"'
+                raise self.fail("", name, why)
         return out
 
     def codes(self, table: dict[str, Any], name: str, limit: int) -> dict[str, str]:
@@ -214,8 +317,9 @@ class _MapReader:
         return out
 
 
-def load_map(path: Path) -> ImportMap:
-    """Read and validate the TOML map at ``path``.
+def load_map(path: Path, *, timezone: str | None = None) -> ImportMap:
+    """Read and validate the TOML map at ``path``; ``timezone`` (the centre's) is the
+    time zone of a map that names none (without it, the map must name one).
 
     Raises:
         ImportMapError: unreadable, not TOML, or a key missing, unknown or invalid.
@@ -229,4 +333,4 @@ def load_map(path: Path) -> ImportMap:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))
         raise ImportMapError(path, int(found[1]) if found else None, None, str(exc)) from exc
-    return _MapReader(path, text).read(doc)
+    return _MapReader(path, text).read(doc, timezone)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from gridtui.data.intake.importer.column_map import Format, ImportMap
-from gridtui.data.intake.importer.formats import ImportFileError, file_format, read_records
+from gridtui.data.intake.importer.column_map import ImportMap
+from gridtui.data.intake.importer.formats import Export, ImportFileError, open_export
 from gridtui.data.intake.importer.rows import external_id_of
 
 
@@ -50,18 +50,18 @@ class RepeatedIds:
         return last is not None and line < last
 
 
-def scan_file(path: Path, mapping: ImportMap) -> tuple[Format, RepeatedIds]:
-    """The file's format and the keys it repeats (read once before any write).
+def scan_file(path: Path, mapping: ImportMap) -> tuple[Export, RepeatedIds]:
+    """The file (and how it is read) and the keys it repeats (read once before any write).
 
     Raises:
         ImportFileError: no such file, or it cannot be read as a whole.
     """
     if not path.is_file():
         raise ImportFileError(path, "no such file")
-    fmt = file_format(path, mapping)
+    export = open_export(path, mapping)
     repeats = RepeatedIds(path.stat().st_size)
-    for rec in read_records(path, fmt, mapping):
+    for rec in export.records():
         key = external_id_of(rec, mapping)
         if key:
             repeats.add(key, rec.line)
-    return fmt, repeats
+    return export, repeats

@@ -1,97 +1,156 @@
-"""Reading an export into raw records: CSV, JSON Lines or a JSON array.
+"""Reading an export into raw records: delimited text, an Excel workbook, or JSON.
 
-The format follows the map's ``format`` or the file name (:func:`file_format`):
-``.csv``, ``.jsonl`` / ``.ndjson`` (one object per line) or ``.json`` (an array of
-objects; errors name the line each object starts on). :func:`read_records` yields
-every non-blank record with the line it starts on, its cells by column name and its
-raw text for the rejects file; a record unreadable as a whole (wrong field count, not
-a JSON object) carries the problem instead of stopping the read. A file that cannot
-be read as a whole raises :class:`ImportFileError`.
+:func:`open_export` tells how a file is read, once, before anything is written:
+
+1. by its content first: a file that starts like a zip archive is an ``.xlsx``
+   workbook (openpyxl), one that starts like an OLE2 compound file an ``.xls``
+   workbook (calamine), whatever its name and the map say;
+2. else by the map's ``format`` (``csv`` or ``tsv``: delimited text; ``json``;
+   ``jsonl``), else by the file name: ``.csv``, ``.tsv``/``.tab``, ``.txt``: delimited
+   text (:mod:`.delimited`: encoding and delimiter detected); ``.jsonl`` /
+   ``.ndjson``: one object per line; ``.json``: an array of objects (errors name the
+   line each object starts on). A ``.xls``/``.xlsx`` name on a text file (some systems
+   export text under that name) is read as delimited text.
+
+:meth:`Export.records` yields every non-blank record with the line it starts on (its
+row for a workbook), its cells by column name and its raw text for the rejects file; a
+record unreadable as a whole (wrong field count, not a JSON object) carries the
+problem instead of stopping the read. A file that cannot be read as a whole raises
+:class:`ImportFileError`.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from gridtui.data.intake.importer.column_map import Format, ImportMap
+from gridtui.data.intake.importer.delimited import (
+    TextLayout,
+    delimited_records,
+    encoding_name,
+    text_layout,
+)
+from gridtui.data.intake.importer.records import ImportFileError, SourceRecord
+from gridtui.data.intake.importer.workbooks import (
+    xls_records,
+    xls_sheet,
+    xlsx_records,
+    xlsx_sheet,
+)
 
 #: the format of an export by its file name's suffix (when the map gives none)
 SUFFIXES: dict[str, Format] = {
     ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "json",
 }
+#: how a file starts: a zip archive (.xlsx), an OLE2 compound file (.xls)
+ZIP, OLE2 = b"PK\x03\x04", bytes.fromhex("d0cf11e0a1b11ae1")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+Kind = Literal["text", "xlsx", "xls", "json", "jsonl"]
 
-
-class ImportFileError(ValueError):
-    """The export cannot be read (missing, not UTF-8, broken CSV, header lacks columns)."""
-
-    def __init__(self, path: Path, message: str) -> None:
-        self.path = path
-        super().__init__(f"{path}: {message}")
+__all__ = ["SUFFIXES", "Export", "ImportFileError", "SourceRecord", "open_export"]
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRecord:
-    """One record of an export, as read, before any check."""
+class Export:
+    """A file and how it is read: ``layout`` for delimited text, ``sheet`` for a workbook."""
 
-    line: int
-    cells: Mapping[str, str]
-    raw: list[str] | str  # CSV fields, or the JSON line
-    problem: str = ""  # why the row as a whole is unreadable (cells then hold what was read)
+    path: Path
+    mapping: ImportMap
+    kind: Kind
+    layout: TextLayout | None = None
+    sheet: str | None = None
+
+    def records(self) -> Iterator[SourceRecord]:
+        """Every non-blank record of the file, in order.
+
+        Raises:
+            ImportFileError: the file cannot be opened or read as a whole.
+        """
+        path, mapping = self.path, self.mapping
+        try:
+            if self.layout is not None:
+                yield from delimited_records(path, mapping, self.layout)
+            elif self.kind == "xlsx":
+                yield from xlsx_records(path, mapping, self.sheet or "")
+            elif self.kind == "xls":
+                yield from xls_records(path, mapping, self.sheet or "")
+            elif self.kind == "json":
+                yield from _json_records(path, mapping)
+            else:
+                yield from _jsonl_records(path, mapping)
+        except UnicodeDecodeError as exc:  # JSON
+            name = encoding_name(_json_encoding(mapping))
+            raise ImportFileError(path, f"not {name} text: {exc.reason}") from exc
+        except OSError as exc:
+            raise ImportFileError(path, f"cannot read: {exc.strerror or exc}") from exc
 
 
-def file_format(path: Path, mapping: ImportMap) -> Format:
-    """The map's format, else the one the file name's suffix says.
+def _starts_with(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(8)
+    except OSError as exc:
+        raise ImportFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+
+
+def file_format(path: Path, mapping: ImportMap) -> Kind:
+    """How the file at ``path`` is read (see the module docstring).
 
     Raises:
-        ImportFileError: neither says.
+        ImportFileError: nothing tells.
     """
-    if mapping.format:
-        return mapping.format
-    suffix = path.suffix.lower()
-    if suffix in SUFFIXES:
-        return SUFFIXES[suffix]
-    raise ImportFileError(path, "cannot tell the format from the name: set format in the map")
+    start = _starts_with(path)
+    if start.startswith(ZIP):
+        return "xlsx"
+    if start.startswith(OLE2):
+        return "xls"
+    fmt = mapping.format or SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(SUFFIXES)
+        why = f"cannot tell the format from the name (known: {known}): set format in the map"
+        raise ImportFileError(path, why)
+    return fmt if fmt in ("json", "jsonl") else "text"
 
 
-def _check_header(path: Path, header: list[str], mapping: ImportMap) -> None:
-    wanted = {c for cols in mapping.columns.values() for c in cols}
-    missing = sorted(wanted - set(header))
-    if missing:
-        raise ImportFileError(
-            path, f"the header lacks mapped column(s) {missing}; it has {header[:60]}"
-        )
-    doubled = sorted(c for c in wanted if header.count(c) > 1)
-    if doubled:
-        raise ImportFileError(path, f"mapped column(s) {doubled} appear twice in the header")
+def open_export(path: Path, mapping: ImportMap) -> Export:
+    """The export at ``path`` and how it is read (its format, encoding and delimiter,
+    or its sheet).
+
+    Raises:
+        ImportFileError: the format cannot be told, the file is not text in any
+            encoding, or a workbook lacks the sheet.
+    """
+    kind = file_format(path, mapping)
+    try:
+        if kind == "text":
+            fmt = mapping.format or SUFFIXES.get(path.suffix.lower())
+            layout = text_layout(path, mapping, "\t" if fmt == "tsv" else ",")
+            return Export(path, mapping, kind, layout=layout)
+    except OSError as exc:
+        raise ImportFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+    if kind == "xlsx":
+        return Export(path, mapping, kind, sheet=xlsx_sheet(path, mapping))
+    if kind == "xls":
+        return Export(path, mapping, kind, sheet=xls_sheet(path, mapping))
+    return Export(path, mapping, kind)
 
 
-def _csv_records(path: Path, mapping: ImportMap) -> Iterator[SourceRecord]:
-    # csv.reader rather than DictReader: it yields blank lines too, so the line where
-    # each record starts is exact, and the raw fields are at hand for the rejects file.
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise ImportFileError(path, "the file is empty: expected a header line") from None
-        _check_header(path, header, mapping)
-        end = reader.line_num
-        for fields in reader:
-            line, end = end + 1, reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            cells = dict(zip(header, fields, strict=False))
-            bad = f"{len(fields)} fields where the header has {len(header)}"
-            yield SourceRecord(line, cells, fields, "" if len(fields) == len(header) else bad)
+def _json_encoding(mapping: ImportMap) -> str:
+    return mapping.encoding or "utf-8-sig"
 
 
 def _cell_text(value: object) -> str:
@@ -112,8 +171,8 @@ def _object_cells(obj: dict[object, object]) -> dict[str, str]:
     return {str(k): _cell_text(v) for k, v in obj.items()}
 
 
-def _jsonl_records(path: Path) -> Iterator[SourceRecord]:
-    with path.open(encoding="utf-8-sig") as fh:
+def _jsonl_records(path: Path, mapping: ImportMap) -> Iterator[SourceRecord]:
+    with path.open(encoding=_json_encoding(mapping)) as fh:
         for line, text in enumerate(fh, 1):
             text = text.rstrip("\r\n")
             if not text.strip():
@@ -134,17 +193,17 @@ def _skip_space(text: str, pos: int) -> int:
     return _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
 
 
-def _json_records(path: Path) -> Iterator[SourceRecord]:
+def _json_records(path: Path, mapping: ImportMap) -> Iterator[SourceRecord]:
     """The objects of a JSON array, each with the line it starts on (a file that does
     not start with ``[`` is read as JSON Lines).
 
     Raises:
         ImportFileError: the array is not valid JSON (line and column named).
     """
-    text = path.read_text(encoding="utf-8-sig")
+    text = path.read_text(encoding=_json_encoding(mapping))
     pos = _skip_space(text, 0)
     if not text.startswith("[", pos):
-        yield from _jsonl_records(path)
+        yield from _jsonl_records(path, mapping)
         return
     decoder = json.JSONDecoder()
     counted, line = 0, 1  # lines are counted once, as the reader moves forward
@@ -183,29 +242,3 @@ def _json_records(path: Path) -> Iterator[SourceRecord]:
     rest = _skip_space(text, pos + 1)
     if rest < len(text):
         raise fail(rest, "unexpected text after the array")
-
-
-def read_records(path: Path, fmt: str, mapping: ImportMap) -> Iterator[SourceRecord]:
-    """Every non-blank record of the file, in order.
-
-    Raises:
-        ImportFileError: the file cannot be opened, is not UTF-8, or is not valid CSV.
-    """
-    last = 0
-    try:
-        records = (
-            _csv_records(path, mapping)
-            if fmt == "csv"
-            else _json_records(path)
-            if fmt == "json"
-            else _jsonl_records(path)
-        )
-        for rec in records:
-            last = rec.line
-            yield rec
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(path, f"not UTF-8 text after line {last}: {exc.reason}") from exc
-    except csv.Error as exc:
-        raise ImportFileError(path, f"broken CSV after line {last}: {exc}") from exc
-    except OSError as exc:
-        raise ImportFileError(path, f"cannot read: {exc.strerror or exc}") from exc

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gridtui.data.intake.importer.formats import ImportFileError
+from gridtui.data.intake.importer.records import ImportFileError
 from gridtui.domain.text import spreadsheet_cell
 
 REJECT_COLUMNS = ("line", "external_id", "field", "reason", "row")
@@ -38,6 +38,8 @@ class ImportReport:
     """What an import did. ``read`` = inserted + updated + unchanged + superseded + rejected.
 
     ``rejects`` holds the first :data:`MAX_REPORTED_REJECTS`; ``rejected`` counts all.
+    ``sheet`` names the worksheet read from a workbook (a reject's ``line`` is then
+    its row in that sheet).
     """
 
     read: int = 0
@@ -49,6 +51,11 @@ class ImportReport:
     categories_created: int = 0
     departments_created: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    sheet: str | None = None
+
+    def where(self, reject: Reject) -> str:
+        """Where ``reject`` is in the file: ``line 7``, or ``row 7`` of a sheet."""
+        return f"{'line' if self.sheet is None else 'row'} {reject.line}"
 
     def add_reject(self, reject: Reject) -> None:
         """Count ``reject`` and keep it while the list is below its bound."""
@@ -71,7 +78,7 @@ class ImportRowsError(ImportFileError):
         super().__init__(
             path,
             f"{report.rejected} of {report.read} row(s) refused, nothing imported "
-            f"(first: line {first.line}: {first.field}: {first.reason})",
+            f"(first: {report.where(first)}: {first.field}: {first.reason})",
         )
 
 

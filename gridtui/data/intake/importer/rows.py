@@ -5,9 +5,9 @@ Row rules (the first problem found rejects the row):
 
 - ``external_id`` is required, non-blank, at most 64 characters;
 - ``opened_at`` is required; it and ``due_at``/``closed_at`` (optional) must parse
-  (``datetime_format`` when the map gives one, else ISO-8601); naive times are read in
-  the map's time zone, aware ones keep their offset; ``closed_at`` may not precede
-  ``opened_at``;
+  (``datetime_format`` when the map gives one, else ISO-8601) unless a workbook stores
+  them as dates; naive times are read in the map's time zone, aware ones keep their
+  offset; ``closed_at`` may not precede ``opened_at``;
 - ``status`` and ``channel`` values go through ``[values.*]``: an exact source value,
   else a value that already is ours, else ``"*"``; with none of these the row is
   rejected naming the value;
@@ -18,9 +18,9 @@ Row rules (the first problem found rejects the row):
 Text is cleaned where it enters (:func:`~gridtui.domain.text.clean_text`; titles and
 addresses on one line); markup such as ``[bold]`` is kept as literal text, since the
 UI renders outside text as data. UTF-8 read back as Latin-1 (``â\\x80\\x99`` for ``’``),
-common in 311 exports, is repaired first. ``[values.category]`` and
-``[values.department]`` translate source values into our codes (unlisted values pass
-as they are, for the store to resolve).
+common in 311 exports, is repaired first. ``[values.category]``,
+``[values.department]`` and ``[values.grid]`` translate source values into our codes
+(unlisted values pass as they are, for the store to resolve).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gridtui.data.intake.importer.column_map import JOINERS, ImportMap, ValueEnum
-from gridtui.data.intake.importer.formats import SourceRecord
+from gridtui.data.intake.importer.records import SourceRecord
 from gridtui.data.intake.importer.report import Reject
 from gridtui.domain.callback import Satisfaction
 from gridtui.domain.channels import Channel
@@ -116,13 +116,18 @@ def external_id_of(rec: SourceRecord, mapping: ImportMap) -> str | None:
     return _cleaned(rec.cells.get(mapping.columns["external_id"][0], "")) or None
 
 
-def _time(cells: Mapping[str, str], mapping: ImportMap, name: str) -> datetime | None:
-    value = _first_column(cells, mapping, name)
-    if not value:
+def _time(rec: SourceRecord, mapping: ImportMap, name: str) -> datetime | None:
+    cols = mapping.columns.get(name, ())
+    stored = rec.dates.get(cols[0]) if cols else None
+    value = _first_column(rec.cells, mapping, name)
+    if not value and stored is None:
         return None
     fmt = mapping.datetime_format
     try:
-        parsed = datetime.strptime(value, fmt) if fmt else datetime.fromisoformat(value)
+        if stored is not None:  # a workbook's date cell: a date already
+            parsed = stored
+        else:
+            parsed = datetime.strptime(value, fmt) if fmt else datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=mapping.timezone)
         return parsed.astimezone(UTC)
@@ -131,8 +136,8 @@ def _time(cells: Mapping[str, str], mapping: ImportMap, name: str) -> datetime |
         raise RowProblem(name, f"{_quoted_for_reason(value)} is not a time in {expected}") from None
 
 
-def _opened_at(cells: Mapping[str, str], mapping: ImportMap) -> datetime:
-    opened = _time(cells, mapping, "opened_at")
+def _opened_at(rec: SourceRecord, mapping: ImportMap) -> datetime:
+    opened = _time(rec, mapping, "opened_at")
     if opened is None:
         raise RowProblem("opened_at", f"column {mapping.columns['opened_at'][0]!r} is blank")
     return opened
@@ -181,7 +186,7 @@ def _satisfaction(cells: Mapping[str, str], mapping: ImportMap) -> str | None:
         raise RowProblem("satisfaction", str(exc)) from None
 
 
-def _ticket_row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMap) -> TicketRow:
+def _ticket_row(rec: SourceRecord, key: str, mapping: ImportMap) -> TicketRow:
     """The checked row of a record with external id ``key``.
 
     Raises:
@@ -189,8 +194,9 @@ def _ticket_row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMa
     """
     if len(key) > 64:
         raise RowProblem("external_id", f"{_quoted_for_reason(key)} is longer than 64 characters")
-    opened = _opened_at(cells, mapping)
-    due, closed = _time(cells, mapping, "due_at"), _time(cells, mapping, "closed_at")
+    cells = rec.cells
+    opened = _opened_at(rec, mapping)
+    due, closed = _time(rec, mapping, "due_at"), _time(rec, mapping, "closed_at")
     if closed is not None and closed < opened:
         why = f"{closed.isoformat()} is before opened_at {opened.isoformat()}"
         raise RowProblem("closed_at", why)
@@ -203,8 +209,9 @@ def _ticket_row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMa
     title = _joined_text(cells, mapping, "title", one_line=True) or given
     department = _joined_text(cells, mapping, "department", one_line=True)
     satisfaction = _satisfaction(cells, mapping)
+    grid = _joined_text(cells, mapping, "grid", one_line=True)
     return TicketRow(
-        line=line,
+        line=rec.line,
         external_id=key,
         opened_at=opened,
         due_at=due,
@@ -218,7 +225,7 @@ def _ticket_row(line: int, key: str, cells: Mapping[str, str], mapping: ImportMa
         lat=lat,
         lon=lon,
         department=mapping.department_values.get(department, department),
-        grid=_joined_text(cells, mapping, "grid", one_line=True),
+        grid=mapping.grid_values.get(grid, grid),
         satisfaction=satisfaction,
     )
 
@@ -232,6 +239,6 @@ def check_record(rec: SourceRecord, mapping: ImportMap) -> TicketRow | Reject:
         col = mapping.columns["external_id"][0]
         return Reject(rec.line, None, "external_id", f"column {col!r} is blank")
     try:
-        return _ticket_row(rec.line, key, rec.cells, mapping)
+        return _ticket_row(rec, key, mapping)
     except RowProblem as problem:
         return Reject(rec.line, key, problem.field, problem.reason)

@@ -1,7 +1,7 @@
 """The public keys ``gridtui ssh-serve`` lets in, each with a role and an audit name.
 
 Revision ID: 0009
-Revises: 0007 (until 0008, the Open311 sandbox, lands: then 0008)
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from gridtui.data.storage.models import UtcDateTime
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
