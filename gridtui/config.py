@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     fixtures: Path = Field(
         default=Path("fixtures"), description="Folder with sla.toml, scoring.toml and the city."
     )
+    ssh_state: str = Field(
+        default="",
+        description="`gridtui ssh-serve`'s folder for its host key; default: gridtui-ssh "
+        "beside a SQLite database, else ~/.local/state/gridtui.",
+    )
     bulletins: Path = Field(
         default=Path("bulletins"),
         description="Folder the assessment screen's one-key export writes bulletins (通报) to.",

@@ -19,6 +19,7 @@ from gridtui.cli.db import add_db_parsers
 from gridtui.cli.imports import add_import_parser, add_watch_parser
 from gridtui.cli.serve import add_serve_parsers
 from gridtui.cli.simulate import add_simulate_parser
+from gridtui.cli.ssh import add_ssh_parsers
 from gridtui.cli.stats import add_stats_parser
 from gridtui.cli.tui import add_app_parsers, add_demo_parser
 from gridtui.cli.web import add_web_parser
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_app_parsers(sub, settings)  # tui, wall, snapshot
     add_simulate_parser(sub, settings)
     add_demo_parser(sub, settings)
+    add_ssh_parsers(sub, settings)  # ssh-serve, ssh-key
     add_web_parser(sub, settings)  # web (issue 16)
     return p
 

@@ -386,6 +386,23 @@ class IdempotencyKey(Base):
     at: Mapped[datetime]
 
 
+class SshKey(Base):
+    """A public key ``gridtui ssh-serve`` lets in, with the role its holder gets and the
+    name the audit trail gives them (``ssh:<name>``). Revoking keeps the row (the audit
+    trail names it) and stamps ``revoked_at``; a revoked key is never let in again."""
+
+    __tablename__ = "ssh_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_type: Mapped[str] = mapped_column(String(64))  # ssh-ed25519, ecdsa-sha2-nistp256 …
+    key_base64: Mapped[str] = mapped_column(Text)  # the public key blob, as in the .pub file
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)  # SHA256:… of the blob
+    added_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 class SandboxRequest(Base):
     """A report filed at Open311's test endpoint (the sandbox): apart from the tickets,
     so never on the queue, the counts, the change feed or the ledger; deleted once
@@ -431,6 +448,7 @@ __all__ = [
     "Node",
     "SandboxRequest",
     "ScoreEntry",
+    "SshKey",
     "Ticket",
     "TicketEvent",
     "UtcDateTime",
