@@ -58,6 +58,7 @@ def build_bulletin(
         ValueError: an unknown period, level or language.
         SourceError: the source could not answer.
     """
+    check_request(period, list(levels or ()), lang)  # before anything is read
     rules = config or source.assessment_rules()
     chosen = list(dict.fromkeys(levels if levels is not None else rules.schedule.levels))
     check_request(period, chosen, lang)

@@ -22,7 +22,7 @@ from gridtui.data.sources.records import (
     TicketRow,
 )
 from gridtui.data.sources.source import DataSource, SourceError
-from gridtui.domain.assessment.config import BulletinLayout
+from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT, AssessmentConfig, BulletinLayout
 from gridtui.domain.assessment.figures import Figures, ScorePart, rates_of
 
 START = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)  # 2026-11-01 00:00 in Shanghai
@@ -174,6 +174,10 @@ class RecordsSource:
     def assessment(self, level: str, period: str, at: datetime, *, history: int = 0) -> Assessment:
         self.asked.append(("assessment", level, period))
         return streets() if level == "street" else assessment(level, communities().rows)
+
+    def assessment_rules(self) -> AssessmentConfig:
+        self.asked.append(("rules",))
+        return DEFAULT_ASSESSMENT
 
     def clock_spec(self) -> ClockSpec | None:
         return self.spec
