@@ -11,7 +11,6 @@ the server is gridtui's own); skipped without them, with the reason.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import socket
 import sqlite3
@@ -67,27 +66,19 @@ class Site:
         return ssh_argv(server or self.main, self.keys[person], self.known_hosts, *options)
 
     def start(self, person: str, *, server: SshServe | None = None) -> Pane:
-        """``ssh -tt`` with ``person``'s key in a new 100x30 terminal; its exit status
-        is written to a file (:meth:`status`)."""
-        name = f"{person}-{len(self.panes)}"
-        done = self.workdir / f"{name}.status"
-        # tmux may mark a pane dead (its terminal closed) without ever giving the
-        # program's status: the shell around ssh writes it down instead
-        argv = ["sh", "-c", f'"$@"; echo $? > {shlex.quote(str(done))}', "sh",
-                *self.ssh(person, "-tt", server=server)]  # fmt: skip
-        pane = self.tmux.start(name, argv)
+        """``ssh -tt`` with ``person``'s key in a new 100x30 terminal."""
+        pane = self.tmux.start(
+            f"{person}-{len(self.panes)}", self.ssh(person, "-tt", server=server)
+        )
         self.panes.append(pane)
         return pane
 
     def status(self, pane: Pane, timeout: float = START) -> int:
         """The exit status of ``pane``'s ssh, once it has ended."""
-        done = self.workdir / f"{pane.name}.status"
         try:
-            text = until(lambda: done.exists() and done.read_text().strip(), "ssh to end",
-                         timeout, every=0.2)  # fmt: skip
+            return pane.wait_exit(timeout)
         except AssertionError as exc:
-            raise AssertionError(f"{exc}:\n{pane.text()}\n{self.main.log_text()}") from None
-        return int(text)
+            raise AssertionError(f"{exc}\n{self.main.log_text()}") from None
 
     def wait_app(self, pane: Pane, text: str) -> str:
         try:

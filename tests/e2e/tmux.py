@@ -28,6 +28,7 @@ class Tmux:
 
     def __init__(self, workdir: Path) -> None:
         self.socket = f"gridtui-e2e-{os.getpid()}-{time.monotonic_ns()}"
+        self.workdir = workdir
         self.config = workdir / "tmux.conf"
         # Panes stay after their program ends, so that its last words and exit
         # status can be read.
@@ -48,10 +49,15 @@ class Tmux:
         return done.stdout
 
     def start(self, name: str, argv: Sequence[str], *, width: int = 100, height: int = 30) -> Pane:
-        """``argv`` in a new detached session of ``width`` x ``height``."""
+        """``argv`` in a new detached session of ``width`` x ``height``; a shell around
+        it writes its exit status down (:meth:`Pane.exit_status`)."""
+        status = self.workdir / f"{name}.status"
+        # tmux may mark a pane dead (its terminal closed) without ever giving the
+        # program's status: the shell around the program writes it instead
+        wrapped = ["sh", "-c", f'"$@"; echo $? > {shlex.quote(str(status))}', "sh", *argv]
         self.run("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
-                 shlex.join(argv))  # fmt: skip
-        return Pane(self, name)
+                 shlex.join(wrapped))  # fmt: skip
+        return Pane(self, name, status)
 
     def close(self) -> None:
         """Kill the server and all its panes (their programs get a hangup)."""
@@ -63,9 +69,10 @@ class Tmux:
 class Pane:
     """One session's only pane."""
 
-    def __init__(self, tmux: Tmux, name: str) -> None:
+    def __init__(self, tmux: Tmux, name: str, status: Path) -> None:
         self.tmux = tmux
         self.name = name
+        self.status = status
 
     def text(self) -> str:
         """What the screen shows now, one line per row."""
@@ -99,12 +106,9 @@ class Pane:
         return shown
 
     def exit_status(self) -> int | None:
-        """The program's exit status once it ended, else None."""
-        shown = self.tmux.run(
-            "display-message", "-p", "-t", self.name, "#{pane_dead} #{pane_dead_status}"
-        )
-        dead, _, status = shown.strip().partition(" ")
-        return int(status or 0) if dead == "1" else None
+        """The program's exit status once it ended (as its shell wrote it), else None."""
+        written = self.status.read_text().strip() if self.status.exists() else ""
+        return int(written) if written else None
 
     def wait_exit(self, timeout: float = 30.0) -> int:
         """Wait for the program to end; its exit status."""
