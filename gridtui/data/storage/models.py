@@ -150,6 +150,9 @@ class Entity(Base):
     colour: Mapped[str] = mapped_column(String(8))
     patrol_point: Mapped[bool] = mapped_column(Boolean, default=False)  # 日巡查必到点
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: where it is (WGS84 degrees), when known: the map places it there
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (Index("ix_entities_grid_colour", "grid_id", "colour"),)
 
@@ -403,6 +406,28 @@ class SshKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class Boundary(Base):
+    """The outline of one hierarchy node (a street, community or grid; the district and
+    city may have one too): a GeoJSON ``Polygon`` or ``MultiPolygon`` geometry in WGS84
+    longitude/latitude, with its bounding box for cheap window queries. Loaded by
+    ``gridtui geo load`` (all of a file or nothing), the fixtures and the seeder; a
+    change of boundaries is recorded on the change feed as kind ``geo``."""
+
+    __tablename__ = "boundaries"
+
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(12))  # the node's level, for level queries
+    geometry: Mapped[str] = mapped_column(Text)  # GeoJSON geometry object, as text
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(200), default="")  # the file it came from
+    loaded_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_boundaries_level", "level"),)
+
+
 class SandboxRequest(Base):
     """A report filed at Open311's test endpoint (the sandbox): apart from the tickets,
     so never on the queue, the counts, the change feed or the ledger; deleted once
@@ -436,6 +461,7 @@ __all__ = [
     "MARKS_WHERE",
     "ApiToken",
     "Base",
+    "Boundary",
     "Category",
     "Change",
     "ConfigDoc",

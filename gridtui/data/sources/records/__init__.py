@@ -39,6 +39,16 @@ from gridtui.data.sources.records.figures import (
     TrendPoint,
     TrendSpan,
 )
+from gridtui.data.sources.records.geo import (
+    GEO_LAYERS,
+    Bounds,
+    GeoArea,
+    GeoCluster,
+    GeoEntity,
+    GeoLayer,
+    GeoPoint,
+    GeoView,
+)
 from gridtui.data.sources.records.reference import Named, NodeRef, Reference, bilingual
 from gridtui.data.sources.records.tickets import (
     ActionOutcome,
@@ -57,6 +67,7 @@ from gridtui.data.sources.records.tickets import (
 
 __all__ = [
     "ASSESSMENT_LEVELS",
+    "GEO_LAYERS",
     "CHILD_LEVEL",
     "MAX_SPEED",
     "ActionOutcome",
@@ -67,12 +78,19 @@ __all__ = [
     "AssessmentRow",
     "Board",
     "BoardCell",
+    "Bounds",
     "BulletinFacts",
     "ChangeBatch",
     "ClockSpec",
     "ClockView",
     "ConfigProblem",
     "Cursor",
+    "GeoArea",
+    "GeoCluster",
+    "GeoEntity",
+    "GeoLayer",
+    "GeoPoint",
+    "GeoView",
     "DailyReports",
     "MissingReports",
     "Named",
