@@ -9,6 +9,7 @@ from typing import Literal
 
 from gridtui.data.sources.records.reference import Named, NodeRef, bilingual
 from gridtui.data.sources.records.tickets import TicketRow
+from gridtui.domain.colours import worst_colour
 
 Period = Literal["week", "month", "year"]
 TrendSpan = Literal["24h", "7d", "30d"]
@@ -84,10 +85,7 @@ class BoardCell:
     @property
     def worst(self) -> str | None:
         """The most urgent colour present among open tickets and entities."""
-        for colour in ("red", "orange", "yellow", "blue", "green"):
-            if self.tickets.get(colour) or self.entities.get(colour):
-                return colour
-        return None
+        return worst_colour(self.tickets, self.entities)
 
 
 @dataclass(frozen=True, slots=True)
