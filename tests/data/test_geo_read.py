@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import Bounds, GeoArea, GeoEntity, GeoPoint
+from gridtui.data.sources.records.geo import Polygon
 from gridtui.data.sources.source import ActionRefused
 from gridtui.data.storage.boundaries import store_boundaries
 from tests.conftest import NOW
@@ -24,7 +25,7 @@ def counts(**n: int) -> dict[str, int]:
     return {**NONE, **n}
 
 
-def square(west: float, south: float, east: float, north: float) -> tuple:
+def square(west: float, south: float, east: float, north: float) -> tuple[Polygon, ...]:
     """The polygons of a box outline as the read gives them (shapely's ring order)."""
     ring = ((east, south), (east, north), (west, north), (west, south), (east, south))
     return ((ring,),)

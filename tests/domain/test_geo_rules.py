@@ -28,8 +28,10 @@ from gridtui.domain.geo.window import (
     parse_bbox,
 )
 
+Tickets = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
-def _tickets(points: list[tuple[float, float, str, bool]]) -> tuple[np.ndarray, ...]:
+
+def _tickets(points: list[tuple[float, float, str, bool]]) -> Tickets:
     lon = np.array([p[0] for p in points])
     lat = np.array([p[1] for p in points])
     return lon, lat, colour_index([p[2] for p in points]), np.array([p[3] for p in points])

@@ -4,11 +4,13 @@ the same seed gives the same tiles, and random positions fall inside their outli
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 import shapely
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from gridtui.domain.geo.tiling import (
     geojson_geometry,
@@ -23,7 +25,7 @@ from gridtui.domain.geo.tiling import (
 EXACT = 1e-9
 
 
-def _district(seed: int = 7) -> shapely.Geometry:
+def _district(seed: int = 7) -> BaseGeometry:
     return region(112.55, 37.85, 5.0, np.random.default_rng(seed))
 
 
@@ -37,7 +39,7 @@ def _tree() -> dict[str, list[str]]:
     return children
 
 
-def assert_tiles(parent: shapely.Geometry, tiles: list[shapely.Geometry]) -> None:
+def assert_tiles(parent: BaseGeometry, tiles: Sequence[BaseGeometry]) -> None:
     """``tiles`` cover ``parent`` exactly: their areas add up to its area, their union is
     it, and no two overlap (all to :data:`EXACT` of its area)."""
     assert all(t.is_valid and not t.is_empty for t in tiles)
