@@ -203,6 +203,14 @@ def test_a_city_without_boundaries_has_no_areas(db_url, factory) -> None:
         source.close()
 
 
+def test_the_overview_counts_and_lists_the_tickets_in_no_grid(hand) -> None:
+    source, city = hand
+    overview = source.overview(NOW)
+    assert overview.unassigned == 1
+    (row,) = overview.unassigned_tickets
+    assert (row.id, row.grid_id, row.title) == (city.tickets["t6"], None, "t6 标题")
+
+
 def test_overdue_is_as_of_the_moment_asked(hand) -> None:
     source, _ = hand
     later = source.geo(NOW + 2 * DAY)  # t2's deadline has passed too

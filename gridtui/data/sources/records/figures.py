@@ -65,6 +65,10 @@ class Overview:
     on_time_alert: bool = False
     #: open tickets by handling level (grid, community, street, district)
     open_by_level: dict[str, int] = field(default_factory=dict)
+    #: open tickets in no grid (reported outside every outline, or never placed), and
+    #: the first few of them, the longest waiting first
+    unassigned: int = 0
+    unassigned_tickets: list[TicketRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
