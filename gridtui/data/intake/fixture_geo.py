@@ -116,7 +116,7 @@ def geometry_problem(geometry: Any) -> str | None:
         geom = shape(geometry)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         return f"not a readable {geometry.get('type')}: {exc}"
-    if geom.is_empty or geom.area <= 0:
+    if geom.is_empty:
         return "an empty outline"
     west, south, east, north = geom.bounds
     if not all(map(math.isfinite, geom.bounds)) or not (
@@ -125,6 +125,8 @@ def geometry_problem(geometry: Any) -> str | None:
         return "coordinates must be longitude, latitude in degrees (WGS84)"
     if not geom.is_valid:
         return f"not a valid outline: {shapely.is_valid_reason(geom)}"
+    if geom.area <= 0:
+        return "an empty outline"
     return None
 
 
