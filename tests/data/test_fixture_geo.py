@@ -117,8 +117,8 @@ def test_a_changed_outline_is_stored_again(factory: sessionmaker[Session], tmp_p
     fx = copy_fixtures(tmp_path)
     features = _features(fx)
     grid = next(f for f in features if f["properties"]["level"] == "grid")
-    grid["geometry"] = {"type": "Polygon", "coordinates": [[[112.5, 37.8], [112.51, 37.8],
-                                                          [112.51, 37.81], [112.5, 37.8]]]}  # fmt: skip
+    ring = [[112.5, 37.8], [112.51, 37.8], [112.51, 37.81], [112.5, 37.8]]
+    grid["geometry"] = {"type": "Polygon", "coordinates": [ring]}
     _write(fx, features)
     report = load_fixtures(factory, fx, now=NOW)
     assert report.counts["boundaries"] == (0, 1) and geo_changes(factory) == 2
