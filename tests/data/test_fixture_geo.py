@@ -55,8 +55,9 @@ def test_every_level_tiles_the_one_above(factory: sessionmaker[Session]) -> None
         parents = dict(s.execute(select(Node.id, Node.parent_id)).all())
     children: dict[int, list[int]] = {}
     for node_id in shapes:
-        if parents[node_id] in shapes:
-            children.setdefault(parents[node_id], []).append(node_id)
+        parent = parents[node_id]
+        if parent is not None and parent in shapes:
+            children.setdefault(parent, []).append(node_id)
     assert len(children) == 1 + 5 + 15  # the district, its streets, their communities
     for parent, kids in children.items():
         whole = shapes[parent]
