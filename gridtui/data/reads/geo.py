@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gridtui.data.reads.geo_outlines import LevelOutlines, OutlineCache, Outlines
@@ -184,14 +184,6 @@ def _node_filter(cols: dict[str, InstrumentedAttribute[Any]], node: NodeRef) -> 
     return [] if col is None else [col == node.id]
 
 
-def _grouped(s: Session, key: Any, value: Any, where: list[Any]) -> dict[int, dict[str, int]]:
-    out: dict[int, dict[str, int]] = {}
-    for k, v, n in s.execute(select(key, value, func.count()).where(*where).group_by(key, value)):
-        if k is not None:
-            out.setdefault(int(k), {})[str(v)] = int(n)
-    return out
-
-
 def _areas(
     s: Session,
     outlines: Outlines,
@@ -211,7 +203,8 @@ def _areas(
     heat: dict[int, int] = {}
     if "heat" in req.layers:
         under = lv.ids[rows].tolist()
-        counts = [sum(tickets.get(i, {}).values()) for i in under]
+        totals = {i: sum(c.values()) for i, c in tickets.items()}
+        counts = np.fromiter((totals.get(i, 0) for i in under), np.int64, len(under))
         heat = dict(zip(under, heat_levels(counts, lv.km2[rows]).tolist(), strict=True))
     out = []
     for row, node_id in zip(visible.tolist(), ids, strict=True):
@@ -237,9 +230,16 @@ def _counts(
     the heat compares them) and overdue tickets as of ``at``."""
     col = _TICKET_COL[level]
     where = [Ticket.closed_at.is_(None), *_node_filter(_TICKET_COL, node)]
-    tickets = _grouped(s, col, Ticket.colour, where)
-    late_rows = s.execute(select(col, func.count()).where(*where, Ticket.due_at < at).group_by(col))
-    late = {int(k): int(n) for k, n in late_rows if k is not None}
+    overdue = func.sum(case((Ticket.due_at < at, 1), else_=0))
+    rows = s.execute(
+        select(col, Ticket.colour, func.count(), overdue).where(*where).group_by(col, Ticket.colour)
+    )
+    tickets: dict[int, dict[str, int]] = {}
+    late: dict[int, int] = {}
+    for area, colour, n, n_late in rows:
+        if area is not None:
+            tickets.setdefault(int(area), {})[str(colour)] = int(n)
+            late[int(area)] = late.get(int(area), 0) + int(n_late or 0)
     return tickets, late
 
 
