@@ -91,4 +91,11 @@ MORE: dict[str, tuple[str, str]] = {
     "pick.department": ("部门（输入名称或编号）", "department (name or code)"),
     "pick.up": ("上报上一级", "one level up"),
     "pick.dept_prefix": ("部门", "dept"),
+    # the overview's open tickets in no grid (issue 17)
+    "overview.unassigned": ("未落入网格的在办事件 {n} 件", "{n} open tickets outside every grid"),
+    "overview.unassigned.one": (
+        "未落入网格的在办事件 {n} 件",
+        "{n} open ticket outside every grid",
+    ),
+    "overview.unassigned_more": ("…另有 {n} 件", "… and {n} more"),
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridtui.data.reads.scorecards import period_window
@@ -30,6 +31,7 @@ from gridtui.data.sources.records import (
     ClockSpec,
     ConfigProblem,
     Cursor,
+    GeoView,
     Named,
     NewTicket,
     NodeRef,
@@ -391,6 +393,11 @@ class MemorySource:
 
     def close(self) -> None:
         self.signal.close()
+
+    def geo(self, at: datetime, **_: Any) -> GeoView:
+        """An empty map (a stand-in: the map screen's branch gives the fake its city)."""
+        self.calls.append("geo")
+        return GeoView(at, None, "grid", None, None, [], [], [], [], 0, "")
 
 
 def _conforms(source: MemorySource) -> DataSource:

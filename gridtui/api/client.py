@@ -26,6 +26,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from gridtui.api.client_geo import ApiGeo
 from gridtui.api.listener import BACKOFF_MAX, ChangeListener
 from gridtui.api.transport import API, Transport, adapters, decode
 from gridtui.data.sources.records import (
@@ -95,7 +96,7 @@ def _cursor_text(cursor: Cursor | None) -> str:
     return str(cursor.key[1])
 
 
-class ApiSource:
+class ApiSource(ApiGeo):
     """A :class:`~gridtui.data.sources.source.DataSource` over ``gridtui serve`` at ``base_url``.
 
     Construction asks the server who the token belongs to and for the catalogue, so a

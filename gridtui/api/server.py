@@ -53,6 +53,7 @@ from gridtui.api.routes import (
     catalogue,
     changes,
     figures,
+    geo,
     reports,
     tickets,
 )
@@ -71,7 +72,7 @@ SIM_SWEEP_SECONDS = 300.0
 #: every router, in the order the OpenAPI document lists them
 ROUTERS = (
     changes.router, figures.router, clock_routes.router, catalogue.router, adjustments.router,
-    reports.router, tickets.router, assessment.router, bulletin_routes.router,
+    reports.router, tickets.router, assessment.router, bulletin_routes.router, geo.router,
 )  # fmt: skip
 
 log = logging.getLogger("uvicorn.error")  # printed with the server's own messages

@@ -83,6 +83,8 @@ _RANK = {
     RiskColour.BLUE: 2,
     RiskColour.GREEN: 1,
 }
+#: the colours' names, most urgent first
+_SEVERITY = ("red", "orange", "yellow", "blue", "green")
 _ZH = {
     RiskColour.RED: "红",
     RiskColour.ORANGE: "橙",
@@ -90,6 +92,16 @@ _ZH = {
     RiskColour.BLUE: "蓝",
     RiskColour.GREEN: "绿",
 }
+
+
+def worst_colour(*counts: Mapping[str, int]) -> str | None:
+    """The most urgent colour present in any of ``counts`` (things counted by colour:
+    open tickets, registered entities …), None when none is: the colour an area is
+    shown in on the risk board and the map."""
+    for colour in _SEVERITY:
+        if any(c.get(colour) for c in counts):
+            return colour
+    return None
 
 
 def risk_rank_key(*counts: Mapping[str, int]) -> tuple[int, ...]:

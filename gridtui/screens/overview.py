@@ -38,6 +38,8 @@ from gridtui.widgets.render import (
 from gridtui.widgets.status_bar import StatusBar
 
 SPANS: tuple[TrendSpan, ...] = ("24h", "7d", "30d")
+#: characters of an unassigned ticket's title shown (one line of its box on a wide screen)
+UNASSIGNED_TITLE = 22
 #: the trend's two lines (named in the section title in the same colours)
 INTAKE_COLOUR, CLOSED_COLOUR = "cyan", "magenta"
 
@@ -72,6 +74,8 @@ class OverviewScreen(DataScreen):
     OverviewScreen #bottom { height: auto; max-height: 8; }
     OverviewScreen #mix, OverviewScreen #missing { width: 1fr; height: auto; padding: 0 1; }
     OverviewScreen #missing.-alert { border-left: thick $warning; }
+    OverviewScreen #unassigned { width: 1fr; height: auto; padding: 0 1; display: none; }
+    OverviewScreen #unassigned.-shown { display: block; border-left: thick $warning; }
     """
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("s", "span", "span", id="key.span"),
@@ -99,6 +103,7 @@ class OverviewScreen(DataScreen):
         with Horizontal(id="bottom"):
             yield Static(id="mix")
             yield Static(id="missing")
+            yield Static(id="unassigned")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -264,6 +269,29 @@ class OverviewScreen(DataScreen):
         box = self.query_one("#missing", Static)
         box.update(missing)
         box.set_class(reports_alert(o), "-alert")
+        self._fill_unassigned(o)
+
+    def _fill_unassigned(self, o: Overview) -> None:
+        """The open tickets in no grid, when there are any: the count, then the first
+        few, each with its colour (and its title where the screen is wide)."""
+        box = self.query_one("#unassigned", Static)
+        box.set_class(o.unassigned > 0, "-shown")
+        if not o.unassigned:
+            box.update("")
+            return
+        lang, wide = self.lang, self.app.size.width >= SCREEN_WIDE
+        text = Text("⚠ " + tr("overview.unassigned", lang, n=o.unassigned), style="bold")
+        shown = o.unassigned_tickets[: 5 if wide else 2]
+        for row in shown:
+            text.append(f"\n#{row.id} ")
+            text.append_text(colour_chip(row.colour, lang))
+            if wide:  # one line each: the title cut to the box
+                text.append(" ")
+                text.append_text(safe(row.title[:UNASSIGNED_TITLE]))
+        if o.unassigned > len(shown):
+            more = tr("overview.unassigned_more", lang, n=o.unassigned - len(shown))
+            text.append("\n" + more, style="dim")
+        box.update(text)
 
     def action_span(self) -> None:
         """Cycle the trend between 24 h, 7 days and 30 days."""

@@ -7,21 +7,29 @@ category's function, colour, dispute flag and department, and which worker a gri
 has — is read from the city folder it was loaded from (``fixtures/``:
 ``categories.csv``, ``workers.csv``), and only for the names the catalogue has.
 Without that folder every category is an ordinary, blue, department-less matter and
-patrol reports carry no worker's name.
+patrol reports carry no worker's name. Where the centre has the grids' outlines (the
+map's read, :meth:`~gridtui.data.sources.source.DataSource.geo`), each report is made
+at a random place inside its grid (:func:`with_outlines`, :meth:`SimCity.spot`).
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+import shapely
 from pydantic import ValidationError
+from shapely.geometry.base import BaseGeometry
 
 from gridtui.data.intake.fixtures import CategoryRow, WorkerRow
 from gridtui.data.seeding.seedgen import CategoryInfo, GridInfo
-from gridtui.data.sources.records import Reference
+from gridtui.data.sources.records import GeoView, Reference
+from gridtui.data.sources.source import SourceError, SourceUnavailable
+from gridtui.domain.geo.tiling import points_in
 
 R = TypeVar("R", CategoryRow, WorkerRow)
 
@@ -41,10 +49,41 @@ class SimCity:
     workers: list[tuple[int, str]]
     #: department id → code
     department_codes: dict[int, str]
+    #: each grid's outline, by node id (none: reports carry no position)
+    outlines: dict[int, BaseGeometry] = field(default_factory=dict)
 
     def category(self, code: str) -> CategoryInfo | None:
         """The category ``code``, if the simulator knows it."""
         return next((c for c in self.categories if c.code == code), None)
+
+    def spot(self, grid_id: int, rng: np.random.Generator) -> tuple[float | None, float | None]:
+        """(latitude, longitude) of a random place inside grid ``grid_id``, or (None,
+        None) when it has no outline."""
+        outline = self.outlines.get(grid_id)
+        if outline is None:
+            return None, None
+        lon, lat = points_in(outline, 1, rng)[0].tolist()
+        return lat, lon
+
+
+def with_outlines(city: SimCity, read_map: Callable[[], GeoView]) -> SimCity:
+    """``city`` with the grids' outlines of the map ``read_map`` reads (at grid level);
+    as it is when the source has no map (a server from before it).
+
+    Raises:
+        SourceUnavailable: the source is away.
+    """
+    try:
+        view = read_map()
+    except SourceUnavailable:
+        raise
+    except SourceError:
+        return city
+    outlines: dict[int, BaseGeometry] = {}
+    for area in view.areas:
+        parts = [shapely.Polygon(rings[0], rings[1:]) for rings in area.polygons]
+        outlines[area.node.id] = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+    return replace(city, outlines=outlines)
 
 
 def _rows(folder: Path | None, name: str, model: type[R]) -> list[R]:
@@ -121,4 +160,4 @@ def load_city(ref: Reference, fixtures: Path | None) -> SimCity:
     )
 
 
-__all__ = ["SimCity", "load_city"]
+__all__ = ["SimCity", "load_city", "with_outlines"]

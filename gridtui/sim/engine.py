@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from gridtui.data.seeding.seedgen import GenTicket, HistoryGenerator
 from gridtui.data.sources.records import Anchor, NewTicket, QueueQuery, TicketDetail
 from gridtui.data.sources.source import SourceError, SourceUnavailable
@@ -51,7 +53,7 @@ from gridtui.sim.behaviour import (
     plan,
     uniform,
 )
-from gridtui.sim.city import SimCity, load_city
+from gridtui.sim.city import SimCity, load_city, with_outlines
 from gridtui.sim.clock import ManualClock
 from gridtui.sim.target import CityTarget
 
@@ -133,6 +135,8 @@ class Simulator:
         self.target = target
         self.clock = clock
         self.rng = random.Random(seed)
+        #: where reports are made: a stream of its own (the rest runs as without it)
+        self._where = np.random.default_rng([seed, 17])
         self.rate = rate
         self.fixtures = fixtures
         self.adopt_limit = adopt
@@ -214,8 +218,9 @@ class Simulator:
             ValueError: the city has no grids or categories.
         """
         ref = self.target.reference()
-        city = load_city(ref, self.fixtures)
         now = self.clock.now()
+        read_map = lambda: self.target.geo(now, layers=frozenset())  # noqa: E731
+        city = with_outlines(load_city(ref, self.fixtures), read_map)
         backlog = self._open_tickets() if self.adopt_limit else []
         self.city = city
         self._gen = HistoryGenerator(self.rng, city.grids, city.categories)
@@ -262,6 +267,7 @@ class Simulator:
         channel = report.channel
         worker = report.grid.worker_code or None
         reporter = (worker or "sim:patrol") if channel == "patrol" else REPORTERS[channel]
+        lat, lon = city.spot(report.grid.id, self._where)
         new = NewTicket(
             title=report.title,
             category=report.category.code,
@@ -271,6 +277,8 @@ class Simulator:
             description=f"{report.category.name}，{report.address}",
             address=report.address,
             colour=report.colour,
+            lat=lat,
+            lon=lon,
             source="simulator",
         )
         try:

@@ -22,6 +22,7 @@ from gridtui.data.sources.records import (
     Anchor,
     ClockSpec,
     Cursor,
+    GeoView,
     NewTicket,
     Overview,
     Page,
@@ -62,6 +63,10 @@ class CityTarget(Protocol):
 
     def open_ticket(self, new: NewTicket) -> ActionOutcome:
         """A new ticket."""
+        ...
+
+    def geo(self, at: datetime, *, layers: frozenset[str]) -> GeoView:
+        """The city's map at grid level (where the grids are)."""
         ...
 
     def act(
@@ -135,6 +140,10 @@ class LocalTarget:
         """See :meth:`CityTarget.open_ticket` (audited as ``new.reporter``)."""
         return self.source.open_ticket(new, role=_role(OPEN_TICKET))
 
+    def geo(self, at: datetime, *, layers: frozenset[str]) -> GeoView:
+        """See :meth:`CityTarget.geo`."""
+        return self.source.geo(at, layers=layers)
+
     def act(
         self,
         ticket_id: int,
@@ -207,6 +216,10 @@ class ApiTarget:
     def open_ticket(self, new: NewTicket) -> ActionOutcome:
         """See :meth:`CityTarget.open_ticket` (the reporter is the token)."""
         return self.source.open_ticket(new, role=self.source.role)
+
+    def geo(self, at: datetime, *, layers: frozenset[str]) -> GeoView:
+        """See :meth:`CityTarget.geo`."""
+        return self.source.geo(at, layers=layers)
 
     def act(
         self,

@@ -117,6 +117,8 @@ def entity_values(row: EntityRow, nodes: dict[str, Node]) -> dict[str, object]:
         "colour": row.colour.value,
         "patrol_point": row.patrol_point,
         "reason": row.reason,
+        "lat": row.lat,
+        "lon": row.lon,
     }
 
 

@@ -3,10 +3,12 @@
 A fixtures folder holds ``nodes.csv`` (the hierarchy), ``departments.csv``,
 ``categories.csv``, ``workers.csv``, ``entities.csv`` and the rules files
 ``sla.toml``, ``scoring.toml`` and ``assessment.toml`` (optional: without it the
-assessment's defaults apply). :func:`load_fixtures` reads and checks every file
-before it writes anything; any problem raises :class:`FixtureLoadError` listing each
-one by file, line, record and field, and the database is left untouched. Loading the
-same folder again updates records by their ``code`` and adds nothing twice.
+assessment's defaults apply), and optionally the nodes' outlines in
+``boundaries.geojson`` (:mod:`gridtui.data.intake.fixture_geo`). :func:`load_fixtures`
+reads and checks every file before it writes anything; any problem raises
+:class:`FixtureLoadError` listing each one by file, line, record and field, and the
+database is left untouched. Loading the same folder again updates records by their
+``code`` and adds nothing twice.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridtui.data.intake.fixture_geo import BOUNDARIES, Outlines, read_outlines, write_outlines
 from gridtui.data.intake.fixture_writes import (
     category_values,
     entity_values,
@@ -140,7 +143,8 @@ class WorkerRow(_Row):
 
 
 class EntityRow(_Row):
-    """A line of entities.csv."""
+    """A line of entities.csv; ``lat`` and ``lon`` (WGS84 degrees, both or neither) say
+    where it is, for the map (a file without the columns loads as before)."""
 
     code: str
     kind: Literal["person", "event", "place", "thing", "org"]
@@ -149,6 +153,14 @@ class EntityRow(_Row):
     colour: RiskColour
     patrol_point: bool = False
     reason: str = ""
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> EntityRow:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
 
 
 R = TypeVar("R", bound=_Row)
@@ -249,6 +261,9 @@ class CityFixtures:
     workers: list[tuple[int, WorkerRow]]
     entities: list[tuple[int, EntityRow]]
     rules: dict[str, str]
+    #: node outlines (GeoJSON geometries) by node code, and where they came from
+    outlines: Outlines = field(default_factory=dict)
+    outline_source: str = ""
 
 
 def read_fixtures(folder: Path) -> CityFixtures:
@@ -286,9 +301,11 @@ def read_fixtures(folder: Path) -> CityFixtures:
             grid = r.grid
             if levels.get(grid) != "grid":
                 errors.append(FixtureError(fname, line, r.code, "grid", f"unknown grid {grid!r}"))
+    outlines = read_outlines(folder, levels, errors)
     if errors:
         raise FixtureLoadError(errors)
-    return CityFixtures(nodes, departments, categories, workers, entities, rules)
+    source = str(folder / BOUNDARIES) if outlines else ""
+    return CityFixtures(nodes, departments, categories, workers, entities, rules, outlines, source)
 
 
 def _hierarchy_errors(
@@ -340,6 +357,10 @@ def write_fixtures(session: Session, city: CityFixtures, *, now: datetime) -> Lo
         session, Entity, "code", (entity_values(r, nodes) for _, r in city.entities)
     )
     report.counts.update(write_rules(session, city.rules, now=now))
+    if city.outlines:
+        report.counts["boundaries"] = write_outlines(
+            session, city.outlines, source=city.outline_source, now=now
+        )
     changed = {k: v for k, v in report.counts.items() if v != (0, 0)}
     if changed:
         record_change(

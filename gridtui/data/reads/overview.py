@@ -27,6 +27,8 @@ from gridtui.domain.scoring.rules import AlertPolicy
 #: rates on the overview cover tickets opened in this many days
 RATE_WINDOW_DAYS = 30
 MISSING_SHOWN = 50
+#: open tickets in no grid listed on the overview (all of them are counted)
+UNASSIGNED_SHOWN = 10
 #: the colours of the overview's open tickets, most urgent first
 COLOUR_ORDER = ("red", "orange", "yellow", "blue", "green")
 
@@ -58,6 +60,7 @@ def overview(
     on_time_rate = n_on_time / n_dl if n_dl else 0.0
     mix = _counts_by(s, Ticket.channel, Ticket.opened_at >= since, Ticket.opened_at <= at)
     nearest = _at_risk(s, at_risk)
+    unassigned, unassigned_rows = _unassigned(s)
     active = int(s.scalar(select(func.count()).where(Worker.active.is_(True))) or 0)
     reports, missing = report_status(s, schedule, at)
     return Overview(
@@ -81,6 +84,8 @@ def overview(
         reports_past_due=reports.past_due,
         on_time_alert=alerts.on_time_alert(on_time_rate),
         open_by_level=by_level,
+        unassigned=unassigned,
+        unassigned_tickets=unassigned_rows,
     )
 
 
@@ -116,6 +121,22 @@ def _at_risk(s: Session, n: int) -> list[TicketRow]:
             .limit(max(0, min(n, AT_RISK_MAX)))
         )
     ]
+
+
+def _unassigned(s: Session) -> tuple[int, list[TicketRow]]:
+    """How many open tickets are in no grid, and the first :data:`UNASSIGNED_SHOWN` of
+    them, the longest waiting first (read from the open tickets' grid index)."""
+    where = (Ticket.closed_at.is_(None), Ticket.grid_id.is_(None))
+    n = int(s.scalar(select(func.count()).where(*where)) or 0)
+    if not n:
+        return 0, []
+    rows = s.execute(
+        select(*queue_pages.ROW_COLUMNS)
+        .where(*where)
+        .order_by(Ticket.opened_at, Ticket.id)
+        .limit(UNASSIGNED_SHOWN)
+    )
+    return n, [queue_pages.to_row(r) for r in rows]
 
 
 def trend(s: Session, span: TrendSpan, at: datetime, tz: tzinfo) -> list[TrendPoint]:

@@ -1,6 +1,8 @@
 """A Taiyuan-scale city, generated: 10 districts, ~100 streets, ~1,900 communities,
 9,375 grids (5,282 urban, 1,660 rural, 2,433 dedicated), 9,788 workers and
-105,000 registered entities — the published 2021 figures (DOMAIN.md).
+105,000 registered entities — the published 2021 figures (DOMAIN.md) — with outlines
+for every district, street, community and grid and a position for every entity
+(:mod:`gridtui.data.seeding.seedgeo`).
 
 Departments and the category catalogue come from the fixtures folder, so a city
 database carries the same catalogue as the demo one.
@@ -11,12 +13,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from shapely.geometry.base import BaseGeometry
+
 from gridtui.data.intake.fixtures import (
     CityFixtures,
     EntityRow,
     NodeRow,
     WorkerRow,
 )
+from gridtui.data.seeding.seedgeo import city_outlines, positions
+from gridtui.domain.geo.tiling import geojson_geometry
 
 URBAN, RURAL, DEDICATED = 5_282, 1_660, 2_433
 GRIDS = URBAN + RURAL + DEDICATED  # 9,375
@@ -62,7 +68,9 @@ def generate_city(base: CityFixtures, seed: int) -> tuple[CityFixtures, CityShap
     hierarchy.add_districts()
     grid_codes = hierarchy.grid_codes
     workers = _workers(rng, grid_codes)
-    entities = _entities(rng, grid_codes)
+    shapes = city_outlines([(r.code, r.parent) for _, r in hierarchy.nodes], "TY", seed)
+    entities = _entities(rng, grid_codes, shapes, seed)
+    del shapes["TY"]  # the city's own outline is its districts'
     shape = CityShape(
         len(DISTRICTS),
         hierarchy.streets,
@@ -78,6 +86,8 @@ def generate_city(base: CityFixtures, seed: int) -> tuple[CityFixtures, CityShap
         workers=workers,
         entities=entities,
         rules=base.rules,
+        outlines={code: geojson_geometry(geom) for code, geom in shapes.items()},
+        outline_source="seed:city",
     )
     return city, shape
 
@@ -177,25 +187,33 @@ def _workers(rng: random.Random, grid_codes: list[str]) -> list[tuple[int, Worke
     ]
 
 
-def _entities(rng: random.Random, grid_codes: list[str]) -> list[tuple[int, EntityRow]]:
-    """The registered entities, on random grids, mostly green and blue; the red and
-    orange ones are patrol points."""
+def _entities(
+    rng: random.Random, grid_codes: list[str], outlines: dict[str, BaseGeometry], seed: int
+) -> list[tuple[int, EntityRow]]:
+    """The registered entities, on random grids, mostly green and blue (the red and
+    orange ones are patrol points), each at a random place inside its grid's outline
+    (from the positions' own random stream: the rest is as it was without them)."""
     colours = ["red"] * 1 + ["orange"] * 4 + ["yellow"] * 12 + ["blue"] * 33 + ["green"] * 50
     ekinds = ["person", "event", "place", "thing", "org"]
-    entities = []
-    for i in range(ENTITIES):
+    drawn = []
+    for _ in range(ENTITIES):
         colour = colours[rng.randrange(100)]
-        entities.append(
-            (
-                0,
-                EntityRow(
-                    code=f"TE{i:06d}",
-                    kind=ekinds[rng.randrange(5)],  # type: ignore[arg-type]
-                    name=f"登记对象{i}",
-                    grid=grid_codes[rng.randrange(GRIDS)],
-                    colour=colour,  # type: ignore[arg-type]
-                    patrol_point=colour in ("red", "orange"),
-                ),
-            )
+        drawn.append((colour, ekinds[rng.randrange(5)], rng.randrange(GRIDS)))
+    grids = [outlines[code] for code in grid_codes]
+    xy = positions(grids, [g for _, _, g in drawn], seed, salt=1).tolist()
+    return [
+        (
+            0,
+            EntityRow(
+                code=f"TE{i:06d}",
+                kind=kind,  # type: ignore[arg-type]
+                name=f"登记对象{i}",
+                grid=grid_codes[g],
+                colour=colour,  # type: ignore[arg-type]
+                patrol_point=colour in ("red", "orange"),
+                lon=lon,
+                lat=lat,
+            ),
         )
-    return entities
+        for i, ((colour, kind, g), (lon, lat)) in enumerate(zip(drawn, xy, strict=True))
+    ]

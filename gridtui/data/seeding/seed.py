@@ -17,24 +17,28 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.intake.fixtures import read_fixtures, write_fixtures
 from gridtui.data.seeding.seedchain import Chain, Pipeline, runtime
 from gridtui.data.seeding.seedgen import HOURLY, CategoryInfo, GenTicket, GridInfo, HistoryGenerator
+from gridtui.data.seeding.seedgeo import TicketPlacer
+from gridtui.data.seeding.seedreports import daily_reports
 from gridtui.data.seeding.seedwrite import BulkWriter
+from gridtui.data.storage.boundaries import read_boundaries
 from gridtui.data.storage.changefeed import record_change
 from gridtui.data.storage.models import Category, ConfigDoc, Department, Node, Ticket, Worker
 from gridtui.data.writes.scoring_runtime import ScoreAccumulator
-from gridtui.domain.reports import ReportKind, ReportSchedule
+from gridtui.domain.reports import ReportSchedule
 
 Progress = Callable[[str], None] | None
 #: from this many tickets on, a second process evaluates the SLA chain (both cores)
@@ -165,6 +169,7 @@ def seed(
     zone = ZoneInfo(tz)
     rng = random.Random(seed)
     gen = HistoryGenerator(rng, city.grids, city.categories)
+    placer = TicketPlacer(city.outlines, seed)
     sla = runtime(city.sla_text)
     scores = ScoreAccumulator.from_text(city.scoring_text)
     chain = _chain(city, now, plan)
@@ -174,7 +179,9 @@ def seed(
     parallel = total >= PARALLEL_FROM if parallel is None else parallel
     pipeline = Pipeline(chain, writer, scores, parallel=parallel)
     try:
-        made = _generate(gen, pipeline, per_day, zone, city.first_id, now, progress, started)
+        made = _generate(
+            gen, placer, pipeline, per_day, zone, city.first_id, now, progress, started
+        )
         _say(progress, f"{made:,} tickets; daily reports …")
         schedule = ReportSchedule.of(sla.config, zone)
         n_reports, n_missing = _seed_reports(writer, rng, city, plan, schedule, now, scores)
@@ -203,6 +210,8 @@ class _City:
     workers: list[tuple[int, str]]
     #: department ids by code
     departments: dict[str, int]
+    #: the grids' outlines by grid id (none: the tickets get no position)
+    outlines: dict[int, BaseGeometry]
 
 
 def _read_city(factory: sessionmaker[Session]) -> _City:
@@ -217,10 +226,11 @@ def _read_city(factory: sessionmaker[Session]) -> _City:
         workers = [(w.id, w.code) for w in session.scalars(select(Worker).order_by(Worker.id))]
         departments = {d.code: d.id for d in session.scalars(select(Department))}
         scoring_doc = session.get(ConfigDoc, "scoring.toml")
+        outlines = {o.node_id: o.geometry for o in read_boundaries(session, level="grid")}
     if not grids or not cats:
         raise ValueError("the city has no grids with workers or no categories")
     scoring_text = scoring_doc.text if scoring_doc else None
-    return _City(grids, cats, sla_text, scoring_text, first_id, workers, departments)
+    return _City(grids, cats, sla_text, scoring_text, first_id, workers, departments, outlines)
 
 
 def _chain(city: _City, now: datetime, plan: Scale) -> Chain:
@@ -244,7 +254,7 @@ def _seed_reports(
     (reports written, missing-report penalties)."""
     today = now.astimezone(schedule.tz).date()
     report_days = [today - timedelta(days=i) for i in range(plan.report_days - 1, -1, -1)]
-    n_reports, n_missing = _daily_reports(
+    n_reports, n_missing = daily_reports(
         writer, rng, city.workers, report_days, schedule, now, scores
     )
     writer.write_scores(scores.drain())
@@ -291,6 +301,7 @@ def _tickets_per_day(
 
 def _generate(
     gen: HistoryGenerator,
+    placer: TicketPlacer,
     pipeline: Pipeline,
     per_day: list[tuple[date, int]],
     zone: ZoneInfo,
@@ -300,8 +311,8 @@ def _generate(
     started: float,
 ) -> int:
     """Generate each day's tickets (numbered from ``first_id``, in order of opening, each
-    lived up to ``now``) and hand them to ``pipeline`` in batches of whole days, from
-    20,000 tickets on; returns how many were made."""
+    lived up to ``now``, placed in its grid by ``placer``) and hand them to ``pipeline``
+    in batches of whole days, from 20,000 tickets on; returns how many were made."""
     now_s = int(now.timestamp())
     next_id = first_id
     made = 0
@@ -316,9 +327,11 @@ def _generate(
             made += 1
             batch.append(t)
         if len(batch) >= 20_000:
+            placer.place(batch)
             pipeline.add(batch)
             batch = []
             _say(progress, f"{made:,} tickets … {time.perf_counter() - started:.0f}s")
+    placer.place(batch)
     pipeline.add(batch)
     pipeline.finish()
     return made
@@ -338,61 +351,3 @@ def _opening(gen: HistoryGenerator, day_start: int, now_s: int) -> int:
         if t_open <= now_s:
             return t_open
     return min(t_open, now_s)
-
-
-def _daily_reports(
-    writer: BulkWriter,
-    rng: random.Random,
-    workers: Iterable[tuple[int, str]],
-    days: list[date],
-    schedule: ReportSchedule,
-    now: datetime,
-    scores: ScoreAccumulator,
-) -> tuple[int, int]:
-    """Daily reports over ``days`` (the last one today, filed up to ``now``); returns
-    (reports written, missing-report penalties).
-
-    Workers differ: most miss a day now and then (0–3 %) and are seldom late, a few
-    (one in ten) miss 10–25 % of days and are often late. Most reports come in the
-    three hours before the due time, late ones up to three hours after it. Only duty
-    days owe a report; one not in by the due time costs the ``missing_daily_report``
-    penalty dated at the due instant, as the live sweep writes it
-    (:mod:`gridtui.data.writes.report_sweep`), and today's only once it is due.
-    """
-    now_s = int(now.timestamp())
-    window = 3 * 3600
-    profiles: list[tuple[int, float, float]] = []
-    for wid, _code in workers:
-        if rng.random() < 0.1:
-            profiles.append((wid, rng.uniform(0.10, 0.25), rng.uniform(0.10, 0.30)))
-        else:
-            profiles.append((wid, rng.uniform(0.0, 0.03), rng.uniform(0.0, 0.03)))
-    rows = []
-    missing = 0
-    for d in days:
-        if not schedule.is_duty_day(d):
-            continue
-        due = int(schedule.due_at(d).timestamp())
-        day_start = int(datetime.combine(d, datetime.min.time(), schedule.tz).timestamp())
-        day_end = int(
-            datetime.combine(d + timedelta(days=1), datetime.min.time(), schedule.tz).timestamp()
-        )
-        for wid, p_miss, p_late in profiles:
-            at: int | None = None
-            if rng.random() >= p_miss:
-                if rng.random() < p_late and day_end - due > 120:
-                    # late, but still on the day (a report is for its own day)
-                    at = due + rng.randrange(60, min(window, day_end - due - 60))
-                else:
-                    at = due - rng.randrange(max(1, min(window, due - day_start)))
-            if at is not None and at <= now_s:
-                events = 0 if rng.random() < 0.7 else rng.randint(1, 4)
-                kind = ReportKind.ALL_SAFE if events == 0 else ReportKind.EVENTS
-                note = "无事报平安" if events == 0 else f"今日上报事件{events}件"
-                rows.append((wid, d, at, kind.value, events, note))
-                scores.daily_report(wid, at)
-            if due <= now_s and (at is None or at > due):
-                missing += 1
-                scores.missing_report(wid, due)
-    writer.write_reports(rows)
-    return len(rows), missing

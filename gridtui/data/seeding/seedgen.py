@@ -103,6 +103,9 @@ class GenTicket:
     escalated: bool = False
     level: str = "grid"
     satisfaction: str | None = None
+    #: where it was reported (WGS84 degrees), when its grid has an outline
+    lat: float | None = None
+    lon: float | None = None
     #: (action, at, actor, from_status, to_status, note, target)
     events: list[tuple[str, int, str, str | None, str, str, str | None]] = field(
         default_factory=list

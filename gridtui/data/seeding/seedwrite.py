@@ -21,7 +21,7 @@ TICKET_COLS = (
     "id, source, title, description, address, channel, category, colour, status, "
     "district_id, street_id, community_id, grid_id, department_id, worker_id, "
     "opened_at, due_at, next_deadline, closed_at, updated_at, sla_policy, "
-    "mediation_failures, reopen_count, merged_into, version, level, satisfaction"
+    "mediation_failures, reopen_count, merged_into, version, level, satisfaction, lat, lon"
 )
 EVENT_COLS = "ticket_id, at, action, actor, from_status, to_status, note, target"
 SCORE_COLS = "subject_kind, subject_id, at, code, raw_points, points, reason, author, ticket_id"
@@ -110,7 +110,7 @@ class BulkWriter:
                     t.department_id, g.worker_id, ts(t.opened), ts(due), ts(next_deadline),
                     ts(t.closed), ts(last) if last else updated, policy,
                     t.mediation_failures, t.reopen_count, t.merged_into, 1, t.level,
-                    t.satisfaction,
+                    t.satisfaction, t.lat, t.lon,
                 )
             )  # fmt: skip
             for action, at, actor, before, after, note, target in t.events:

@@ -5,8 +5,8 @@ Each call is one short session; every write goes through
 The reads are functions of :mod:`gridtui.data.reads` (the queue pages by key, the
 overview reads the partial indexes over open tickets, rates cover a rolling window);
 the pools, the write queue, the error translation, the wake-ups and the clock are
-:class:`~gridtui.data.sources.database.SourceDatabase`'s, which :class:`LocalSource`
-extends.
+:class:`~gridtui.data.sources.database.SourceDatabase`'s, and the map's read
+:class:`~gridtui.data.sources.geo.GeoSource`'s, which :class:`LocalSource` extends.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from gridtui.data.reads.scorecards import scorecards as build_scorecards
 from gridtui.data.reads.sla import sla_board as read_sla_board
 from gridtui.data.reads.sla import ticket_detail
 from gridtui.data.sources.assessments import Assessments
-from gridtui.data.sources.database import SourceDatabase
+from gridtui.data.sources.geo import GeoSource
 from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
     ActionOutcome,
@@ -79,9 +79,10 @@ from gridtui.domain.scoring.engine import alert_policy
 from gridtui.domain.scoring.rules import AlertPolicy
 
 
-class LocalSource(SourceDatabase):
+class LocalSource(GeoSource):
     """A :class:`~gridtui.data.sources.source.DataSource` over the database at ``url``:
-    its reads and writes, over the wiring of :class:`SourceDatabase`."""
+    its reads and writes, over the wiring of :class:`SourceDatabase` (and the map's
+    read, :class:`GeoSource`)."""
 
     def __init__(
         self,

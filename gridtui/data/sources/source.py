@@ -22,16 +22,19 @@ from typing import Protocol
 
 from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
+    GEO_LAYERS,
     ActionOutcome,
     Anchor,
     Assessment,
     AssessmentLevel,
     Board,
+    Bounds,
     BulletinFacts,
     ChangeBatch,
     ClockSpec,
     ConfigProblem,
     Cursor,
+    GeoView,
     NewTicket,
     Overview,
     Page,
@@ -163,6 +166,30 @@ class DataSource(Protocol):
 
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
         """Worker and department leaderboards for the period containing ``at``."""
+        ...
+
+    def geo(
+        self,
+        at: datetime,
+        *,
+        node_id: int | None = None,
+        bbox: Bounds | None = None,
+        level: str = "grid",
+        cell: float | None = None,
+        tolerance: float = 0.0,
+        layers: frozenset[str] = frozenset(GEO_LAYERS),
+    ) -> GeoView:
+        """The map of ``node_id``'s subtree (default: the city) as of ``at``, in the
+        window ``bbox`` (default: the node's whole extent): the outlines of ``level``
+        (street, community or grid) with their open tickets, entities, overdue count,
+        colour and heat; the open tickets as points or, above the clustering threshold,
+        clusters of ``cell`` degrees (:mod:`gridtui.domain.geo.cluster`); the red and
+        orange entities; outlines simplified by ``tolerance`` degrees; only what
+        ``layers`` asks for (``tickets``, ``entities``, ``overdue``, ``heat``).
+
+        Raises:
+            ActionRefused: a bad parameter (the message starts with its name).
+        """
         ...
 
     def assessment(

@@ -9,6 +9,7 @@ from typing import Literal
 
 from gridtui.data.sources.records.reference import Named, NodeRef, bilingual
 from gridtui.data.sources.records.tickets import TicketRow
+from gridtui.domain.colours import worst_colour
 
 Period = Literal["week", "month", "year"]
 TrendSpan = Literal["24h", "7d", "30d"]
@@ -64,6 +65,10 @@ class Overview:
     on_time_alert: bool = False
     #: open tickets by handling level (grid, community, street, district)
     open_by_level: dict[str, int] = field(default_factory=dict)
+    #: open tickets in no grid (reported outside every outline, or never placed), and
+    #: the first few of them, the longest waiting first
+    unassigned: int = 0
+    unassigned_tickets: list[TicketRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +89,7 @@ class BoardCell:
     @property
     def worst(self) -> str | None:
         """The most urgent colour present among open tickets and entities."""
-        for colour in ("red", "orange", "yellow", "blue", "green"):
-            if self.tickets.get(colour) or self.entities.get(colour):
-                return colour
-        return None
+        return worst_colour(self.tickets, self.entities)
 
 
 @dataclass(frozen=True, slots=True)
