@@ -93,11 +93,13 @@ class GridIndex:
         return None if found[0] == NO_GRID else int(found[0])
 
     def locate_many(
-        self, lons: Sequence[float] | npt.ArrayLike, lats: Sequence[float] | npt.ArrayLike
+        self,
+        lons: Sequence[float | None] | npt.ArrayLike,
+        lats: Sequence[float | None] | npt.ArrayLike,
     ) -> npt.NDArray[np.int64]:
         """The grid id of each point (``lons[i]``, ``lats[i]``), :data:`NO_GRID` (-1)
-        for a point no grid covers or with a coordinate that is not finite; one tree
-        query for all of them.
+        for a point no grid covers or with a coordinate that is missing (None) or not
+        finite; one tree query for all of them.
 
         Raises:
             ValueError: ``lons`` and ``lats`` differ in length.
