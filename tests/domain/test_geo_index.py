@@ -43,8 +43,8 @@ def tilings(draw: st.DrawFn) -> tuple[Outlines, list[tuple[float, float]]]:
     rnd = random.Random(draw(st.integers(0, 2**32)))
     cells = [box(x0 + i * size, y0 + j * size, x0 + (i + 1) * size, y0 + (j + 1) * size)
              for i in range(nx) for j in range(ny)]  # fmt: skip
-    geoms: list[BaseGeometry] = []
-    islands: list[BaseGeometry] = []
+    geoms: list[Polygon] = []
+    islands: list[Polygon] = []
     for cell in cells:
         if rnd.random() < 0.3:  # a hole in the middle quarter, maybe an island in it
             minx, miny, maxx, maxy = cell.bounds
@@ -55,13 +55,12 @@ def tilings(draw: st.DrawFn) -> tuple[Outlines, list[tuple[float, float]]]:
                 islands.append(hole)
         else:
             geoms.append(cell)
+    shapes: list[BaseGeometry] = [*geoms, *islands]
     if len(geoms) >= 2 and rnd.random() < 0.5:  # two cells as one MultiPolygon grid
-        first, second = geoms.pop(), geoms.pop()
-        geoms.append(MultiPolygon([first, second]))
-    geoms += islands
-    codes = [f"G{n:03d}" for n in range(len(geoms))]
+        shapes[:2] = [MultiPolygon([geoms[0], geoms[1]])]
+    codes = [f"G{n:03d}" for n in range(len(shapes))]
     rnd.shuffle(codes)
-    outlines = [(100 + n, codes[n], g) for n, g in enumerate(geoms)]
+    outlines = [(100 + n, codes[n], g) for n, g in enumerate(shapes)]
     rnd.shuffle(outlines)
     return outlines, _points(draw, outlines, x0, y0, nx * size, ny * size)
 
@@ -78,7 +77,8 @@ def _points(
             pts += xy
             for (ax, ay), (bx, by) in itertools.pairwise(xy):
                 pts += [((ax + bx) / 2, (ay + by) / 2), (ax + (bx - ax) / 4, ay + (by - ay) / 4)]
-        pts.append(geom.centroid.coords[0])
+        cx, cy = geom.centroid.coords[0]
+        pts.append((cx, cy))
     coords = st.tuples(st.floats(x0 - w / 4, x0 + w * 1.25), st.floats(y0 - h / 4, y0 + h * 1.25))
     pts += draw(st.lists(coords, max_size=40))
     return pts
@@ -110,8 +110,10 @@ def test_voronoi_cells_and_their_shared_vertices(seed: int, n: int) -> None:
     rnd = random.Random(seed)
     seeds = shapely.multipoints([(rnd.uniform(0, 1), rnd.uniform(0, 1)) for _ in range(n)])
     frame = box(-0.1, -0.1, 1.1, 1.1)
-    cells = [c.intersection(frame) for c in shapely.voronoi_polygons(seeds, extend_to=frame).geoms]
-    cells = [c for c in cells if not c.is_empty and c.geom_type == "Polygon"]
+    clipped = [
+        c.intersection(frame) for c in shapely.voronoi_polygons(seeds, extend_to=frame).geoms
+    ]
+    cells = [c for c in clipped if isinstance(c, Polygon) and not c.is_empty]
     outlines: Outlines = [
         (i + 1, f"V{rnd.randrange(10**6):06d}-{i}", c) for i, c in enumerate(cells)
     ]
