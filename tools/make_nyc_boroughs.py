@@ -42,63 +42,83 @@ FRAME = (-74.30, 40.45, -73.65, 40.95)
 
 #: borough: (district code, grid code, landmarks as (lon, lat))
 BOROUGHS: dict[str, tuple[str, str, list[tuple[float, float]]]] = {
-    "MANHATTAN": ("NYC-MN", "NYC-MN-01-01-01", [
-        (-74.0170, 40.7033),  # Battery Park
-        (-73.9973, 40.7308),  # Washington Square
-        (-73.9855, 40.7580),  # Times Square
-        (-73.9654, 40.7829),  # Central Park
-        (-73.9442, 40.8116),  # Harlem
-        (-73.9397, 40.8417),  # Washington Heights
-        (-73.9212, 40.8677),  # Inwood
-    ]),
-    "BRONX": ("NYC-BX", "NYC-BX-01-01-01", [
-        (-73.9262, 40.8296),  # Yankee Stadium
-        (-73.8987, 40.8615),  # Fordham
-        (-73.9124, 40.8895),  # Riverdale
-        (-73.8080, 40.8656),  # Pelham Bay
-        (-73.8597, 40.8377),  # Parkchester
-        (-73.8803, 40.8094),  # Hunts Point
-        (-73.8214, 40.8194),  # Throggs Neck
-        (-73.8288, 40.8740),  # Co-op City
-        (-73.8543, 40.8948),  # Wakefield
-    ]),
-    "QUEENS": ("NYC-QN", "NYC-QN-01-01-01", [
-        (-73.9442, 40.7447),  # Long Island City
-        (-73.9232, 40.7644),  # Astoria
-        (-73.9062, 40.7454),  # Woodside
-        (-73.8303, 40.7675),  # Flushing
-        (-73.8059, 40.7027),  # Jamaica
-        (-73.8448, 40.7181),  # Forest Hills
-        (-73.9057, 40.7043),  # Ridgewood
-        (-73.7694, 40.7630),  # Bayside
-        (-73.7553, 40.6054),  # Far Rockaway
-        (-73.8360, 40.6571),  # Howard Beach
-        (-73.7412, 40.7177),  # Queens Village
-        (-73.7781, 40.6413),  # JFK Airport
-    ]),
-    "BROOKLYN": ("NYC-BK", "NYC-BK-01-01-01", [
-        (-73.9903, 40.6928),  # Downtown Brooklyn
-        (-73.9571, 40.7081),  # Williamsburg
-        (-73.9514, 40.7305),  # Greenpoint
-        (-73.9213, 40.6944),  # Bushwick
-        (-73.9800, 40.6710),  # Park Slope
-        (-74.0286, 40.6264),  # Bay Ridge
-        (-73.9946, 40.6019),  # Bensonhurst
-        (-73.9707, 40.5755),  # Coney Island
-        (-73.9590, 40.6410),  # Flatbush
-        (-73.8822, 40.6590),  # East New York
-        (-73.9019, 40.6402),  # Canarsie
-        (-73.9442, 40.6694),  # Crown Heights
-        (-73.9442, 40.5861),  # Sheepshead Bay
-        (-74.0104, 40.6734),  # Red Hook
-    ]),
-    "STATEN ISLAND": ("NYC-SI", "NYC-SI-01-01-01", [
-        (-74.0776, 40.6437),  # St. George
-        (-74.1318, 40.6355),  # Port Richmond
-        (-74.1631, 40.5896),  # New Springville
-        (-74.1510, 40.5543),  # Great Kills
-        (-74.2375, 40.5083),  # Tottenville
-    ]),
+    "MANHATTAN": (
+        "NYC-MN",
+        "NYC-MN-01-01-01",
+        [
+            (-74.0170, 40.7033),  # Battery Park
+            (-73.9973, 40.7308),  # Washington Square
+            (-73.9855, 40.7580),  # Times Square
+            (-73.9654, 40.7829),  # Central Park
+            (-73.9442, 40.8116),  # Harlem
+            (-73.9397, 40.8417),  # Washington Heights
+            (-73.9212, 40.8677),  # Inwood
+        ],
+    ),
+    "BRONX": (
+        "NYC-BX",
+        "NYC-BX-01-01-01",
+        [
+            (-73.9262, 40.8296),  # Yankee Stadium
+            (-73.8987, 40.8615),  # Fordham
+            (-73.9124, 40.8895),  # Riverdale
+            (-73.8080, 40.8656),  # Pelham Bay
+            (-73.8597, 40.8377),  # Parkchester
+            (-73.8803, 40.8094),  # Hunts Point
+            (-73.8214, 40.8194),  # Throggs Neck
+            (-73.8288, 40.8740),  # Co-op City
+            (-73.8543, 40.8948),  # Wakefield
+        ],
+    ),
+    "QUEENS": (
+        "NYC-QN",
+        "NYC-QN-01-01-01",
+        [
+            (-73.9442, 40.7447),  # Long Island City
+            (-73.9232, 40.7644),  # Astoria
+            (-73.9062, 40.7454),  # Woodside
+            (-73.8303, 40.7675),  # Flushing
+            (-73.8059, 40.7027),  # Jamaica
+            (-73.8448, 40.7181),  # Forest Hills
+            (-73.9057, 40.7043),  # Ridgewood
+            (-73.7694, 40.7630),  # Bayside
+            (-73.7553, 40.6054),  # Far Rockaway
+            (-73.8360, 40.6571),  # Howard Beach
+            (-73.7412, 40.7177),  # Queens Village
+            (-73.7781, 40.6413),  # JFK Airport
+        ],
+    ),
+    "BROOKLYN": (
+        "NYC-BK",
+        "NYC-BK-01-01-01",
+        [
+            (-73.9903, 40.6928),  # Downtown Brooklyn
+            (-73.9571, 40.7081),  # Williamsburg
+            (-73.9514, 40.7305),  # Greenpoint
+            (-73.9213, 40.6944),  # Bushwick
+            (-73.9800, 40.6710),  # Park Slope
+            (-74.0286, 40.6264),  # Bay Ridge
+            (-73.9946, 40.6019),  # Bensonhurst
+            (-73.9707, 40.5755),  # Coney Island
+            (-73.9590, 40.6410),  # Flatbush
+            (-73.8822, 40.6590),  # East New York
+            (-73.9019, 40.6402),  # Canarsie
+            (-73.9442, 40.6694),  # Crown Heights
+            (-73.9442, 40.5861),  # Sheepshead Bay
+            (-74.0104, 40.6734),  # Red Hook
+        ],
+    ),
+    "STATEN ISLAND": (
+        "NYC-SI",
+        "NYC-SI-01-01-01",
+        [
+            (-74.0776, 40.6437),  # St. George
+            (-74.1318, 40.6355),  # Port Richmond
+            (-74.1631, 40.5896),  # New Springville
+            (-74.1510, 40.5543),  # Great Kills
+            (-74.2375, 40.5083),  # Tottenville
+        ],
+    ),
 }
 
 
@@ -112,8 +132,7 @@ def outlines() -> dict[str, shapely.Geometry]:
         mark = next(xy for xy in owner if cell.covers(Point(xy)))
         parts[owner[mark]].append(cell.intersection(frame))
     return {
-        name: shapely.set_precision(shapely.union_all(cells), 1e-6)
-        for name, cells in parts.items()
+        name: shapely.set_precision(shapely.union_all(cells), 1e-6) for name, cells in parts.items()
     }
 
 

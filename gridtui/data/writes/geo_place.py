@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridtui.data.storage.changefeed import record_change
@@ -119,14 +119,15 @@ def _name(codes: dict[int, str], grid_id: int | None) -> str:
 def _plan(session: Session, index: GridIndex, codes: dict[int, str]) -> PlaceReport:
     """The open tickets with coordinates located: what would move."""
     rows = session.execute(
-        select(Ticket.id, Ticket.lon, Ticket.lat, Ticket.grid_id)
+        select(Ticket.id, Ticket.lon, Ticket.lat, func.coalesce(Ticket.grid_id, NO_GRID))
         .where(Ticket.closed_at.is_(None), Ticket.lat.is_not(None), Ticket.lon.is_not(None))
         .order_by(Ticket.id)
         .execution_options(yield_per=_FETCH)
     )
-    chunks = [np.array(part, dtype=float).reshape(-1, 4) for part in rows.partitions()]
-    table = np.concatenate(chunks) if chunks else np.empty((0, 4))
-    current = np.nan_to_num(table[:, 3], nan=NO_GRID).astype(np.int64)
+    # rows as plain tuples: numpy reads a million of them in a second, Row objects in ten
+    chunks = [np.array([tuple(r) for r in part], dtype=float) for part in rows.partitions()]
+    table = np.concatenate(chunks).reshape(-1, 4) if chunks else np.empty((0, 4))
+    current = table[:, 3].astype(np.int64)
     found = index.locate_many(table[:, 1], table[:, 2])
     moving = np.flatnonzero((found != NO_GRID) & (found != current))
     pairs = Counter(
