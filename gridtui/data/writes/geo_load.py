@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridtui.data.storage.boundaries import read_boundaries, store_boundaries
 from gridtui.data.storage.models import Boundary, Node
 from gridtui.domain.geo.validate import read_boundary_file
+from gridtui.domain.text import clean_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ def load_boundary_file(
         BoundaryFileError: every problem of the file (nothing was written).
         ValueError: ``level`` cannot carry an outline.
     """
+    source = clean_text(source, one_line=True)
     with factory.begin() as session:
         nodes = {
             code: (node_id, node_level)
