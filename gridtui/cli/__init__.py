@@ -7,6 +7,7 @@ simulator or app layer, and prints the outcome:
 
 - :mod:`~gridtui.cli.db`: ``db upgrade``, ``load``, ``seed``
 - :mod:`~gridtui.cli.imports`: ``import``, ``watch``
+- :mod:`~gridtui.cli.geo`: ``geo load``, ``geo place``
 - :mod:`~gridtui.cli.stats`: ``stats``
 - :mod:`~gridtui.cli.serve`: ``serve``, ``sweep``, ``token``
 - :mod:`~gridtui.cli.tui`: ``tui``, ``wall``, ``snapshot``, ``demo``

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from gridtui.cli.bulletin import add_bulletin_parser
 from gridtui.cli.common import CliError
 from gridtui.cli.db import add_db_parsers
+from gridtui.cli.geo import add_geo_parser
 from gridtui.cli.imports import add_import_parser, add_watch_parser
 from gridtui.cli.serve import add_serve_parsers
 from gridtui.cli.simulate import add_simulate_parser
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     # in the order `gridtui --help` lists them
     add_db_parsers(sub, settings)  # db, load, seed
     add_import_parser(sub)
+    add_geo_parser(sub)  # geo load, geo place (issue 17)
     add_stats_parser(sub)
     add_bulletin_parser(sub)
     add_serve_parsers(sub, settings)  # token, sweep, serve

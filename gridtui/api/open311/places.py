@@ -15,10 +15,12 @@ _DEPTH = {"city": 0, "district": 1, "street": 2, "community": 3, "grid": 4}
 class Places:
     """Finds the grid that takes a report.
 
-    Nodes have no coordinates, so ``lat``/``long`` cannot place a report. In order:
-    ``address_id`` naming a node's code; else the most specific node whose code or
-    name (Chinese or English) occurs in ``address_string``; else the default intake
-    grid. A node above grid level hands the report to its first grid by code
+    In order: ``address_id`` naming a node's code; else, when grids have outlines
+    loaded, ``lat``/``long``: the report names no grid (``""``) and the ticket service
+    puts it in the grid whose outline holds the point, or leaves it unassigned outside
+    every outline (:mod:`gridtui.data.writes.opening`); else the most specific node whose
+    code or name (Chinese or English) occurs in ``address_string``; else the default
+    intake grid. A node above grid level hands the report to its first grid by code
     (dedicated grids last); the default intake grid is the city's first such grid.
     """
 
@@ -27,7 +29,8 @@ class Places:
         self._indexed: tuple[int, dict[str, NodeRef], list[tuple[str, NodeRef]]] | None = None
 
     def grid_for(self, where: Location) -> str:
-        """The code of the grid that takes a report at ``where``.
+        """The code of the grid that takes a report at ``where`` (``""``: placed by
+        its coordinates).
 
         Raises:
             GeoReportError: 400 when ``address_id`` alone names no node, or the
@@ -40,6 +43,9 @@ class Places:
                 raise GeoReportError(
                     400, f"address_id {echo(where.address_id)} names no grid or area"
                 )
+        located = where.lat is not None and where.long is not None
+        if node is None and located and self.source.places_by_location():
+            return ""
         if node is None and where.address:
             node = self.in_text(where.address)
         return self._first_grid(node)

@@ -128,7 +128,7 @@ def _sandbox_ticket(
         description=row.description, merged_into=None, opened_at=row.opened_at,
         updated_at=row.opened_at, due_at=row.due_at, address=row.address, lat=row.lat,
         lon=row.lon, satisfaction=None, service_name=names.get(row.category),
-        personal=personal.get(row.category), department=None, grid_code=row.grid,
+        personal=personal.get(row.category), department=None, grid_code=row.grid or None,
     )  # fmt: skip
 
 

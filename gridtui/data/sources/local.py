@@ -101,9 +101,8 @@ class LocalSource(GeoSource):
         self._ref: Reference | None = None
         self._ref_lock = threading.Lock()
         #: Open311's sandbox (gridtui.data.sources.sandbox): never among the tickets
-        self.sandbox = SandboxStore(
-            self._session, self.factory, self._write_quietly, self.service.rules
-        )
+        self.sandbox = SandboxStore(self._session, self.factory, self._write_quietly,
+                                    self.service.rules, self.service.grids)  # fmt: skip
 
     # -- reference ---------------------------------------------------------------------
 
@@ -446,6 +445,11 @@ class LocalSource(GeoSource):
         """See :meth:`~gridtui.data.sources.source.PublicReads.intake_grid`."""
         with self._session() as s:
             return public_requests.first_grid(s, node_id, level)
+
+    def places_by_location(self) -> bool:
+        """See :meth:`~gridtui.data.sources.source.PublicReads.places_by_location`."""
+        with self._session() as s:
+            return self.service.grids.of(s) is not None
 
 
 # -- helpers ---------------------------------------------------------------------------------

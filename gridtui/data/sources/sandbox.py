@@ -29,6 +29,7 @@ from gridtui.data.sources.records import NewTicket
 from gridtui.data.storage.models import SandboxRequest
 from gridtui.data.writes.errors import ServiceError
 from gridtui.data.writes.idempotency import KeyReused
+from gridtui.data.writes.loaded_grids import LoadedGrids
 from gridtui.data.writes.loaded_rules import Rules
 from gridtui.data.writes.opening import checked_report, placement
 from gridtui.data.writes.sla_runtime import Step
@@ -57,11 +58,13 @@ class SandboxStore:
         factory: sessionmaker[Session],
         write: QuietWrite,
         rules: Callable[[Session], Rules],
+        grids: LoadedGrids | None = None,
     ) -> None:
         self._session = session  # reads
         self._factory = factory  # writes: their errors are translated by ``write``
         self._write = write
         self._rules = rules
+        self._grids = grids  # placing a report by its location, as production does
 
     def tickets(self, query: RequestQuery) -> list[PublicTicket]:
         """See :meth:`~gridtui.data.sources.public.SandboxArea.tickets`."""
@@ -106,7 +109,7 @@ class SandboxStore:
         self, s: Session, new: NewTicket, title: str, channel: str, at: datetime
     ) -> SandboxRequest:
         """The report's row, placed and given its deadline as a ticket would be."""
-        grid, category, colour, worker = placement(s, new)
+        grid, category, colour, worker = placement(s, new, self._grids)
         try:
             sla, _ = self._rules(s)
         except ServiceError:  # no rules loaded: no deadline, as a ticket would have none
@@ -121,7 +124,7 @@ class SandboxStore:
             address=clean_text(new.address, one_line=True)[:200],
             lat=new.lat,
             lon=new.lon,
-            grid=grid.code,
+            grid=grid.code if grid else "",  # "": outside every outline, unassigned
             opened_at=at,
             due_at=due,
         )

@@ -326,3 +326,9 @@ class PublicReads(Protocol):
         community (``node_id`` of ``level``): its first grid by code, dedicated grids
         last; else the city's first such grid; None when the centre has no grid."""
         ...
+
+    def places_by_location(self) -> bool:
+        """Whether grids have outlines loaded, so that a report with coordinates and no
+        grid is placed by its location (a :class:`~gridtui.data.sources.records.NewTicket`
+        with ``grid=""``: in the grid whose outline holds it, else unassigned)."""
+        ...

@@ -41,6 +41,7 @@ from gridtui.data.writes import breaches
 from gridtui.data.writes.bookkeeping import add_event, clocks_of, settle
 from gridtui.data.writes.errors import ServiceError, aware_utc
 from gridtui.data.writes.idempotency import AdjustResult, Idempotency, ReportResult, run_once
+from gridtui.data.writes.loaded_grids import LoadedGrids
 from gridtui.data.writes.loaded_rules import LoadedRules, Rules
 from gridtui.data.writes.lookups import as_steps, lock_ticket, timeline
 from gridtui.data.writes.opening import checked_report, create_ticket
@@ -82,6 +83,8 @@ class TicketService:
         self.clock = clock
         self.timezone = timezone
         self._rules = LoadedRules()
+        #: the grid outlines' index, for reports placed by location
+        self.grids = LoadedGrids()
         #: tickets the sweeper found with nothing to do (:data:`breaches.QuietTickets`)
         self.quiet: breaches.QuietTickets = {}
 
@@ -127,19 +130,22 @@ class TicketService:
         at: datetime | None = None,
         idempotency: Idempotency | None = None,
     ) -> ActResult:
-        """Create a ticket in status ``new`` from a report.
+        """Create a ticket in status ``new`` from a report: in the grid it names, or
+        (no grid named) in the grid whose outline holds its location, unassigned when
+        none does (:mod:`~gridtui.data.writes.opening`).
 
         With ``idempotency``, a key seen before returns the first result (``replayed``)
         and creates nothing.
 
         Raises:
             KeyReused: the key came with a different request before.
-            ServiceError: unknown grid, category or channel, or an empty title.
+            ServiceError: unknown grid, category or channel, an empty title, or no grid
+                and no outline or location to place it by.
         """
         at = aware_utc(at or self.clock())
         title, channel = checked_report(new)
         work = partial(create_ticket, rules=self._rules, new=new, title=title,
-                       channel=channel, at=at)  # fmt: skip
+                       channel=channel, at=at, grids=self.grids)  # fmt: skip
         return run_once(self.factory, idempotency, work, ActResult, at)
 
     def act(

@@ -12,7 +12,10 @@ the catalogue become ``<code_prefix>.<slug>`` (function ``imported``, colour blu
 ``personal``: withheld from public Open311 reads until someone says otherwise) and
 unknown departments ``<PREFIX>-<SLUG>``; a value that already is a code is used as
 is. A ``grid`` value naming a node fills the ticket's hierarchy ids at that node's
-level and above.
+level and above. A row with no ``grid`` value but ``lat``/``lon`` is placed by its
+location when grids have outlines loaded: in the grid whose outline holds the point
+(:mod:`gridtui.domain.geo.index`), its hierarchy ids filled as a grid value's would
+be; outside every outline (or with no outlines) it has no place (unassigned).
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from gridtui.data.intake.importer.report import ImportReport
 from gridtui.data.intake.importer.rows import TicketRow, shorten
 from gridtui.data.storage.changefeed import record_change
 from gridtui.data.storage.models import Base, Category, Department, Node, Ticket
+from gridtui.data.writes.loaded_grids import LoadedGrids
 from gridtui.domain.chain import imported_deadlines
 from gridtui.domain.colours import RiskColour
+from gridtui.domain.geo.index import NO_GRID
 from gridtui.domain.lifecycle import Action
 
 TICKETS = Base.metadata.tables["tickets"]
@@ -77,6 +82,9 @@ class TicketStore:
         self.colours: dict[str, str] = {}  # category code -> default colour
         self.departments: dict[str, int] = {}  # department code -> id
         self.places: dict[str, dict[str, int | None]] = {}  # node code -> hierarchy ids
+        self.grids = LoadedGrids()  # the grid outlines, to place rows by location
+        self.grid_places: dict[int, dict[str, int | None]] = {}  # grid id -> hierarchy ids
+        self.located: dict[str, dict[str, int | None]] = {}  # this batch: external id -> place
 
     def load(self, session: Session, grids: set[str]) -> None:
         """Fill the caches: the catalogue and departments once, nodes as named."""
@@ -92,6 +100,30 @@ class TicketStore:
                 self.places[node.code] = _hierarchy_ids(node)
             for code in missing - self.places.keys():
                 self.places[code] = NO_PLACE
+
+    def locate(self, session: Session, rows: list[TicketRow]) -> None:
+        """Place the rows with a location and no grid value by their location, in one
+        query of the grid index (:attr:`located`, for this batch)."""
+        self.located = {}
+        spots = [r for r in rows if not r.grid and r.lon is not None and r.lat is not None]
+        index = self.grids.of(session) if spots else None
+        if index is None:
+            return
+        found = index.locate_many([r.lon for r in spots], [r.lat for r in spots])
+        missing = {int(g) for g in found if g != NO_GRID} - self.grid_places.keys()
+        if missing:
+            for node in session.scalars(select(Node).where(Node.id.in_(missing))):
+                self.grid_places[node.id] = _hierarchy_ids(node)
+        for row, grid in zip(spots, found, strict=True):
+            if grid != NO_GRID:
+                self.located[row.external_id] = self.grid_places[int(grid)]
+
+    def place(self, row: TicketRow) -> dict[str, int | None]:
+        """The hierarchy ids of ``row``'s ticket: its grid value's node, else where its
+        location put it (:meth:`locate`), else none."""
+        if row.grid:
+            return self.places[row.grid]
+        return self.located.get(row.external_id, NO_PLACE)
 
     def category(self, session: Session, value: str) -> str:
         """The category code for ``value``, created (and counted) when it is new."""
@@ -150,7 +182,7 @@ class TicketStore:
             "satisfaction": row.satisfaction,
             "closed_at": row.closed_at,
             "department_id": self.department(session, row.department),
-            **(self.places[row.grid] if row.grid else NO_PLACE),
+            **self.place(row),
         }
 
     def new_ticket(self, session: Session, row: TicketRow) -> dict[str, Any]:
@@ -226,6 +258,7 @@ class TicketStore:
         """Insert or update ``rows`` (distinct keys) inside the caller's transaction."""
         existing = self.existing(session, rows)
         self.load(session, {r.grid for r in rows if r.grid})
+        self.locate(session, rows)
         created = (self.report.categories_created, self.report.departments_created)
         new: list[tuple[TicketRow, dict[str, Any]]] = []
         events: list[dict[str, Any]] = []
