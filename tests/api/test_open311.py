@@ -17,6 +17,7 @@ import pytest
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
+from shapely.geometry import Point
 from sqlalchemy import func, select, text
 
 from gridtui.api.open311.query import parse_request_query
@@ -25,6 +26,7 @@ from gridtui.data.reads.public_requests import request_statement
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.public import MAX_RESULTS, RequestQuery
 from gridtui.data.sources.tokens import create_token, revoke_token
+from gridtui.data.storage.boundaries import read_boundaries
 from gridtui.data.storage.models import Category, Department, Node, Ticket
 from gridtui.domain.callback import Satisfaction
 from tests.conftest import NOW
@@ -133,6 +135,18 @@ def ticket_of(city: LocalSource, ticket_id: int) -> Ticket:
         t = s.get(Ticket, ticket_id)
         assert t is not None
         return t
+
+
+def holding(city: LocalSource, lon: float, lat: float) -> str:
+    """The code of the one grid whose stored outline covers the point (shapely's answer)."""
+    with city.factory() as s:
+        found = [
+            o.node_id for o in read_boundaries(s, "grid") if o.geometry.covers(Point(lon, lat))
+        ]
+        assert len(found) == 1, found
+        code = s.scalar(select(Node.code).where(Node.id == found[0]))
+    assert code is not None
+    return code
 
 
 def grid_code(city: LocalSource, ticket_id: int) -> str:
@@ -478,8 +492,13 @@ def test_a_reports_location_picks_its_grid(c, city):
         ({"address_string": "Wanghu District, Yugang"}, "WH-HB-03-01"),  # the deepest
         ({"address_string": "网格WH-LX-01-02号楼"}, "WH-LX-01-02"),  # a code among Chinese
         ({"address_string": "Unit NEWH-LX-01-02"}, default),  # a code inside a word
-        ({"lat": "37.87", "long": "112.55"}, default),  # nodes have no coordinates
-        ({"address_id": "ZZ-9", "lat": "37.87", "long": "112.55"}, default),
+        # the demo city's grids have outlines: a location goes to the grid holding it
+        ({"lat": "37.87", "long": "112.55"}, holding(city, 112.55, 37.87)),
+        ({"address_id": "ZZ-9", "lat": "37.87", "long": "112.55"}, holding(city, 112.55, 37.87)),
+        (
+            {"address_string": "Wanghu District, Yugang", "lat": "37.87", "long": "112.55"},
+            holding(city, 112.55, 37.87),
+        ),  # the location is surer than a name  # fmt: skip
     ]
     for where, grid in cases:
         r = post(c, "json", api_key=key, service_code="order.parking", **where)

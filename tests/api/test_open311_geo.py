@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.tokens import create_token
-from gridtui.data.storage.models import Node, Ticket
+from gridtui.data.storage.models import Boundary, Node, Ticket
 from gridtui.data.writes.geo_load import load_boundary_file
 from tests.conftest import NOW
 from tests.geo_tiles import ORIGIN, centre, grid_codes, tiling
@@ -65,6 +65,8 @@ def test_reports_with_coordinates_go_to_the_grid_holding_them(
     c: httpx.Client, city: LocalSource
 ) -> None:
     key = create_token(city.factory, "app", "officer", at=NOW)
+    with city.factory.begin() as s:  # a centre that has loaded no outlines
+        s.execute(delete(Boundary))
     assert city.places_by_location() is False
     default = "WH-DS-01-01"  # no outlines: the default intake grid, as before
     codes = grid_codes(city.factory)

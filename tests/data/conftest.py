@@ -3,6 +3,7 @@ the import map, the fixtures city and the drop folder."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,16 @@ def mapping() -> ImportMap:
 @pytest.fixture
 def city(factory: sessionmaker[Session]) -> sessionmaker[Session]:
     load_fixtures(factory, FIXTURES, now=NOW)
+    return factory
+
+
+@pytest.fixture
+def unmapped_city(factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
+    """The demo city loaded from its fixtures without their outlines: a centre that has
+    loaded no boundaries yet."""
+    folder = tmp_path / "fixtures-without-outlines"
+    shutil.copytree(FIXTURES, folder, ignore=shutil.ignore_patterns("boundaries.geojson"))
+    load_fixtures(factory, folder, now=NOW)
     return factory
 
 

@@ -26,6 +26,12 @@ from tests.geo_tiles import ORIGIN, SIZE, centre, grid_codes, square, tiling, wr
 Factory = sessionmaker[Session]
 
 
+@pytest.fixture
+def city(unmapped_city: Factory) -> Factory:
+    """These begin before the centre has loaded any outline."""
+    return unmapped_city
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out = capsys.readouterr()

@@ -29,6 +29,12 @@ Factory = sessionmaker[Session]
 FAR = (ORIGIN[0] - 5.0, ORIGIN[1] - 5.0)  # outside every square
 
 
+@pytest.fixture
+def city(unmapped_city: Factory) -> Factory:
+    """These begin before the centre has loaded any outline."""
+    return unmapped_city
+
+
 def outline(factory: Factory, codes: list[str]) -> None:
     load_boundary_file(factory, json.dumps(tiling(codes)), level="grid", key="grid",
                        source="test", at=NOW)  # fmt: skip
