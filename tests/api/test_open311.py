@@ -498,7 +498,7 @@ def test_a_reports_location_picks_its_grid(c, city):
         (
             {"address_string": "Wanghu District, Yugang", "lat": "37.87", "long": "112.55"},
             holding(city, 112.55, 37.87),
-        ),  # the location is surer than a name  # fmt: skip
+        ),  # the location is surer than a name
     ]
     for where, grid in cases:
         r = post(c, "json", api_key=key, service_code="order.parking", **where)
