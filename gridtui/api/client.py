@@ -286,13 +286,13 @@ class ApiSource(ApiGeo):
     ) -> ActionOutcome:
         """See :meth:`DataSource.open_ticket`, retry-safe (with ``idempotency_key``, or a
         fresh key). The token decides the role and the reporter (``token:<name>``):
-        ``role`` and ``new.reporter`` are what the screen believes. The API takes no
-        coordinates, report source or key window: ``new.lat``, ``new.lon``,
-        ``new.source`` and ``window`` stay here."""
+        ``role`` and ``new.reporter`` are what the screen believes. The location goes
+        along (a ticket with no grid is placed by it); the API takes no report source or
+        key window: ``new.source`` and ``window`` stay here."""
         body = {
             "title": new.title, "category": new.category, "channel": new.channel,
             "grid": new.grid, "description": new.description, "address": new.address,
-            "colour": new.colour,
+            "colour": new.colour, "lat": new.lat, "lon": new.lon,
         }  # fmt: skip
         data = self._write(f"{API}/tickets", body, idempotency_key)
         return decode(adapters().outcome, data, "intake result")

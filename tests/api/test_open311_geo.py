@@ -16,7 +16,9 @@ import httpx
 import pytest
 from sqlalchemy import delete, select
 
+from gridtui.api.client import ApiSource
 from gridtui.data.sources.local import LocalSource
+from gridtui.data.sources.records import NewTicket
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.models import Boundary, Node, Ticket
 from gridtui.data.writes.geo_load import load_boundary_file
@@ -111,3 +113,42 @@ def test_the_sandbox_places_by_location_as_production_does(
     assert post(c, key, at(FAR), SANDBOX)["address_id"] is None
     with city.factory() as s:  # the sandbox files no ticket
         assert s.scalar(select(Ticket.id).order_by(Ticket.id.desc()).limit(1)) == before
+
+
+def test_the_rest_intake_and_the_remote_app_place_by_location(
+    c: httpx.Client, city: LocalSource
+) -> None:
+    """``POST /api/v1/tickets`` and :class:`ApiSource` carry the location: a ticket with
+    no grid goes to the grid holding it, outside every outline to the unassigned list; a
+    half location or neither grid nor location is a 422 naming what is missing."""
+    codes = outline(city)
+    secret = create_token(city.factory, "desk", "officer", at=NOW)
+    headers = {"Authorization": f"Bearer {secret}"}
+    base = {"title": "井盖缺失", "category": "order.parking", "channel": "hotline"}
+    where = centre(codes, codes[9])
+    r = c.post("/api/v1/tickets", headers=headers,
+               json={**base, "lon": where[0], "lat": where[1]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    with city.factory() as s:
+        t = s.get(Ticket, r.json()["ticket_id"])
+        assert t is not None
+        assert s.scalar(select(Node.code).where(Node.id == t.grid_id)) == codes[9]
+    for body, words in (
+        ({**base, "lat": where[1]}, "lat and lon go together"),
+        (base, "a ticket needs a grid code or a location"),
+        ({**base, "lat": 91, "lon": 0}, "lat"),
+    ):
+        r = c.post("/api/v1/tickets", headers=headers, json=body)
+        assert r.status_code == 422 and words in r.text, r.text
+    remote = ApiSource(str(c.base_url), token=secret)
+    try:
+        out = remote.open_ticket(
+            NewTicket(title="路灯不亮", category="order.parking", channel="hotline", grid="",
+                      reporter="desk", lon=FAR[0], lat=FAR[1]),
+            role="officer",
+        )  # fmt: skip
+    finally:
+        remote.close()
+    with city.factory() as s:
+        t = s.get(Ticket, out.ticket_id)
+        assert t is not None and (t.grid_id, t.lon, t.lat) == (None, FAR[0], FAR[1])

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from gridtui.api.answers import ApiError, created, mark_replayed
 from gridtui.api.cursors import BadCursor, decode_cursor, encode_cursor
@@ -38,10 +38,23 @@ class TicketIn(BaseModel):
     title: Title
     category: Code
     channel: Code
-    grid: Code = Field(description="the grid's node code")
+    grid: Code = Field(
+        default="", description="the grid's node code; empty: the grid holding lat/lon"
+    )
     description: Description = ""
     address: Address = ""
     colour: Code | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _placed(self) -> TicketIn:
+        """lat and lon go together, and a ticket needs a grid or a location."""
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon go together: give both or neither")
+        if not self.grid and self.lat is None:
+            raise ValueError("a ticket needs a grid code or a location (lat and lon)")
+        return self
 
 
 def queue_filters(
@@ -180,7 +193,7 @@ def intake(
         NewTicket(
             title=body.title, category=body.category, channel=body.channel,
             grid=body.grid, reporter=f"token:{who.name}", description=body.description,
-            address=body.address, colour=body.colour,
+            address=body.address, colour=body.colour, lat=body.lat, lon=body.lon,
         ),
         role=who.role, idempotency_key=key,
     )  # fmt: skip
