@@ -49,16 +49,26 @@ async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
             break
     # DataTables size their columns when the app is next idle (and that can wait on
     # a busy machine): wait for them, then until two frames in a row are the same.
+    # A screen may load again once laid out (the overview asks for as many at-risk rows
+    # as its table's height shows): a frame counts only with no load running.
     previous = None
     for _ in range(100):
         await pilot.pause(0.02)
         tables = app.screen.query(DataTable)
-        if any(dimensions_pending(t) for t in tables):
+        if any(dimensions_pending(t) for t in tables) or not _quiet(app):
+            previous = None
             continue
         shown = frame(app)
         if shown == previous:
             break
         previous = shown
+
+
+def _quiet(app: Any) -> bool:
+    """No worker running and the screen's data loaded and clean."""
+    screen = app.screen
+    loaded = not isinstance(screen, DataScreen) or (screen.loaded and not screen._dirty)
+    return loaded and all(w.is_finished for w in app.workers)
 
 
 async def render_svg(source: DataSource, screen: str, size: tuple[int, int], **options: Any) -> str:

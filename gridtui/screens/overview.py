@@ -11,14 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
-from textual_plotext import PlotextPlot
 
 from gridtui.data.sources.records import Overview, Reference, TicketRow, TrendPoint, TrendSpan
 from gridtui.data.sources.source import AT_RISK
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.base import DataScreen
 from gridtui.screens.messages import OpenTicket
-from gridtui.widgets.figures import count_ticks
+from gridtui.widgets.count_plot import CountPlot, fitting_ticks
 from gridtui.widgets.flow import Flow
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.kpi import KpiTile
@@ -99,7 +98,7 @@ class OverviewScreen(DataScreen):
                 yield DataTable(id="at-risk", cursor_type="row", zebra_stripes=True)
             with Vertical(id="trend-box"):
                 yield Static(classes="section", id="trend-title")
-                yield PlotextPlot(id="trend")
+                yield CountPlot(id="trend")
         with Horizontal(id="bottom"):
             yield Static(id="mix")
             yield Static(id="missing")
@@ -219,7 +218,7 @@ class OverviewScreen(DataScreen):
             table.move_cursor(row=min(cursor, len(data.overview.at_risk) - 1))
 
     def _draw_trend(self, data: OverviewData) -> None:
-        plot = self.query_one("#trend", PlotextPlot)
+        plot = self.query_one("#trend", CountPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -232,9 +231,14 @@ class OverviewScreen(DataScreen):
         # both series as lines (braille), counts on whole-number ticks from zero
         plt.plot(xs, intake, marker="braille", color=INTAKE_COLOUR)
         plt.plot(xs, closed, marker="braille", color=CLOSED_COLOUR)
-        ticks = count_ticks(max([*intake, *closed], default=0))
-        plt.ylim(0, ticks[-1])
-        plt.yticks([float(t) for t in ticks], [str(t) for t in ticks])
+        top = max([*intake, *closed], default=0)
+
+        def ticks(rows: int) -> list[int]:
+            chosen = fitting_ticks(top, rows)
+            plt.ylim(0, chosen[-1])
+            return chosen
+
+        plot.y_ticks(ticks)
         plt.xticks(xs[::step], labels[::step])
         plot.refresh()
 

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from gridtui.data.sources.records import AssessmentRow
 from gridtui.i18n import tr
@@ -19,6 +18,7 @@ from gridtui.widgets.assessment import (
     score_line,
     trend_values,
 )
+from gridtui.widgets.count_plot import CountPlot, fitting_ticks
 from gridtui.widgets.render import safe
 
 
@@ -38,7 +38,7 @@ class RowPane(Vertical):
         yield Static(classes="section", id="pane-title")
         yield Static(id="pane-summary")
         yield Static(id="pane-trend-title")
-        yield PlotextPlot(id="pane-trend")
+        yield CountPlot(id="pane-trend")
         yield Static(id="pane-parts")
 
     def show(self, row: AssessmentRow | None, ranked: int, lang: str) -> None:
@@ -61,7 +61,7 @@ class RowPane(Vertical):
 
     def _plot(self, row: AssessmentRow | None, lang: str) -> None:
         """The score over the last periods, on 0..100 (wider when a score is outside)."""
-        plot = self.query_one("#pane-trend", PlotextPlot)
+        plot = self.query_one("#pane-trend", CountPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -76,9 +76,8 @@ class RowPane(Vertical):
         if points:
             plt.plot(xs, ys, marker="braille", color="cyan")
             plt.scatter(xs, ys, marker="●", color="cyan")
-        ticks = [float(t) for t in range(0, 101, 20)]
         plt.ylim(min([0.0, *ys]), max([100.0, *ys]))
-        plt.yticks(ticks, [f"{t:.0f}" for t in ticks])
+        plot.y_ticks(lambda rows: fitting_ticks(100, rows))  # 0..100 by 20 when there is room
         # periods counted back from this one (0); numbers only, for the same reason
         shown = list(range(n - 1, -1, -2 if n > 4 else -1))[::-1]
         plt.xticks([float(i) for i in shown], [str(i - (n - 1)) for i in shown])
