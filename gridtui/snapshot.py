@@ -67,7 +67,7 @@ async def settle(app: Any, pilot: Any, *, rounds: int = 50) -> None:
 def _quiet(app: Any) -> bool:
     """No worker running and the screen's data loaded and clean."""
     screen = app.screen
-    loaded = not isinstance(screen, DataScreen) or (screen.loaded and not screen._dirty)
+    loaded = not isinstance(screen, DataScreen) or bool(screen.loaded and not screen._dirty)
     return loaded and all(w.is_finished for w in app.workers)
 
 
