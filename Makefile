@@ -11,6 +11,10 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 # mark and run on one worker (--dist loadgroup)
 TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
 PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadgroup
+# bytecode caches on even where the environment turns them off: every worker and the
+# ~100 gridtui processes the suite starts would otherwise compile the package (and
+# pytest rewrite its plugins' asserts) from source each time
+PYTEST_ENV = PYTHONDONTWRITEBYTECODE=
 
 .PHONY: demo test test-pg bench bench-api bench-surge bench-backlog lint clean venv
 
@@ -34,10 +38,10 @@ demo: $(VENV)/.installed-test
 	$(BIN)/gridtui --db sqlite:///$(DEMO_DB) demo --speed $(DEMO_SPEED)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q $(PYTEST_XDIST)
+	$(PYTEST_ENV) $(BIN)/python -m pytest -q $(PYTEST_XDIST)
 
 test-pg: $(VENV)/.installed-test
-	GRIDTUI_TEST_PG=$(PG_URL) $(BIN)/python -m pytest -q -m postgres $(PYTEST_XDIST)
+	$(PYTEST_ENV) GRIDTUI_TEST_PG=$(PG_URL) $(BIN)/python -m pytest -q -m postgres $(PYTEST_XDIST)
 
 bench: $(VENV)/.installed-test
 	GRIDTUI_BENCH_DIR=bench/out $(BIN)/python bench/seed_city.py --keep
