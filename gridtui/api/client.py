@@ -29,17 +29,20 @@ from typing import Any
 from gridtui.api.listener import BACKOFF_MAX, ChangeListener
 from gridtui.api.transport import API, Transport, adapters, decode
 from gridtui.data.sources.records import (
+    GEO_LAYERS,
     ActionOutcome,
     Anchor,
     Assessment,
     AssessmentLevel,
     Board,
+    Bounds,
     BulletinFacts,
     ChangeBatch,
     ClockSpec,
     ConfigProblem,
     Cursor,
     DailyReports,
+    GeoView,
     NewTicket,
     Overview,
     Page,
@@ -223,6 +226,21 @@ class ApiSource:
         """See :meth:`DataSource.board`."""
         data = self._get(f"{API}/board", {"node": node_id} if node_id is not None else None)
         return decode(adapters().board, data, "board")
+
+    def geo(
+        self,
+        at: datetime,
+        *,
+        node_id: int | None = None,
+        bbox: Bounds | None = None,
+        level: str = "grid",
+        cell: float | None = None,
+        tolerance: float = 0.0,
+        layers: frozenset[str] = frozenset(GEO_LAYERS),
+    ) -> GeoView:
+        """TEMPORARY (issue 17, map-screen branch): the real read comes with the geo-read
+        branch, which replaces this method."""
+        raise SourceError("map not available")
 
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
         """See :meth:`DataSource.scorecards`."""

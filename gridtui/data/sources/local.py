@@ -35,16 +35,19 @@ from gridtui.data.sources.assessments import Assessments
 from gridtui.data.sources.database import SourceDatabase
 from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
+    GEO_LAYERS,
     ActionOutcome,
     Anchor,
     Assessment,
     AssessmentLevel,
     Board,
+    Bounds,
     BulletinFacts,
     ChangeBatch,
     ConfigProblem,
     Cursor,
     DailyReports,
+    GeoView,
     Named,
     NewTicket,
     Overview,
@@ -187,6 +190,21 @@ class LocalSource(SourceDatabase):
         with self._session() as s:
             node = node_id if node_id is not None else ref.root_id
             return build_board(s, ref, node, at)
+
+    def geo(
+        self,
+        at: datetime,
+        *,
+        node_id: int | None = None,
+        bbox: Bounds | None = None,
+        level: str = "grid",
+        cell: float | None = None,
+        tolerance: float = 0.0,
+        layers: frozenset[str] = frozenset(GEO_LAYERS),
+    ) -> GeoView:
+        """TEMPORARY (issue 17, map-screen branch): the real read comes with the geo-read
+        branch, which replaces this method."""
+        raise SourceError("map not available")
 
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
         """See :meth:`DataSource.scorecards`."""

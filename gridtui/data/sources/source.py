@@ -22,16 +22,19 @@ from typing import Protocol
 
 from gridtui.data.sources.public import PublicTicket, RequestQuery, ServiceEntry
 from gridtui.data.sources.records import (
+    GEO_LAYERS,
     ActionOutcome,
     Anchor,
     Assessment,
     AssessmentLevel,
     Board,
+    Bounds,
     BulletinFacts,
     ChangeBatch,
     ClockSpec,
     ConfigProblem,
     Cursor,
+    GeoView,
     NewTicket,
     Overview,
     Page,
@@ -159,6 +162,25 @@ class DataSource(Protocol):
     def board(self, node_id: int | None) -> Board:
         """Open tickets and entities by colour for ``node_id`` (default: the city) and its
         children, and the mandatory patrol points under it."""
+        ...
+
+    def geo(
+        self,
+        at: datetime,
+        *,
+        node_id: int | None = None,
+        bbox: Bounds | None = None,
+        level: str = "grid",
+        cell: float | None = None,
+        tolerance: float = 0.0,
+        layers: frozenset[str] = frozenset(GEO_LAYERS),
+    ) -> GeoView:
+        """The map of ``node_id``'s subtree (None: the city) as of ``at``: the outlines
+        of ``level`` (street, community or grid) that intersect ``bbox`` (None: the
+        node's whole extent), simplified by ``tolerance`` degrees, and what ``layers``
+        asks for in that window: open tickets as points, or binned on a ``cell``-degree
+        grid into clusters when there are many, registered red and orange entities,
+        overdue counts and heat (:mod:`gridtui.data.sources.records.geo`)."""
         ...
 
     def scorecards(self, period: Period, at: datetime, limit: int) -> Scorecards:
