@@ -51,6 +51,7 @@ MAP: dict[str, tuple[str, str]] = {
     "map.entity": ("登记对象", "Entity"),
     "map.overdue": ("超期", "OVERDUE"),
     "map.in_view": ("视野内", "In view"),
+    "map.most_at_risk": ("最需关注", "Most at risk"),
     "map.no_colour": ("无在办", "nothing open"),
     # keys
     "map.pan_left": ("左移", "Pan left"),

@@ -16,11 +16,9 @@ The risk board, the queue and the ticket screen jump here with ``m``
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -35,11 +33,11 @@ from gridtui.screens.messages import OpenMap, OpenTicket
 from gridtui.screens.modals.map_layers import LayerMenu
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.layout import SCREEN_ROOMY
-from gridtui.widgets.map.canvas import MapCanvas, palette_kind
-from gridtui.widgets.map.legend import area_text, layers_text, legend, scale_text, selection_text
+from gridtui.widgets.map.canvas import MapCanvas
+from gridtui.widgets.map.legend import panel, tickets_by_colour
 from gridtui.widgets.map.loading import DEFAULT_LAYERS, MapData, MapRequest, MapTarget, load_map
 from gridtui.widgets.map.raster import Key, Raster, Spot, build_raster
-from gridtui.widgets.map.viewport import ZOOM_MIN, Viewport, distance_label, scale_bar
+from gridtui.widgets.map.viewport import ZOOM_MIN, Viewport
 from gridtui.widgets.status_bar import StatusBar
 
 #: the side panel shows from this many columns (narrower: lines under the map)
@@ -356,45 +354,14 @@ class MapScreen(DataScreen):
 
     def _describe(self, spot: Spot | None) -> None:
         """The legend, the selection and the middle's area, beside or under the map."""
-        lang, kind, heat = self.lang, palette_kind(), "heat" in self.shown_layers
-        view, raster = self.view, self.raster
+        view, raster, wide = self.view, self.raster, self.has_class("-wide")
         area = None
         if view is not None and raster is not None:
             window = raster.window
             area = raster.area_at(view.left - window.left + view.cols // 2,
                                   view.top - window.top + view.rows // 2)  # fmt: skip
-        bar = distance_label(scale_bar(view, max(2, view.cols // 5))[1]) if view else "—"
-        level = view.level if view is not None else "grid"
-        unplaced = raster.view.unplaced if raster is not None else 0
-        if self.has_class("-wide"):
-            text = legend(lang, kind, heat, wide=True, counts=self._counts())
-            for part in (Text(""), layers_text(self.shown_layers, lang, title="\n"),
-                         scale_text(level, bar, unplaced, lang, sep="\n"), Text(""),
-                         selection_text(spot, lang, title="\n"), Text(""),
-                         area_text(area, lang, heat=heat, title="\n")):  # fmt: skip
-                text.append("\n")
-                text.append_text(part)
-            text.no_wrap = False
-            self.query_one("#map-side", Static).update(text)
-            return
-        foot = legend(lang, kind, heat, wide=False)
-        foot.append("\n")
-        foot.append_text(selection_text(spot, lang))
-        foot.append("\n")
-        line = area_text(area, lang, heat=heat)
-        line.append("  ")
-        line.append_text(scale_text(level, bar, unplaced, lang))
-        line.append("  ")
-        line.append_text(layers_text(self.shown_layers, lang))
-        foot.append_text(line)
-        self.query_one("#map-foot", Static).update(foot)
-
-    def _counts(self) -> Counter[str]:
-        """Open tickets in view by colour (a cluster's by its members)."""
-        counts: Counter[str] = Counter()
-        for spot in self.spots_in_view():
-            if isinstance(spot.record, GeoPoint):
-                counts[spot.record.colour] += 1
-            elif isinstance(spot.record, GeoCluster):
-                counts.update(spot.record.by_colour)
-        return counts
+        text = panel(
+            view, raster, spot, area, self.shown_layers, self.lang,
+            counts=tickets_by_colour(self.spots_in_view()) if wide else None,
+        )  # fmt: skip
+        self.query_one("#map-side" if wide else "#map-foot", Static).update(text)

@@ -293,7 +293,7 @@ class MapCanvas(Widget, can_focus=True):
         if kind == "true":
             fg, bg = self._colours()
             return Style(color=bg.blend(fg, 0.6).rich_color)
-        return Style()
+        return Style(dim=True)  # the glyphs stand out
 
     def _tint(self, rank: int) -> Style:
         """The area's colour as a background (truecolour themes only)."""

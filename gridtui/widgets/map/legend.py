@@ -16,7 +16,9 @@ from rich.text import Text
 from gridtui.data.sources.records import GEO_LAYERS, GeoArea, GeoCluster, GeoEntity, GeoPoint
 from gridtui.i18n import colour_label, tr
 from gridtui.widgets.boards import COLOURS, KINDS
-from gridtui.widgets.map.raster import ENTITY_GLYPH, GLYPH, Spot, cluster_text
+from gridtui.widgets.map.canvas import palette_kind
+from gridtui.widgets.map.raster import ENTITY_GLYPH, GLYPH, Raster, Spot, cluster_text
+from gridtui.widgets.map.viewport import Viewport, distance_label, scale_bar
 from gridtui.widgets.palette import risk_style
 from gridtui.widgets.render import overdue_text, safe
 
@@ -45,9 +47,9 @@ def legend(
             out.append(sep)
         out.append_text(glyph_chip(colour, lang, counts.get(colour, 0) if counts else None))
     extras = [
+        tr("map.legend.overdue", lang),
         f"{ENTITY_GLYPH} {tr('map.legend.entity', lang)}",
         f"{GLYPH['red']}12 {tr('map.legend.cluster', lang)}",
-        tr("map.legend.overdue", lang),
         tr("map.legend.selected", lang),
     ]
     if kind == "true":
@@ -118,9 +120,11 @@ def selection_text(spot: Spot | None, lang: str, *, title: str = ": ") -> Text:
     return out
 
 
-def area_text(area: GeoArea | None, lang: str, *, heat: bool, title: str = ": ") -> Text:
+def area_text(
+    area: GeoArea | None, lang: str, *, heat: bool, title: str = ": ", sep: str = SEP
+) -> Text:
     """The area at the middle of the view: its name, colour (named), open tickets,
-    overdue and, with the heat layer, its heat."""
+    overdue and, with the heat layer, its heat (``sep`` between the figures)."""
     out = Text(no_wrap=True, overflow="ellipsis")
     out.append(f"{tr('map.at_centre', lang)}{title}", style="bold")
     if area is None:
@@ -132,13 +136,18 @@ def area_text(area: GeoArea | None, lang: str, *, heat: bool, title: str = ": ")
         out.append_text(glyph_chip(area.colour, lang))
     else:
         out.append(tr("map.no_colour", lang), style="dim")
-    out.append(SEP + tr("map.open_n", lang, n=sum(area.tickets.values())))
+    out.append(sep + tr("map.open_n", lang, n=sum(area.tickets.values())))
     if area.overdue:
-        out.append(SEP)
+        out.append(sep)
         out.append_text(overdue_text(tr("map.overdue_n", lang, n=area.overdue)))
     if heat:
-        out.append(SEP + tr("map.heat_n", lang, n=area.heat))
+        out.append(sep + tr("map.heat_n", lang, n=area.heat))
     return out
+
+
+def unplaced_text(unplaced: int, lang: str) -> Text:
+    """``未落图工单 3 件``: bold when there are any."""
+    return Text(tr("map.unplaced", lang, n=unplaced), style="bold" if unplaced else "dim")
 
 
 def scale_text(level: str, bar: str, unplaced: int, lang: str, *, sep: str = SEP) -> Text:
@@ -147,5 +156,57 @@ def scale_text(level: str, bar: str, unplaced: int, lang: str, *, sep: str = SEP
     out.append(f"{tr('map.outlines', lang)} {tr(f'risk.level.{level}', lang)}")
     out.append(f"{sep}{tr('map.scale', lang)} {bar}")
     out.append(sep)
-    out.append(tr("map.unplaced", lang, n=unplaced), style="bold" if unplaced else "dim")
+    out.append_text(unplaced_text(unplaced, lang))
     return out
+
+
+def tickets_by_colour(spots: list[Spot]) -> Counter[str]:
+    """Open tickets among ``spots`` by colour (a cluster's by its members)."""
+    counts: Counter[str] = Counter()
+    for spot in spots:
+        if isinstance(spot.record, GeoPoint):
+            counts[spot.record.colour] += 1
+        elif isinstance(spot.record, GeoCluster):
+            counts.update(spot.record.by_colour)
+    return counts
+
+
+def panel(
+    view: Viewport | None,
+    raster: Raster | None,
+    spot: Spot | None,
+    area: GeoArea | None,
+    layers: frozenset[str],
+    lang: str,
+    *,
+    counts: Counter[str] | None,
+) -> Text:
+    """Everything said beside the map: with ``counts`` (the tickets in view) the side
+    panel, a section a line; without, the three lines under a narrow map (the legend,
+    the selection, the middle's area with the unplaced count and the layers)."""
+    kind, heat = palette_kind(), "heat" in layers
+    unplaced = raster.view.unplaced if raster is not None else 0
+    if counts is None:
+        foot = legend(lang, kind, heat, wide=False)
+        foot.append("\n")
+        foot.append_text(selection_text(spot, lang))
+        foot.append("\n")
+        # the scale is on the map; tickets off the map first when there are any
+        parts = [area_text(area, lang, heat=heat), unplaced_text(unplaced, lang)]
+        for i, part in enumerate(
+            [*(parts[::-1] if unplaced else parts), layers_text(layers, lang)]
+        ):
+            foot.append("  " if i else "")
+            foot.append_text(part)
+        return foot
+    bar = distance_label(scale_bar(view, max(2, view.cols // 5))[1]) if view else "—"
+    level = view.level if view is not None else "grid"
+    text = legend(lang, kind, heat, wide=True, counts=counts)
+    for part in (Text(""), layers_text(layers, lang, title="\n"),
+                 scale_text(level, bar, unplaced, lang, sep="\n"), Text(""),
+                 selection_text(spot, lang, title="\n"), Text(""),
+                 area_text(area, lang, heat=heat, title="\n", sep="\n")):  # fmt: skip
+        text.append("\n")
+        text.append_text(part)
+    text.no_wrap = False
+    return text
