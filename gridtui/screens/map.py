@@ -22,6 +22,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -35,7 +36,15 @@ from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.layout import SCREEN_ROOMY
 from gridtui.widgets.map.canvas import MapCanvas
 from gridtui.widgets.map.legend import panel, tickets_by_colour
-from gridtui.widgets.map.loading import DEFAULT_LAYERS, MapData, MapRequest, MapTarget, load_map
+from gridtui.widgets.map.loading import (
+    DEFAULT_LAYERS,
+    MapData,
+    MapRequest,
+    MapTarget,
+    load_map,
+    near_edge,
+    window_of,
+)
 from gridtui.widgets.map.raster import Key, Raster, Spot, build_raster
 from gridtui.widgets.map.viewport import ZOOM_MIN, Viewport
 from gridtui.widgets.status_bar import StatusBar
@@ -46,6 +55,9 @@ SIDE_FROM = SCREEN_ROOMY
 SIDE_WIDTH = 38
 #: one arrow press pans this part of the view
 PAN_PART = 4
+#: seconds after the last pan that the window around the view is read ahead (a read
+#: while keys come in would slow their frames: the drawing shares the interpreter)
+READ_AHEAD_AFTER = 0.08
 
 
 class MapScreen(DataScreen):
@@ -96,6 +108,9 @@ class MapScreen(DataScreen):
         self.load_seconds = 0.0
         self._request: MapRequest | None = None
         self._answered = False  # a load came back (none yet: "loading")
+        #: the last view painted whole (shown while another zoom loads)
+        self._last: Viewport | None = None
+        self._ahead: Timer | None = None  # the read ahead after the last pan
 
     def compose(self) -> ComposeResult:
         """The canvas, the side panel (wide) or the lines under it (narrow)."""
@@ -164,12 +179,28 @@ class MapScreen(DataScreen):
         elif self.view is None or data.request.view is None:
             self.view = data.view
         self.raster, self.extent = data.raster, data.extent
-        if self.view is not None and self.raster is not None and not self._holds(self.view):
-            self.call_later(self.reload)  # moved on while loading
         self._paint()
+        self._read_ahead()
 
     def _holds(self, view: Viewport) -> bool:
         return self.raster is not None and self.raster.window.holds(view)
+
+    def _loading(self, view: Viewport) -> bool:
+        """Whether a load under way reads a window that holds ``view``."""
+        request = self._request
+        busy = any(w.group == "load" and not w.is_finished for w in self.workers)
+        if not busy or request is None or request.view is None or request.target is not None:
+            return False
+        return window_of(request.view).holds(view)
+
+    def _read_ahead(self) -> None:
+        """Load for the view now when it left the drawing (unless a load under way
+        covers it), or came near its edge: the next pans then need no wait."""
+        view, raster = self.view, self.raster
+        if view is None or self._loading(view):
+            return
+        if raster is None or not raster.window.holds(view) or near_edge(view, raster.window):
+            self.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed load says why over the map (the header says it too)."""
@@ -187,11 +218,17 @@ class MapScreen(DataScreen):
     # -- moving -----------------------------------------------------------------------
 
     def move(self, view: Viewport) -> None:
-        """Show ``view``: at once from the last drawing, and load when it leaves it."""
+        """Show ``view``: at once from the last drawing (then read ahead, once the frame
+        is out), or load now when it is not in the drawing (another zoom, far away)."""
         self.view, self.notice = view, None
-        if not self._holds(view):
-            self.reload()
-        self._paint()
+        if self._holds(view):
+            self._paint()
+            if self._ahead is not None:
+                self._ahead.stop()
+            self._ahead = self.set_timer(READ_AHEAD_AFTER, self._read_ahead)
+        else:
+            self._read_ahead()
+            self._paint()
 
     def action_pan(self, cols: int, rows: int) -> None:
         """A quarter of the view left, right, up or down."""
@@ -347,9 +384,17 @@ class MapScreen(DataScreen):
     def _paint(self) -> None:
         if not self.is_attached:
             return
-        spot = self.selected_spot()
-        heat = "heat" in self.shown_layers
-        self.canvas.paint(self.view, self.raster, selected=spot, notice=self._notice(), heat=heat)
+        spot, heat = self.selected_spot(), "heat" in self.shown_layers
+        view, raster, notice = self.view, self.raster, self._notice()
+        if view is not None and raster is not None and raster.window.holds(view):
+            self._last = view
+        elif (
+            view is not None and raster is not None and self._last is not None
+            and raster.window.zoom != view.zoom and raster.window.holds(self._last)
+            and self.failure is None
+        ):  # fmt: skip
+            view, notice = self._last, None  # the last picture stays until the zoom comes
+        self.canvas.paint(view, raster, selected=spot, notice=notice, heat=heat)
         self._describe(spot)
 
     def _describe(self, spot: Spot | None) -> None:

@@ -85,7 +85,7 @@ def load_map(source: DataSource, at: datetime, request: MapRequest) -> MapData:
     selected, notice = None, None
     if request.target is not None:
         view, selected, notice = aim(source, at, request.target, view)
-    window = view.grown(view.cols // 2, view.rows // 2)
+    window = window_of(view)
     geo = source.geo(
         at, bbox=window.bounds, level=view.level, cell=view.cell, tolerance=view.tolerance,
         layers=request.layers,
@@ -97,6 +97,23 @@ def load_map(source: DataSource, at: datetime, request: MapRequest) -> MapData:
     extent = geo.extent
     return MapData(
         request, view, raster, extent, selected, notice, seconds=time.perf_counter() - started
+    )
+
+
+def window_of(view: Viewport) -> Viewport:
+    """The window a load reads and draws for ``view``: half a view more on every side."""
+    return view.grown(view.cols // 2, view.rows // 2)
+
+
+def near_edge(view: Viewport, window: Viewport) -> bool:
+    """Whether ``view`` is within a pan step (a quarter view) of ``window``'s edge, so
+    that the next window is worth reading before the view leaves this one."""
+    col, row = max(1, view.cols // 4), max(1, view.rows // 4)
+    return (
+        view.left - window.left < col
+        or view.top - window.top < row
+        or window.left + window.cols - (view.left + view.cols) < col
+        or window.top + window.rows - (view.top + view.rows) < row
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -113,15 +113,21 @@ def build_raster(view: GeoView, window: Viewport, lang: str, reuse: Raster | Non
     heats = np.array([*(a.heat for a in view.areas), 0], np.int8)
     raster.fill, raster.heat = ranks[raster.area], heats[raster.area]  # -1 → the last: 0
     raster.edge = ranks[raster.edge_area]
-    taken: set[tuple[int, int]] = set()
-    for mark_row, mark_col, mark in _marks(raster, lang):
-        cells = [(mark_row, mark_col + i) for i in range(cell_len(mark.text))]
-        inside = all(0 <= c < window.cols for _r, c in cells) and 0 <= mark_row < window.rows
-        if inside and not taken.intersection(cells):
-            taken.update(cells)
-            raster.marks.setdefault(mark_row, []).append((mark_col, mark))
-    for row in raster.marks.values():
-        row.sort(key=lambda item: item[0])
+    taken: set[int] = set()  # row * cols + col of every cell a mark took
+    cols, rows = window.cols, window.rows
+    for row, col, width, mark in _marks(raster, lang):
+        if not (0 <= row < rows and col >= 0 and col + width <= cols):
+            continue
+        cells = range(row * cols + col, row * cols + col + width)
+        if width == 1:
+            if cells[0] in taken:
+                continue
+        elif any(c in taken for c in cells):
+            continue
+        taken.update(cells)
+        raster.marks.setdefault(row, []).append((col, mark))
+    for line in raster.marks.values():
+        line.sort(key=lambda item: item[0])
     return raster
 
 
@@ -223,35 +229,49 @@ def cluster_text(cluster: GeoCluster) -> str:
     return f"{GLYPH.get(cluster.colour, '●')}{count}"
 
 
-def _marks(raster: Raster, lang: str) -> list[tuple[int, int, Mark]]:
-    """Every mark with its cell, most important first (tickets, the most urgent and
-    the overdue first; then clusters, entities and the areas' names)."""
+def _cells(window: Viewport, records: list[Any]) -> tuple[list[int], list[int]]:
+    """The window cells (columns, rows) of records with ``lon`` and ``lat``, at once."""
+    lon = np.fromiter((r.lon for r in records), np.float64, len(records))
+    lat = np.fromiter((r.lat for r in records), np.float64, len(records))
+    x, y = window.dots(lon, lat)
+    cols = np.floor(x / DOTS_X).astype(np.int64).tolist()
+    rows = np.floor(y / DOTS_Y).astype(np.int64).tolist()
+    return cols, rows
+
+
+def _marks(raster: Raster, lang: str) -> list[tuple[int, int, int, Mark]]:
+    """Every mark as (row, column, width, mark), most important first (tickets, the
+    most urgent and the overdue first; then clusters, entities and the areas' names);
+    every ticket, cluster and entity is a spot too."""
     window, view = raster.window, raster.view
-    found: list[tuple[int, int, int, Mark]] = []
-
-    def place(kind: Kind, key: Key, lon: float, lat: float, record: object) -> tuple[int, int]:
-        col, row = window.cell_of(lon, lat)
-        raster.spots.append(Spot(key, kind, lon, lat, col, row, record))  # type: ignore[arg-type]
-        return col, row
-
-    for p in view.points:
-        col, row = place("ticket", ("ticket", p.ticket_id), p.lon, p.lat, p)
-        mark = Mark(GLYPH.get(p.colour, "●"), p.colour, p.overdue, ("ticket", p.ticket_id))
-        found.append((300 + 2 * RANK.get(p.colour, 0) + p.overdue, row, col, mark))
-    for i, c in enumerate(view.clusters):
-        col, row = place("cluster", ("cluster", i), c.lon, c.lat, c)
-        mark = Mark(cluster_text(c), c.colour, c.overdue > 0, ("cluster", i))
-        found.append((200 + RANK.get(c.colour, 0), row, col, mark))
-    for e in view.entities:
-        col, row = place("entity", ("entity", e.entity_id), e.lon, e.lat, e)
-        found.append((100 + RANK.get(e.colour, 0), row, col,
-                      Mark(ENTITY_GLYPH, e.colour, key=("entity", e.entity_id))))  # fmt: skip
+    found: list[tuple[int, int, int, int, Mark]] = []
+    spots = raster.spots
+    cols, rows = _cells(window, view.points)
+    for p, col, row in zip(view.points, cols, rows, strict=True):
+        key = ("ticket", p.ticket_id)
+        spots.append(Spot(key, "ticket", p.lon, p.lat, col, row, p))
+        mark = Mark(GLYPH.get(p.colour, "●"), p.colour, p.overdue, key)
+        found.append((300 + 2 * RANK.get(p.colour, 0) + p.overdue, row, col, 1, mark))
+    cols, rows = _cells(window, view.clusters)
+    for i, (c, col, row) in enumerate(zip(view.clusters, cols, rows, strict=True)):
+        key = ("cluster", i)
+        spots.append(Spot(key, "cluster", c.lon, c.lat, col, row, c))
+        text = cluster_text(c)
+        found.append((200 + RANK.get(c.colour, 0), row, col, len(text),
+                      Mark(text, c.colour, c.overdue > 0, key)))  # fmt: skip
+    cols, rows = _cells(window, view.entities)
+    for e, col, row in zip(view.entities, cols, rows, strict=True):
+        key = ("entity", e.entity_id)
+        spots.append(Spot(key, "entity", e.lon, e.lat, col, row, e))
+        found.append((100 + RANK.get(e.colour, 0), row, col, 1,
+                      Mark(ENTITY_GLYPH, e.colour, key=key)))  # fmt: skip
     for index, area in enumerate(view.areas):
         label = _label(raster, index, area, lang)
         if label is not None:
-            found.append((0, *label))
+            row, col, mark = label
+            found.append((0, row, col, cell_len(mark.text), mark))
     found.sort(key=lambda item: -item[0])
-    return [(row, col, mark) for _p, row, col, mark in found]
+    return [(row, col, width, mark) for _p, row, col, width, mark in found]
 
 
 def _label(raster: Raster, index: int, area: GeoArea, lang: str) -> tuple[int, int, Mark] | None:

@@ -32,7 +32,7 @@ STREET_ZOOM = 5
 COMMUNITY_ZOOM = 4
 #: tickets closer than this many cells apart may be counted together (the source's
 #: clustering ``cell``)
-CLUSTER_CELLS = 3
+CLUSTER_CELLS = 4
 #: scale bar lengths: 1, 2 and 5 times a power of ten metres
 NICE = (1, 2, 5)
 
