@@ -36,6 +36,7 @@ from gridtui.rules_errors import RulesErrors
 from gridtui.screens.base import DataScreen, relabel_bindings
 from gridtui.screens.messages import (
     DataLoaded,
+    OpenMap,
     OpenRiskNode,
     OpenTicket,
     ScreenShown,
@@ -45,12 +46,7 @@ from gridtui.screens.messages import (
 from gridtui.screens.modals.help import HelpScreen, help_screen
 from gridtui.screens.risk import RiskScreen
 from gridtui.screens.ticket import TicketScreen
-from gridtui.textual_private import (
-    build_mode,
-    built_screens,
-    is_built,
-    is_running,
-)
+from gridtui.textual_private import build_mode, built_screens, is_built, is_running
 from gridtui.widgets.commands import TicketJump, open_palette, system_commands
 from gridtui.widgets.palette import activate
 from gridtui.widgets.status_bar import StatusBar
@@ -428,6 +424,11 @@ class GridApp(App[None]):
         screen = self.screen
         if isinstance(screen, RiskScreen):
             screen.goto(message.node_id)
+
+    async def on_open_map(self, message: OpenMap) -> None:
+        """A screen asked for the map on a node or a ticket: the map screen takes it."""
+        await self.switch_mode("map")
+        self.screen.post_message(OpenMap(message.node_id, message.ticket_id))
 
     # -- navigation and actions -----------------------------------------------------------
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from gridtui.domain.colours import RiskColour
 from gridtui.domain.lifecycle import Status
 from gridtui.i18n_assess import ASSESS
+from gridtui.i18n_map import MAP
 from gridtui.i18n_more import MORE
 from gridtui.registry import SCREENS, THEMES
 
@@ -323,6 +324,7 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 CATALOG.update(MORE)
 CATALOG.update(ASSESS)
+CATALOG.update(MAP)
 
 ACTION_EN: dict[str, str] = {
     "open": "Open",

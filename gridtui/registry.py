@@ -64,6 +64,7 @@ SCREENS = (
     ScreenEntry(
         "assessment", "8", "gridtui.screens.assessment:AssessmentScreen", "考核评估", "Assessment"
     ),
+    ScreenEntry("map", "9", "gridtui.screens.map:MapScreen", "民情地图", "Map"),
 )
 #: their names, in number-key order
 SCREEN_NAMES = tuple(s.name for s in SCREENS)

@@ -7,14 +7,14 @@ the queue by position (the cursor holds the index), which is all a screen can te
 Writes are refused: a test that acts needs the real :class:`LocalSource`. Its
 assessment counts the tickets' own columns (intake, closures, overdue) through the
 domain's scoring (:func:`~gridtui.domain.assessment.engine.score_level` with the
-default weights); it has no timeline, ledger or reports, so those figures are 0.
+default weights); it has no timeline, ledger or reports, so those figures are 0. Its
+map (outlines, ticket positions, entities) is :mod:`tests.fake_geo`'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridtui.data.reads.scorecards import period_window
@@ -31,7 +31,6 @@ from gridtui.data.sources.records import (
     ClockSpec,
     ConfigProblem,
     Cursor,
-    GeoView,
     Named,
     NewTicket,
     NodeRef,
@@ -52,6 +51,7 @@ from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
 from gridtui.domain.assessment.config import DEFAULT_ASSESSMENT, AssessmentConfig
 from gridtui.domain.assessment.engine import score_level, total_figures
 from gridtui.domain.assessment.figures import Figures, rates_of
+from tests.fake_geo import FakeMap
 
 #: the fake city's "now": a Tuesday morning in Shanghai (as tests/conftest.py's NOW)
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -89,7 +89,7 @@ TICKETS = [
 ]
 
 
-class MemorySource:
+class MemorySource(FakeMap):
     """The fake city, read from memory: every read is instant and never fails."""
 
     description = "memory (test fake)"
@@ -393,11 +393,6 @@ class MemorySource:
 
     def close(self) -> None:
         self.signal.close()
-
-    def geo(self, at: datetime, **_: Any) -> GeoView:
-        """An empty map (a stand-in: the map screen's branch gives the fake its city)."""
-        self.calls.append("geo")
-        return GeoView(at, None, "grid", None, None, [], [], [], [], 0, "")
 
 
 def _conforms(source: MemorySource) -> DataSource:

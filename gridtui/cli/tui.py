@@ -121,14 +121,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _wall_screens(value: str) -> list[str]:
     """``overview,sla`` → the wall screens to rotate through, in that order."""
-    from gridtui.wall import WALL_SCREENS
+    from gridtui.wall import WALL_CHOICES
 
     names = [n.strip() for n in value.split(",") if n.strip()]
-    unknown = [n for n in names if n not in WALL_SCREENS]
+    unknown = [n for n in names if n not in WALL_CHOICES]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
             f"unknown wall screen {', '.join(map(repr, unknown)) or '(none given)'}; "
-            f"a comma-separated list of {', '.join(WALL_SCREENS)}"
+            f"a comma-separated list of {', '.join(WALL_CHOICES)}"
         )
     return list(dict.fromkeys(names))
 
@@ -205,7 +205,8 @@ def _wall_options(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     p.add_argument(
         "--screens", type=_wall_screens, default=list(WALL_SCREENS),
-        help=f"screens to rotate through, in order (default {','.join(WALL_SCREENS)})",
+        help=f"screens to rotate through, in order (default {','.join(WALL_SCREENS)}; "
+        "map can be added)",
     )  # fmt: skip
     p.add_argument(
         "--alert", type=_wall_alert, default=["bell", "flash"],

@@ -53,3 +53,15 @@ class OpenRiskNode(Message):
     def __init__(self, node_id: int) -> None:
         super().__init__()
         self.node_id = node_id
+
+
+class OpenMap(Message, bubble=False):
+    """Switch to the map and look at node ``node_id`` (its outline fills the view) or
+    at ticket ``ticket_id`` (close up, selected; ``node_id`` is then its grid, where
+    its position is looked up). The app passes it on to the map screen, where it
+    stops (it does not bubble back)."""
+
+    def __init__(self, node_id: int | None = None, ticket_id: int | None = None) -> None:
+        super().__init__()
+        self.node_id = node_id
+        self.ticket_id = ticket_id

@@ -28,7 +28,7 @@ from gridtui.data.sources.records import (
 )
 from gridtui.i18n import channel_label, tr
 from gridtui.screens.base import DataScreen
-from gridtui.screens.messages import OpenTicket
+from gridtui.screens.messages import OpenMap, OpenTicket
 from gridtui.screens.modals.acting import open_menu
 from gridtui.screens.modals.filters import FilterForm
 from gridtui.widgets.chips import Chip, FilterChips, chips_of
@@ -90,6 +90,7 @@ class QueueScreen(DataScreen):
         Binding("c", "clear", "clear", id="key.clear"),
         Binding("backspace", "unfilter", "unfilter", id="key.unfilter", show=False),
         Binding("x", "act", "act", id="key.act"),
+        Binding("m", "map", "map", id="key.map"),
         Binding("pagedown", "page('next')", "next", id="key.next", priority=True),
         Binding("pageup", "page('prev')", "prev", id="key.prev", priority=True),
         Binding("n", "page('next')", "next", id="key.next", show=False),
@@ -390,6 +391,12 @@ class QueueScreen(DataScreen):
         row = self._selected_row()
         if row is not None:
             open_menu(self, row.id, row.version, row.status)
+
+    def action_map(self) -> None:
+        """The map on the selected ticket."""
+        row = self._selected_row()
+        if row is not None:
+            self.app.post_message(OpenMap(row.grid_id, row.id))
 
     def on_page_table_row_selected(self, event: PageTable.RowSelected) -> None:
         """Enter (or a click) opens the ticket."""

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from gridtui.data.sources.records import Board, BoardCell, PatrolPoint, Reference
 from gridtui.i18n import tr
 from gridtui.screens.base import DataScreen
+from gridtui.screens.messages import OpenMap
 from gridtui.widgets.boards import COLOURS, KINDS, ranked
 from gridtui.widgets.key_bar import KeyBar
 from gridtui.widgets.layout import RISK_KINDS_WIDE, SCREEN_MEDIUM, SCREEN_TALL, SCREEN_WIDE
@@ -131,6 +132,7 @@ class RiskScreen(DataScreen):
         Binding("enter", "drill", "drill", id="risk.drill", priority=True),
         Binding("backspace", "up", "up", id="risk.up"),
         Binding("u", "up", "up", id="risk.up", show=False),
+        Binding("m", "map", "map", id="key.map"),
     ]
 
     def __init__(self) -> None:
@@ -213,6 +215,11 @@ class RiskScreen(DataScreen):
             self.app.bell()
             return
         self._move(node.parent_id, str(node.id))
+
+    def action_map(self) -> None:
+        """The map on the selected child (or on the node on show)."""
+        cell = self.selected_cell()
+        self.app.post_message(OpenMap(cell.node.id if cell else self.node_id))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """A click (or enter) on a child drills into it; on a patrol point, into its grid."""

@@ -34,7 +34,7 @@ from gridtui.labels import (
     timeline_note,
 )
 from gridtui.screens.base import DataScreen
-from gridtui.screens.messages import ShowScreen
+from gridtui.screens.messages import OpenMap, ShowScreen
 from gridtui.screens.modals.acting import open_menu, start_action
 from gridtui.widgets.flow import Flow
 from gridtui.widgets.key_bar import KeyBar
@@ -98,6 +98,7 @@ class TicketScreen(DataScreen):
             for key, action in ACTION_KEYS.items()
         ),
         Binding("f", "full_text", "full", id="key.full"),
+        Binding("m", "map", "map", id="key.map"),
         Binding("backspace", "back", "back", id="key.back"),
     ]
 
@@ -333,6 +334,12 @@ class TicketScreen(DataScreen):
         what = tr("text.note", self.lang, when=f"{e.at.astimezone(self.host.tz):%m-%d %H:%M}")
         note = one_language(e.note, self.lang) if e.actor == "system" else e.note
         self.app.push_screen(TextViewer(what, note, self.lang))
+
+    def action_map(self) -> None:
+        """The map centred on this ticket."""
+        d = self.detail
+        if d is not None:
+            self.app.post_message(OpenMap(d.row.grid_id, d.row.id))
 
     def action_back(self) -> None:
         """Back to the queue."""

@@ -42,10 +42,11 @@ from gridtui.data.sources.source import DataSource
 from gridtui.i18n import tr
 from gridtui.screens.base import RETRY_SECONDS
 from gridtui.textual_private import build_mode, filter_output, is_built, is_running
-from gridtui.wall import ALERT_MODES, DEFAULT_ROTATE, WALL_SCREENS
+from gridtui.wall import ALERT_MODES, DEFAULT_ROTATE, WALL_CHOICES, WALL_SCREENS
 from gridtui.wall.alerts import Alert, AlertWatch
 from gridtui.wall.base import TICK_SECONDS, Coalescer, WallScreen
 from gridtui.wall.boards import WallRiskScreen, WallScorecardsScreen, WallSlaScreen
+from gridtui.wall.map import WallMapScreen
 from gridtui.wall.output import DiffOutput
 from gridtui.wall.overview import WallOverviewScreen
 from gridtui.widgets.render import safe
@@ -98,6 +99,7 @@ class WallApp(GridApp, inherit_bindings=False):
         "risk": WallRiskScreen,
         "sla": WallSlaScreen,
         "scorecards": WallScorecardsScreen,
+        "map": WallMapScreen,
     }
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("space", "toggle_pause", "pause", id="wall.pause"),
@@ -122,7 +124,7 @@ class WallApp(GridApp, inherit_bindings=False):
         if unknown or not screens:
             raise ValueError(
                 f"unknown wall screen(s) {', '.join(unknown) or '(none given)'}; "
-                f"choose from {', '.join(WALL_SCREENS)}"
+                f"choose from {', '.join(WALL_CHOICES)}"
             )
         modes = set(alert)
         if modes - set(ALERT_MODES):

@@ -207,7 +207,8 @@ async def test_no_english_on_any_chinese_screen(make_app, source, demo_url, wait
 
     async with app.run_test(size=(160, 50)) as pilot:
         for key, name in enumerate(
-            ("overview", "queue", "risk", "sla", "scorecards", "ticket", "grids", "assessment"),
+            ("overview", "queue", "risk", "sla", "scorecards", "ticket", "grids", "assessment",
+             "map"),  # fmt: skip
             start=1,
         ):
             await pilot.press(str(key))
