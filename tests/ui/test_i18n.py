@@ -29,6 +29,7 @@ from gridtui.i18n import (
     tr,
 )
 from gridtui.labels import error_text, one_language
+from gridtui.registry import SCREEN_NAMES
 from gridtui.screens.modals.forms import ActionForm
 from gridtui.screens.ticket import TicketScreen
 from gridtui.sim import LocalTarget, ManualClock, Simulator
@@ -207,8 +208,7 @@ async def test_no_english_on_any_chinese_screen(make_app, source, demo_url, wait
 
     async with app.run_test(size=(160, 50)) as pilot:
         for key, name in enumerate(
-            ("overview", "queue", "risk", "sla", "scorecards", "ticket", "grids", "assessment",
-             "map"),  # fmt: skip
+            SCREEN_NAMES,
             start=1,
         ):
             await pilot.press(str(key))
