@@ -55,8 +55,8 @@ def where(screen: MapScreen, glyph: str) -> tuple[int, int]:
 
 
 def scale_of(screen: MapScreen) -> str:
-    """The scale bar's length (``200 m``) on the canvas's last line."""
-    found = re.search(r"┤ (\d+(\.\d+)? k?m)", lines(screen)[-1])
+    """The scale bar's length (``200 米``, ``2 公里``) on the canvas's last line."""
+    found = re.search(r"┤ (\d+(\.\d+)? (米|公里))", lines(screen)[-1])
     assert found, lines(screen)[-1]
     return found.group(1)
 
@@ -81,7 +81,7 @@ async def test_the_map_shows_outlines_points_entities_and_names_the_colours() ->
         shown = "\n".join(lines(screen))
         assert any(0x2800 < ord(ch) <= 0x28FF for ch in shown), "braille outlines"
         assert set(shown) >= TICKET_GLYPHS and ENTITY_GLYPH in shown
-        assert "N↑" in shown and "m" in lines(screen)[-1]  # north, scale bar
+        assert "N↑" in shown and re.search("┤ 500 (米|公里)", lines(screen)[-1])  # north, scale
         legend = side(screen)
         for name in ("◆ 红 1", "▲ 橙 1", "● 黄 1", "■ 蓝 1", "○ 绿 1", "反白=超期"):
             assert name in legend, legend
