@@ -16,6 +16,7 @@ The risk board, the queue and the ticket screen jump here with ``m``
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from typing import ClassVar
 
@@ -181,6 +182,11 @@ class MapScreen(DataScreen):
         self.raster, self.extent = data.raster, data.extent
         self._paint()
         self._read_ahead()
+        if getattr(self.app, "freeze_gc", False):
+            # the outlines and entities a read cached live as long as the source: out of
+            # the collector's full passes, as the app does with what it built at start
+            # (one of those over a city's map stalled a zoom for 100-200 ms)
+            gc.freeze()
 
     def _holds(self, view: Viewport) -> bool:
         return self.raster is not None and self.raster.window.holds(view)
@@ -221,14 +227,42 @@ class MapScreen(DataScreen):
         """Show ``view``: at once from the last drawing (then read ahead, once the frame
         is out), or load now when it is not in the drawing (another zoom, far away)."""
         self.view, self.notice = view, None
+        provisional = None if self._holds(view) else self._rezoomed(view)
+        if provisional is not None:  # drawn at once; the read for this zoom follows
+            self.raster = provisional
         if self._holds(view):
             self._paint()
             if self._ahead is not None:
                 self._ahead.stop()
-            self._ahead = self.set_timer(READ_AHEAD_AFTER, self._read_ahead)
+            self._ahead = None
+            # counted from the frame: a read begun before it is out would hold it up
+            self.call_after_refresh(self._arm_read_ahead)
         else:
             self._read_ahead()
             self._paint()
+
+    def _arm_read_ahead(self) -> None:
+        """Read ahead :data:`READ_AHEAD_AFTER` seconds from now, unless another move
+        comes first (it arms it again)."""
+        if self._ahead is not None:
+            self._ahead.stop()
+        self._ahead = self.set_timer(READ_AHEAD_AFTER, self._read_ahead)
+
+    def _rezoomed(self, view: Viewport) -> Raster | None:
+        """Another zoom of what was read last, drawn into ``view`` when that read
+        covers it (a zoom in, or out by one step: a read reaches half a view beyond the
+        view): the outlines of the last read's level, its points and clusters."""
+        raster = self.raster
+        if raster is None or raster.window.zoom == view.zoom or self.failure is not None:
+            return None
+        have, want = raster.window.bounds, view.bounds
+        # a cell's worth of rounding at the edges is no reason to wait
+        dx, dy = (want.east - want.west) / view.cols, (want.north - want.south) / view.rows
+        covered = (
+            have.west - dx <= want.west and want.east <= have.east + dx
+            and have.south - dy <= want.south and want.north <= have.north + dy
+        )  # fmt: skip
+        return build_raster(raster.view, view, self.lang) if covered else None
 
     def action_pan(self, cols: int, rows: int) -> None:
         """A quarter of the view left, right, up or down."""

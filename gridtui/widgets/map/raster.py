@@ -239,6 +239,22 @@ def _cells(window: Viewport, records: list[Any]) -> tuple[list[int], list[int]]:
     return cols, rows
 
 
+def _one_entity_a_cell(
+    window: Viewport, entities: list[GeoEntity]
+) -> list[tuple[GeoEntity, int, int]]:
+    """The most urgent entity of each cell with its cell (only one mark fits a cell; a
+    city of 100,000 entities has thousands of red and orange ones in a far view)."""
+    if not entities:
+        return []
+    cols, rows = _cells(window, entities)
+    col, row = np.asarray(cols), np.asarray(rows)
+    rank = np.fromiter((RANK.get(e.colour, 0) for e in entities), np.int64, len(entities))
+    order = np.lexsort((-rank, col, row))  # by cell, the most urgent first
+    cell = row[order] * (window.cols + 1) + col[order]
+    first = order[np.r_[True, cell[1:] != cell[:-1]]]
+    return [(entities[i], cols[i], rows[i]) for i in sorted(first.tolist())]
+
+
 def _marks(raster: Raster, lang: str) -> list[tuple[int, int, int, Mark]]:
     """Every mark as (row, column, width, mark), most important first (tickets, the
     most urgent and the overdue first; then clusters, entities and the areas' names);
@@ -259,8 +275,7 @@ def _marks(raster: Raster, lang: str) -> list[tuple[int, int, int, Mark]]:
         text = cluster_text(c)
         found.append((200 + RANK.get(c.colour, 0), row, col, len(text),
                       Mark(text, c.colour, c.overdue > 0, key)))  # fmt: skip
-    cols, rows = _cells(window, view.entities)
-    for e, col, row in zip(view.entities, cols, rows, strict=True):
+    for e, col, row in _one_entity_a_cell(window, view.entities):
         key = ("entity", e.entity_id)
         spots.append(Spot(key, "entity", e.lon, e.lat, col, row, e))
         found.append((100 + RANK.get(e.colour, 0), row, col, 1,
