@@ -3,7 +3,8 @@
 Outlines of streets (the city far away), communities or grids (close up) tinted by
 their risk colour, open tickets as glyphs of their colour (counted in clusters when
 dense), registered red and orange entities, on a braille canvas
-(:mod:`gridtui.widgets.map`). The arrows and the mouse (drag) pan, ``+``/``-`` and
+(:mod:`gridtui.widgets.map`). The arrows, ``hjkl`` and the mouse (drag) pan (here
+``l`` moves right: the language is in the command palette), ``+``/``-`` and
 the wheel zoom, ``0`` shows the whole city; Tab/``n`` select the points in view from
 the middle outwards, ``c`` centres on the selected one and Enter opens it (a ticket:
 the ticket screen; a cluster: zoomed in). ``L`` switches the layers. The legend, the
@@ -77,10 +78,10 @@ class MapScreen(DataScreen):
     MapScreen.-wide #map-foot {{ display: none; }}
     """
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("left", "pan(-1, 0)", "left", id="map.pan_left", key_display="←", show=False),
-        Binding("right", "pan(1, 0)", "right", id="map.pan_right", key_display="→", show=False),
-        Binding("up", "pan(0, -1)", "up", id="map.pan_up", key_display="↑", show=False),
-        Binding("down", "pan(0, 1)", "down", id="map.pan_down", key_display="↓", show=False),
+        Binding("left,h", "pan(-1, 0)", "left", id="map.pan_left", key_display="← h", show=False),
+        Binding("right,l", "pan(1, 0)", "right", id="map.pan_right", key_display="→ l", show=False),
+        Binding("up,k", "pan(0, -1)", "up", id="map.pan_up", key_display="↑ k", show=False),
+        Binding("down,j", "pan(0, 1)", "down", id="map.pan_down", key_display="↓ j", show=False),
         Binding("plus,equals_sign", "zoom(1)", "+", id="map.zoom_in", key_display="+"),
         Binding("minus", "zoom(-1)", "-", id="map.zoom_out", key_display="-"),
         Binding("tab,n", "cycle(1)", "next", id="map.next", key_display="Tab"),

@@ -47,8 +47,12 @@ class KeyBar(Static):
         screen = self.screen
         pairs: list[tuple[str, Binding]] = []
         seen: set[str] = set()
+        # a key the screen binds is the screen's (the map's l pans): not the app's there
+        taken = set(key_bindings(screen))
         for namespace, node in (("screen", screen), ("app", self.app)):
-            for bindings in key_bindings(node).values():
+            for key, bindings in key_bindings(node).items():
+                if namespace == "app" and key in taken:
+                    continue
                 for b in bindings:
                     palette = b.action in ("command_palette", "app.command_palette")
                     if (b.show or palette) and b.description and b.action not in seen:

@@ -111,6 +111,14 @@ async def test_pan_moves_the_view_and_the_points_with_it() -> None:
         await settle(app, pilot)
         assert source.calls.count("geo") > calls
         assert screen.raster is not None and screen.raster.window.holds(screen.view)
+        # vim's keys too: h j k l are left, down, up, right
+        here = screen.view
+        for key, (cols, rows) in {"l": (1, 0), "j": (0, 1), "h": (-1, 0), "k": (0, -1)}.items():
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert screen.view == here.panned(cols * step, rows * (before.rows // 4)), key
+            here = screen.view
+        assert app.lang == "zh"  # l panned: the language stays
 
 
 async def test_dragging_pans_and_the_wheel_zooms() -> None:
@@ -353,8 +361,11 @@ async def test_the_language_switch_relabels_the_map() -> None:
         areas = screen.raster.view.areas
         shown = "\n".join(lines(screen))
         assert [a.node.name for a in areas if a.node.name in shown] and "图例" in side(screen)
-        await pilot.press("l")
+        # on the map l pans (vim's hjkl): the language is the command palette's
+        # command (tests/ui/test_palette.py lists it), which runs this action
+        await app.run_action("toggle_lang")
         await settle(app, pilot)
+        assert app.lang == "en"
         shown = "\n".join(lines(screen))
         assert [a.node.name_en for a in areas if a.node.name_en in shown]
         assert not [a.node.name for a in areas if a.node.name in shown]
