@@ -42,7 +42,7 @@ MAP: dict[str, tuple[str, str]] = {
     "map.selected": ("选中", "Selected"),
     "map.hint": (
         "Tab 选点 · 方向键/拖动 平移 · +/- 缩放 · L 图层",
-        "Tab: select · arrows/drag: pan · +/-: zoom · L: layers",
+        "Tab: select · arrows/hjkl/drag: pan · +/-: zoom · L: layers",
     ),
     "map.at_centre": ("中心区域", "At the centre"),
     "map.open_n": ("在办 {n}", "{n} open"),
