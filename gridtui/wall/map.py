@@ -43,6 +43,20 @@ class WallMapScreen(WallScreen):
         super().__init__()
         self.raster: Raster | None = None
         self.extent: Bounds | None = None
+        #: the canvas size the last load was fitted to
+        self._fitted = (0, 0)
+
+    def _refit(self) -> None:
+        """Fit again when the load was fitted to another size than the canvas has now
+        (a load begun before the first layout, on a busy machine, or a resize)."""
+        size = self.query_one(MapCanvas).size
+        if size.width and size.height and (size.width, size.height) != self._fitted:
+            self._fitted = (size.width, size.height)
+            self.reload()
+
+    def on_resize(self) -> None:
+        """A new terminal size: once laid out, fit the city to the canvas again."""
+        self.call_after_refresh(self._refit)
 
     def compose_body(self) -> ComposeResult:
         """The canvas, the legend, the areas most at risk."""
@@ -62,6 +76,8 @@ class WallMapScreen(WallScreen):
     def show(self, data: MapData) -> None:
         """Draw the city; name the colours and the areas most at risk."""
         self.raster, self.extent = data.raster, data.extent
+        self._fitted = (data.request.cols, data.request.rows)
+        self.call_after_refresh(self._refit)
         lang = self.lang
         notice = None if data.view is not None else tr("map.no_boundaries", lang)
         self.query_one(MapCanvas).paint(data.view, data.raster, notice=notice)
