@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from servekit import p95  # noqa: E402
+
 from gridtui.data.sources.local import LocalSource  # noqa: E402
 from gridtui.data.sources.records import ASSESSMENT_LEVELS  # noqa: E402
 
@@ -55,11 +57,6 @@ HEAP_AT_START = heap_mb()
 
 def clock() -> datetime:
     return NOW
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def timed(fn: object, *args: object, **kw: object) -> tuple[float, object]:

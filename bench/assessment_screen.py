@@ -46,6 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from servekit import p95  # noqa: E402
+
 from gridtui.app import build_app  # noqa: E402
 from gridtui.data.sources.local import LocalSource  # noqa: E402
 from gridtui.screens.assessment import AssessmentScreen  # noqa: E402
@@ -72,11 +74,6 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def clock() -> datetime:
     return NOW
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 class Painted:

@@ -40,6 +40,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from servekit import p95  # noqa: E402
+
 from bench.map_city import SyntheticCity  # noqa: E402
 from gridtui.app import build_app  # noqa: E402
 from gridtui.data.sources.records import Bounds  # noqa: E402
@@ -58,11 +60,6 @@ ZOOMS = ("plus", "plus", "minus", "minus", "minus", "plus")
 
 def clock() -> datetime:
     return NOW
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 class Painted:

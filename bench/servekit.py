@@ -47,6 +47,11 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank) of ``values``; NaN when empty."""
+    return pct(values, 0.95)
+
+
 def ms(seconds: float) -> str:
     """Seconds as a millisecond figure."""
     return "n/a" if seconds != seconds else f"{seconds * 1000:.1f}"

@@ -44,6 +44,8 @@ from textual.widgets import DataTable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from servekit import p95
+
 from gridtui.app import build_app
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.storage.models import Ticket
@@ -66,11 +68,6 @@ TARGET_STEP = 0.100
 
 def clock() -> datetime:
     return NOW
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 class Painted:
