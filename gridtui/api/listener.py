@@ -10,7 +10,9 @@ arrives, in order, once. While it is down (longer than :data:`GRACE_SECONDS`),
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from gridtui.api.transport import API, TRANSPORT_ERRORS, error_of, why
+from gridtui.api.transport import API, TRANSPORT_ERRORS, error_of, tls_context, why
 from gridtui.data.sources.records import ChangeBatch
 from gridtui.data.sources.source import SourceUnavailable
 from gridtui.data.storage.changesignal import ChangeSignal
@@ -64,18 +66,25 @@ class ChangeListener:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gridtui-changes", daemon=True)
-        self._client: httpx.Client | None = None
+        #: the stream's socket while it is open: :meth:`stop` shuts it down, since
+        #: closing the client from another thread does not end a read blocked on it
+        self._socket: socket.socket | None = None
 
     def start(self) -> None:
         """Start following."""
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop following (closes the connection)."""
+        """Stop following: ends the stream's read at once (the stream may be quiet for
+        minutes) and waits for the thread."""
         self._stop.set()
-        client = self._client
-        if client is not None:
-            client.close()
+        with self._lock:
+            sock = self._socket
+        if sock is not None:
+            # the blocked read returns (end of stream); the server or the thread may
+            # have closed it already
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self._thread.join(5)
 
     def batch(self, since: int) -> ChangeBatch:
@@ -128,8 +137,9 @@ class ChangeListener:
 
     def _follow(self) -> None:
         timeout = httpx.Timeout(5.0, read=self.read_timeout)
-        with httpx.Client(base_url=self.base_url, headers=self.headers, timeout=timeout) as c:
-            self._client = c
+        with httpx.Client(
+            base_url=self.base_url, headers=self.headers, timeout=timeout, verify=tls_context()
+        ) as c:
             headers = {"Accept": "text/event-stream"}
             if self.seq is not None:
                 headers["Last-Event-ID"] = str(self.seq)
@@ -137,16 +147,24 @@ class ChangeListener:
                 if response.status_code != 200:
                     response.read()
                     raise _StreamRefused(str(error_of(response)))
+                stream = response.extensions.get("network_stream")
                 with self._lock:
+                    self._socket = stream.get_extra_info("socket") if stream else None
                     self.connected, self.error, self.down_since = True, None, None
-                self.signal.bump()
-                for change in _parse_sse(response.iter_lines()):
-                    if self._stop.is_set():
+                try:
+                    if self._stop.is_set():  # stopped while connecting: stop saw no socket
                         return
-                    with self._lock:
-                        self._received.append(change)
-                        self.seq = change.seq
                     self.signal.bump()
+                    for change in _parse_sse(response.iter_lines()):
+                        if self._stop.is_set():
+                            return
+                        with self._lock:
+                            self._received.append(change)
+                            self.seq = change.seq
+                        self.signal.bump()
+                finally:
+                    with self._lock:
+                        self._socket = None
 
 
 class _StreamRefused(Exception):

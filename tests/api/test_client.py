@@ -329,6 +329,20 @@ def test_the_change_stream_resumes_after_the_server_returns(city, serve):
         src.close()
 
 
+def test_closing_ends_a_quiet_change_stream_at_once(city, server):
+    # a wall or a remote app that quits must not wait for the stream's next event
+    src = ApiSource(server, create_token(city.factory, "q", "viewer", at=NOW), timeout=5)
+    try:
+        src.last_seq()  # starts the listener
+        listener = src._listener
+        assert listener is not None
+        until(lambda: listener.connected, "the change stream to connect")
+    finally:
+        src.close()
+    # the read blocked on the quiet stream ended; the thread did not outlive close()
+    assert not listener._thread.is_alive()
+
+
 def _failure(src: ApiSource, since: int) -> str:
     """The message of the stream's failure, or "" while it answers."""
     try:
