@@ -118,9 +118,8 @@ def _serve_in_workers(args: argparse.Namespace, public_url: str) -> None:
 
 def _serve_in_process(args: argparse.Namespace, public_url: str) -> None:
     """One process: the API over a local source, under uvicorn in this thread."""
-    import uvicorn
-
     from gridtui.api.server import create_app
+    from gridtui.api.serving import ApiServer
 
     source = open_local(args.db_url, workers=args.workers)
     app = create_app(source, sweep_seconds=args.sweep, public_url=public_url,
@@ -128,17 +127,10 @@ def _serve_in_process(args: argparse.Namespace, public_url: str) -> None:
     watchers = _serve_watchers(args, source.factory, source)
     stop_bulletins = start_bulletins(args.bulletins, source) if args.bulletins else None
 
-    class Server(uvicorn.Server):
-        async def shutdown(self, sockets: object = None) -> None:
-            # Change streams never end by themselves: end them first, so that stopping
-            # the server stops it (clients reconnect later and resume).
-            await app.state.hub.close()
-            await super().shutdown(sockets)  # type: ignore[arg-type]
-
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
-                            timeout_graceful_shutdown=5)  # fmt: skip
+    server = ApiServer(app, host=args.host, port=args.port, log_level="info",
+                       timeout_graceful_shutdown=5)  # fmt: skip
     try:
-        Server(config).run()
+        server.run()
     finally:
         for watcher in watchers:
             watcher.close()

@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from gridtui.api.server import create_app
+from gridtui.api.serving import ApiServer
 from gridtui.data.sources.local import LocalSource
 from tests.conftest import NOW, fill_demo_city
 from tests.waiting import until
@@ -44,7 +44,7 @@ class LiveServers:
 
     def __init__(self, clock: Callable[[], datetime] | None, heartbeat: float) -> None:
         self.clock, self.heartbeat = clock, heartbeat
-        self.running: list[tuple[uvicorn.Server, threading.Thread]] = []
+        self.running: list[tuple[ApiServer, threading.Thread]] = []
 
     def __call__(
         self,
@@ -56,9 +56,8 @@ class LiveServers:
         port = port or free_port()
         app = create_app(source, clock=self.clock, heartbeat=heartbeat or self.heartbeat,
                          public_url=public_url or f"http://127.0.0.1:{port}")  # fmt: skip
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
-        server = uvicorn.Server(config)
+        server = ApiServer(app, host="127.0.0.1", port=port, log_level="warning",
+                           lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         until(lambda: server.started, "uvicorn to start")

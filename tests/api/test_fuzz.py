@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from gridtui.api.server import create_app
+from gridtui.api.serving import ApiServer
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.tokens import create_token
 from gridtui.data.storage.db import make_engine, session_factory
@@ -46,9 +46,8 @@ def fuzz_server(
     engine.dispose()
     source = LocalSource(url, clock=lambda: NOW)
     port = free_port()
-    config = uvicorn.Config(create_app(source, clock=lambda: NOW), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="off")  # fmt: skip
-    server = uvicorn.Server(config)
+    server = ApiServer(create_app(source, clock=lambda: NOW), host="127.0.0.1", port=port,
+                       log_level="warning", lifespan="off")  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     until(lambda: server.started, "uvicorn to start")

@@ -4,6 +4,7 @@ after Last-Event-ID, heartbeats on an idle link, several servers on one database
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -88,3 +89,21 @@ def test_idle_links_get_heartbeats_and_need_a_token(city, servers):
         assert events == [] and beats >= 2
         bad = c.get(f"{servers[0]}/api/v1/changes", headers={**headers, "Last-Event-ID": "x"})
         assert bad.status_code == 400
+
+
+def test_stopping_the_server_ends_the_streams_cleanly(city, serve):
+    # the server ends each stream as a finished response before it stops (uvicorn alone
+    # waits for them, then cuts them off mid-response with an error in its log)
+    base = serve(city, heartbeat=60.0)
+    token = create_token(city.factory, "wall-stop", "viewer", at=NOW)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    with httpx.Client(timeout=10) as c:
+        since = city.last_seq()
+        with c.stream("GET", f"{base}/api/v1/changes?since={since}", headers=headers) as r:
+            lines = r.iter_lines()
+            assert next(lines).startswith("retry:")
+            stopping = threading.Thread(target=serve.stop)
+            stopping.start()
+            rest = list(lines)  # ends without an incomplete-body error
+        stopping.join()
+    assert all(line == "" or line.startswith(":") for line in rest), rest

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import uvicorn
-
 from gridtui.api.server import create_app
+from gridtui.api.serving import ApiServer
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.tokens import create_token
 from tests.api.conftest import fixed_clock, free_port
@@ -32,9 +31,8 @@ def api_server(source: LocalSource, bulletins: Path | None) -> Iterator[tuple[st
     token = create_token(source.factory, f"bulletins-{free_port()}", "viewer", at=NOW)
     port = free_port()
     app = create_app(source, clock=fixed_clock, bulletins=bulletins)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
-    server = uvicorn.Server(config)
+    server = ApiServer(app, host="127.0.0.1", port=port, log_level="warning",
+                       lifespan="off", timeout_graceful_shutdown=2)  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     until(lambda: server.started, "uvicorn to start")
