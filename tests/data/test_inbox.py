@@ -344,17 +344,17 @@ def test_gridtui_serve_runs_the_inbox_and_watches_the_rules(
          "--settle", "0.3", "--fixtures", str(folder)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    # one client for every look (a new one loads the certificate store each time)
+    http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5)
 
     def up() -> bool:
         try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+            return http.get("/healthz", timeout=1).status_code == 200
         except httpx.TransportError:
             return proc.poll() is not None
 
     def problems() -> list[dict[str, Any]]:
-        answer = httpx.get(f"{base}/api/v1/config/problems",
-                           headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+        answer = http.get("/api/v1/config/problems", headers={"Authorization": f"Bearer {token}"})
         return list(answer.json()["problems"])
 
     try:
@@ -368,6 +368,7 @@ def test_gridtui_serve_runs_the_inbox_and_watches_the_rules(
         shutil.copy(FIXTURES / "scoring.toml", folder / "scoring.toml")
         assert until(lambda: problems() == [])
     finally:
+        http.close()
         out = _stop(proc)
     assert "orders.json: imported 15 row(s)" in out, out
     assert "scoring.toml:1" in out, out  # the serving process's log names it too
