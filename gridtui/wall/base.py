@@ -170,6 +170,12 @@ class WallScreen(DataScreen, inherit_bindings=False):
         if self.is_current or self._data is None:
             self._loads()
 
+    def reload_now(self) -> None:
+        """Load at once, outside the gap: for what the layout changed, not the data (a
+        load held back to the end of the gap would leave it wrong for seconds)."""
+        self._dirty = True
+        self._load_now()
+
     def _load_now(self) -> None:
         if self._dirty and self.is_attached and (self.is_current or self._data is None):
             super().reload()

@@ -52,7 +52,7 @@ class WallMapScreen(WallScreen):
         size = self.query_one(MapCanvas).size
         if size.width and size.height and (size.width, size.height) != self._fitted:
             self._fitted = (size.width, size.height)
-            self.reload()
+            self.reload_now()
 
     def on_resize(self) -> None:
         """A new terminal size: once laid out, fit the city to the canvas again."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gridtui.cli.main import build_parser
+from gridtui.snapshot import settle
 from gridtui.wall import WALL_CHOICES, WALL_SCREENS
 from gridtui.wall.app import build_wall
 from gridtui.wall.map import WallMapScreen
@@ -42,6 +43,29 @@ async def test_the_wall_rotates_to_the_map() -> None:
         legend = str(screen.query_one("#wm-legend", WallText).render())
         assert "◆ 红 1" in legend and "○ 绿 1" in legend
         assert app.next_screen() == "overview"
+
+
+async def test_a_resized_wall_fits_the_city_again_at_once() -> None:
+    # the city is fitted to the canvas at once, not at the end of the wall's load gap
+    # (seconds of a map drawn for another size): after a resize, and after a first load
+    # begun before the canvas had its size
+    app = build_wall(MemorySource(), screens=["map", "overview"], rotate=1000.0, lang="en",
+                     clock=lambda: NOW, poll_seconds=0)  # fmt: skip
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, WallMapScreen)
+        canvas = screen.query_one(MapCanvas)
+
+        def fitted() -> tuple[int, int]:  # the view the canvas draws
+            assert canvas.view is not None
+            return canvas.view.cols, canvas.view.rows
+
+        assert fitted() == (canvas.size.width, canvas.size.height)
+        await pilot.resize_terminal(100, 30)
+        await settle(app, pilot)
+        assert canvas.size.height < 30
+        assert fitted() == (canvas.size.width, canvas.size.height)
 
 
 def test_the_wall_command_takes_the_map_but_does_not_rotate_to_it_by_default() -> None:
