@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from gridtui import textual_private as private
 from gridtui.data.sources.records import ChangeBatch, ClockSpec, ConfigProblem
 from gridtui.data.sources.source import DataSource
 from gridtui.data.storage.changesignal import FALLBACK_SECONDS, ChangeWaiter
@@ -116,6 +117,7 @@ class GridApp(App[None]):
         bulletins: Path | str = "bulletins",
     ) -> None:
         super().__init__()
+        private.unpin_styles_caches()  # a Textual leak (see there)
         self.source = source
         #: where the assessment screen's export writes bulletins
         self.bulletins = Path(bulletins)

@@ -32,18 +32,27 @@ Each use and why:
   its time.
 * :func:`dimensions_pending` — ``DataTable._require_update_dimensions``: the
   snapshot waits until the tables have sized their columns.
+* :func:`unpin_styles_caches` — ``textual._styles_cache.StylesCache.get_inner_outer``:
+  Textual caches this method with ``lru_cache``, keyed by the instance too, so the
+  cache holds up to 1,024 styles caches of widgets long gone, with every line they
+  drew (Textualize/textual#6665). A wall that runs for weeks and rebuilds its tables
+  kept them all, and every full garbage collection walked them. Replaced by the same
+  function cached on the colours alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from rich.align import Align
 from rich.text import Text
 from textual._compositor import LayoutUpdate
+from textual._styles_cache import StylesCache
 from textual.app import App
 from textual.binding import Binding
+from textual.color import Color
 from textual.command import CommandList, CommandPalette
 from textual.notifications import Notification
 from textual.screen import Screen
@@ -134,3 +143,22 @@ class PaletteSaying(CommandPalette):
                 self._list_visible = False
 
         self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
+
+
+#: Textual's method without its cache (its ``self`` is not used)
+_INNER_OUTER: Callable[[Any, Color, Color], Any] = StylesCache.get_inner_outer.__wrapped__
+
+
+@lru_cache(1024)
+def _inner_outer(base_background: Color, background: Color) -> Any:
+    return _INNER_OUTER(None, base_background, background)
+
+
+def _get_inner_outer(self: StylesCache, base_background: Color, background: Color) -> Any:
+    return _inner_outer(base_background, background)
+
+
+def unpin_styles_caches() -> None:
+    """Cache ``StylesCache.get_inner_outer`` on its colours only, so that it no longer
+    keeps the styles caches of removed widgets alive (idempotent)."""
+    StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[method-assign,assignment]
