@@ -25,6 +25,15 @@ PG_URL = os.environ.get("GRIDTUI_TEST_PG", "")
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first (in their order), the rest after them. pytest-xdist
+    hands out tests in this order once the ``xdist_group`` groups are out, so a long
+    test collected late would run on one worker after the others had finished. Tests
+    in a group keep their places: a group runs on one worker in collection order."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None
+               or item.get_closest_marker("xdist_group") is not None)  # fmt: skip
+
+
 def _pg_database() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("PostgreSQL tests need GRIDTUI_TEST_PG (run `make test-pg`)")

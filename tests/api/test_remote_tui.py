@@ -7,6 +7,7 @@ same port and every one of those changes reaches the screen."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from gridtui.api.client import ApiSource
@@ -21,6 +22,7 @@ from tests.conftest import NOW
 from tests.waiting import pilot_until
 
 
+@pytest.mark.slow
 async def test_remote_tui_survives_a_server_outage_and_misses_nothing(city, serve):
     port = free_port()
     url = serve(city, port=port)

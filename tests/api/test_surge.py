@@ -166,6 +166,7 @@ def test_an_open311_report_sent_again_within_the_window_is_one_ticket(
     assert _count(city) == before + 4
 
 
+@pytest.mark.slow
 def test_the_sweeper_clears_a_backlog_in_steps_that_let_intake_through(city: LocalSource) -> None:
     for i in range(150):  # a backlog: these and the city's open tickets breach by next week
         new = NewTicket(title=f"积压 {i}", category="utility.streetlight", channel="hotline",

@@ -85,6 +85,7 @@ def test_serve_sweeps_breached_clocks_by_itself(template: Path, tmp_path: Path) 
     assert "SLA sweep:" in log and "breached clocks handled" in log
 
 
+@pytest.mark.slow
 def test_sweep_once_then_nothing_is_left(template: Path, tmp_path: Path) -> None:
     url = _copy(template, tmp_path)
     before = _handled(url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gridtui.cli.main import build_parser, main
 from gridtui.data.sources.tokens import verify_token
 from gridtui.data.storage.db import make_engine, session_factory, upgrade
@@ -79,6 +81,7 @@ def test_serve_stops_promptly_with_change_streams_open(tmp_path):
             proc.stderr.close()
 
 
+@pytest.mark.slow
 def test_serve_with_two_workers_streams_every_write(tmp_path):
     """`serve --workers 2`: two processes on one port; whichever takes a write, a
     change stream on either sees it."""

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, select
@@ -76,6 +77,7 @@ def test_the_placer_is_deterministic_and_keeps_to_known_grids() -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_city_scale_generates_outlines_and_positions() -> None:
     city, shape_ = generate_city(read_fixtures(FIXTURES), 1)
     levels = {r.code: r.level for _, r in city.nodes}

@@ -178,6 +178,7 @@ async def test_an_idle_app_sleeps_until_another_process_writes(
         source.close()
 
 
+@pytest.mark.slow
 async def test_an_idle_app_on_the_real_clock_never_calls_its_data_stale(tmp_path: Path) -> None:
     from gridtui.app import STALE_AFTER
     from gridtui.data.storage.db import make_engine, session_factory, upgrade

@@ -55,6 +55,7 @@ def _writes(source: LocalSource) -> list[tuple[object, ...]]:
     return [tuple(r) for r in (*events, *reports, *points)]
 
 
+@pytest.mark.slow
 def test_the_same_seed_makes_the_same_writes(sim_template: Path, tmp_path: Path) -> None:
     runs = {}
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
@@ -75,6 +76,7 @@ def day_url(db_url: str, factory: sessionmaker[Session], demo_city: Callable[[in
     return db_url
 
 
+@pytest.mark.slow
 def test_a_simulated_day_shows_every_behaviour(day_url: str) -> None:
     source, sim = _simulate(day_url, SEED, hours=24)
     end = NOW + timedelta(hours=24)
@@ -189,6 +191,7 @@ def test_a_simulated_day_shows_every_behaviour(day_url: str) -> None:
         source.close()
 
 
+@pytest.mark.slow
 def test_a_person_acting_first_is_expected(city_url: str) -> None:
     """A refusal (someone at a screen moved the ticket on) skips the step; the simulator
     reads the ticket again and carries on from where it stands."""

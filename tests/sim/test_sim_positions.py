@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
@@ -52,6 +53,7 @@ def test_simulated_tickets_lie_inside_their_grids(sim_template: Path, tmp_path: 
     assert shapely.contains_xy(geoms, xs, ys).all()
 
 
+@pytest.mark.slow
 def test_without_outlines_the_simulator_opens_tickets_as_before(
     sim_template: Path, tmp_path: Path
 ) -> None:

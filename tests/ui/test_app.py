@@ -14,6 +14,7 @@ from gridtui.widgets.status_bar import StatusBar
 from tests.waiting import pilot_until
 
 
+@pytest.mark.slow
 async def test_number_keys_reach_every_screen(make_app, wait):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -85,6 +85,7 @@ def title(screen: AssessmentScreen) -> str:
     return str(screen.query_one("#assess-title").render())
 
 
+@pytest.mark.slow
 async def test_keys_walk_periods_levels_and_the_hierarchy(city):
     app = make(city, screen="overview")
     async with app.run_test(size=(120, 40)) as pilot:

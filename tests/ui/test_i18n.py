@@ -196,6 +196,7 @@ def sim_ticket(source: LocalSource) -> int:
     return tid
 
 
+@pytest.mark.slow
 async def test_no_english_on_any_chinese_screen(make_app, source, demo_url, wait):
     simulate(demo_url, hours=3)  # the simulator's actors on the screens too
     app = make_app(screen="overview", role="supervisor", lang="zh")

@@ -144,6 +144,7 @@ async def test_no_rotation_with_zero_or_one_screen(make_wall):
 # -- read-only, big figures ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_nothing_can_be_changed_from_a_wall(make_wall, source):
     app = make_wall(role="supervisor")
     assert app.role == "viewer"
@@ -373,6 +374,7 @@ async def test_outside_text_in_lists_is_shown_as_data(make_wall, source):
 # -- outages --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_an_outage_shows_on_every_screen_and_heals_by_itself(
     make_wall, source, tmp_path, monkeypatch
 ):
@@ -420,6 +422,7 @@ async def test_an_outage_shows_on_every_screen_and_heals_by_itself(
         assert not app.errors
 
 
+@pytest.mark.slow
 async def test_over_the_api_an_outage_heals_and_nothing_is_missed(city, serve):  # noqa: F811
     port = free_port()
     url = serve(city, port=port)
@@ -473,6 +476,7 @@ def _census(app: WallApp) -> tuple[int, ...]:
 ROTATIONS = 64
 
 
+@pytest.mark.slow
 async def test_nothing_grows_over_many_rotations(make_wall, source):
     app = make_wall()
     async with app.run_test(size=(120, 40)) as pilot:

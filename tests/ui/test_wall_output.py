@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import get_character_cell_size
@@ -120,6 +121,7 @@ def frames(draw: st.DrawFn) -> str:
     return "".join(out)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(frames(), min_size=1, max_size=8))
 def test_the_terminal_shows_the_same_with_fewer_bytes(stream):
