@@ -30,6 +30,7 @@ from gridtui.data.sources.records import ChangeBatch, ClockSpec, ConfigProblem
 from gridtui.data.sources.source import DataSource
 from gridtui.data.storage.changesignal import FALLBACK_SECONDS, ChangeWaiter
 from gridtui.domain.roles import Role
+from gridtui.hangup import end_on_hangup
 from gridtui.i18n import role_label, tr
 from gridtui.labels import error_text
 from gridtui.registry import SCREEN_NAMES, SCREENS, TEXTUAL_THEMES
@@ -165,6 +166,7 @@ class GridApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.switch_mode(self.start_screen)
         self.set_interval(1.0, self.update_status)
+        end_on_hangup(self)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self._tick)
             threading.Thread(target=self._wake_loop, name="gridtui-app-wake", daemon=True).start()

@@ -67,12 +67,13 @@ def cmd_tui(args: argparse.Namespace) -> int:
     source, rules = open_watched_source(args)
     try:
         _need_terminal()
-        build_app(source, screen=args.screen, freeze_gc=True, **app_options(args, source)).run()
+        app = build_app(source, screen=args.screen, freeze_gc=True, **app_options(args, source))
+        app.run()
     finally:
         if rules is not None:
             rules.close()
         source.close()
-    return 0
+    return app.return_code or 0  # 129: the terminal went away (gridtui.hangup)
 
 
 def cmd_wall(args: argparse.Namespace) -> int:
@@ -90,7 +91,7 @@ def cmd_wall(args: argparse.Namespace) -> int:
         if rules is not None:
             rules.close()
         source.close()
-    return 0
+    return wall.return_code or 0  # 129: the terminal went away (gridtui.hangup)
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
