@@ -6,9 +6,10 @@ DEMO_DB ?= var/demo.sqlite
 DEMO_SPEED ?= 60
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 # pytest-xdist workers: two per CPU, since many tests spend their time waiting for a
-# server, a child process or the change feed (2 cores: 4 workers, 4 min 26 s; 3: 4 min
-# 40 s; 2: 5 min 35 s); tests that share a module's server or city carry an xdist_group
-# mark and run on one worker (--dist loadgroup)
+# server, a child process or the change feed (2 cores, 4 workers: 3 min 4 s to 3 min
+# 41 s over five runs); tests that share a module's server or city carry an xdist_group
+# mark and run on one worker (--dist loadgroup), and tests marked slow are handed out
+# first (tests/conftest.py)
 TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
 PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadgroup
 # bytecode caches on even where the environment turns them off: every worker and the

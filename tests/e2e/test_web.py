@@ -127,8 +127,9 @@ def site(
     base = f"http://127.0.0.1:{port}"
     site = Site(base, db, tokens, server, log)
     try:
-        until(lambda: server.poll() is not None or _answers(f"{base}/login"),
-              "gridtui web to answer", 60, every=0.2)  # fmt: skip
+        with httpx.Client(timeout=5) as http:  # one client for every look
+            until(lambda: server.poll() is not None or _answers(http, f"{base}/login"),
+                  "gridtui web to answer", 60, every=0.2)  # fmt: skip
         assert server.poll() is None, log.read_text()
         yield site
     finally:
@@ -142,9 +143,9 @@ def site(
         assert not left, f"apps still running at the end: {left}"
 
 
-def _answers(url: str) -> bool:
+def _answers(http: httpx.Client, url: str) -> bool:
     try:
-        return httpx.get(url, timeout=5).status_code == 200
+        return http.get(url).status_code == 200
     except httpx.TransportError:
         return False
 
