@@ -54,7 +54,7 @@ from gridtui.data.sources.records import (
     TrendPoint,
     TrendSpan,
 )
-from gridtui.data.sources.source import AT_RISK, SourceError
+from gridtui.data.sources.source import AT_RISK, CATALOGUE_KINDS, SourceError
 from gridtui.data.storage.changesignal import ChangeSignal, ChangeWaiter
 from gridtui.domain.assessment.config import AssessmentConfig
 
@@ -143,9 +143,12 @@ class ApiSource(ApiGeo):
     # -- reads ------------------------------------------------------------------------
 
     def reference(self) -> Reference:
-        """See :meth:`DataSource.reference`; read once."""
+        """See :meth:`DataSource.reference`; read again after the stream brought a
+        fixtures load or a rules edit."""
         with self._lock:
             if self._ref is None:
+                if self._ref_data is None:
+                    self._ref_data = self._get(f"{API}/reference")
                 a, d = adapters(), self._ref_data
                 self._ref = Reference(
                     nodes=decode(a.nodes, d.get("nodes"), "catalogue"),
@@ -377,7 +380,11 @@ class ApiSource(ApiGeo):
         if self._listener is None:
             self.last_seq()
         assert self._listener is not None
-        return self._listener.batch(since)
+        batch = self._listener.batch(since)
+        if batch.kinds & CATALOGUE_KINDS:
+            with self._lock:
+                self._ref, self._ref_data = None, None  # read again when next asked
+        return batch
 
 
 def _rebased(data: Any) -> ClockSpec | None:

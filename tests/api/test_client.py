@@ -5,6 +5,7 @@ the change stream resumes after the server comes back, missing nothing."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from dataclasses import replace
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from gridtui.api.client import ApiSource
+from gridtui.data.intake.fixtures import load_fixtures
 from gridtui.data.sources.local import LocalSource
 from gridtui.data.sources.records import Anchor, ChangeBatch, NewTicket, QueueQuery
 from gridtui.data.sources.source import (
@@ -24,7 +26,7 @@ from gridtui.data.sources.source import (
 )
 from gridtui.data.sources.tokens import create_token
 from tests.api.conftest import free_port
-from tests.conftest import NOW
+from tests.conftest import FIXTURES, NOW
 from tests.waiting import until
 
 
@@ -374,3 +376,32 @@ def _grid_code(city: LocalSource) -> str:
 
 def _category(city: LocalSource) -> str:
     return sorted(city.reference().categories)[0]
+
+
+def test_a_fixtures_load_renames_on_the_server_and_in_the_remote_app(city, server, tmp_path):
+    # another process loads fixtures with a renamed community: the running server and a
+    # remote app show the new name without a restart (they served the old one until then)
+    src = ApiSource(server, create_token(city.factory, "n", "viewer", at=NOW), timeout=5)
+    try:
+        seq = src.last_seq()
+        old = "柳岸社区"
+        assert any(n.name == old for n in src.reference().nodes.values())
+        folder = tmp_path / "fixtures"
+        shutil.copytree(FIXTURES, folder)
+        nodes = folder / "nodes.csv"
+        nodes.write_text(nodes.read_text(encoding="utf-8").replace(old, "柳岸新村社区"), "utf-8")
+        other = LocalSource(city.url, clock=lambda: NOW)
+        try:
+            load_fixtures(other.factory, folder, now=NOW)
+        finally:
+            other.close()
+
+        def named() -> bool:
+            answer = httpx.get(f"{server}/api/v1/reference", headers=src._transport.headers)
+            return "柳岸新村社区" in answer.text
+
+        until(named, "the server to serve the new name")
+        until(lambda: _wait_batch(src, seq).kinds & {"bulk"}, "the load on the stream")
+        assert any(n.name == "柳岸新村社区" for n in src.reference().nodes.values())
+    finally:
+        src.close()

@@ -12,7 +12,6 @@ the pools, the write queue, the error translation, the wake-ups and the clock ar
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +25,6 @@ from gridtui.data.reads import queue as queue_pages
 from gridtui.data.reads.boards import board as build_board
 from gridtui.data.reads.overview import overview as read_overview
 from gridtui.data.reads.overview import trend as read_trend
-from gridtui.data.reads.reference import load_reference
 from gridtui.data.reads.report_status import daily_reports as read_daily_reports
 from gridtui.data.reads.scorecards import scorecards as build_scorecards
 from gridtui.data.reads.sla import sla_board as read_sla_board
@@ -59,8 +57,9 @@ from gridtui.data.sources.records import (
     TrendPoint,
     TrendSpan,
 )
+from gridtui.data.sources.refcache import ReferenceCache
 from gridtui.data.sources.sandbox import SandboxStore
-from gridtui.data.sources.source import AT_RISK, SourceError
+from gridtui.data.sources.source import AT_RISK, CATALOGUE_KINDS, SourceError
 from gridtui.data.storage.changefeed import ChangeRecord, changes_since
 from gridtui.data.storage.changefeed import last_seq as feed_last_seq
 from gridtui.data.storage.db import PoolSettings
@@ -98,8 +97,7 @@ class LocalSource(GeoSource):
         self.service = TicketService(self.factory, timezone=timezone, clock=clock or self.now)
         #: the assessment reads and their cache (gridtui.data.sources.assessments)
         self.assessments = Assessments(self._session, self.service, self.tz, self.now)
-        self._ref: Reference | None = None
-        self._ref_lock = threading.Lock()
+        self._ref = ReferenceCache(self._session)
         #: Open311's sandbox (gridtui.data.sources.sandbox): never among the tickets
         self.sandbox = SandboxStore(self._session, self.factory, self._write_quietly,
                                     self.service.rules, self.service.grids)  # fmt: skip
@@ -107,15 +105,9 @@ class LocalSource(GeoSource):
     # -- reference ---------------------------------------------------------------------
 
     def reference(self) -> Reference:
-        """See :meth:`DataSource.reference`; cached after the first call."""
-        with self._ref_lock:
-            if self._ref is None:
-                self._ref = self._load_reference()
-            return self._ref
-
-    def _load_reference(self) -> Reference:
-        with self._session() as s:
-            return load_reference(s)
+        """See :meth:`DataSource.reference`; cached, and read again after a fixtures
+        load or a rules edit by any process (:mod:`gridtui.data.sources.refcache`)."""
+        return self._ref.get()
 
     # -- overview ----------------------------------------------------------------------
 
@@ -417,9 +409,8 @@ class LocalSource(GeoSource):
         """See :meth:`DataSource.changes`."""
         with self._session() as s:
             batch = changes_since(s, since, limit=1000)
-        if any(c.kind in ("bulk", "config") for c in batch):
-            with self._ref_lock:
-                self._ref = None  # fixtures reloaded: names and nodes may have changed
+        if any(c.kind in CATALOGUE_KINDS for c in batch):
+            self._ref.forget()  # fixtures reloaded: names and nodes may have changed
         if any(c.kind == "clock" for c in batch):
             self._specs.forget()  # a simulator published its clock again: read it afresh
         return ChangeBatch(

@@ -75,6 +75,9 @@ BUSY_RETRY_AFTER = 2
 #: asks for as many as its height shows), and the most it may ask for
 AT_RISK = 30
 AT_RISK_MAX = 200
+#: change kinds after which a source reads its catalogue (:meth:`DataSource.reference`)
+#: again: a fixtures load, a rules edit
+CATALOGUE_KINDS = frozenset({"bulk", "config"})
 
 
 class Busy(SourceUnavailable):
