@@ -50,12 +50,6 @@ CLOCK_WIDTH = 14
 Column = tuple[str, int | None]
 
 
-def _fit(label: str, body: list[tuple[str, list[RenderableType]]], i: int) -> int:
-    """The width of column ``i``: its widest cell or its label."""
-    cells = [cells[i] for _, cells in body]
-    return max([cell_len(label)] + [c.cell_len for c in cells if isinstance(c, Text)])
-
-
 @dataclass(frozen=True, slots=True)
 class SlaData:
     """What one load brings."""
@@ -218,13 +212,6 @@ class SlaScreen(DataScreen):
                 ]
             cells.append(title)
             body.append((key, cells))
-        # Automatic columns get their width here, from their cells: left to DataTable's
-        # idle-time measurement, a frame drawn before it (a busy machine) would stay
-        # cached with header-wide columns until the next change.
-        columns = [
-            (key, label, width if width is not None else _fit(label, body, i))
-            for i, (key, label, width) in enumerate(columns)
-        ]
         refill(self.query_one("#clocks", DataTable), columns, body)
         self._summarise()
 
