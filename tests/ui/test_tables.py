@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
@@ -32,7 +33,9 @@ async def test_a_refilled_table_drawn_before_it_is_idle_shows_whole_cells() -> N
             ("rank", "Rank", None),
             ("name", "Name", None),
         ]
-        rows = [(str(i), [Text(str(i + 1), justify="right"), Text(n)]) for i, n in enumerate(NAMES)]
+        rows: list[tuple[str, list[RenderableType]]] = [
+            (str(i), [Text(str(i + 1), justify="right"), Text(n)]) for i, n in enumerate(NAMES)
+        ]
         refill(table, columns, rows)
         # drawn before the app is next idle (a busy machine), then after
         first = [_line(table, y) for y in (1, 2)]
